@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  plugins: [
+    {
+      // The features handler imports the data set as text (esbuild's "text" loader
+      // in serverless.yml); this gives the tests the same import.
+      name: 'csv-as-text',
+      transform(code, id) {
+        if (id.endsWith('.csv')) return { code: `export default ${JSON.stringify(code)};`, map: null };
+        return undefined;
+      },
+    },
+  ],
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Integration and e2e tests each start their own emulator on a free port; two
+    // cores are plenty for that but not for many stacks at once.
+    maxWorkers: 2,
+    minWorkers: 1,
+  },
+});
