@@ -1,0 +1,89 @@
+/**
+ * The error histogram as a Chart.js v4 configuration (pure data), and its rendering
+ * through a QuickChart server with quickchart-js. The configuration is sent as a JSON
+ * string, never as code: QuickChart evaluates object configs as JavaScript.
+ */
+import QuickChart from 'quickchart-js';
+import { ChartRenderError } from './errors.js';
+import type { Histogram } from './histogram.js';
+
+export const CHART_TEXT = {
+  title: 'Распределение абсолютных ошибок',
+  xAxis: 'Абсолютная ошибка',
+  yAxis: 'Частота',
+} as const;
+
+export const CHART_SIZE = { width: 800, height: 500 } as const;
+
+export interface ErrorSummary {
+  readonly rows: number;
+  readonly meanAbsoluteError: number;
+}
+
+function binLabel(from: number, to: number): string {
+  return `${from.toFixed(1)}–${to.toFixed(1)}`;
+}
+
+export function errorHistogramChart(hist: Histogram, summary: ErrorSummary): Record<string, unknown> {
+  const labels = hist.counts.map((_, i) => binLabel(hist.edges[i] as number, hist.edges[i + 1] as number));
+  return {
+    type: 'bar',
+    data: {
+      labels,
+      datasets: [
+        {
+          label: CHART_TEXT.yAxis,
+          data: [...hist.counts],
+          backgroundColor: 'rgba(31, 119, 180, 0.85)',
+          borderColor: '#000000',
+          borderWidth: 1,
+          // Touching bars: a histogram, not a bar chart of categories.
+          barPercentage: 1,
+          categoryPercentage: 1,
+        },
+      ],
+    },
+    options: {
+      plugins: {
+        legend: { display: false },
+        title: { display: true, text: CHART_TEXT.title, font: { size: 18 } },
+        subtitle: {
+          display: true,
+          text: `${summary.rows} rows · MAE ${summary.meanAbsoluteError.toFixed(2)}`,
+          padding: { bottom: 10 },
+        },
+      },
+      scales: {
+        x: { title: { display: true, text: CHART_TEXT.xAxis }, ticks: { maxRotation: 60, minRotation: 45 } },
+        y: { title: { display: true, text: CHART_TEXT.yAxis }, beginAtZero: true, ticks: { precision: 0 } },
+      },
+    },
+  };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** POSTs the config to the QuickChart server at `serverUrl` and returns the PNG. */
+export async function renderChart(serverUrl: string, config: Record<string, unknown>): Promise<Buffer> {
+  const url = new URL(serverUrl);
+  const chart = new QuickChart()
+    .setScheme(url.protocol.replace(':', ''))
+    .setHost(url.host)
+    .setConfig(JSON.stringify(config))
+    .setWidth(CHART_SIZE.width)
+    .setHeight(CHART_SIZE.height)
+    .setDevicePixelRatio(1)
+    .setBackgroundColor('white')
+    .setVersion('4')
+    .setFormat('png');
+  let png: Buffer;
+  try {
+    png = await chart.toBinary();
+  } catch (error) {
+    throw new ChartRenderError(`chart server at ${serverUrl} failed: ${(error as Error).message}`, { cause: error });
+  }
+  if (!png.subarray(0, 8).equals(PNG_SIGNATURE)) {
+    throw new ChartRenderError(`chart server at ${serverUrl} did not answer with a PNG`);
+  }
+  return png;
+}

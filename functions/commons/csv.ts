@@ -1,0 +1,65 @@
+/**
+ * metric_log.csv: the header, the row format and a parser. Numbers are written at
+ * full double precision the way Python's repr writes floats (the original homework
+ * wrote the file from Python): shortest round-trip digits, a trailing `.0` on whole
+ * numbers, exponent form below 1e-4 and from 1e16 up.
+ */
+export const METRIC_LOG_HEADER = 'id,y_true,y_pred,absolute_error';
+
+export interface MetricRow {
+  readonly id: string;
+  readonly yTrue: number;
+  readonly yPred: number;
+  readonly absoluteError: number;
+}
+
+export function metricRow(id: string, yTrue: number, yPred: number): MetricRow {
+  return { id, yTrue, yPred, absoluteError: Math.abs(yTrue - yPred) };
+}
+
+export function formatFloat(x: number): string {
+  if (Number.isNaN(x)) return 'nan';
+  if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
+  if (x === 0) return Object.is(x, -0) ? '-0.0' : '0.0';
+  // toExponential() with no argument gives the shortest digits that round-trip.
+  const [mantissa = '', exponentText = '0'] = x.toExponential().split('e');
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith('-');
+  const digits = mantissa.replace('-', '').replace('.', '');
+  const sign = negative ? '-' : '';
+  if (exponent < -4 || exponent >= 16) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : '';
+    const expSign = exponent < 0 ? '-' : '+';
+    return `${sign}${digits[0]}${fraction}e${expSign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  if (exponent < 0) return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+  const intPart = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+  const fracPart = digits.slice(exponent + 1);
+  return `${sign}${intPart}.${fracPart === '' ? '0' : fracPart}`;
+}
+
+export function formatMetricRow(row: MetricRow): string {
+  return [row.id, formatFloat(row.yTrue), formatFloat(row.yPred), formatFloat(row.absoluteError)].join(',');
+}
+
+/** Rows as CSV lines, each ending in a newline (no header). */
+export function formatMetricRows(rows: readonly MetricRow[]): string {
+  return rows.map((row) => `${formatMetricRow(row)}\n`).join('');
+}
+
+export function parseMetricLine(line: string): MetricRow {
+  const [id, yTrue, yPred, absoluteError, ...rest] = line.split(',');
+  const numbers = [yTrue, yPred, absoluteError].map(Number);
+  if (id === undefined || id === '' || rest.length > 0 || numbers.some((n) => !Number.isFinite(n))) {
+    throw new Error(`not a metric_log row: "${line}"`);
+  }
+  return { id, yTrue: numbers[0] as number, yPred: numbers[1] as number, absoluteError: numbers[2] as number };
+}
+
+/** Parses a whole log (header first); blank lines are ignored. */
+export function parseMetricLog(text: string): MetricRow[] {
+  const lines = text.split(/\r?\n/).filter((line) => line !== '');
+  if (lines.length === 0) return [];
+  if (lines[0] !== METRIC_LOG_HEADER) throw new Error(`metric log header is "${lines[0]}", expected "${METRIC_LOG_HEADER}"`);
+  return lines.slice(1).map(parseMetricLine);
+}

@@ -1,0 +1,96 @@
+/**
+ * Reading and conditionally writing S3 objects. Conditional writes (If-Match on the
+ * ETag we read, If-None-Match: * when the object did not exist) make every
+ * read-modify-write safe against concurrent invocations: the loser gets a
+ * ConcurrentWriteError and retries from a fresh read.
+ */
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ConcurrentWriteError } from './errors.js';
+
+export interface StoredText {
+  readonly text: string;
+  readonly etag: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+interface AwsError {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as AwsError)?.$metadata?.httpStatusCode;
+}
+
+export async function getText(s3: S3Client, bucket: string, key: string): Promise<StoredText | undefined> {
+  try {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return {
+      text: (await response.Body?.transformToString('utf8')) ?? '',
+      etag: response.ETag ?? '',
+      metadata: response.Metadata ?? {},
+    };
+  } catch (error) {
+    if ((error as AwsError)?.name === 'NoSuchKey' || statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export interface PutCondition {
+  /** ETag of the version we read, or undefined when we saw no object. */
+  readonly expectedEtag: string | undefined;
+}
+
+/** Writes `body` only if the object is still as we read it. */
+export async function putIfUnchanged(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  condition: PutCondition,
+  extra: { contentType?: string; metadata?: Record<string, string> } = {},
+): Promise<void> {
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: extra.contentType,
+        Metadata: extra.metadata,
+        ...(condition.expectedEtag === undefined ? { IfNoneMatch: '*' } : { IfMatch: condition.expectedEtag }),
+      }),
+    );
+  } catch (error) {
+    const status = statusOf(error);
+    // 412: the precondition failed; 409: a concurrent conditional write was in progress.
+    if (status === 412 || status === 409) throw new ConcurrentWriteError(key, { cause: error });
+    throw error;
+  }
+}
+
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  contentType: string,
+): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+}
+
+/**
+ * Runs `attempt` until it does not lose a race, with jittered backoff. Anything but
+ * a ConcurrentWriteError is not retried here: it fails the invocation and SQS retries.
+ */
+export async function retryOnConflict<T>(attempt: () => Promise<T>, maxAttempts = 12): Promise<T> {
+  for (let tryNumber = 1; ; tryNumber++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!(error instanceof ConcurrentWriteError) || tryNumber >= maxAttempts) throw error;
+      const backoffMs = Math.min(1_000, 20 * 2 ** tryNumber) * (0.5 + Math.random());
+      await new Promise((resolve) => setTimeout(resolve, backoffMs));
+    }
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Message schemas: the one place that says what travels on each queue. Every
+ * handler parses records against these at the edge, so a malformed message fails
+ * alone, with a reason, and never reaches the logic.
+ */
+import { z } from 'zod';
+import { InvalidMessageError } from './errors.js';
+import { FEATURE_COUNT } from './dataset.js';
+
+/** Bigger than any good message (a 10-number vector is ~250 bytes); SQS allows 256 KiB. */
+export const MAX_MESSAGE_BYTES = 4_096;
+
+/** Ids go into CSV rows and S3 keys unquoted, so they are restricted to safe characters. */
+export const RecordId = z
+  .string()
+  .min(1, 'id is empty')
+  .max(128, 'id is longer than 128 characters')
+  .regex(/^[A-Za-z0-9._:-]+$/, 'id may hold only letters, digits and . _ : -');
+
+const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+
+export const FeaturesMessage = z.object({
+  id: RecordId,
+  body: z.array(FiniteNumber).length(FEATURE_COUNT, `body must hold exactly ${FEATURE_COUNT} numbers`),
+});
+export type FeaturesMessage = z.infer<typeof FeaturesMessage>;
+
+/** y_true and y_pred carry one number each. */
+export const ScalarMessage = z.object({ id: RecordId, body: FiniteNumber });
+export type ScalarMessage = z.infer<typeof ScalarMessage>;
+
+export interface QueueRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly eventSourceARN: string;
+}
+
+/** The queue name is the last segment of the record's source ARN. */
+export function queueNameOf(record: Pick<QueueRecord, 'eventSourceARN'>): string {
+  return record.eventSourceARN.split(':').pop() ?? record.eventSourceARN;
+}
+
+/** Parses one SQS record's body against `schema`, or throws InvalidMessageError with the reason. */
+export function parseRecord<T>(schema: z.ZodType<T>, record: QueueRecord): T {
+  const queue = queueNameOf(record);
+  const bytes = Buffer.byteLength(record.body, 'utf8');
+  if (bytes > MAX_MESSAGE_BYTES) {
+    throw new InvalidMessageError(queue, record.messageId, `body is ${bytes} bytes, over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(record.body);
+  } catch (error) {
+    throw new InvalidMessageError(queue, record.messageId, `body is not JSON (${(error as Error).message})`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const reason = parsed.error.issues
+      .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${issue.message}`)
+      .join('; ');
+    throw new InvalidMessageError(queue, record.messageId, reason);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,58 @@
+/**
+ * Serverless plugin: before `sls offline start` serves anything, create the
+ * template's queues and bucket on the local endpoint (custom.localCloud.endpoint).
+ * Waits for the endpoint a while (an emulator may still be starting) and then
+ * fails the start with a message that says what to do.
+ */
+import { type CfnResources, bootstrap, planFromResources } from './bootstrap.js';
+import { LOCAL_REGION, localS3, localSqs } from './localClients.js';
+
+interface ServerlessLike {
+  service: {
+    provider: { region?: string };
+    custom?: { localCloud?: { endpoint?: string; startupWaitSeconds?: number | string } };
+    resources?: { Resources?: CfnResources };
+  };
+}
+interface PluginUtils {
+  log: { notice(msg: string): void; warning(msg: string): void; info(msg: string): void };
+}
+
+export class BootstrapPlugin {
+  readonly hooks: Record<string, () => Promise<void>>;
+  readonly #serverless: ServerlessLike;
+  readonly #log: PluginUtils['log'];
+
+  constructor(serverless: ServerlessLike, _options: unknown, utils: PluginUtils) {
+    this.#serverless = serverless;
+    this.#log = utils.log;
+    this.hooks = { 'offline:start:init': () => this.#bootstrap() };
+  }
+
+  async #bootstrap(): Promise<void> {
+    const { custom, provider, resources } = this.#serverless.service;
+    const endpoint = custom?.localCloud?.endpoint ?? process.env.AWS_ENDPOINT_URL ?? 'http://localhost:4566';
+    const waitSeconds = Number(custom?.localCloud?.startupWaitSeconds ?? 60);
+    const region = provider.region ?? LOCAL_REGION;
+    const plan = planFromResources(resources?.Resources ?? {});
+    const clients = { sqs: localSqs(endpoint, region), s3: localS3(endpoint, region) };
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const report = await bootstrap(plan, clients);
+        this.#log.notice(`local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`);
+        return;
+      } catch (error) {
+        const reason = (error as Error).message;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `could not create the queues and bucket at ${endpoint} (${reason}). ` +
+              'Start an emulator there (`npm start` does it for you; or `docker compose up localstack`), or set AWS_ENDPOINT_URL.',
+          );
+        }
+        if (attempt === 1) this.#log.warning(`waiting for the AWS endpoint ${endpoint} (${reason})`);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * attempt)));
+      }
+    }
+  }
+}

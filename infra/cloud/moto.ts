@@ -1,0 +1,56 @@
+/**
+ * The embedded AWS emulator: moto_server (Python) for SQS and S3, started on
+ * 127.0.0.1 only. Used by `npm start` when nothing answers at the endpoint, and by
+ * every test that needs a real emulator (each on its own free port).
+ */
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { waitForHttp } from './net.js';
+
+export interface RunningProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export class MotoMissingError extends Error {
+  constructor() {
+    super(
+      'moto_server is not on PATH. Install it with `pip install "moto[server]"` ' +
+        '(or run the Docker way: `docker compose up`, which uses LocalStack).',
+    );
+    this.name = 'MotoMissingError';
+  }
+}
+
+export function motoAvailable(): boolean {
+  return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Starts moto_server on 127.0.0.1:`port` and resolves once it answers. */
+export async function startMoto(port: number, options: { quiet?: boolean } = {}): Promise<RunningProcess> {
+  if (!motoAvailable()) throw new MotoMissingError();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: options.quiet === false ? ['ignore', 'inherit', 'inherit'] : 'ignore',
+    detached: false,
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`moto_server exited early with code ${code} (is port ${port} taken?)`))),
+  );
+  exited.catch(() => undefined);
+  await Promise.race([waitForHttp(`${url}/moto-api/`, 'moto_server', 30_000), exited]);
+  return { url, child, stop: () => stopProcess(child) };
+}
+
+/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = 3_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

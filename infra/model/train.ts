@@ -1,0 +1,31 @@
+/**
+ * `npm run train`: fits the model on infra/model/diabetes.csv and writes the
+ * artefact the predictor loads, infra/model/model.json (committed, so a deploy needs
+ * no training step).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { FEATURE_NAMES, parseDataset } from '../../functions/commons/dataset.js';
+import type { LinearModel } from '../../functions/commons/model.js';
+import { fitOrdinaryLeastSquares } from './ols.js';
+
+export const DATA_FILE = join(__dirname, 'diabetes.csv');
+export const MODEL_FILE = join(__dirname, 'model.json');
+
+export function trainModel(dataFile = DATA_FILE): LinearModel {
+  const rows = parseDataset(readFileSync(dataFile, 'utf8'));
+  const fit = fitOrdinaryLeastSquares(rows);
+  return {
+    kind: 'ordinary-least-squares',
+    featureNames: [...FEATURE_NAMES],
+    intercept: fit.intercept,
+    coefficients: fit.coefficients,
+    trainedOn: { file: 'infra/model/diabetes.csv', rows: rows.length },
+  };
+}
+
+if (require.main === module) {
+  const model = trainModel();
+  writeFileSync(MODEL_FILE, `${JSON.stringify(model, null, 2)}\n`);
+  console.log(`model written to ${relative(process.cwd(), MODEL_FILE)}: intercept ${model.intercept}, ${model.coefficients.length} coefficients`);
+}
