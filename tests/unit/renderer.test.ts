@@ -1,0 +1,480 @@
+import { request as httpRequest } from 'node:http';
+import { existsSync } from 'node:fs';
+import { inflateSync } from 'node:zlib';
+import { Chart } from 'chart.js';
+import QuickChart from 'quickchart-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  FONT_FAMILY,
+  MAX_BODY_BYTES,
+  MAX_DIMENSION_PX,
+  RenderRequestError,
+  ensureChartEnvironment,
+  parseRenderRequest,
+  parseRenderRequestBody,
+  renderChart,
+} from '../../infra/renderer/render.js';
+import { startRendererServer, type RunningRenderer } from '../../infra/renderer/server.js';
+
+// The histogram the plot function draws: Cyrillic title and axis titles.
+const histogramConfig = {
+  type: 'bar',
+  data: {
+    labels: ['0–10', '10–20', '20–30', '30–40', '40–50', '50–60'],
+    datasets: [
+      {
+        label: 'Частота',
+        data: [12, 19, 9, 5, 2, 1],
+        backgroundColor: 'rgba(54, 162, 235, 0.6)',
+        borderColor: 'rgb(54, 162, 235)',
+        borderWidth: 1,
+        barPercentage: 1,
+        categoryPercentage: 1,
+      },
+    ],
+  },
+  options: {
+    plugins: {
+      title: { display: true, text: 'Распределение абсолютных ошибок' },
+      legend: { display: false },
+    },
+    scales: {
+      x: { title: { display: true, text: 'Абсолютная ошибка' } },
+      y: { title: { display: true, text: 'Частота' }, beginAtZero: true },
+    },
+  },
+};
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+interface PngInfo {
+  width: number;
+  height: number;
+  colorType: number;
+}
+
+/** Checks the signature and reads the IHDR chunk, which the PNG spec puts first. */
+function readPngHeader(png: Buffer): PngInfo {
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  expect(png.toString('latin1', 12, 16)).toBe('IHDR');
+  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), colorType: png.readUInt8(25) };
+}
+
+/**
+ * RGBA of the top-left pixel. Every PNG row filter predicts the first pixel of the
+ * first row from zeros, so its stored bytes are the raw colour whatever the filter.
+ */
+function topLeftPixel(png: Buffer): number[] {
+  expect(readPngHeader(png).colorType).toBe(6); // 8-bit RGBA
+  const idat: Buffer[] = [];
+  for (let offset = 8; offset < png.length; ) {
+    const length = png.readUInt32BE(offset);
+    const type = png.toString('latin1', offset + 4, offset + 8);
+    if (type === 'IDAT') idat.push(png.subarray(offset + 8, offset + 8 + length));
+    offset += 12 + length;
+  }
+  const pixels = inflateSync(Buffer.concat(idat));
+  return [...pixels.subarray(1, 5)];
+}
+
+function renderRequest(overrides: Record<string, unknown> = {}) {
+  return parseRenderRequest({ width: 500, height: 300, devicePixelRatio: 1, chart: histogramConfig, ...overrides });
+}
+
+interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * POSTs with node:http rather than fetch so a test can stream a body without a
+ * Content-Length, and so the early answer to an oversized body is still read when
+ * the server closes the connection before the upload ends.
+ */
+function postRaw(url: string, chunks: readonly Buffer[], headers: Record<string, string | number> = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers } }, (res) => {
+      answered = true;
+      const body: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => body.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(body) }));
+      res.on('error', reject);
+    });
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    writeChunks(req, chunks);
+  });
+}
+
+function writeChunks(req: ReturnType<typeof httpRequest>, chunks: readonly Buffer[]): void {
+  const [first, ...rest] = chunks;
+  if (first === undefined || req.destroyed) {
+    req.end();
+    return;
+  }
+  if (req.write(first)) writeChunks(req, rest);
+  else req.once('drain', () => writeChunks(req, rest));
+}
+
+async function postJson(url: string, body: unknown): Promise<Response> {
+  return await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+describe('parseRenderRequest', () => {
+  it('applies QuickChart defaults when only the chart is given', () => {
+    // Prepare
+    const body = { chart: histogramConfig };
+
+    // Act
+    const request = parseRenderRequest(body);
+
+    // Assess
+    expect(request).toMatchObject({ width: 500, height: 300, devicePixelRatio: 2, format: 'png', backgroundColor: '#ffffff' });
+    expect(request.chart.type).toBe('bar');
+  });
+
+  it('reads the chart from a JSON string, a JSON5 string and an object alike', () => {
+    // Prepare
+    const json5 = "{type:'bar',data:{labels:['a','b'],datasets:[{label:'Частота',data:[1,2],}]},}";
+
+    // Act
+    const fromJson = parseRenderRequest({ chart: JSON.stringify(histogramConfig) });
+    const fromJson5 = parseRenderRequest({ chart: json5 });
+    const fromObject = parseRenderRequest({ chart: histogramConfig });
+
+    // Assess
+    expect(fromJson.chart).toEqual(histogramConfig);
+    expect(fromObject.chart).toEqual(histogramConfig);
+    expect(fromJson5.chart.data.datasets[0]?.data).toEqual([1, 2]);
+  });
+
+  it('refuses a prototype key anywhere in the config', () => {
+    // Prepare
+    const chart = '{"type":"bar","options":{"__proto__":{"polluted":true}}}';
+
+    // Act
+    const act = () => parseRenderRequest({ chart });
+
+    // Assess
+    expect(act).toThrow(/forbidden key "__proto__"/);
+    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+  });
+
+  it('refuses Chart.js 2 option names instead of drawing a chart without its titles', () => {
+    // Prepare
+    const chart = { type: 'bar', options: { scales: { xAxes: [{ scaleLabel: { display: true } }] } } };
+
+    // Act
+    const act = () => parseRenderRequest({ chart });
+
+    // Assess
+    expect(act).toThrow(/options\.scales\.xAxes.*options\.scales\.x/);
+  });
+
+  it('refuses a backgroundColor the canvas cannot parse', () => {
+    // Prepare
+    const body = { chart: histogramConfig, backgroundColor: 'not-a-colour' };
+
+    // Act
+    const act = () => parseRenderRequest(body);
+
+    // Assess
+    expect(act).toThrow(RenderRequestError);
+    expect(act).toThrow(/backgroundColor/);
+  });
+
+  it('refuses a body over the size limit with 413', () => {
+    // Prepare
+    const body = ' '.repeat(MAX_BODY_BYTES + 1);
+
+    // Act
+    const act = () => parseRenderRequestBody(body);
+
+    // Assess
+    expect(act).toThrow(expect.objectContaining({ status: 413 }));
+  });
+});
+
+describe('renderChart', () => {
+  it('returns a PNG of the requested size for a bar chart', async () => {
+    // Prepare
+    const request = renderRequest({ width: 640, height: 480 });
+
+    // Act
+    const png = await renderChart(request);
+
+    // Assess
+    expect(readPngHeader(png)).toMatchObject({ width: 640, height: 480 });
+  });
+
+  it('scales the PNG by devicePixelRatio', async () => {
+    // Prepare
+    const double = renderRequest({ width: 400, height: 250, devicePixelRatio: 2 });
+    const oneAndHalf = renderRequest({ width: 401, height: 251, devicePixelRatio: 1.5 });
+
+    // Act
+    const [doublePng, oneAndHalfPng] = await Promise.all([renderChart(double), renderChart(oneAndHalf)]);
+
+    // Assess
+    expect(readPngHeader(doublePng)).toMatchObject({ width: 800, height: 500 });
+    expect(readPngHeader(oneAndHalfPng)).toMatchObject({ width: 601, height: 376 });
+  });
+
+  it('renders Cyrillic titles without throwing', async () => {
+    // Prepare
+    const request = renderRequest({ devicePixelRatio: 2 });
+
+    // Act
+    const png = await renderChart(request);
+
+    // Assess
+    expect(readPngHeader(png)).toMatchObject({ width: 1000, height: 600 });
+  });
+
+  it.skipIf(!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'))(
+    'draws text in DejaVu Sans, which has Cyrillic glyphs, when it is installed',
+    () => {
+      // Prepare
+      // (nothing: the environment is set up once per process)
+
+      // Act
+      ensureChartEnvironment();
+
+      // Assess
+      expect(Chart.defaults.font.family).toContain(FONT_FAMILY);
+    },
+  );
+
+  it('frees the Chart.js instance when drawing fails half-way', async () => {
+    // Prepare
+    const request = parseRenderRequest({ chart: { type: 'bar', options: { scales: { x: { type: 'no-such-scale' } } } } });
+    const instancesBefore = Object.keys(Chart.instances).length;
+
+    // Act
+    const result = renderChart(request);
+
+    // Assess
+    await expect(result).rejects.toThrow(/no-such-scale/);
+    expect(Object.keys(Chart.instances)).toHaveLength(instancesBefore);
+  });
+
+  it('paints the background colour under the chart, white by default', async () => {
+    // Prepare
+    const red = renderRequest({ backgroundColor: 'rgb(255, 0, 0)' });
+    const transparent = renderRequest({ backgroundColor: 'transparent' });
+    const absent = parseRenderRequest({ width: 200, height: 100, devicePixelRatio: 1, chart: histogramConfig });
+
+    // Act
+    const [redPng, transparentPng, defaultPng] = await Promise.all([red, transparent, absent].map(renderChart));
+
+    // Assess
+    expect(topLeftPixel(redPng!)).toEqual([255, 0, 0, 255]);
+    expect(topLeftPixel(transparentPng!)[3]).toBe(0);
+    expect(topLeftPixel(defaultPng!)).toEqual([255, 255, 255, 255]);
+  });
+});
+
+describe('renderer server over HTTP', () => {
+  let renderer: RunningRenderer;
+  const loggedErrors: string[] = [];
+
+  beforeAll(async () => {
+    renderer = await startRendererServer({ port: 0, logError: (line) => loggedErrors.push(line) });
+  });
+
+  afterAll(async () => {
+    await renderer?.close();
+  });
+
+  async function expectHealthy(): Promise<void> {
+    const response = await fetch(`${renderer.url}/healthcheck`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ success: true, version: expect.any(String) });
+  }
+
+  it('binds 127.0.0.1 by default', () => {
+    // Prepare, Act: the server started in beforeAll without a host
+
+    // Assess
+    expect(renderer.host).toBe('127.0.0.1');
+    expect(renderer.url).toBe(`http://127.0.0.1:${renderer.port}`);
+  });
+
+  it('answers /healthcheck like QuickChart', async () => {
+    // Prepare, Act, Assess
+    await expectHealthy();
+  });
+
+  it('answers POST /chart with a PNG', async () => {
+    // Prepare
+    const body = { width: 300, height: 200, devicePixelRatio: 1, chart: histogramConfig };
+
+    // Act
+    const response = await postJson(`${renderer.url}/chart`, body);
+
+    // Assess
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(readPngHeader(Buffer.from(await response.arrayBuffer()))).toMatchObject({ width: 300, height: 200 });
+  });
+
+  const badRequests: Array<[string, unknown, RegExp]> = [
+    ['a body that is not JSON', '{"chart": ', /not valid JSON/],
+    ['a chart that is neither JSON nor JSON5', { chart: '{type: bar' }, /neither valid JSON nor JSON5/],
+    [
+      'a chart with function markers',
+      { chart: "{type:'bar',options:{onClick:'__BEGINFUNCTION__function(){}__ENDFUNCTION__'}}" },
+      /__BEGINFUNCTION__.*not supported/,
+    ],
+    [
+      'an object chart with a function marker in a value',
+      { chart: { type: 'bar', data: { labels: ['__BEGINFUNCTION__x__ENDFUNCTION__'] } } },
+      /chart\.data\.labels\[0\].*function/,
+    ],
+    ['a chart without a type', { chart: { data: { datasets: [] } } }, /chart\.type is missing/],
+    ['an unknown chart type', { chart: { type: 'sankey' } }, /"sankey" is not a Chart\.js chart type/],
+    ['no chart at all', { width: 100 }, /chart is missing/],
+    ['an absurd width', { width: 100_000, chart: histogramConfig }, new RegExp(`width must be at most ${MAX_DIMENSION_PX}`)],
+    ['a negative height', { height: -5, chart: histogramConfig }, /height must be a positive integer/],
+    ['a fractional width', { width: 2.5, chart: histogramConfig }, /width must be a positive integer/],
+    ['a width that is not a number', { width: 'wide', chart: histogramConfig }, /width must be a number/],
+    ['a devicePixelRatio above 4', { devicePixelRatio: 10, chart: histogramConfig }, /devicePixelRatio must be in/],
+    ['a devicePixelRatio of 0', { devicePixelRatio: 0, chart: histogramConfig }, /devicePixelRatio must be in/],
+    [
+      'too many pixels after devicePixelRatio',
+      { width: 4000, height: 4000, devicePixelRatio: 2, chart: histogramConfig },
+      /more than \d+ pixels/,
+    ],
+    ['an unsupported format', { format: 'svg', chart: histogramConfig }, /format "svg" is not supported/],
+  ];
+
+  it.each(badRequests)('refuses %s with a 400 and a reason, and keeps serving', async (_name, body, reason) => {
+    // Prepare
+    const url = `${renderer.url}/chart`;
+
+    // Act
+    const response = await postJson(url, body);
+
+    // Assess
+    expect(response.status).toBe(400);
+    const payload = (await response.json()) as { error: string };
+    expect(payload.error).toMatch(reason);
+    expect(response.headers.get('x-quickchart-error')).toBeTruthy();
+    await expectHealthy();
+  });
+
+  it('cuts off a streamed body over the size limit with 413, and keeps serving', async () => {
+    // Prepare: 4 MiB in 64 KiB chunks, no Content-Length, so only counting can stop it
+    const chunk = Buffer.alloc(64 * 1024, 'a');
+    const chunks = [Buffer.from('{"chart":"'), ...Array.from({ length: 64 }, () => chunk)];
+
+    // Act
+    const response = await postRaw(`${renderer.url}/chart`, chunks, { 'Transfer-Encoding': 'chunked' });
+
+    // Assess
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body.toString('utf8'))).toEqual({
+      error: `request body is larger than ${MAX_BODY_BYTES} bytes`,
+    });
+    await expectHealthy();
+  });
+
+  it('refuses a declared Content-Length over the limit before reading the body', async () => {
+    // Prepare
+    const body = Buffer.alloc(MAX_BODY_BYTES + 1, ' ');
+
+    // Act
+    const response = await postRaw(`${renderer.url}/chart`, [body], { 'Content-Length': body.length });
+
+    // Assess
+    expect(response.status).toBe(413);
+    await expectHealthy();
+  });
+
+  it('answers 404 for other paths and 405 for GET /chart', async () => {
+    // Prepare
+    const base = renderer.url;
+
+    // Act
+    const [missing, wrongMethod] = await Promise.all([fetch(`${base}/nope`), fetch(`${base}/chart`)]);
+
+    // Assess
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: expect.stringContaining('/nope') });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get('allow')).toBe('POST');
+  });
+
+  it('answers a chart Chart.js cannot draw with a 500 JSON, and keeps serving', async () => {
+    // Prepare: valid data, but Chart.js throws on a scale type nobody registered
+    const body = { chart: { type: 'bar', options: { scales: { x: { type: 'no-such-scale' } } } } };
+
+    // Act
+    const response = await postJson(`${renderer.url}/chart`, body);
+
+    // Assess
+    expect(response.status).toBe(500);
+    expect(await response.json()).toMatchObject({ error: expect.stringMatching(/render failed: .*no-such-scale/) });
+    expect(loggedErrors.some((line) => line.includes('no-such-scale'))).toBe(true);
+    await expectHealthy();
+  });
+
+  it('gives quickchart-js a PNG for a config set as a JSON string', async () => {
+    // Prepare
+    const chart = new QuickChart()
+      .setHost(`127.0.0.1:${renderer.port}`)
+      .setScheme('http')
+      .setConfig(JSON.stringify(histogramConfig))
+      .setWidth(800)
+      .setHeight(400);
+
+    // Act
+    const png = await chart.toBinary();
+
+    // Assess: the client sends devicePixelRatio 1 unless told otherwise
+    expect(readPngHeader(png)).toMatchObject({ width: 800, height: 400 });
+  });
+
+  it('gives quickchart-js a PNG for a config set as an object', async () => {
+    // Prepare
+    const chart = new QuickChart()
+      .setHost(`127.0.0.1:${renderer.port}`)
+      .setScheme('http')
+      .setConfig(histogramConfig as Parameters<QuickChart['setConfig']>[0])
+      .setWidth(600)
+      .setHeight(300)
+      .setDevicePixelRatio(2);
+
+    // Act
+    const png = await chart.toBinary();
+
+    // Assess
+    expect(readPngHeader(png)).toMatchObject({ width: 1200, height: 600 });
+  });
+
+  it('makes quickchart-js throw with the reason when the config holds a function', async () => {
+    // Prepare: quickchart-js turns functions into bare JavaScript in the config text
+    const config = {
+      ...histogramConfig,
+      options: { scales: { y: { ticks: { callback: (value: number) => `${value} шт.` } } } },
+    };
+    const chart = new QuickChart()
+      .setHost(`127.0.0.1:${renderer.port}`)
+      .setScheme('http')
+      .setConfig(config as unknown as Parameters<QuickChart['setConfig']>[0]);
+
+    // Act
+    const result = chart.toBinary();
+
+    // Assess
+    await expect(result).rejects.toThrow(/status code 400[\s\S]*functions and other JavaScript are not supported/);
+    await expectHealthy();
+  });
+});
