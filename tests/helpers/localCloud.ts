@@ -1,0 +1,54 @@
+/** A real moto_server per test file, on a free port, with the pipeline's resources in it. */
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
+import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
+import { findFreePort } from '../../infra/cloud/net.js';
+import { printServiceConfig } from './serverlessConfig.js';
+
+export interface LocalCloud {
+  readonly moto: RunningProcess;
+  readonly sqs: ReturnType<typeof localSqs>;
+  readonly s3: ReturnType<typeof localS3>;
+  readonly queueUrls: Readonly<Record<string, string>>;
+  readonly bucket: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalCloud(settings: Record<string, string> = {}): Promise<LocalCloud> {
+  const moto = await startMoto(await findFreePort());
+  const sqs = localSqs(moto.url);
+  const s3 = localS3(moto.url);
+  const plan = planFromResources(printServiceConfig(settings).resources.Resources);
+  const report = await bootstrap(plan, { sqs, s3 });
+  return {
+    moto,
+    sqs,
+    s3,
+    queueUrls: report.queues,
+    bucket: report.buckets[0] as string,
+    stop: async () => {
+      sqs.destroy();
+      s3.destroy();
+      await moto.stop();
+    },
+  };
+}
+
+/** Points the handlers' configuration (read at import) at this cloud. */
+export function handlerEnv(cloud: LocalCloud, logsDir: string): void {
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL: cloud.moto.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    BUCKET_NAME: cloud.bucket,
+    LOGS_DIR: logsDir,
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+  });
+}
+
+export async function listKeys(cloud: LocalCloud): Promise<string[]> {
+  const out = await cloud.s3.send(new ListObjectsV2Command({ Bucket: cloud.bucket }));
+  return (out.Contents ?? []).map((object) => object.Key as string);
+}
