@@ -14,11 +14,14 @@ export default defineConfig({
   ],
   test: {
     include: ['tests/**/*.test.ts'],
+    reporters: ['default', './tests/summaryReporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Integration and e2e tests each start their own emulator on a free port; two
     // cores are plenty for that but not for many stacks at once.
     maxWorkers: 2,
     minWorkers: 1,
+    // The SDK's notice that its 2027 releases need Node 22 (we pin ours in the lockfile).
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
   },
 });

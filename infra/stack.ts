@@ -113,7 +113,7 @@ function spawnOffline(options: StackOptions): OfflineProcess {
     SLS_TELEMETRY_DISABLED: '1',
     SLS_NOTIFICATIONS_MODE: 'off',
     // The SDK's notice about Node 20's end of support, once per worker, drowns the logs.
-    AWS_SDK_JS_SUPPRESS_NODE_VERSION_SUPPORT_WARNING: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   };
   const child = spawn(process.execPath, [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'offline', 'start'], {
     cwd: PROJECT_DIR,

@@ -36,8 +36,13 @@ async function main(): Promise<void> {
     say('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void shutdown(0));
-  process.on('SIGTERM', () => void shutdown(0));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+  // If whatever started us goes away without passing a signal on (npm does that with
+  // SIGTERM), we are re-parented: stop, rather than leave moto and sls running.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown(1);
+  }, 1_000).unref();
   void stack.slsExit.then((code) => {
     if (!stopping) {
       say(`sls offline start exited with code ${code}; stopping the rest`);

@@ -3,6 +3,8 @@
  * check and create exactly what serverless.yml declares.
  */
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnResources } from '../../infra/cloud/bootstrap.js';
 
@@ -14,6 +16,15 @@ export interface ResolvedService {
   provider: { environment: Record<string, string>; timeout: number; runtime: string };
   functions: Record<string, { events?: Record<string, unknown>[]; timeout?: number }>;
   resources: { Resources: CfnResources };
+}
+
+/** A build folder of this test process's own (see custom.esbuild.outputWorkFolder). */
+export function privateBuildFolder(): string {
+  return `.esbuild-test-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function removeBuildFolder(folder: string): void {
+  rmSync(join(PROJECT_DIR, folder), { recursive: true, force: true });
 }
 
 export function serverlessEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {

@@ -1,0 +1,81 @@
+/**
+ * End to end: the real stack (moto_server, the embedded renderer, sls offline start
+ * with our SQS event source) on free ports. features is invoked through the Lambda
+ * endpoint, as `aws lambda invoke` would, and the rows must appear in S3 and logs/.
+ */
+import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OBJECT_KEYS } from '../../functions/commons/config.js';
+import { type MetricRow, parseMetricLog } from '../../functions/commons/csv.js';
+import { parseDataset } from '../../functions/commons/dataset.js';
+import { assertModel, predict } from '../../functions/commons/model.js';
+import { getText } from '../../functions/commons/s3Objects.js';
+import { localS3 } from '../../infra/cloud/localClients.js';
+import modelArtefact from '../../infra/model/model.json';
+import { DATA_FILE } from '../../infra/model/train.js';
+import { type TestStack, eventually, startTestStack } from '../helpers/stack.js';
+
+const BUCKET = 'ml-monitor-dev';
+const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
+const model = assertModel(modelArtefact);
+let stack: TestStack;
+let s3: ReturnType<typeof localS3>;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  s3 = localS3(stack.awsEndpoint);
+}, 240_000);
+
+afterAll(async () => {
+  s3?.destroy();
+  await stack?.stop();
+}, 60_000);
+
+/** A row is right if some data row has its y_true and the model predicts its y_pred from it. */
+function matchesADataRow(row: MetricRow): boolean {
+  return dataset.some((data) => data.target === row.yTrue && predict(model, data.features) === row.yPred);
+}
+
+describe('the pipeline end to end', () => {
+  it('plots nothing, and says so, before there are rows', async () => {
+    const result = await stack.invoke<{ plotted: boolean }>('plot');
+
+    expect(result.plotted).toBe(false);
+    expect(stack.output()).toContain('Nothing to plot yet');
+  });
+
+  it('turns one features run into one correct row per emitted id, in S3 and in logs/', async () => {
+    const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
+
+    const rows = await eventually('all emitted ids in metric_log.csv', async () => {
+      const text = (await getText(s3, BUCKET, OBJECT_KEYS.metricLog))?.text ?? '';
+      const found = parseMetricLog(text).filter((row) => emitted.includes(row.id));
+      return found.length === emitted.length ? found : undefined;
+    });
+
+    expect(emitted).toHaveLength(10);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(10);
+    for (const row of rows) {
+      expect(matchesADataRow(row)).toBe(true);
+      expect(row.absoluteError).toBe(Math.abs(row.yTrue - row.yPred));
+    }
+    const s3Text = (await getText(s3, BUCKET, OBJECT_KEYS.metricLog))?.text;
+    expect(await readFile(join(stack.logsDir, OBJECT_KEYS.metricLog), 'utf8')).toBe(s3Text);
+  }, 120_000);
+
+  it('renders the histogram PNG to S3 and logs/', async () => {
+    const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
+
+    expect(result.plotted).toBe(true);
+    const local = await readFile(join(stack.logsDir, OBJECT_KEYS.errorPlot));
+    const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: OBJECT_KEYS.errorPlot }));
+    const remote = Buffer.from((await stored.Body?.transformToByteArray()) ?? []);
+    expect(remote.equals(local)).toBe(true);
+    expect(local.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(local.readUInt32BE(16)).toBe(800);
+    expect(local.readUInt32BE(20)).toBe(500);
+  }, 60_000);
+});

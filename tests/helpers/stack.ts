@@ -1,0 +1,58 @@
+/** The whole local stack for end-to-end tests: free ports, a temporary logs dir. */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type RunningStack, freeStackPorts, startStack } from '../../infra/stack.js';
+import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
+
+export interface TestStack extends RunningStack {
+  readonly logsDir: string;
+  readonly output: () => string;
+  invoke<T>(functionName: string, payload?: unknown): Promise<T>;
+}
+
+export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
+  const ports = await freeStackPorts();
+  const logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-e2e-'));
+  let output = '';
+  const buildFolder = privateBuildFolder();
+  const stack = await startStack({
+    ...ports,
+    logsDir,
+    env: { SQS_WAIT_TIME_SECONDS: '1', ESBUILD_WORK_FOLDER: buildFolder, ...env },
+    onOutput: (chunk) => {
+      output = (output + chunk).slice(-200_000);
+    },
+  }).catch((error: unknown) => {
+    removeBuildFolder(buildFolder);
+    throw error;
+  });
+  return {
+    ...stack,
+    async stop() {
+      await stack.stop();
+      removeBuildFolder(buildFolder);
+    },
+    logsDir,
+    output: () => output,
+    async invoke<T>(functionName: string, payload: unknown = {}): Promise<T> {
+      const url = `${stack.lambdaEndpoint}/2015-03-31/functions/ml-monitor-dev-${functionName}/invocations`;
+      const response = await fetch(url, { method: 'POST', body: JSON.stringify(payload) });
+      const text = await response.text();
+      if (!response.ok || response.headers.get('x-amz-function-error')) {
+        throw new Error(`invoking ${functionName}: ${response.status} ${text}`);
+      }
+      return JSON.parse(text) as T;
+    },
+  };
+}
+
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}

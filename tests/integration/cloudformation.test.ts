@@ -1,0 +1,90 @@
+/**
+ * The infrastructure file itself: `sls package` is run and the CloudFormation it
+ * generates is linted with cfn-lint and checked for what production needs.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PROJECT_DIR, privateBuildFolder, removeBuildFolder, serverlessEnv } from '../helpers/serverlessConfig.js';
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
+}
+
+const packageDir = mkdtempSync(join(tmpdir(), 'ml-monitor-package-'));
+const templateFile = join(packageDir, 'cloudformation-template-update-stack.json');
+let template: Template;
+const buildFolder = privateBuildFolder();
+
+beforeAll(() => {
+  execFileSync(process.execPath, [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'package', '--package', packageDir], {
+    cwd: PROJECT_DIR,
+    env: serverlessEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder }),
+    stdio: 'pipe',
+  });
+  template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
+}, 180_000);
+
+afterAll(() => removeBuildFolder(buildFolder));
+
+const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+describe('the packaged CloudFormation', () => {
+  it('passes cfn-lint', () => {
+    const lint = spawnSync('cfn-lint', [templateFile], { encoding: 'utf8' });
+
+    expect(lint.error, 'cfn-lint must be on PATH (pip install cfn-lint)').toBeUndefined();
+    expect(lint.stdout + lint.stderr).toBe('');
+    expect(lint.status).toBe(0);
+  });
+
+  it('gives each of features, y_true and y_pred a dead-letter queue and a visibility of at least six function timeouts', () => {
+    const queues = Object.fromEntries(ofType('AWS::SQS::Queue').map(([id, r]) => [r.Properties.QueueName, { id, ...r.Properties }]));
+    const longestTimeout = Math.max(...ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.Timeout as number).filter((t) => t <= 30));
+
+    for (const name of ['features', 'y_true', 'y_pred']) {
+      const queue = queues[name];
+      expect(queue.RedrivePolicy.deadLetterTargetArn).toEqual({ 'Fn::GetAtt': [queues[`${name}-dlq`].id, 'Arn'] });
+      expect(queue.RedrivePolicy.maxReceiveCount).toBeGreaterThanOrEqual(3);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * longestTimeout);
+    }
+  });
+
+  it('maps the SQS events with batch item failures reported', () => {
+    const mappings = ofType('AWS::Lambda::EventSourceMapping').map(([, r]) => r.Properties);
+
+    expect(mappings).toHaveLength(3);
+    for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  it('blocks public access to the bucket', () => {
+    const bucket = template.Resources.DataBucket;
+
+    expect(bucket?.Properties.BucketName).toBe('ml-monitor-dev');
+    expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+  });
+
+  it('grants no action on a wildcard resource', () => {
+    const role = template.Resources.IamRoleLambdaExecution;
+    const statements = role?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const ours = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sqs:') || a.startsWith('s3:')));
+
+    for (const statement of ours) {
+      expect([statement.Resource].flat()).not.toContain('*');
+      expect([statement.Action].flat().some((a: string) => a.endsWith(':*'))).toBe(false);
+    }
+  });
+
+  it('keeps every function bundle under 1 MB', () => {
+    for (const name of ['features', 'predictor', 'metric', 'plot']) {
+      expect(statSync(join(packageDir, `${name}.zip`)).size).toBeLessThan(1_000_000);
+    }
+  });
+});
