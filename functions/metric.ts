@@ -1,16 +1,17 @@
 /**
  * metric (SQS `y_true` and `y_pred`): upserts each half into the metric table in S3;
- * an id with both halves becomes one row of metric_log.csv (S3 and LOGS_DIR).
- * Duplicated, reordered and late halves never make a second row (see MetricStore).
+ * an id with both halves becomes one row of metric_log.csv, written as a log segment
+ * that plot compacts into the file. Duplicated, reordered and late halves never
+ * make a second row (see MetricStore).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { parseOrReject, processRecords } from './commons/batch.js';
+import { processRecords, recordRejections } from './commons/batch.js';
 import { createAwsClients } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
 import { createLogger } from './commons/logger.js';
 import { MetricStore } from './commons/metricStore.js';
 import type { Half, HalfKind } from './commons/metricTable.js';
-import { ScalarMessage, queueNameOf } from './commons/schemas.js';
+import { ScalarMessage, parseRecord, queueNameOf } from './commons/schemas.js';
 
 const config = readConfig();
 const { s3 } = createAwsClients(config);
@@ -18,9 +19,10 @@ const logger = createLogger('metric');
 const store = new MetricStore({
   s3,
   bucket: config.bucket,
-  logsDir: config.logsDir,
-  completedIdsKept: config.completedIdsKept,
+  settledIdsKept: config.settledIdsKept,
+  orphanTtlMs: config.orphanTtlMs,
 });
+const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 
 function halfKindOf(queueName: string): HalfKind {
   if (queueName === config.queues.yTrue) return 'y_true';
@@ -30,19 +32,26 @@ function halfKindOf(queueName: string): HalfKind {
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const halves: Half[] = [];
-  const response = await processRecords(event, context, (record) => {
-    const message = parseOrReject(ScalarMessage, record, logger);
-    halves.push({ kind: halfKindOf(queueNameOf(record)), id: message.id, value: message.body });
-  });
+  const response = await processRecords(
+    event,
+    context,
+    (record) => {
+      const message = parseRecord(ScalarMessage, record);
+      halves.push({ kind: halfKindOf(queueNameOf(record)), id: message.id, value: message.body });
+    },
+    onReject,
+  );
   if (halves.length === 0) return response;
   // A failure here throws: the whole batch comes back, and every step is safe to repeat.
   const outcome = await store.record(halves);
-  for (const conflict of outcome.conflicts) logger.warn('Conflicting half ignored; the first value is kept', conflict);
+  for (const conflict of outcome.conflicts) logger.warn('Conflicting half ignored; the first value is kept', { ...conflict });
+  for (const orphan of outcome.orphans) logger.warn('Half orphaned', { ...orphan });
   logger.info('Halves recorded', {
     halves: halves.length,
-    rowsCompleted: outcome.newRows.length,
-    rowsAppended: outcome.appendedRows.length,
+    rows: outcome.newRows.length,
     duplicates: outcome.duplicates,
+    orphans: outcome.orphans.length,
+    pending: outcome.pending,
     rejected: response.batchItemFailures.length,
   });
   return response;

@@ -1,37 +1,56 @@
 /**
- * plot (scheduled): the histogram of absolute errors in metric_log.csv, rendered by
- * the QuickChart server at QUICKCHART_URL, to error_distribution.png (S3 and LOGS_DIR).
+ * plot (scheduled): brings metric_log.csv and orphans.csv up to date from their
+ * segments (S3 and LOGS_DIR), expires halves past their TTL, and renders the
+ * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
+ * error_distribution.png (S3 and LOGS_DIR).
  */
+import { errorHistogramChart, renderChart } from './commons/chart.js';
 import { createAwsClients } from './commons/clients.js';
 import { OBJECT_KEYS, readConfig } from './commons/config.js';
-import { errorHistogramChart, renderChart } from './commons/chart.js';
-import { parseMetricLog } from './commons/csv.js';
+import { ErrorSeries } from './commons/errorSeries.js';
 import { histogram } from './commons/histogram.js';
 import { writeMirror } from './commons/localMirror.js';
 import { createLogger } from './commons/logger.js';
-import { getText, putObject } from './commons/s3Objects.js';
+import { LOGS } from './commons/logs.js';
+import { LogCompactor } from './commons/logStore.js';
+import { MetricStore } from './commons/metricStore.js';
+import { putObject } from './commons/s3Objects.js';
 
 const config = readConfig();
 const { s3 } = createAwsClients(config);
 const logger = createLogger('plot');
+const store = new MetricStore({ s3, bucket: config.bucket, settledIdsKept: config.settledIdsKept, orphanTtlMs: config.orphanTtlMs });
+const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
+const errors = new ErrorSeries();
+let plottedRows = -1;
 
 export interface PlotResult {
   readonly plotted: boolean;
   readonly rows: number;
+  readonly orphans: number;
 }
 
 export const handler = async (): Promise<PlotResult> => {
-  const log = await getText(s3, config.bucket, OBJECT_KEYS.metricLog);
-  const errors = parseMetricLog(log?.text ?? '').map((row) => row.absoluteError);
-  if (errors.length === 0) {
-    logger.info('Nothing to plot yet: metric_log.csv has no rows', { bucket: config.bucket });
-    return { plotted: false, rows: 0 };
+  // Orphans are found here too, so they leave the table even when no message comes.
+  const settled = await store.record([]);
+  for (const orphan of settled.orphans) logger.warn('Half orphaned', { ...orphan });
+  const metricLog = await compactor.compact(LOGS.metric_log);
+  const orphanLog = await compactor.compact(LOGS.orphans);
+  errors.update(metricLog);
+  const orphans = orphanLog.lastSeq;
+  if (metricLog.appended.length > 0 || orphanLog.appended.length > 0) {
+    logger.info('Logs compacted', { rowsAdded: metricLog.appended.length, rows: metricLog.lastSeq, orphansAdded: orphanLog.appended.length, orphans });
   }
-  const meanAbsoluteError = errors.reduce((sum, e) => sum + e, 0) / errors.length;
-  const chart = errorHistogramChart(histogram(errors, 20), { rows: errors.length, meanAbsoluteError });
+  if (errors.count === 0) {
+    logger.info('Nothing to plot yet: metric_log.csv has no rows', { bucket: config.bucket });
+    return { plotted: false, rows: 0, orphans };
+  }
+  if (errors.count === plottedRows) return { plotted: false, rows: errors.count, orphans };
+  const chart = errorHistogramChart(histogram(errors.values, 20), { rows: errors.count, meanAbsoluteError: errors.mean });
   const png = await renderChart(config.quickchartUrl, chart);
   await putObject(s3, config.bucket, OBJECT_KEYS.errorPlot, png, 'image/png');
   await writeMirror(config.logsDir, OBJECT_KEYS.errorPlot, png);
-  logger.info('Histogram written', { rows: errors.length, meanAbsoluteError, bytes: png.length });
-  return { plotted: true, rows: errors.length };
+  plottedRows = errors.count;
+  logger.info('Histogram written', { rows: errors.count, meanAbsoluteError: errors.mean, bytes: png.length });
+  return { plotted: true, rows: errors.count, orphans };
 };

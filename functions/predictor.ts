@@ -5,27 +5,35 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import modelArtefact from '../infra/model/model.json';
-import { parseOrReject, processRecords } from './commons/batch.js';
+import { processRecords, recordRejections } from './commons/batch.js';
 import { createAwsClients } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
 import { createLogger } from './commons/logger.js';
 import { assertModel, predict } from './commons/model.js';
 import { sendJsonMessages } from './commons/queues.js';
-import { FeaturesMessage } from './commons/schemas.js';
+import { crashPoint } from './commons/faults.js';
+import { FeaturesMessage, parseRecord } from './commons/schemas.js';
 
 const config = readConfig();
-const { sqs } = createAwsClients(config);
+const { sqs, s3 } = createAwsClients(config);
 const logger = createLogger('predictor');
 const model = assertModel(modelArtefact);
+const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const predictions: { id: string; body: number }[] = [];
-  const response = await processRecords(event, context, (record) => {
-    const message = parseOrReject(FeaturesMessage, record, logger);
-    predictions.push({ id: message.id, body: predict(model, message.body) });
-  });
-  // Sending fails as a whole (after retries inside); then every good record is retried.
-  await sendJsonMessages(sqs, config.queues.yPred, predictions);
+  const response = await processRecords(
+    event,
+    context,
+    (record) => {
+      const message = parseRecord(FeaturesMessage, record);
+      predictions.push({ id: message.id, body: predict(model, message.body) });
+    },
+    onReject,
+  );
+  // Sending fails as a whole (after retries inside) and every good record is retried;
+  // predictions already sent are sent again, and metric drops the duplicates.
+  await sendJsonMessages(sqs, config.queues.yPred, predictions, () => crashPoint('predictor:after-first-send'));
   logger.info('Predictions sent', { count: predictions.length, rejected: response.batchItemFailures.length });
   return response;
 };

@@ -15,8 +15,10 @@ export interface Config {
   readonly logsDir: string | undefined;
   readonly recordsPerRun: number;
   readonly quickchartUrl: string;
-  /** How many completed ids the metric table remembers to drop late duplicates. */
-  readonly completedIdsKept: number;
+  /** How many settled (completed or orphaned) ids the metric table remembers to drop late duplicates. */
+  readonly settledIdsKept: number;
+  /** A half waiting longer than this for its partner goes to orphans.csv. */
+  readonly orphanTtlMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,13 +57,13 @@ export function readConfig(env: Env = process.env): Config {
     logsDir: optional(env, 'LOGS_DIR'),
     recordsPerRun: positiveInteger(env, 'RECORDS_PER_RUN', 10),
     quickchartUrl: text(env, 'QUICKCHART_URL', 'http://localhost:3400'),
-    completedIdsKept: positiveInteger(env, 'COMPLETED_IDS_KEPT', 20_000),
+    settledIdsKept: positiveInteger(env, 'SETTLED_IDS_KEPT', 20_000),
+    orphanTtlMs: positiveInteger(env, 'ORPHAN_TTL_SECONDS', 3_600) * 1000,
   };
 }
 
 /** Object keys in the bucket: one place, so the handlers and tools agree. */
 export const OBJECT_KEYS = {
   metricTable: 'state/metric-table.json',
-  metricLog: 'metric_log.csv',
   errorPlot: 'error_distribution.png',
 } as const;

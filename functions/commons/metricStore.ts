@@ -1,42 +1,41 @@
 /**
- * The metric table and metric_log.csv in S3, and the mirror in LOGS_DIR.
+ * The metric table in S3 and the log segments it feeds.
  *
- * One invocation: (1) commit the batch's halves to the table, moving completed ids
- * into its outbox; (2) append the outbox to metric_log.csv, recording the last
- * appended row number in the object's `last-seq` metadata so an append is never
- * repeated; (3) drop what was appended from the outbox. Each step is a conditional
- * write retried on conflict, and each is safe to repeat, so a crash between steps
- * is repaired by the next invocation (the outbox is flushed by whoever comes next).
+ * One invocation: (1) commit the batch's halves to the table (conditional write,
+ * retried on conflict), which moves completed ids and expired halves into the
+ * table's outbox as numbered lines; (2) write each outbox batch as a log segment
+ * (create-only, so a repeat is a no-op); (3) drop the written batches from the
+ * outbox. Every step is safe to repeat, so a crash between steps is repaired by the
+ * next invocation, whichever it is: the outbox is written by whoever comes next.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OBJECT_KEYS } from './config.js';
-import { METRIC_LOG_HEADER, formatMetricRows } from './csv.js';
-import { writeMirror } from './localMirror.js';
+import { crashPoint } from './faults.js';
+import { LOGS } from './logs.js';
+import { writeSegment } from './logStore.js';
 import {
   type ApplyOutcome,
   EMPTY_TABLE,
   type Half,
   type MetricTable,
-  type OutboxRow,
-  acknowledgeFlushed,
+  type OutboxBatch,
+  type TableRules,
+  acknowledgeWritten,
   applyHalves,
   parseTable,
 } from './metricTable.js';
 import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
 
-const LAST_SEQ = 'last-seq';
-
-export interface MetricStoreOptions {
+export interface MetricStoreOptions extends TableRules {
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly logsDir: string | undefined;
-  readonly completedIdsKept: number;
   readonly now?: () => number;
 }
 
 export interface RecordOutcome extends Omit<ApplyOutcome, 'table'> {
-  /** Rows appended to metric_log.csv by this invocation (its own and any left over). */
-  readonly appendedRows: readonly OutboxRow[];
+  /** Segments this invocation wrote (its own batches and any left over by others). */
+  readonly segmentsWritten: number;
+  readonly pending: number;
 }
 
 export class MetricStore {
@@ -46,13 +45,14 @@ export class MetricStore {
     this.#options = options;
   }
 
+  /** Records halves; with none, it only expires old halves and writes what is left in the outbox. */
   async record(halves: readonly Half[]): Promise<RecordOutcome> {
     const { table, ...outcome } = await this.#commit(halves);
-    if (table.outbox.length === 0) return { ...outcome, appendedRows: [] };
-    const appendedRows = await this.#appendToLog(table.outbox);
-    // Once the append returns, the log holds every outbox row (appended now or before).
-    await this.#acknowledge(Math.max(...table.outbox.map((entry) => entry.seq)));
-    return { ...outcome, appendedRows };
+    crashPoint('metric:after-commit');
+    const written = await this.#writeSegments(table.outbox);
+    crashPoint('metric:after-segments');
+    if (written.length > 0) await this.#acknowledge(written);
+    return { ...outcome, segmentsWritten: written.length, pending: Object.keys(table.pending).length };
   }
 
   async readTable(): Promise<MetricTable> {
@@ -61,49 +61,34 @@ export class MetricStore {
   }
 
   #commit(halves: readonly Half[]): Promise<ApplyOutcome> {
-    const { s3, bucket, completedIdsKept } = this.#options;
+    const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(async () => {
       const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
       const table = stored === undefined ? EMPTY_TABLE : parseTable(stored.text);
-      const outcome = applyHalves(table, halves, now(), completedIdsKept);
+      const outcome = applyHalves(table, halves, now(), this.#options);
       if (outcome.table !== table) {
-        await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(outcome.table), {
-          expectedEtag: stored?.etag,
-        }, { contentType: 'application/json' });
+        await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(outcome.table), { expectedEtag: stored?.etag }, {
+          contentType: 'application/json',
+        });
       }
       return outcome;
     });
   }
 
-  /** Appends the outbox rows the log does not hold yet; returns the rows it appended. */
-  #appendToLog(outbox: readonly OutboxRow[]): Promise<OutboxRow[]> {
-    const { s3, bucket, logsDir } = this.#options;
-    return retryOnConflict(async () => {
-      const stored = await getText(s3, bucket, OBJECT_KEYS.metricLog);
-      const lastSeq = Number(stored?.metadata[LAST_SEQ] ?? 0);
-      const missing = outbox.filter((entry) => entry.seq > lastSeq);
-      if (missing.length === 0) return [];
-      const existing = stored === undefined || stored.text === '' ? `${METRIC_LOG_HEADER}\n` : stored.text;
-      const separator = existing.endsWith('\n') ? '' : '\n';
-      const text = existing + separator + formatMetricRows(missing.map((entry) => entry.row));
-      const newLastSeq = String(missing.at(-1)?.seq ?? lastSeq);
-      await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricLog, text, { expectedEtag: stored?.etag }, {
-        contentType: 'text/csv',
-        metadata: { [LAST_SEQ]: newLastSeq },
-      });
-      await writeMirror(logsDir, OBJECT_KEYS.metricLog, text);
-      return missing;
-    });
+  async #writeSegments(outbox: readonly OutboxBatch[]): Promise<OutboxBatch[]> {
+    const { s3, bucket } = this.#options;
+    await Promise.all(outbox.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
+    return [...outbox];
   }
 
-  #acknowledge(flushedSeq: number): Promise<void> {
+  #acknowledge(written: readonly OutboxBatch[]): Promise<void> {
     const { s3, bucket } = this.#options;
     return retryOnConflict(async () => {
       const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
       if (stored === undefined) return;
       const table = parseTable(stored.text);
-      const pruned = acknowledgeFlushed(table, flushedSeq);
+      const pruned = acknowledgeWritten(table, written);
       if (pruned === table) return;
       await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(pruned), { expectedEtag: stored.etag }, {
         contentType: 'application/json',

@@ -1,13 +1,15 @@
 /**
- * The metric table's logic, pure: how the halves of a record (y_true, y_pred) meet.
+ * The metric table's logic, pure: how the halves of a record (y_true, y_pred) meet,
+ * and what becomes of a half whose partner never comes.
  *
- * The table holds only what is in flight: ids with one half (`pending`), rows that
- * are committed but not yet appended to metric_log.csv (`outbox`, numbered by
- * `seq`), and a bounded memory of recently completed ids (`completed`) so that a
- * duplicate arriving after its row was written is recognised and dropped instead of
- * starting a new pending record.
+ * The table holds only what is in flight: ids with one half (`pending`); lines that
+ * are committed but not yet written as log segments (`outbox`, numbered per log by
+ * `nextSeq`); and a bounded memory of recently settled ids (`settled`: completed or
+ * orphaned) so that a duplicate arriving after its id was settled is recognised and
+ * dropped instead of starting a new pending record.
  */
-import { type MetricRow, metricRow } from './csv.js';
+import { type MetricRow, formatMetricRow, metricRow } from './csv.js';
+import { type LogName, formatOrphanLine } from './logs.js';
 
 export type HalfKind = 'y_true' | 'y_pred';
 
@@ -24,30 +26,64 @@ export interface PendingRecord {
   readonly firstSeen: number;
 }
 
-export interface OutboxRow {
-  readonly seq: number;
-  readonly row: MetricRow;
+/** Lines for one log, numbered firstSeq, firstSeq + 1, …: one future segment. */
+export interface OutboxBatch {
+  readonly log: LogName;
+  readonly firstSeq: number;
+  readonly lines: readonly string[];
 }
 
 export interface MetricTable {
-  readonly version: 1;
+  readonly version: 2;
   readonly pending: Readonly<Record<string, PendingRecord>>;
-  /** Oldest first; at most `completedIdsKept` entries. */
-  readonly completed: readonly string[];
-  readonly outbox: readonly OutboxRow[];
-  /** seq of the next committed row; seqs start at 1. */
-  readonly nextSeq: number;
+  /** Oldest first; at most `settledIdsKept` entries. */
+  readonly settled: readonly string[];
+  readonly outbox: readonly OutboxBatch[];
+  /** Number of the next line of each log; numbers start at 1. */
+  readonly nextSeq: Readonly<Record<LogName, number>>;
+  /** Records orphaned since the table was created. */
+  readonly orphanCount: number;
 }
 
-export const EMPTY_TABLE: MetricTable = { version: 1, pending: {}, completed: [], outbox: [], nextSeq: 1 };
+export const EMPTY_TABLE: MetricTable = {
+  version: 2,
+  pending: {},
+  settled: [],
+  outbox: [],
+  nextSeq: { metric_log: 1, orphans: 1 },
+  orphanCount: 0,
+};
+
+export interface TableRules {
+  /** How many settled ids to remember for dropping late duplicates. */
+  readonly settledIdsKept: number;
+  /** A half waiting longer than this for its partner is orphaned. */
+  readonly orphanTtlMs: number;
+}
+
+export interface Orphan {
+  readonly id: string;
+  readonly half: HalfKind;
+  readonly value: number;
+  readonly firstSeen: number;
+  readonly reason: string;
+}
+
+export interface Conflict {
+  readonly id: string;
+  readonly kind: HalfKind;
+  readonly kept: number;
+  readonly ignored: number;
+}
 
 export interface ApplyOutcome {
   readonly table: MetricTable;
-  readonly newRows: readonly OutboxRow[];
-  /** Halves already known (same value) or whose id was already completed. */
+  readonly newRows: readonly MetricRow[];
+  readonly orphans: readonly Orphan[];
+  /** Halves already known (same value) or whose id was already settled. */
   readonly duplicates: number;
   /** Halves that contradict a value already recorded; the first value wins. */
-  readonly conflicts: readonly { id: string; kind: HalfKind; kept: number; ignored: number }[];
+  readonly conflicts: readonly Conflict[];
 }
 
 function valueOf(record: PendingRecord, kind: HalfKind): number | undefined {
@@ -59,23 +95,38 @@ function withHalf(record: PendingRecord | undefined, half: Half, now: number): P
   return half.kind === 'y_true' ? { ...base, yTrue: half.value } : { ...base, yPred: half.value };
 }
 
-/** Upserts `halves` into `table`; an id with both halves becomes a row in the outbox. */
-export function applyHalves(
-  table: MetricTable,
-  halves: readonly Half[],
-  now: number,
-  completedIdsKept: number,
-): ApplyOutcome {
+function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
+  const half: HalfKind = record.yTrue !== undefined ? 'y_true' : 'y_pred';
+  const missing: HalfKind = half === 'y_true' ? 'y_pred' : 'y_true';
+  return {
+    id,
+    half,
+    value: (half === 'y_true' ? record.yTrue : record.yPred) as number,
+    firstSeen: record.firstSeen,
+    reason: `no ${missing} within ${Math.round(ttlMs / 1000)} s`,
+  };
+}
+
+/**
+ * Upserts `halves` into `table`: an id with both halves becomes a metric_log line,
+ * a half older than the TTL becomes an orphans line. Returns the same table object
+ * when nothing changed, so callers can skip the write.
+ */
+export function applyHalves(table: MetricTable, halves: readonly Half[], now: number, rules: TableRules): ApplyOutcome {
   const pending: Record<string, PendingRecord> = { ...table.pending };
-  const completedSet = new Set(table.completed);
-  const completed = [...table.completed];
-  const newRows: OutboxRow[] = [];
-  const conflicts: { id: string; kind: HalfKind; kept: number; ignored: number }[] = [];
+  const settledSet = new Set(table.settled);
+  const settled = [...table.settled];
+  const newRows: MetricRow[] = [];
+  const conflicts: Conflict[] = [];
   let duplicates = 0;
-  let nextSeq = table.nextSeq;
+  let changed = false;
+  const settle = (id: string) => {
+    settledSet.add(id);
+    settled.push(id);
+  };
 
   for (const half of halves) {
-    if (completedSet.has(half.id)) {
+    if (settledSet.has(half.id)) {
       duplicates++;
       continue;
     }
@@ -86,49 +137,74 @@ export function applyHalves(
       else conflicts.push({ id: half.id, kind: half.kind, kept: known, ignored: half.value });
       continue;
     }
+    changed = true;
     const updated = withHalf(current, half, now);
     if (updated.yTrue !== undefined && updated.yPred !== undefined) {
       delete pending[half.id];
-      newRows.push({ seq: nextSeq++, row: metricRow(half.id, updated.yTrue, updated.yPred) });
-      completedSet.add(half.id);
-      completed.push(half.id);
+      newRows.push(metricRow(half.id, updated.yTrue, updated.yPred));
+      settle(half.id);
     } else {
       pending[half.id] = updated;
     }
   }
 
-  const overflow = completed.length - completedIdsKept;
+  const orphans: Orphan[] = [];
+  for (const [id, record] of Object.entries(pending)) {
+    if (now - record.firstSeen >= rules.orphanTtlMs) {
+      orphans.push(orphanOf(id, record, rules.orphanTtlMs));
+      delete pending[id];
+      settle(id);
+    }
+  }
+
+  // Only duplicates and conflicts: nothing to write.
+  if (!changed && orphans.length === 0) return { table, newRows, orphans, duplicates, conflicts };
+
+  const outbox = [...table.outbox];
+  const nextSeq = { ...table.nextSeq };
+  if (newRows.length > 0) {
+    outbox.push({ log: 'metric_log', firstSeq: nextSeq.metric_log, lines: newRows.map(formatMetricRow) });
+    nextSeq.metric_log += newRows.length;
+  }
+  if (orphans.length > 0) {
+    outbox.push({ log: 'orphans', firstSeq: nextSeq.orphans, lines: orphans.map(formatOrphanLine) });
+    nextSeq.orphans += orphans.length;
+  }
+  const overflow = settled.length - rules.settledIdsKept;
   return {
     table: {
-      version: 1,
+      version: 2,
       pending,
-      completed: overflow > 0 ? completed.slice(overflow) : completed,
-      outbox: [...table.outbox, ...newRows],
+      settled: overflow > 0 ? settled.slice(overflow) : settled,
+      outbox,
       nextSeq,
+      orphanCount: table.orphanCount + orphans.length,
     },
     newRows,
+    orphans,
     duplicates,
     conflicts,
   };
 }
 
-/** Drops outbox rows up to and including `flushedSeq`: they are in metric_log.csv. */
-export function acknowledgeFlushed(table: MetricTable, flushedSeq: number): MetricTable {
-  if (!table.outbox.some((entry) => entry.seq <= flushedSeq)) return table;
-  return { ...table, outbox: table.outbox.filter((entry) => entry.seq > flushedSeq) };
+/** Drops the given batches from the outbox: their segments are written. */
+export function acknowledgeWritten(table: MetricTable, written: readonly Pick<OutboxBatch, 'log' | 'firstSeq'>[]): MetricTable {
+  const done = new Set(written.map((batch) => `${batch.log}:${batch.firstSeq}`));
+  const outbox = table.outbox.filter((batch) => !done.has(`${batch.log}:${batch.firstSeq}`));
+  return outbox.length === table.outbox.length ? table : { ...table, outbox };
 }
 
 /** Reads a stored table, refusing anything that is not one (rather than silently resetting it). */
 export function parseTable(text: string): MetricTable {
   const value = JSON.parse(text) as Partial<MetricTable>;
   if (
-    value?.version !== 1 ||
+    value?.version !== 2 ||
     typeof value.pending !== 'object' ||
-    !Array.isArray(value.completed) ||
+    !Array.isArray(value.settled) ||
     !Array.isArray(value.outbox) ||
-    !Number.isInteger(value.nextSeq)
+    typeof value.nextSeq !== 'object'
   ) {
-    throw new Error('stored metric table is not a version-1 table');
+    throw new Error('stored metric table is not a version-2 table');
   }
   return value as MetricTable;
 }

@@ -24,12 +24,26 @@ export function queueUrl(sqs: SQSClient, queueName: string): Promise<string> {
 export const SQS_BATCH_LIMIT = 10;
 const SEND_ATTEMPTS = 3;
 
-/** Sends each body as JSON; throws if any message is still unsent after retries. */
-export async function sendJsonMessages(sqs: SQSClient, queueName: string, bodies: readonly unknown[]): Promise<void> {
+/**
+ * Sends each body as JSON, ten to a request; throws if any message is still unsent
+ * after retries. `afterChunk` runs after each request that succeeded (a test seam).
+ */
+export async function sendJsonMessages(
+  sqs: SQSClient,
+  queueName: string,
+  bodies: readonly unknown[],
+  afterChunk?: () => void,
+): Promise<void> {
+  if (bodies.length === 0) return;
   const url = await queueUrl(sqs, queueName);
   const chunks: unknown[][] = [];
   for (let i = 0; i < bodies.length; i += SQS_BATCH_LIMIT) chunks.push(bodies.slice(i, i + SQS_BATCH_LIMIT));
-  await Promise.all(chunks.map((chunk) => sendChunk(sqs, url, queueName, chunk)));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      await sendChunk(sqs, url, queueName, chunk);
+      afterChunk?.();
+    }),
+  );
 }
 
 async function sendChunk(sqs: SQSClient, url: string, queueName: string, chunk: readonly unknown[]): Promise<void> {

@@ -1,91 +1,170 @@
 /**
  * The metric handler against a real moto_server: halves in any order, duplicated
- * and late, concurrent invocations, bad records — one row per id in S3 and in logs/.
+ * and late, concurrent invocations, crashes between writes, bad records and
+ * orphans — one row per id in S3 and in logs/, every bad record accounted for.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OBJECT_KEYS } from '../../functions/commons/config.js';
 import { parseMetricLog } from '../../functions/commons/csv.js';
+import { InjectedCrashError } from '../../functions/commons/faults.js';
+import { LOGS } from '../../functions/commons/logs.js';
+import { LogCompactor } from '../../functions/commons/logStore.js';
+import { MetricStore } from '../../functions/commons/metricStore.js';
 import { getText } from '../../functions/commons/s3Objects.js';
+import { readReason } from '../../infra/dlq/reasons.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
-import { type LocalCloud, handlerEnv, startLocalCloud } from '../helpers/localCloud.js';
+import { type LocalCloud, handlerEnv, listKeys, startLocalCloud } from '../helpers/localCloud.js';
 
 let cloud: LocalCloud;
 let logsDir: string;
+let compactor: LogCompactor;
 let handler: (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 
 beforeAll(async () => {
   cloud = await startLocalCloud();
   logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-logs-'));
   handlerEnv(cloud, logsDir);
+  process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   ({ handler } = await import('../../functions/metric.js'));
+  compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir });
 });
 
 afterAll(async () => {
   await cloud?.stop();
 });
 
+afterEach(() => {
+  delete process.env.ML_MONITOR_CRASH_AT;
+  vi.restoreAllMocks();
+});
+
 const truth = (id: string, value: number) => sqsRecord({ id, body: value }, { queue: 'y_true' });
 const prediction = (id: string, value: number) => sqsRecord({ id, body: value }, { queue: 'y_pred' });
 const invoke = (records: ReturnType<typeof sqsRecord>[]) => handler(sqsEvent(records), lambdaContext('metric'));
 
-async function logRows() {
-  const stored = await getText(cloud.s3, cloud.bucket, OBJECT_KEYS.metricLog);
-  const local = await readFile(join(logsDir, OBJECT_KEYS.metricLog), 'utf8');
-  return { s3: parseMetricLog(stored?.text ?? ''), localText: local, s3Text: stored?.text };
+/** Compacts as plot does, then reads the log from S3 and from logs/. */
+async function compactedRows() {
+  await compactor.compact(LOGS.metric_log);
+  const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
+  const localText = await readFile(join(logsDir, LOGS.metric_log.key), 'utf8');
+  return { rows: parseMetricLog(s3Text), s3Text, localText };
+}
+
+async function table() {
+  return JSON.parse((await getText(cloud.s3, cloud.bucket, OBJECT_KEYS.metricTable))?.text ?? '{}');
 }
 
 describe('metric handler with real S3', () => {
-  it('writes one row per id, in S3 and in logs/, whatever the order and duplication', async () => {
-    await invoke([prediction('m-1', 100), truth('m-2', 50), prediction('m-1', 100)]);
-    await invoke([truth('m-1', 130), truth('m-1', 130), prediction('m-3', 7)]);
-    await invoke([prediction('m-2', 60.5), truth('m-3', 7), truth('m-2', 50)]);
-    await invoke([truth('m-1', 130), prediction('m-2', 60.5)]);
+  it('writes one row per id, in S3 and in logs/, when each half comes three times in any order', async () => {
+    const ids = ['m-1', 'm-2', 'm-3'];
+    const halves = ids.flatMap((id, i) => [truth(id, 100 + i), prediction(id, 90 + 2 * i)]);
+    const thrice = [...halves, ...halves, ...halves];
+    // Interleave deterministically: reversed, then split into uneven batches.
+    const shuffled = thrice.map((record, i) => ({ record, key: (i * 7) % thrice.length })).sort((a, b) => a.key - b.key).map((x) => x.record);
 
-    const { s3, localText, s3Text } = await logRows();
+    for (const batch of [shuffled.slice(0, 4), shuffled.slice(4, 11), shuffled.slice(11)]) await invoke(batch);
 
-    expect(s3.map((row) => row.id).sort()).toEqual(['m-1', 'm-2', 'm-3']);
-    expect(s3.find((row) => row.id === 'm-1')).toEqual({ id: 'm-1', yTrue: 130, yPred: 100, absoluteError: 30 });
-    expect(s3.find((row) => row.id === 'm-2')?.absoluteError).toBe(10.5);
-    expect(s3.find((row) => row.id === 'm-3')?.absoluteError).toBe(0);
+    const { rows, s3Text, localText } = await compactedRows();
+    expect(rows.map((row) => row.id).sort()).toEqual(ids);
+    expect(rows.find((row) => row.id === 'm-2')).toEqual({ id: 'm-2', yTrue: 101, yPred: 92, absoluteError: 9 });
     expect(localText).toBe(s3Text);
   });
 
-  it('holds only what is in flight: completed ids leave the table', async () => {
-    await invoke([truth('pending-1', 1)]);
+  it('holds only what is in flight, and a late duplicate starts no new pending record', async () => {
+    await invoke([truth('pending-1', 1), truth('m-1', 100), prediction('m-1', 90)]);
 
-    const table = JSON.parse((await getText(cloud.s3, cloud.bucket, OBJECT_KEYS.metricTable))?.text ?? '{}');
+    const state = await table();
 
-    expect(Object.keys(table.pending)).toEqual(['pending-1']);
-    expect(table.outbox).toEqual([]);
+    expect(Object.keys(state.pending)).toEqual(['pending-1']);
+    expect(state.outbox).toEqual([]);
+    expect((await compactedRows()).rows.filter((row) => row.id === 'm-1')).toHaveLength(1);
   });
 
-  it('reports a bad record as a batch item failure and records its batch-mates', async () => {
-    const bad = sqsRecord('{not json', { queue: 'y_true', raw: true });
-    const wrongType = sqsRecord({ id: 'b-2', body: 'three' }, { queue: 'y_pred' });
-
-    const response = await invoke([truth('b-1', 10), bad, wrongType, prediction('b-1', 4)]);
-
-    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([bad.messageId, wrongType.messageId].sort());
-    expect((await logRows()).s3.filter((row) => row.id === 'b-1')).toHaveLength(1);
-  });
-
-  it('loses no update and doubles no row with eight invocations at once on overlapping ids', async () => {
+  it('loses no update and doubles no row with sixteen invocations at once on overlapping ids', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `c-${i}`);
-    const invocations = Array.from({ length: 8 }, (_, w) =>
-      invoke(ids.filter((_, i) => i % 4 === w % 4).flatMap((id, i) => [truth(id, i), prediction(id, i + 0.5)])),
-    );
-    const more = Array.from({ length: 8 }, (_, w) =>
-      invoke(ids.filter((_, i) => i % 8 === w).map((id, i) => truth(id, i % 3))),
-    );
+    const truths = Array.from({ length: 8 }, (_, w) => invoke(ids.filter((_, i) => i % 4 === w % 4).map((id, i) => truth(id, i))));
+    const predictions = Array.from({ length: 8 }, (_, w) => invoke(ids.filter((_, i) => i % 8 === w).map((id) => prediction(id, 0.5))));
 
-    await Promise.all([...invocations, ...more]);
+    await Promise.all([...truths, ...predictions]);
 
-    const rows = (await logRows()).s3.filter((row) => row.id.startsWith('c-'));
-    expect(rows).toHaveLength(ids.length);
-    expect(new Set(rows.map((row) => row.id)).size).toBe(ids.length);
+    const rows = (await compactedRows()).rows.filter((row) => row.id.startsWith('c-'));
+    expect(rows.map((row) => row.id).sort()).toEqual([...ids].sort());
+    expect(Object.keys((await table()).pending).filter((id) => id.startsWith('c-'))).toEqual([]);
+  });
+
+  it.each(['metric:after-commit', 'metric:after-segments'])('ends as if nothing happened when a run crashes at %s and the batch is redelivered', async (point) => {
+    const batch = [truth(`${point}-a`, 10), prediction(`${point}-a`, 4), truth(`${point}-b`, 7), prediction(`${point}-b`, 7)];
+
+    process.env.ML_MONITOR_CRASH_AT = point;
+    await expect(invoke(batch)).rejects.toBeInstanceOf(InjectedCrashError);
+    delete process.env.ML_MONITOR_CRASH_AT;
+    await invoke(batch);
+
+    const rows = (await compactedRows()).rows.filter((row) => row.id.startsWith(point));
+    expect(rows).toEqual([
+      { id: `${point}-a`, yTrue: 10, yPred: 4, absoluteError: 6 },
+      { id: `${point}-b`, yTrue: 7, yPred: 7, absoluteError: 0 },
+    ]);
+    expect((await table()).outbox).toEqual([]);
+  });
+
+  it('reports each bad record as a batch item failure with a log line and a recorded reason, and records its batch-mates', async () => {
+    const logged: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+        logged.push(String(chunk));
+        return true;
+      });
+    }
+    const bad = [
+      sqsRecord('{not json', { queue: 'y_true', raw: true }),
+      sqsRecord({ body: 3 }, { queue: 'y_true' }),
+      sqsRecord({ id: '', body: 3 }, { queue: 'y_true' }),
+      sqsRecord({ id: 'b-2', body: 'three' }, { queue: 'y_pred' }),
+      sqsRecord('{"id":"b-3","body":1e999}', { queue: 'y_pred', raw: true }),
+      sqsRecord({ id: 'b-4', body: 1, padding: 'x'.repeat(5_000) }, { queue: 'y_pred' }),
+    ];
+
+    const response = await invoke([truth('b-1', 10), ...bad, prediction('b-1', 4)]);
+
+    vi.restoreAllMocks();
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(bad.map((r) => r.messageId).sort());
+    const rejections = logged.filter((line) => line.includes('Message rejected')).map((line) => JSON.parse(line));
+    expect(rejections.map((line) => line.messageId).sort()).toEqual(bad.map((r) => r.messageId).sort());
+    for (const line of rejections) expect(line.queue).toMatch(/^y_(true|pred)$/);
+    const reason = await readReason(cloud.s3, cloud.bucket, 'y_pred', bad[4]?.messageId as string);
+    expect(reason?.reason).toMatch(/Infinity|finite/);
+    expect((await compactedRows()).rows.filter((row) => row.id === 'b-1')).toHaveLength(1);
+  });
+});
+
+describe('orphans', () => {
+  it('moves a half whose partner never comes to orphans.csv after the TTL, and counts it', async () => {
+    let now = 1_000_000;
+    const store = new MetricStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 1000, orphanTtlMs: 5_000, now: () => now });
+    await store.record([{ kind: 'y_pred', id: 'o-1', value: 12.5 }]);
+
+    now += 5_000;
+    const outcome = await store.record([]);
+    await compactor.compact(LOGS.orphans);
+
+    expect(outcome.orphans.map((o) => o.id)).toEqual(['o-1']);
+    const orphans = (await getText(cloud.s3, cloud.bucket, LOGS.orphans.key))?.text;
+    expect(orphans).toContain('id,half,value,first_seen,reason\n');
+    expect(orphans).toContain('o-1,y_pred,12.5,');
+    expect(await readFile(join(logsDir, LOGS.orphans.key), 'utf8')).toBe(orphans);
+    expect((await table()).orphanCount).toBeGreaterThanOrEqual(1);
+  });
+
+  it('deletes compacted segments on the next compaction, keeping the log whole', async () => {
+    await compactor.compact(LOGS.metric_log);
+    await compactor.compact(LOGS.metric_log);
+
+    expect((await listKeys(cloud)).filter((key) => key.startsWith(LOGS.metric_log.segmentPrefix))).toEqual([]);
+    expect((await compactedRows()).rows.length).toBeGreaterThan(40);
   });
 });

@@ -1,29 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { EMPTY_TABLE, type Half, type MetricTable, acknowledgeFlushed, applyHalves, parseTable } from '../../functions/commons/metricTable.js';
+import {
+  EMPTY_TABLE,
+  type Half,
+  type MetricTable,
+  type TableRules,
+  acknowledgeWritten,
+  applyHalves,
+  parseTable,
+} from '../../functions/commons/metricTable.js';
 
 const truth = (id: string, value: number): Half => ({ kind: 'y_true', id, value });
 const prediction = (id: string, value: number): Half => ({ kind: 'y_pred', id, value });
-const KEEP = 100;
+const RULES: TableRules = { settledIdsKept: 100, orphanTtlMs: 60_000 };
 
-function applyInTurn(batches: Half[][], keep = KEEP): { table: MetricTable; rows: string[] } {
+function applyInTurn(batches: Half[][], rules = RULES): { table: MetricTable; rows: string[] } {
   let table = EMPTY_TABLE;
   const rows: string[] = [];
   batches.forEach((batch, i) => {
-    const outcome = applyHalves(table, batch, 1_000 + i, keep);
+    const outcome = applyHalves(table, batch, 1_000 + i, rules);
     table = outcome.table;
-    rows.push(...outcome.newRows.map((entry) => entry.row.id));
+    rows.push(...outcome.newRows.map((row) => row.id));
   });
   return { table, rows };
 }
 
 describe('joining the halves of a record', () => {
   it('makes one row when y_pred comes before y_true', () => {
-    const first = applyHalves(EMPTY_TABLE, [prediction('a', 150)], 1, KEEP);
-    const second = applyHalves(first.table, [truth('a', 200)], 2, KEEP);
+    const first = applyHalves(EMPTY_TABLE, [prediction('a', 150)], 1, RULES);
+    const second = applyHalves(first.table, [truth('a', 200)], 2, RULES);
 
     expect(first.newRows).toEqual([]);
     expect(first.table.pending.a).toEqual({ yPred: 150, firstSeen: 1 });
-    expect(second.newRows).toEqual([{ seq: 1, row: { id: 'a', yTrue: 200, yPred: 150, absoluteError: 50 } }]);
+    expect(second.newRows).toEqual([{ id: 'a', yTrue: 200, yPred: 150, absoluteError: 50 }]);
+    expect(second.table.outbox).toEqual([{ log: 'metric_log', firstSeq: 1, lines: ['a,200.0,150.0,50.0'] }]);
     expect(second.table.pending).toEqual({});
   });
 
@@ -39,44 +48,73 @@ describe('joining the halves of a record', () => {
 
     expect(rows.sort()).toEqual(['a', 'b', 'c']);
     expect(table.pending).toEqual({});
-    expect(table.outbox.map((entry) => entry.seq)).toEqual([1, 2, 3]);
+    expect(table.outbox.flatMap((batch) => batch.lines)).toHaveLength(3);
+    expect(table.nextSeq.metric_log).toBe(4);
   });
 
-  it('drops a duplicate that arrives after its row was made, without a new pending record', () => {
+  it('drops a duplicate that arrives after its row was made, without a new pending record or a write', () => {
     const { table } = applyInTurn([[truth('a', 1), prediction('a', 2)]]);
 
-    const late = applyHalves(table, [truth('a', 1), prediction('a', 2)], 5, KEEP);
+    const late = applyHalves(table, [truth('a', 1), prediction('a', 2)], 5, RULES);
 
     expect(late.newRows).toEqual([]);
     expect(late.duplicates).toBe(2);
-    expect(late.table.pending).toEqual({});
+    expect(late.table).toBe(table);
   });
 
   it('keeps the first value when a half is contradicted, and reports the conflict', () => {
-    const first = applyHalves(EMPTY_TABLE, [truth('a', 1)], 1, KEEP);
+    const first = applyHalves(EMPTY_TABLE, [truth('a', 1)], 1, RULES);
 
-    const outcome = applyHalves(first.table, [truth('a', 9)], 2, KEEP);
+    const outcome = applyHalves(first.table, [truth('a', 9)], 2, RULES);
 
     expect(outcome.conflicts).toEqual([{ id: 'a', kind: 'y_true', kept: 1, ignored: 9 }]);
     expect(outcome.table.pending.a?.yTrue).toBe(1);
   });
 
-  it('remembers only the newest completed ids, within the bound', () => {
+  it('remembers only the newest settled ids, within the bound', () => {
     const halves = ['a', 'b', 'c', 'd'].flatMap((id) => [truth(id, 1), prediction(id, 2)]);
 
-    const outcome = applyHalves(EMPTY_TABLE, halves, 1, 2);
+    const outcome = applyHalves(EMPTY_TABLE, halves, 1, { ...RULES, settledIdsKept: 2 });
 
-    expect(outcome.table.completed).toEqual(['c', 'd']);
+    expect(outcome.table.settled).toEqual(['c', 'd']);
   });
 
-  it('empties the outbox up to the acknowledged row', () => {
-    const { table } = applyInTurn([[truth('a', 1), prediction('a', 2), truth('b', 1), prediction('b', 2)]]);
+  it('orphans a half whose partner has not come within the TTL, and counts it', () => {
+    const first = applyHalves(EMPTY_TABLE, [truth('lonely', 120)], 0, RULES);
+    const second = applyHalves(first.table, [prediction('fresh', 5)], 30_000, RULES);
 
-    expect(acknowledgeFlushed(table, 1).outbox.map((entry) => entry.seq)).toEqual([2]);
-    expect(acknowledgeFlushed(table, 0)).toBe(table);
+    const later = applyHalves(second.table, [], 60_000, RULES);
+
+    expect(later.orphans).toEqual([{ id: 'lonely', half: 'y_true', value: 120, firstSeen: 0, reason: 'no y_pred within 60 s' }]);
+    expect(Object.keys(later.table.pending)).toEqual(['fresh']);
+    expect(later.table.orphanCount).toBe(1);
+    expect(later.table.outbox.at(-1)).toEqual({
+      log: 'orphans',
+      firstSeq: 1,
+      lines: ['lonely,y_true,120.0,1970-01-01T00:00:00.000Z,no y_pred within 60 s'],
+    });
+  });
+
+  it('drops the partner that arrives after its half was orphaned', () => {
+    const orphaned = applyHalves(applyHalves(EMPTY_TABLE, [truth('late', 1)], 0, RULES).table, [], 60_000, RULES);
+
+    const outcome = applyHalves(orphaned.table, [prediction('late', 2)], 61_000, RULES);
+
+    expect(outcome.newRows).toEqual([]);
+    expect(outcome.duplicates).toBe(1);
+    expect(outcome.table.pending).toEqual({});
+  });
+
+  it('empties the outbox of the batches written as segments', () => {
+    const { table } = applyInTurn([[truth('a', 1), prediction('a', 2)], [truth('b', 1), prediction('b', 2)]]);
+
+    const pruned = acknowledgeWritten(table, [{ log: 'metric_log', firstSeq: 1 }]);
+
+    expect(pruned.outbox.map((batch) => batch.firstSeq)).toEqual([2]);
+    expect(acknowledgeWritten(table, [])).toBe(table);
   });
 
   it('refuses to read something that is not a table', () => {
-    expect(() => parseTable('{"pending":{}}')).toThrow(/version-1/);
+    expect(() => parseTable('{"pending":{}}')).toThrow(/version-2/);
   });
 });

@@ -1,0 +1,166 @@
+/**
+ * Append-only CSV logs in S3 without rewriting them per record.
+ *
+ * The metric handler writes each committed batch of lines as a segment object named
+ * by its first line number, with If-None-Match: * — so a retried write is a no-op
+ * and two writers of the same batch cannot both succeed. Once per plot period the
+ * compactor appends the segments that follow the log's last line, in order, to the
+ * one object users fetch (metric_log.csv), records the last line number in that
+ * object's metadata, and mirrors the file to LOGS_DIR. Segments already in the log
+ * are deleted by the next compaction, after it has read that they are.
+ */
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { writeMirror } from './localMirror.js';
+import { type LogSpec, firstSeqOfSegment, segmentKey } from './logs.js';
+import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
+import { ConcurrentWriteError } from './errors.js';
+
+const LAST_SEQ = 'last-seq';
+
+/** Writes one batch as a segment; false when it was already there (a repeat). */
+export async function writeSegment(
+  s3: S3Client,
+  bucket: string,
+  spec: LogSpec,
+  firstSeq: number,
+  lines: readonly string[],
+): Promise<boolean> {
+  try {
+    await putIfUnchanged(s3, bucket, segmentKey(spec, firstSeq), linesToText(lines), { expectedEtag: undefined }, { contentType: 'text/csv' });
+    return true;
+  } catch (error) {
+    if (error instanceof ConcurrentWriteError) return false;
+    throw error;
+  }
+}
+
+function linesToText(lines: readonly string[]): string {
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+function textToLines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
+}
+
+interface CachedLog {
+  readonly etag: string;
+  readonly text: string;
+  readonly lastSeq: number;
+}
+
+export interface CompactionResult {
+  /** Lines added to the log by this compaction, in order. */
+  readonly appended: readonly string[];
+  /** The whole log after compaction (header first). */
+  readonly text: string;
+  readonly lastSeq: number;
+  /** Segments removed because the log already held them. */
+  readonly segmentsRemoved: number;
+}
+
+interface StatusError {
+  $metadata?: { httpStatusCode?: number };
+}
+
+export class LogCompactor {
+  readonly #s3: S3Client;
+  readonly #bucket: string;
+  readonly #logsDir: string | undefined;
+  /** What this warm container last read or wrote, so an unchanged log is not downloaded again. */
+  readonly #cache = new Map<string, CachedLog>();
+
+  constructor(options: { s3: S3Client; bucket: string; logsDir: string | undefined }) {
+    this.#s3 = options.s3;
+    this.#bucket = options.bucket;
+    this.#logsDir = options.logsDir;
+  }
+
+  compact(spec: LogSpec): Promise<CompactionResult> {
+    return retryOnConflict(() => this.#compactOnce(spec), 4);
+  }
+
+  async #compactOnce(spec: LogSpec): Promise<CompactionResult> {
+    const current = await this.#readLog(spec);
+    const segments = await this.#listSegments(spec);
+    const alreadyIn = segments.filter((segment) => segment.firstSeq <= current.lastSeq);
+    if (alreadyIn.length > 0) await this.#deleteSegments(alreadyIn.map((segment) => segment.key));
+
+    const appended: string[] = [];
+    let next = current.lastSeq + 1;
+    for (const segment of segments.filter((s) => s.firstSeq > current.lastSeq)) {
+      // A gap means a batch is committed but its segment not written yet: wait for it.
+      if (segment.firstSeq !== next) break;
+      const lines = textToLines((await getText(this.#s3, this.#bucket, segment.key))?.text ?? '');
+      appended.push(...lines);
+      next += lines.length;
+    }
+    if (appended.length === 0) {
+      return { appended, text: current.text, lastSeq: current.lastSeq, segmentsRemoved: alreadyIn.length };
+    }
+
+    const base = current.text === '' ? `${spec.header}\n` : current.text;
+    const text = base + linesToText(appended);
+    const lastSeq = next - 1;
+    await putIfUnchanged(this.#s3, this.#bucket, spec.key, text, { expectedEtag: current.etag === '' ? undefined : current.etag }, {
+      contentType: 'text/csv',
+      metadata: { [LAST_SEQ]: String(lastSeq) },
+    });
+    // The new ETag is not needed: the next read revalidates with a conditional GET.
+    this.#cache.delete(spec.key);
+    await writeMirror(this.#logsDir, spec.key, text);
+    return { appended, text, lastSeq, segmentsRemoved: alreadyIn.length };
+  }
+
+  async #readLog(spec: LogSpec): Promise<CachedLog> {
+    const cached = this.#cache.get(spec.key);
+    try {
+      const response = await this.#s3.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: spec.key, ...(cached ? { IfNoneMatch: cached.etag } : {}) }),
+      );
+      const log = {
+        etag: response.ETag ?? '',
+        text: (await response.Body?.transformToString('utf8')) ?? '',
+        lastSeq: Number(response.Metadata?.[LAST_SEQ] ?? 0),
+      };
+      this.#cache.set(spec.key, log);
+      return log;
+    } catch (error) {
+      const status = (error as StatusError).$metadata?.httpStatusCode;
+      if (status === 304 && cached) return cached;
+      if (status === 404 || (error as { name?: string }).name === 'NoSuchKey') return { etag: '', text: '', lastSeq: 0 };
+      throw error;
+    }
+  }
+
+  async #listSegments(spec: LogSpec): Promise<{ key: string; firstSeq: number }[]> {
+    const segments: { key: string; firstSeq: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.#s3.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: spec.segmentPrefix, ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) {
+        const firstSeq = object.Key === undefined ? undefined : firstSeqOfSegment(spec, object.Key);
+        if (firstSeq !== undefined) segments.push({ key: object.Key as string, firstSeq });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token !== undefined);
+    return segments.sort((a, b) => a.firstSeq - b.firstSeq);
+  }
+
+  async #deleteSegments(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      await this.#s3.send(
+        new DeleteObjectsCommand({
+          Bucket: this.#bucket,
+          Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+    }
+  }
+}
