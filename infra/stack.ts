@@ -22,6 +22,8 @@ export interface StackOptions {
   /** Where sls offline's output goes; default: this process's stdout/stderr. */
   readonly onOutput?: (chunk: string) => void;
   readonly readyTimeoutMs?: number;
+  /** Where the stack's own notices go (restarts); default: stdout with a prefix. */
+  readonly onNotice?: (line: string) => void;
 }
 
 export interface RunningStack {
@@ -31,6 +33,8 @@ export interface RunningStack {
   readonly started: readonly string[];
   /** Resolves with sls's exit code if it stops on its own. */
   readonly slsExit: Promise<number>;
+  /** The pid of the moto_server this stack started and keeps alive, if it started one. */
+  emulatorPid(): number | undefined;
   stop(): Promise<void>;
 }
 
@@ -51,6 +55,8 @@ function isLoopback(url: string): boolean {
 export async function startStack(options: StackOptions): Promise<RunningStack> {
   const started: string[] = [];
   const stops: (() => Promise<void>)[] = [];
+  const notice = options.onNotice ?? ((line: string) => process.stdout.write(`[ml-monitor] ${line}\n`));
+  let emulator: SupervisedMoto | undefined;
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
@@ -60,7 +66,8 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       const moto: RunningProcess = await startMoto(portOf(options.awsEndpoint)).catch((error: Error) => {
         throw new StackStartError(`could not start moto_server on port ${portOf(options.awsEndpoint)}: ${error.message}`);
       });
-      stops.push(moto.stop);
+      emulator = superviseMoto(moto, portOf(options.awsEndpoint), notice);
+      stops.push(emulator.stop);
       started.push(`moto_server (SQS, S3) at ${moto.url}`);
     }
     if (!(await answersHttp(`${options.quickchartUrl}/healthcheck`))) {
@@ -85,12 +92,54 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       lambdaEndpoint,
       started,
       slsExit: sls.exit,
+      emulatorPid: () => emulator?.pid(),
       stop: stopAll,
     };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+interface SupervisedMoto {
+  pid(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Keeps the embedded moto_server running: if it dies, it is started again on the
+ * same port, with backoff. It comes back empty; the bootstrap plugin notices and
+ * creates the queues and bucket again.
+ */
+function superviseMoto(first: RunningProcess, port: number, notice: (line: string) => void): SupervisedMoto {
+  let current = first;
+  let stopping = false;
+  const restart = async (code: number | null, signal: NodeJS.Signals | null) => {
+    if (stopping) return;
+    notice(`moto_server exited (${signal ?? `code ${code}`}); starting it again on port ${port}`);
+    for (let attempt = 1; !stopping; attempt++) {
+      try {
+        current = await startMoto(port);
+        if (stopping) return void (await current.stop());
+        watch(current);
+        notice(`moto_server is back at ${current.url} (empty: what it held in memory is gone)`);
+        return;
+      } catch (error) {
+        const waitMs = Math.min(10_000, 500 * 2 ** attempt);
+        notice(`moto_server did not start (${(error as Error).message}); trying again in ${waitMs / 1000} s`);
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  };
+  const watch = (moto: RunningProcess) => moto.child.once('exit', (code, signal) => void restart(code, signal));
+  watch(first);
+  return {
+    pid: () => current.child.pid,
+    stop: async () => {
+      stopping = true;
+      await current.stop();
+    },
+  };
 }
 
 interface OfflineProcess {

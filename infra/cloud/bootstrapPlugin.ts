@@ -1,16 +1,19 @@
 /**
  * Serverless plugin: before `sls offline start` serves anything, create the
- * template's queues and bucket on the local endpoint (custom.localCloud.endpoint).
- * Waits for the endpoint a while (an emulator may still be starting) and then
- * fails the start with a message that says what to do.
+ * template's queues and bucket on the local endpoint (custom.localCloud.endpoint);
+ * then keep watching, and create them again if the emulator comes back empty (moto
+ * keeps everything in memory; LocalStack too unless PERSISTENCE is on). Waits for
+ * the endpoint a while at start (an emulator may still be starting) and then fails
+ * the start with a message that says what to do.
  */
-import { type CfnResources, bootstrap, planFromResources } from './bootstrap.js';
+import { type BootstrapClients, type BootstrapPlan, type CfnResources, bootstrap, planFromResources } from './bootstrap.js';
 import { LOCAL_REGION, localS3, localSqs } from './localClients.js';
+import { describeCloudGap } from './watch.js';
 
 interface ServerlessLike {
   service: {
     provider: { region?: string };
-    custom?: { localCloud?: { endpoint?: string; startupWaitSeconds?: number | string } };
+    custom?: { localCloud?: { endpoint?: string; startupWaitSeconds?: number | string; watchSeconds?: number | string } };
     resources?: { Resources?: CfnResources };
   };
 }
@@ -22,11 +25,15 @@ export class BootstrapPlugin {
   readonly hooks: Record<string, () => Promise<void>>;
   readonly #serverless: ServerlessLike;
   readonly #log: PluginUtils['log'];
+  #watch: NodeJS.Timeout | undefined;
 
   constructor(serverless: ServerlessLike, _options: unknown, utils: PluginUtils) {
     this.#serverless = serverless;
     this.#log = utils.log;
-    this.hooks = { 'offline:start:init': () => this.#bootstrap() };
+    this.hooks = {
+      'offline:start:init': () => this.#bootstrap(),
+      'before:offline:start:end': async () => clearInterval(this.#watch),
+    };
   }
 
   async #bootstrap(): Promise<void> {
@@ -41,7 +48,7 @@ export class BootstrapPlugin {
       try {
         const report = await bootstrap(plan, clients);
         this.#log.notice(`local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`);
-        return;
+        break;
       } catch (error) {
         const reason = (error as Error).message;
         if (Date.now() > deadline) {
@@ -54,5 +61,27 @@ export class BootstrapPlugin {
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * attempt)));
       }
     }
+    this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 5));
+  }
+
+  /** Re-creates the resources when the emulator restarts without them. */
+  #startWatching(plan: BootstrapPlan, clients: BootstrapClients, endpoint: string, everySeconds: number): void {
+    let busy = false;
+    this.#watch = setInterval(async () => {
+      if (busy) return;
+      busy = true;
+      try {
+        const gap = await describeCloudGap(plan, clients);
+        if (gap !== undefined) {
+          await bootstrap(plan, clients);
+          this.#log.warning(`local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`);
+        }
+      } catch {
+        // Unreachable: the event source reports outages; we try again next tick.
+      } finally {
+        busy = false;
+      }
+    }, everySeconds * 1000);
+    this.#watch.unref();
   }
 }

@@ -2,6 +2,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseMetricLog, type MetricRow } from '../../functions/commons/csv.js';
+import { LOGS } from '../../functions/commons/logs.js';
+import { getText } from '../../functions/commons/s3Objects.js';
+import { localS3 } from '../../infra/cloud/localClients.js';
 import { type RunningStack, freeStackPorts, startStack } from '../../infra/stack.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
@@ -22,6 +26,9 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     env: { SQS_WAIT_TIME_SECONDS: '1', ESBUILD_WORK_FOLDER: buildFolder, ...env },
     onOutput: (chunk) => {
       output = (output + chunk).slice(-200_000);
+    },
+    onNotice: (line) => {
+      output += `[stack] ${line}\n`;
     },
   }).catch((error: unknown) => {
     removeBuildFolder(buildFolder);
@@ -55,4 +62,24 @@ export async function eventually<T>(what: string, probe: () => Promise<T | undef
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+export const BUCKET = 'ml-monitor-dev';
+
+/** Invokes plot (which compacts the log) until every id is a row in S3's metric_log.csv. */
+export async function waitForRows(stack: TestStack, ids: readonly string[], timeoutMs = 90_000): Promise<MetricRow[]> {
+  const s3 = localS3(stack.awsEndpoint);
+  try {
+    return await eventually(
+      `${ids.length} ids in metric_log.csv`,
+      async () => {
+        await stack.invoke('plot');
+        const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '').filter((row) => ids.includes(row.id));
+        return rows.length >= ids.length ? rows : undefined;
+      },
+      timeoutMs,
+    );
+  } finally {
+    s3.destroy();
+  }
 }

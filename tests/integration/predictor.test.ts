@@ -1,0 +1,107 @@
+/**
+ * The predictor against a real moto_server: answers on y_pred, rejects bad feature
+ * vectors record by record, and a crash after part of its sends ends, once the
+ * batch is redelivered, in the same rows as a run without the crash.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetricLog } from '../../functions/commons/csv.js';
+import { parseDataset } from '../../functions/commons/dataset.js';
+import { InjectedCrashError } from '../../functions/commons/faults.js';
+import { LOGS } from '../../functions/commons/logs.js';
+import { LogCompactor } from '../../functions/commons/logStore.js';
+import { MetricStore } from '../../functions/commons/metricStore.js';
+import { assertModel, predict } from '../../functions/commons/model.js';
+import { getText } from '../../functions/commons/s3Objects.js';
+import modelArtefact from '../../infra/model/model.json';
+import { DATA_FILE } from '../../infra/model/train.js';
+import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
+import { type LocalCloud, handlerEnv, startLocalCloud } from '../helpers/localCloud.js';
+
+type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
+let cloud: LocalCloud;
+let handler: Handler;
+const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
+const model = assertModel(modelArtefact);
+
+beforeAll(async () => {
+  cloud = await startLocalCloud();
+  handlerEnv(cloud, await mkdtemp(join(tmpdir(), 'ml-monitor-logs-')));
+  ({ handler } = await import('../../functions/predictor.js'));
+});
+afterAll(async () => {
+  await cloud?.stop();
+});
+afterEach(() => {
+  delete process.env.ML_MONITOR_CRASH_AT;
+});
+
+/** Receives and deletes everything on a queue. */
+async function drain(queue: string): Promise<{ id: string; body: number }[]> {
+  const url = cloud.queueUrls[queue] as string;
+  const bodies: { id: string; body: number }[] = [];
+  for (;;) {
+    const out = await cloud.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return bodies;
+    bodies.push(...messages.map((m) => JSON.parse(m.Body as string)));
+    await cloud.sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }),
+    );
+  }
+}
+
+const featureRecords = (prefix: string, count: number) =>
+  Array.from({ length: count }, (_, i) => sqsRecord({ id: `${prefix}-${i}`, body: dataset[i]?.features }, { queue: 'features' }));
+
+describe('predictor with real SQS', () => {
+  it("answers each feature vector with the model's prediction under the same id", async () => {
+    await handler(sqsEvent(featureRecords('p', 3)), lambdaContext('predictor'));
+
+    const answers = (await drain('y_pred')).sort((a, b) => a.id.localeCompare(b.id));
+
+    expect(answers).toEqual([0, 1, 2].map((i) => ({ id: `p-${i}`, body: predict(model, dataset[i]?.features ?? []) })));
+  });
+
+  it('rejects a vector of the wrong length or with non-numbers, alone', async () => {
+    const short = sqsRecord({ id: 'short', body: [1, 2, 3] }, { queue: 'features' });
+    const words = sqsRecord({ id: 'words', body: Array(10).fill('x') }, { queue: 'features' });
+
+    const response = await handler(sqsEvent([...featureRecords('ok', 1), short, words]), lambdaContext('predictor'));
+
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual([short.messageId, words.messageId].sort());
+    expect((await drain('y_pred')).map((a) => a.id)).toEqual(['ok-0']);
+  });
+
+  it('ends in the rows of a run without the crash when it dies after part of its sends', async () => {
+    const records = featureRecords('crash', 25);
+    process.env.ML_MONITOR_CRASH_AT = 'predictor:after-first-send';
+    await expect(handler(sqsEvent(records), lambdaContext('predictor'))).rejects.toBeInstanceOf(InjectedCrashError);
+    const beforeRedelivery = await drain('y_pred');
+    delete process.env.ML_MONITOR_CRASH_AT;
+
+    await handler(sqsEvent(records), lambdaContext('predictor'));
+
+    const predictions = [...beforeRedelivery, ...(await drain('y_pred'))];
+    expect(beforeRedelivery.length).toBeGreaterThan(0);
+    expect(predictions.length).toBeGreaterThan(25);
+    const store = new MetricStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 1000, orphanTtlMs: 3_600_000 });
+    await store.record([
+      ...predictions.map((p) => ({ kind: 'y_pred' as const, id: p.id, value: p.body })),
+      ...records.map((_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: dataset[i]?.target as number })),
+    ]);
+    await new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir: undefined }).compact(LOGS.metric_log);
+    const rows = parseMetricLog((await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '');
+    const expected = records.map((_, i) => {
+      const yPred = predict(model, dataset[i]?.features ?? []);
+      const yTrue = dataset[i]?.target as number;
+      return { id: `crash-${i}`, yTrue, yPred, absoluteError: Math.abs(yTrue - yPred) };
+    });
+    expect([...rows].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));
+  });
+});
