@@ -23,7 +23,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   const stack = await startStack({
     ...ports,
     logsDir,
-    env: { SQS_WAIT_TIME_SECONDS: '1', ESBUILD_WORK_FOLDER: buildFolder, ...env },
+    env: { SQS_WAIT_TIME_SECONDS: '1', SCHEDULES_ENABLED: 'false', ESBUILD_WORK_FOLDER: buildFolder, ...env },
     onOutput: (chunk) => {
       output = (output + chunk).slice(-200_000);
     },

@@ -1,0 +1,132 @@
+/**
+ * The books balance: the whole stack takes a burst of good, duplicated, reordered,
+ * half-missing and malformed messages, and every record ends exactly once as a
+ * row, an orphan or a dead letter.
+ */
+import { readFileSync } from 'node:fs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMetricLog } from '../../functions/commons/csv.js';
+import { parseDataset } from '../../functions/commons/dataset.js';
+import { LOGS } from '../../functions/commons/logs.js';
+import { getText } from '../../functions/commons/s3Objects.js';
+import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { DATA_FILE } from '../../infra/model/train.js';
+import { BUCKET, type TestStack, eventually, startTestStack } from '../helpers/stack.js';
+
+const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
+let stack: TestStack;
+let sqs: SQSClient;
+let s3: ReturnType<typeof localS3>;
+
+beforeAll(async () => {
+  stack = await startTestStack({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });
+  sqs = localSqs(stack.awsEndpoint);
+  s3 = localS3(stack.awsEndpoint);
+}, 240_000);
+
+afterAll(async () => {
+  sqs?.destroy();
+  s3?.destroy();
+  await stack?.stop();
+}, 60_000);
+
+let sent = 0;
+
+async function send(queue: string, bodies: string[]): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const chunk = bodies.slice(i, i + 10);
+    const out = await sqs.send(
+      new SendMessageBatchCommand({ QueueUrl: await resolveUrl(queue), Entries: chunk.map((MessageBody, j) => ({ Id: `e${j}`, MessageBody })) }),
+    );
+    expect(out.Failed ?? []).toEqual([]);
+    sent += chunk.length;
+  }
+}
+
+async function resolveUrl(queue: string): Promise<string> {
+  return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl as string;
+}
+
+async function depth(queue: string): Promise<number> {
+  const out = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: await resolveUrl(queue), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+  );
+  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+}
+
+const features = (id: string, row: number) => JSON.stringify({ id, body: dataset[row]?.features });
+const truth = (id: string, row: number) => JSON.stringify({ id, body: dataset[row]?.target });
+
+describe('the books balance', () => {
+  it('ends every record exactly once as a row, an orphan or a dead letter', async () => {
+    // Prepare: a real features run, plus a burst sent straight to the queues.
+    const emitted = (await stack.invoke<{ emitted: string[] }>('features')).emitted;
+    const good = Array.from({ length: 30 }, (_, i) => `good-${String(i).padStart(2, '0')}`);
+    const truthFirst = good.filter((_, i) => i % 2 === 0);
+    const featuresFirst = good.filter((_, i) => i % 2 === 1);
+    const duplicated = good.slice(0, 10);
+    const onlyTruth = ['orphan-t-0', 'orphan-t-1', 'orphan-t-2', 'orphan-t-3'];
+    const onlyFeatures = ['orphan-f-0', 'orphan-f-1', 'orphan-f-2', 'orphan-f-3'];
+    const malformed: Record<string, string[]> = {
+      features: ['not json', JSON.stringify({ id: 'short', body: [1, 2] }), JSON.stringify({ body: dataset[0]?.features })],
+      y_true: [JSON.stringify({ id: '', body: 1 }), JSON.stringify({ id: 'nan', body: 'NaN' }), '{"id":"inf","body":1e999}'],
+      y_pred: [JSON.stringify({ id: 'null', body: null }), JSON.stringify({ id: 'huge', body: 1, pad: 'x'.repeat(6_000) })],
+    };
+    const rowOf = (id: string) => Number(id.replace(/\D/g, '')) % dataset.length;
+
+    // Act
+    await send('y_true', truthFirst.map((id) => truth(id, rowOf(id))));
+    await send('features', [...truthFirst, ...featuresFirst].map((id) => features(id, rowOf(id))));
+    await send('y_true', onlyTruth.map((id) => truth(id, 1)));
+    await send('features', onlyFeatures.map((id) => features(id, 2)));
+    for (const [queue, bodies] of Object.entries(malformed)) await send(queue, bodies);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await send('y_true', featuresFirst.map((id) => truth(id, rowOf(id))));
+    for (let copy = 0; copy < 2; copy++) {
+      await send('features', duplicated.map((id) => features(id, rowOf(id))));
+      await send('y_true', duplicated.map((id) => truth(id, rowOf(id))));
+    }
+
+    const malformedCount = Object.values(malformed).flat().length;
+    const expectedRows = [...emitted, ...good];
+    const expectedOrphans = [...onlyTruth, ...onlyFeatures];
+    const settled = await eventually(
+      'rows, orphans and dead letters to settle',
+      async () => {
+        await stack.invoke('plot');
+        const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+        const orphanLines = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '').split('\n').slice(1).filter(Boolean);
+        const deadLettered = (await depth('features-dlq')) + (await depth('y_true-dlq')) + (await depth('y_pred-dlq'));
+        const done = rows.length >= expectedRows.length && orphanLines.length >= expectedOrphans.length && deadLettered >= malformedCount;
+        return done ? { rows, orphanLines, deadLettered } : undefined;
+      },
+      150_000,
+    );
+    // Let stragglers (late duplicates, redeliveries) land, then look again.
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    await stack.invoke('plot');
+    const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+    const orphanIds = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '').split('\n').slice(1).filter(Boolean).map((line) => line.split(',')[0]);
+    const deadLettered = (await depth('features-dlq')) + (await depth('y_true-dlq')) + (await depth('y_pred-dlq'));
+
+    // Assess
+    const records = expectedRows.length + expectedOrphans.length + malformedCount;
+    const rowIds = rows.map((row) => row.id);
+    const everyId = [...rowIds, ...orphanIds];
+    const duplicates = everyId.length - new Set(everyId).size;
+    console.log(
+      `balance: messages sent ${sent + 2 * emitted.length} (burst ${sent}, features run ${2 * emitted.length}); records ${records}; ` +
+        `rows ${rows.length}; orphans ${orphanIds.length}; dead-lettered ${deadLettered}; duplicates ${duplicates}`,
+    );
+    expect(settled.rows.length).toBeGreaterThan(0);
+    expect(rows.length + orphanIds.length + deadLettered).toBe(records);
+    expect(duplicates).toBe(0);
+    expect([...rowIds].sort()).toEqual([...expectedRows].sort());
+    expect([...orphanIds].sort()).toEqual([...expectedOrphans].sort());
+    expect(deadLettered).toBe(malformedCount);
+    expect(await depth('y_true') + (await depth('y_pred')) + (await depth('features'))).toBe(0);
+    const dlqBodies = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: await resolveUrl('y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }))).Messages ?? [];
+    expect(dlqBodies.length).toBeGreaterThan(0);
+  }, 240_000);
+});
