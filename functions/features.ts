@@ -3,7 +3,7 @@
  * a new id, as a feature vector to `features` and as its true answer to `y_true`.
  */
 import datasetCsv from '../infra/model/diabetes.csv';
-import { createAwsClients } from './commons/clients.js';
+import { createSqsClient } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
 import { parseDataset } from './commons/dataset.js';
 import { pickRecords } from './commons/emission.js';
@@ -11,7 +11,7 @@ import { createLogger } from './commons/logger.js';
 import { sendJsonMessages } from './commons/queues.js';
 
 const config = readConfig();
-const { sqs } = createAwsClients(config);
+const sqs = createSqsClient(config);
 const logger = createLogger('features');
 const dataset = parseDataset(datasetCsv);
 

@@ -6,7 +6,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processRecords, recordRejections } from './commons/batch.js';
-import { createAwsClients } from './commons/clients.js';
+import { createS3Client } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
 import { createLogger } from './commons/logger.js';
 import { MetricStore } from './commons/metricStore.js';
@@ -14,7 +14,7 @@ import type { Half, HalfKind } from './commons/metricTable.js';
 import { ScalarMessage, parseRecord, queueNameOf } from './commons/schemas.js';
 
 const config = readConfig();
-const { s3 } = createAwsClients(config);
+const s3 = createS3Client(config);
 const logger = createLogger('metric');
 const store = new MetricStore({
   s3,

@@ -5,7 +5,7 @@
  * error_distribution.png (S3 and LOGS_DIR).
  */
 import { errorHistogramChart, renderChart } from './commons/chart.js';
-import { createAwsClients } from './commons/clients.js';
+import { createS3Client } from './commons/clients.js';
 import { OBJECT_KEYS, readConfig } from './commons/config.js';
 import { ErrorSeries } from './commons/errorSeries.js';
 import { histogram } from './commons/histogram.js';
@@ -17,7 +17,7 @@ import { MetricStore } from './commons/metricStore.js';
 import { putObject } from './commons/s3Objects.js';
 
 const config = readConfig();
-const { s3 } = createAwsClients(config);
+const s3 = createS3Client(config);
 const logger = createLogger('plot');
 const store = new MetricStore({ s3, bucket: config.bucket, settledIdsKept: config.settledIdsKept, orphanTtlMs: config.orphanTtlMs });
 const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
@@ -32,7 +32,7 @@ export interface PlotResult {
 
 export const handler = async (): Promise<PlotResult> => {
   // Orphans are found here too, so they leave the table even when no message comes.
-  const settled = await store.record([]);
+  const settled = await store.settle();
   for (const orphan of settled.orphans) logger.warn('Half orphaned', { ...orphan });
   const metricLog = await compactor.compact(LOGS.metric_log);
   const orphanLog = await compactor.compact(LOGS.orphans);

@@ -6,7 +6,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import modelArtefact from '../infra/model/model.json';
 import { processRecords, recordRejections } from './commons/batch.js';
-import { createAwsClients } from './commons/clients.js';
+import { createS3Client, createSqsClient } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
 import { createLogger } from './commons/logger.js';
 import { assertModel, predict } from './commons/model.js';
@@ -15,7 +15,8 @@ import { crashPoint } from './commons/faults.js';
 import { FeaturesMessage, parseRecord } from './commons/schemas.js';
 
 const config = readConfig();
-const { sqs, s3 } = createAwsClients(config);
+const sqs = createSqsClient(config);
+const s3 = createS3Client(config);
 const logger = createLogger('predictor');
 const model = assertModel(modelArtefact);
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });

@@ -1,27 +1,28 @@
 /**
- * AWS clients, each created once per cold start. Locally they point at the emulator
- * (AWS_ENDPOINT_URL); S3 then needs path-style addressing because neither moto nor
- * LocalStack resolves bucket subdomains of localhost.
+ * AWS clients, each created once per cold start, one factory per service so a
+ * bundle carries only the clients its function uses. Locally they point at the
+ * emulator (AWS_ENDPOINT_URL); S3 then needs path-style addressing because neither
+ * moto nor LocalStack resolves bucket subdomains of localhost.
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config.js';
 
-export interface AwsClients {
-  readonly sqs: SQSClient;
-  readonly s3: S3Client;
-}
+type ClientConfig = Pick<Config, 'awsEndpoint' | 'region'>;
 
-export function createAwsClients(config: Pick<Config, 'awsEndpoint' | 'region'>): AwsClients {
-  const endpoint = config.awsEndpoint;
-  const common = {
+function commonSettings(config: ClientConfig) {
+  return {
     region: config.region,
-    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(config.awsEndpoint === undefined ? {} : { endpoint: config.awsEndpoint }),
     // Bounded retries: a long outage must fail the invocation so the queue retries it.
     maxAttempts: 4,
   };
-  return {
-    sqs: new SQSClient(common),
-    s3: new S3Client({ ...common, forcePathStyle: endpoint !== undefined }),
-  };
+}
+
+export function createSqsClient(config: ClientConfig): SQSClient {
+  return new SQSClient(commonSettings(config));
+}
+
+export function createS3Client(config: ClientConfig): S3Client {
+  return new S3Client({ ...commonSettings(config), forcePathStyle: config.awsEndpoint !== undefined });
 }

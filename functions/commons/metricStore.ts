@@ -1,12 +1,16 @@
 /**
  * The metric table in S3 and the log segments it feeds.
  *
- * One invocation: (1) commit the batch's halves to the table (conditional write,
- * retried on conflict), which moves completed ids and expired halves into the
- * table's outbox as numbered lines; (2) write each outbox batch as a log segment
- * (create-only, so a repeat is a no-op); (3) drop the written batches from the
- * outbox. Every step is safe to repeat, so a crash between steps is repaired by the
- * next invocation, whichever it is: the outbox is written by whoever comes next.
+ * One invocation costs three S3 requests whatever the batch size or the size of
+ * the log: (1) read and (2) conditionally write the table (retried on conflict),
+ * which moves completed ids and expired halves into the table's outbox as numbered
+ * lines; (3) write the new outbox batch as a log segment (create-only, so a repeat
+ * is a no-op). A written batch leaves the outbox in the same store's next commit
+ * (it remembers what it wrote), or at the latest when plot settles the table.
+ *
+ * Every step is safe to repeat. If a run dies between (2) and (3), its batch stays
+ * in the outbox and `settle()` (plot, every minute) writes its segment; compaction
+ * waits for that gap rather than skipping it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OBJECT_KEYS } from './config.js';
@@ -38,21 +42,38 @@ export interface RecordOutcome extends Omit<ApplyOutcome, 'table'> {
   readonly pending: number;
 }
 
+interface Commit extends ApplyOutcome {
+  /** Outbox batches this commit created. */
+  readonly newBatches: readonly OutboxBatch[];
+}
+
 export class MetricStore {
   readonly #options: MetricStoreOptions;
+  /** Batches whose segments this store wrote and the table still lists. */
+  #writtenEarlier: OutboxBatch[] = [];
 
   constructor(options: MetricStoreOptions) {
     this.#options = options;
   }
 
-  /** Records halves; with none, it only expires old halves and writes what is left in the outbox. */
   async record(halves: readonly Half[]): Promise<RecordOutcome> {
-    const { table, ...outcome } = await this.#commit(halves);
+    const { table, newBatches, ...outcome } = await this.#commit(halves);
     crashPoint('metric:after-commit');
-    const written = await this.#writeSegments(table.outbox);
+    await this.#write(newBatches);
     crashPoint('metric:after-segments');
-    if (written.length > 0) await this.#acknowledge(written);
-    return { ...outcome, segmentsWritten: written.length, pending: Object.keys(table.pending).length };
+    this.#writtenEarlier.push(...newBatches);
+    return { ...outcome, segmentsWritten: newBatches.length, pending: Object.keys(table.pending).length };
+  }
+
+  /**
+   * Expires halves past their TTL and writes every batch left in the outbox (by
+   * this or any other invocation, finished or crashed), then empties the outbox.
+   */
+  async settle(): Promise<RecordOutcome> {
+    const { table, newBatches: _, ...outcome } = await this.#commit([]);
+    await this.#write(table.outbox);
+    if (table.outbox.length > 0) await this.#acknowledge(table.outbox);
+    return { ...outcome, segmentsWritten: table.outbox.length, pending: Object.keys(table.pending).length };
   }
 
   async readTable(): Promise<MetricTable> {
@@ -60,26 +81,30 @@ export class MetricStore {
     return stored === undefined ? EMPTY_TABLE : parseTable(stored.text);
   }
 
-  #commit(halves: readonly Half[]): Promise<ApplyOutcome> {
+  #commit(halves: readonly Half[]): Promise<Commit> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(async () => {
       const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
       const table = stored === undefined ? EMPTY_TABLE : parseTable(stored.text);
       const outcome = applyHalves(table, halves, now(), this.#options);
-      if (outcome.table !== table) {
-        await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(outcome.table), { expectedEtag: stored?.etag }, {
+      // applyHalves appends its batches at the end of the outbox.
+      const newBatches = outcome.table.outbox.slice(table.outbox.length);
+      const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
+      if (next !== table) {
+        await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(next), { expectedEtag: stored?.etag }, {
           contentType: 'application/json',
         });
       }
-      return outcome;
+      // Whatever we wrote earlier has now left the table (by this write or an earlier one).
+      this.#writtenEarlier = [];
+      return { ...outcome, table: next, newBatches };
     });
   }
 
-  async #writeSegments(outbox: readonly OutboxBatch[]): Promise<OutboxBatch[]> {
+  async #write(batches: readonly OutboxBatch[]): Promise<void> {
     const { s3, bucket } = this.#options;
-    await Promise.all(outbox.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
-    return [...outbox];
+    await Promise.all(batches.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
   }
 
   #acknowledge(written: readonly OutboxBatch[]): Promise<void> {

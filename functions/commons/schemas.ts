@@ -3,25 +3,30 @@
  * handler parses records against these at the edge, so a malformed message fails
  * alone, with a reason, and never reaches the logic.
  */
-import { z } from 'zod';
+// zod/mini: the same validation as zod, tree-shakable: ~20 KB in a bundle instead of ~440 KB.
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { InvalidMessageError } from './errors.js';
 import { FEATURE_COUNT } from './dataset.js';
+
+// zod/mini ships without messages ("Invalid input"); English ones make rejection reasons clear.
+z.config(en());
 
 /** Bigger than any good message (a 10-number vector is ~250 bytes); SQS allows 256 KiB. */
 export const MAX_MESSAGE_BYTES = 4_096;
 
 /** Ids go into CSV rows and S3 keys unquoted, so they are restricted to safe characters. */
-export const RecordId = z
-  .string()
-  .min(1, 'id is empty')
-  .max(128, 'id is longer than 128 characters')
-  .regex(/^[A-Za-z0-9._:-]+$/, 'id may hold only letters, digits and . _ : -');
+export const RecordId = z.string().check(
+  z.minLength(1, 'id is empty'),
+  z.maxLength(128, 'id is longer than 128 characters'),
+  z.regex(/^[A-Za-z0-9._:-]+$/, 'id may hold only letters, digits and . _ : -'),
+);
 
-const FiniteNumber = z.number().refine(Number.isFinite, 'must be a finite number');
+const FiniteNumber = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 
 export const FeaturesMessage = z.object({
   id: RecordId,
-  body: z.array(FiniteNumber).length(FEATURE_COUNT, `body must hold exactly ${FEATURE_COUNT} numbers`),
+  body: z.array(FiniteNumber).check(z.length(FEATURE_COUNT, `body must hold exactly ${FEATURE_COUNT} numbers`)),
 });
 export type FeaturesMessage = z.infer<typeof FeaturesMessage>;
 
@@ -41,7 +46,7 @@ export function queueNameOf(record: Pick<QueueRecord, 'eventSourceARN'>): string
 }
 
 /** Parses one SQS record's body against `schema`, or throws InvalidMessageError with the reason. */
-export function parseRecord<T>(schema: z.ZodType<T>, record: QueueRecord): T {
+export function parseRecord<T>(schema: z.ZodMiniType<T>, record: QueueRecord): T {
   const queue = queueNameOf(record);
   const bytes = Buffer.byteLength(record.body, 'utf8');
   if (bytes > MAX_MESSAGE_BYTES) {

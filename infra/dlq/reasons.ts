@@ -7,7 +7,8 @@
  * no CLI code.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { z } from 'zod';
+// zod/mini: this module is bundled into the handlers, where full zod costs ~440 KB.
+import * as z from 'zod/mini';
 import { getText } from '../../functions/commons/s3Objects.js';
 
 /** Every reason record lives under this prefix, one folder per source queue. */
@@ -31,14 +32,14 @@ function keySegment(what: string, value: string): string {
 
 export const DeadLetterReason = z.object({
   /** The source queue's name, e.g. `y_true`. */
-  queue: z.string().min(1),
-  messageId: z.string().min(1),
+  queue: z.string().check(z.minLength(1)),
+  messageId: z.string().check(z.minLength(1)),
   /** Human-readable, e.g. `body: must be a finite number`. */
   reason: z.string(),
   /** ISO 8601, as `new Date().toISOString()` writes it. */
   rejectedAt: z.iso.datetime({ offset: true }),
   /** The delivery that was rejected (SQS's ApproximateReceiveCount at that moment). */
-  receiveCount: z.number().int().nonnegative(),
+  receiveCount: z.int().check(z.nonnegative()),
 });
 export type DeadLetterReason = z.infer<typeof DeadLetterReason>;
 

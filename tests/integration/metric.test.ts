@@ -46,8 +46,9 @@ const truth = (id: string, value: number) => sqsRecord({ id, body: value }, { qu
 const prediction = (id: string, value: number) => sqsRecord({ id, body: value }, { queue: 'y_pred' });
 const invoke = (records: ReturnType<typeof sqsRecord>[]) => handler(sqsEvent(records), lambdaContext('metric'));
 
-/** Compacts as plot does, then reads the log from S3 and from logs/. */
+/** Settles and compacts as plot does, then reads the log from S3 and from logs/. */
 async function compactedRows() {
+  await new MetricStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 20_000, orphanTtlMs: 3_600_000 }).settle();
   await compactor.compact(LOGS.metric_log);
   const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
   const localText = await readFile(join(logsDir, LOGS.metric_log.key), 'utf8');
@@ -76,12 +77,13 @@ describe('metric handler with real S3', () => {
 
   it('holds only what is in flight, and a late duplicate starts no new pending record', async () => {
     await invoke([truth('pending-1', 1), truth('m-1', 100), prediction('m-1', 90)]);
+    const rows = (await compactedRows()).rows;
 
     const state = await table();
 
     expect(Object.keys(state.pending)).toEqual(['pending-1']);
     expect(state.outbox).toEqual([]);
-    expect((await compactedRows()).rows.filter((row) => row.id === 'm-1')).toHaveLength(1);
+    expect(rows.filter((row) => row.id === 'm-1')).toHaveLength(1);
   });
 
   it('loses no update and doubles no row with sixteen invocations at once on overlapping ids', async () => {
@@ -149,7 +151,7 @@ describe('orphans', () => {
     await store.record([{ kind: 'y_pred', id: 'o-1', value: 12.5 }]);
 
     now += 5_000;
-    const outcome = await store.record([]);
+    const outcome = await store.settle();
     await compactor.compact(LOGS.orphans);
 
     expect(outcome.orphans.map((o) => o.id)).toEqual(['o-1']);
