@@ -18,12 +18,13 @@ export function linspace(start: number, stop: number, count: number): number[] {
 }
 
 /** Bins `values` into `bins` equal-width bins over [min, max]. */
-export function histogram(values: readonly number[], bins = 20): Histogram {
+export function histogram(values: ArrayLike<number>, bins = 20): Histogram {
   if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`bins must be a positive integer, got ${bins}`);
   if (values.length === 0) return { edges: linspace(0, 1, bins + 1), counts: new Array<number>(bins).fill(0) };
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     if (!Number.isFinite(v)) throw new RangeError(`histogram values must be finite, got ${v}`);
     if (v < min) min = v;
     if (v > max) max = v;
@@ -35,7 +36,8 @@ export function histogram(values: readonly number[], bins = 20): Histogram {
   const edges = linspace(min, max, bins + 1);
   const counts = new Array<number>(bins).fill(0);
   const norm = bins / (max - min);
-  for (const v of values) {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
     // numpy's fast path, then its correction for values that rounding put one bin off.
     let index = Math.trunc((v - min) * norm);
     if (index === bins) index--;
