@@ -106,12 +106,13 @@ export class LogCompactor {
     const base = current.text === '' ? `${spec.header}\n` : current.text;
     const text = base + linesToText(appended);
     const lastSeq = next - 1;
-    await putIfUnchanged(this.#s3, this.#bucket, spec.key, text, { expectedEtag: current.etag === '' ? undefined : current.etag }, {
+    const etag = await putIfUnchanged(this.#s3, this.#bucket, spec.key, text, { expectedEtag: current.etag === '' ? undefined : current.etag }, {
       contentType: 'text/csv',
       metadata: { [LAST_SEQ]: String(lastSeq) },
     });
-    // The new ETag is not needed: the next read revalidates with a conditional GET.
-    this.#cache.delete(spec.key);
+    // Remembered so the next run revalidates with a conditional GET instead of downloading.
+    if (etag === undefined) this.#cache.delete(spec.key);
+    else this.#cache.set(spec.key, { etag, text, lastSeq });
     await writeMirror(this.#logsDir, spec.key, text);
     return { appended, text, lastSeq, segmentsRemoved: alreadyIn.length };
   }

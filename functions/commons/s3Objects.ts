@@ -41,7 +41,7 @@ export interface PutCondition {
   readonly expectedEtag: string | undefined;
 }
 
-/** Writes `body` only if the object is still as we read it. */
+/** Writes `body` only if the object is still as we read it; returns the new ETag. */
 export async function putIfUnchanged(
   s3: S3Client,
   bucket: string,
@@ -49,9 +49,9 @@ export async function putIfUnchanged(
   body: string | Uint8Array,
   condition: PutCondition,
   extra: { contentType?: string; metadata?: Record<string, string> } = {},
-): Promise<void> {
+): Promise<string | undefined> {
   try {
-    await s3.send(
+    const out = await s3.send(
       new PutObjectCommand({
         Bucket: bucket,
         Key: key,
@@ -61,6 +61,7 @@ export async function putIfUnchanged(
         ...(condition.expectedEtag === undefined ? { IfNoneMatch: '*' } : { IfMatch: condition.expectedEtag }),
       }),
     );
+    return out.ETag;
   } catch (error) {
     const status = statusOf(error);
     // 412: the precondition failed; 409: a concurrent conditional write was in progress.
