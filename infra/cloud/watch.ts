@@ -6,10 +6,23 @@ import type { BootstrapClients, BootstrapPlan } from './bootstrap.js';
 const MISSING = new Set(['QueueDoesNotExist', 'AWS.SimpleQueueService.NonExistentQueue', 'NotFound', 'NoSuchBucket']);
 
 /**
- * Names the first missing queue or bucket, or undefined when all are there.
- * Throws when the endpoint does not answer (that is an outage, not a gap).
+ * Names a missing queue or bucket, or undefined when all are there. One request
+ * while all is well: an emulator that restarted empty has lost every queue, so the
+ * last queue the bootstrap creates stands for all; only when it is missing are the
+ * rest looked at. Throws when the endpoint does not answer (an outage, not a gap).
  */
 export async function describeCloudGap(plan: BootstrapPlan, clients: BootstrapClients): Promise<string | undefined> {
+  const sentinel = plan.queues.at(-1);
+  if (sentinel !== undefined) {
+    const missing = await clients.sqs.send(new GetQueueUrlCommand({ QueueName: sentinel.name })).then(
+      () => false,
+      (error: { name?: string }) => {
+        if (MISSING.has(error.name ?? '')) return true;
+        throw error;
+      },
+    );
+    if (!missing) return undefined;
+  }
   try {
     for (const queue of plan.queues) {
       await clients.sqs.send(new GetQueueUrlCommand({ QueueName: queue.name })).catch((error: { name?: string }) => {
