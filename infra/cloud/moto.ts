@@ -4,7 +4,11 @@
  * every test that needs a real emulator (each on its own free port).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { waitForHttp } from './net.js';
+
+/** moto_server with its per-request module scan cached (see the file's docstring). */
+export const FAST_MOTO_WRAPPER = join(__dirname, 'fast_moto_server.py');
 
 export interface RunningProcess {
   readonly url: string;
@@ -26,10 +30,28 @@ export function motoAvailable(): boolean {
   return spawnSync('moto_server', ['--help'], { stdio: 'ignore' }).status === 0;
 }
 
+let wrapperPython: string | null | undefined;
+
+/**
+ * The Python that can run the wrapper (it has moto importable), or null: then the
+ * plain moto_server is used. MOTO_PYTHON picks it; MOTO_FAST=0 turns the wrapper off.
+ */
+export function fastMotoPython(): string | null {
+  if (process.env.MOTO_FAST === '0') return null;
+  if (wrapperPython === undefined) {
+    const python = process.env.MOTO_PYTHON ?? 'python3';
+    wrapperPython = spawnSync(python, ['-c', 'import moto.server, moto.backends'], { stdio: 'ignore' }).status === 0 ? python : null;
+  }
+  return wrapperPython;
+}
+
 /** Starts moto_server on 127.0.0.1:`port` and resolves once it answers. */
-export async function startMoto(port: number, options: { quiet?: boolean } = {}): Promise<RunningProcess> {
+export async function startMoto(port: number, options: { quiet?: boolean; fast?: boolean } = {}): Promise<RunningProcess> {
   if (!motoAvailable()) throw new MotoMissingError();
-  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+  const args = ['-H', '127.0.0.1', '-p', String(port)];
+  const python = options.fast === false ? null : fastMotoPython();
+  const [command, commandArgs] = python === null ? ['moto_server', args] : [python, [FAST_MOTO_WRAPPER, ...args]];
+  const child = spawn(command, commandArgs, {
     stdio: options.quiet === false ? ['ignore', 'inherit', 'inherit'] : 'ignore',
     detached: false,
   });
