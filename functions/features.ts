@@ -22,8 +22,16 @@ export interface FeaturesResult {
 export const handler = async (): Promise<FeaturesResult> => {
   const records = pickRecords(dataset, config.recordsPerRun, Date.now());
   await Promise.all([
-    sendJsonMessages(sqs, config.queues.features, records.map((r) => ({ id: r.id, body: r.features }))),
-    sendJsonMessages(sqs, config.queues.yTrue, records.map((r) => ({ id: r.id, body: r.target }))),
+    sendJsonMessages(
+      sqs,
+      config.queues.features,
+      records.map((r) => ({ id: r.id, body: r.features })),
+    ),
+    sendJsonMessages(
+      sqs,
+      config.queues.yTrue,
+      records.map((r) => ({ id: r.id, body: r.target })),
+    ),
   ]);
   logger.info('Records emitted', { count: records.length, first: records[0]?.id, last: records.at(-1)?.id });
   return { emitted: records.map((r) => r.id) };

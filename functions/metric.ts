@@ -11,7 +11,7 @@ import { readConfig } from './commons/config.js';
 import { createLogger } from './commons/logger.js';
 import { MetricStore } from './commons/metricStore.js';
 import type { Half, HalfKind } from './commons/metricTable.js';
-import { ScalarMessage, parseRecord, queueNameOf } from './commons/schemas.js';
+import { parseRecord, queueNameOf, ScalarMessage } from './commons/schemas.js';
 
 const config = readConfig();
 const s3 = createS3Client(config);

@@ -11,8 +11,8 @@ import { ErrorSeries } from './commons/errorSeries.js';
 import { histogram } from './commons/histogram.js';
 import { writeMirror } from './commons/localMirror.js';
 import { createLogger } from './commons/logger.js';
-import { LOGS } from './commons/logs.js';
 import { LogCompactor } from './commons/logStore.js';
+import { LOGS } from './commons/logs.js';
 import { MetricStore } from './commons/metricStore.js';
 import { putObject } from './commons/s3Objects.js';
 
@@ -39,7 +39,12 @@ export const handler = async (): Promise<PlotResult> => {
   errors.update(metricLog);
   const orphans = orphanLog.lastSeq;
   if (metricLog.appended.length > 0 || orphanLog.appended.length > 0) {
-    logger.info('Logs compacted', { rowsAdded: metricLog.appended.length, rows: metricLog.lastSeq, orphansAdded: orphanLog.appended.length, orphans });
+    logger.info('Logs compacted', {
+      rowsAdded: metricLog.appended.length,
+      rows: metricLog.lastSeq,
+      orphansAdded: orphanLog.appended.length,
+      orphans,
+    });
   }
   if (errors.count === 0) {
     logger.info('Nothing to plot yet: metric_log.csv has no rows', { bucket: config.bucket });

@@ -8,10 +8,10 @@ import modelArtefact from '../infra/model/model.json';
 import { processRecords, recordRejections } from './commons/batch.js';
 import { createS3Client, createSqsClient } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
+import { crashPoint } from './commons/faults.js';
 import { createLogger } from './commons/logger.js';
 import { assertModel, predict } from './commons/model.js';
 import { sendJsonMessages } from './commons/queues.js';
-import { crashPoint } from './commons/faults.js';
 import { FeaturesMessage, parseRecord } from './commons/schemas.js';
 
 const config = readConfig();

@@ -62,7 +62,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   };
   try {
     if (!(await answersHttp(options.awsEndpoint))) {
-      if (!isLoopback(options.awsEndpoint)) throw new StackStartError(`nothing answers at AWS_ENDPOINT_URL=${options.awsEndpoint}, and it is not on this machine, so no emulator can be started there`);
+      if (!isLoopback(options.awsEndpoint))
+        throw new StackStartError(
+          `nothing answers at AWS_ENDPOINT_URL=${options.awsEndpoint}, and it is not on this machine, so no emulator can be started there`,
+        );
       const moto: RunningProcess = await startMoto(portOf(options.awsEndpoint)).catch((error: Error) => {
         throw new StackStartError(`could not start moto_server on port ${portOf(options.awsEndpoint)}: ${error.message}`);
       });
@@ -80,7 +83,9 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     }
     const lambdaEndpoint = `http://127.0.0.1:${options.lambdaPort}`;
     if (await answersHttp(lambdaEndpoint)) {
-      throw new StackStartError(`port ${options.lambdaPort} (serverless-offline's Lambda endpoint) is taken; stop what uses it or set LAMBDA_PORT`);
+      throw new StackStartError(
+        `port ${options.lambdaPort} (serverless-offline's Lambda endpoint) is taken; stop what uses it or set LAMBDA_PORT`,
+      );
     }
     const sls = spawnOffline(options);
     stops.push(() => stopProcess(sls.child, 10_000));

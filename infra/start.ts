@@ -64,7 +64,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof StackStartError ? error.message : (error as Error).stack ?? String(error);
+  const message = error instanceof StackStartError ? error.message : ((error as Error).stack ?? String(error));
   process.stderr.write(`[ml-monitor] could not start: ${message}\n`);
   process.exit(1);
 });

@@ -46,7 +46,7 @@ export async function processRecords(
 export function recordRejections(options: { s3: S3Client; bucket: string; logger: Logger }): RejectionHandler {
   return async function recordRejection(record, error) {
     const queue = queueNameOf(record);
-    const reason = error instanceof InvalidMessageError ? error.reason : (error as Error)?.message ?? String(error);
+    const reason = error instanceof InvalidMessageError ? error.reason : ((error as Error)?.message ?? String(error));
     const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
     options.logger.error('Message rejected', { queue, messageId: record.messageId, reason, receiveCount });
     const entry: DeadLetterReason = { queue, messageId: record.messageId, reason, rejectedAt: new Date().toISOString(), receiveCount };

@@ -25,7 +25,10 @@ export class InvalidMessageError extends MlMonitorError {
 
 /** Another writer changed an S3 object between our read and our conditional write. */
 export class ConcurrentWriteError extends MlMonitorError {
-  constructor(readonly key: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
     super(`s3 object ${key} changed under us`, options);
   }
 }

@@ -11,7 +11,7 @@ export type CrashPointName = 'metric:after-commit' | 'metric:after-segments' | '
 
 export function crashPoint(name: CrashPointName): void {
   const wanted = process.env.ML_MONITOR_CRASH_AT;
-  if (wanted !== undefined && wanted.split(',').includes(name)) {
+  if (wanted?.split(',').includes(name)) {
     throw new InjectedCrashError(`injected crash at ${name} (ML_MONITOR_CRASH_AT)`);
   }
 }

@@ -9,16 +9,11 @@
  * object's metadata, and mirrors the file to LOGS_DIR. Segments already in the log
  * are deleted by the next compaction, after it has read that they are.
  */
-import {
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
-import { writeMirror } from './localMirror.js';
-import { type LogSpec, firstSeqOfSegment, segmentKey } from './logs.js';
-import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { ConcurrentWriteError } from './errors.js';
+import { writeMirror } from './localMirror.js';
+import { firstSeqOfSegment, type LogSpec, segmentKey } from './logs.js';
+import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
 
 const LAST_SEQ = 'last-seq';
 
@@ -31,7 +26,14 @@ export async function writeSegment(
   lines: readonly string[],
 ): Promise<boolean> {
   try {
-    await putIfUnchanged(s3, bucket, segmentKey(spec, firstSeq), linesToText(lines), { expectedEtag: undefined }, { contentType: 'text/csv' });
+    await putIfUnchanged(
+      s3,
+      bucket,
+      segmentKey(spec, firstSeq),
+      linesToText(lines),
+      { expectedEtag: undefined },
+      { contentType: 'text/csv' },
+    );
     return true;
   } catch (error) {
     if (error instanceof ConcurrentWriteError) return false;
@@ -106,10 +108,17 @@ export class LogCompactor {
     const base = current.text === '' ? `${spec.header}\n` : current.text;
     const text = base + linesToText(appended);
     const lastSeq = next - 1;
-    const etag = await putIfUnchanged(this.#s3, this.#bucket, spec.key, text, { expectedEtag: current.etag === '' ? undefined : current.etag }, {
-      contentType: 'text/csv',
-      metadata: { [LAST_SEQ]: String(lastSeq) },
-    });
+    const etag = await putIfUnchanged(
+      this.#s3,
+      this.#bucket,
+      spec.key,
+      text,
+      { expectedEtag: current.etag === '' ? undefined : current.etag },
+      {
+        contentType: 'text/csv',
+        metadata: { [LAST_SEQ]: String(lastSeq) },
+      },
+    );
     // Remembered so the next run revalidates with a conditional GET instead of downloading.
     if (etag === undefined) this.#cache.delete(spec.key);
     else this.#cache.set(spec.key, { etag, text, lastSeq });

@@ -4,7 +4,7 @@
  * partner never came. Each is written as numbered segments and compacted into the
  * one file (see logStore.ts).
  */
-import { METRIC_LOG_HEADER, formatFloat } from './csv.js';
+import { formatFloat, METRIC_LOG_HEADER } from './csv.js';
 
 export type LogName = 'metric_log' | 'orphans';
 
@@ -32,13 +32,7 @@ export const LOGS: Readonly<Record<LogName, LogSpec>> = {
   },
 };
 
-export function formatOrphanLine(orphan: {
-  id: string;
-  half: string;
-  value: number;
-  firstSeen: number;
-  reason: string;
-}): string {
+export function formatOrphanLine(orphan: { id: string; half: string; value: number; firstSeen: number; reason: string }): string {
   return [orphan.id, orphan.half, formatFloat(orphan.value), new Date(orphan.firstSeen).toISOString(), orphan.reason].join(',');
 }
 

@@ -15,18 +15,18 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OBJECT_KEYS } from './config.js';
 import { crashPoint } from './faults.js';
-import { LOGS } from './logs.js';
 import { writeSegment } from './logStore.js';
+import { LOGS } from './logs.js';
 import {
   type ApplyOutcome,
+  acknowledgeWritten,
+  applyHalves,
   EMPTY_TABLE,
   type Half,
   type MetricTable,
   type OutboxBatch,
-  type TableRules,
-  acknowledgeWritten,
-  applyHalves,
   parseTable,
+  type TableRules,
 } from './metricTable.js';
 import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
 
@@ -92,9 +92,16 @@ export class MetricStore {
       const newBatches = outcome.table.outbox.slice(table.outbox.length);
       const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
       if (next !== table) {
-        await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(next), { expectedEtag: stored?.etag }, {
-          contentType: 'application/json',
-        });
+        await putIfUnchanged(
+          s3,
+          bucket,
+          OBJECT_KEYS.metricTable,
+          JSON.stringify(next),
+          { expectedEtag: stored?.etag },
+          {
+            contentType: 'application/json',
+          },
+        );
       }
       // Whatever we wrote earlier has now left the table (by this write or an earlier one).
       this.#writtenEarlier = [];
@@ -115,9 +122,16 @@ export class MetricStore {
       const table = parseTable(stored.text);
       const pruned = acknowledgeWritten(table, written);
       if (pruned === table) return;
-      await putIfUnchanged(s3, bucket, OBJECT_KEYS.metricTable, JSON.stringify(pruned), { expectedEtag: stored.etag }, {
-        contentType: 'application/json',
-      });
+      await putIfUnchanged(
+        s3,
+        bucket,
+        OBJECT_KEYS.metricTable,
+        JSON.stringify(pruned),
+        { expectedEtag: stored.etag },
+        {
+          contentType: 'application/json',
+        },
+      );
     });
   }
 }

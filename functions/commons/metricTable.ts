@@ -8,8 +8,8 @@
  * orphaned) so that a duplicate arriving after its id was settled is recognised and
  * dropped instead of starting a new pending record.
  */
-import { type MetricRow, formatMetricRow, metricRow } from './csv.js';
-import { type LogName, formatOrphanLine } from './logs.js';
+import { formatMetricRow, type MetricRow, metricRow } from './csv.js';
+import { formatOrphanLine, type LogName } from './logs.js';
 
 export type HalfKind = 'y_true' | 'y_pred';
 
@@ -86,7 +86,7 @@ export interface ApplyOutcome {
   readonly conflicts: readonly Conflict[];
 }
 
-function valueOf(record: PendingRecord, kind: HalfKind): number | undefined {
+function halfValue(record: PendingRecord, kind: HalfKind): number | undefined {
   return kind === 'y_true' ? record.yTrue : record.yPred;
 }
 
@@ -131,7 +131,7 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
       continue;
     }
     const current = pending[half.id];
-    const known = current === undefined ? undefined : valueOf(current, half.kind);
+    const known = current === undefined ? undefined : halfValue(current, half.kind);
     if (known !== undefined) {
       if (Object.is(known, half.value)) duplicates++;
       else conflicts.push({ id: half.id, kind: half.kind, kept: known, ignored: half.value });

@@ -70,13 +70,7 @@ export async function putIfUnchanged(
   }
 }
 
-export async function putObject(
-  s3: S3Client,
-  bucket: string,
-  key: string,
-  body: string | Uint8Array,
-  contentType: string,
-): Promise<void> {
+export async function putObject(s3: S3Client, bucket: string, key: string, body: string | Uint8Array, contentType: string): Promise<void> {
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 

@@ -6,8 +6,8 @@
 // zod/mini: the same validation as zod, tree-shakable: ~20 KB in a bundle instead of ~440 KB.
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { InvalidMessageError } from './errors.js';
 import { FEATURE_COUNT } from './dataset.js';
+import { InvalidMessageError } from './errors.js';
 
 // zod/mini ships without messages ("Invalid input"); English ones make rejection reasons clear.
 z.config(en());
@@ -16,11 +16,13 @@ z.config(en());
 export const MAX_MESSAGE_BYTES = 4_096;
 
 /** Ids go into CSV rows and S3 keys unquoted, so they are restricted to safe characters. */
-export const RecordId = z.string().check(
-  z.minLength(1, 'id is empty'),
-  z.maxLength(128, 'id is longer than 128 characters'),
-  z.regex(/^[A-Za-z0-9._:-]+$/, 'id may hold only letters, digits and . _ : -'),
-);
+export const RecordId = z
+  .string()
+  .check(
+    z.minLength(1, 'id is empty'),
+    z.maxLength(128, 'id is longer than 128 characters'),
+    z.regex(/^[A-Za-z0-9._:-]+$/, 'id may hold only letters, digits and . _ : -'),
+  );
 
 const FiniteNumber = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 

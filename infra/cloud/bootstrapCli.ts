@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type CfnResources, awsCliScript, bootstrap, planFromResources } from './bootstrap.js';
+import { awsCliScript, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
 import { localS3, localSqs } from './localClients.js';
 
 const PROJECT_DIR = join(__dirname, '..', '..');
@@ -14,12 +14,16 @@ export const LOCALSTACK_SCRIPT = join(PROJECT_DIR, 'infra/localstack/ready.d/boo
 
 /** The CloudFormation resources of serverless.yml, variables resolved by Serverless itself. */
 export function templateResources(env: NodeJS.ProcessEnv = process.env): CfnResources {
-  const out = execFileSync(process.execPath, [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'print', '--format', 'json'], {
-    cwd: PROJECT_DIR,
-    env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const out = execFileSync(
+    process.execPath,
+    [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'print', '--format', 'json'],
+    {
+      cwd: PROJECT_DIR,
+      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   return (JSON.parse(out) as { resources: { Resources: CfnResources } }).resources.Resources;
 }
 

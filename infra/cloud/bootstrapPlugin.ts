@@ -6,7 +6,7 @@
  * the endpoint a while at start (an emulator may still be starting) and then fails
  * the start with a message that says what to do.
  */
-import { type BootstrapClients, type BootstrapPlan, type CfnResources, bootstrap, planFromResources } from './bootstrap.js';
+import { type BootstrapClients, type BootstrapPlan, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
 import { LOCAL_REGION, localS3, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
 
@@ -47,7 +47,9 @@ export class BootstrapPlugin {
     for (let attempt = 1; ; attempt++) {
       try {
         const report = await bootstrap(plan, clients);
-        this.#log.notice(`local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`);
+        this.#log.notice(
+          `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`,
+        );
         break;
       } catch (error) {
         const reason = (error as Error).message;
@@ -74,7 +76,9 @@ export class BootstrapPlugin {
         const gap = await describeCloudGap(plan, clients);
         if (gap !== undefined) {
           await bootstrap(plan, clients);
-          this.#log.warning(`local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`);
+          this.#log.warning(
+            `local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`,
+          );
         }
       } catch {
         // Unreachable: the event source reports outages; we try again next tick.

@@ -31,10 +31,12 @@ export async function describeCloudGap(plan: BootstrapPlan, clients: BootstrapCl
       });
     }
     for (const bucket of plan.buckets) {
-      await clients.s3.send(new HeadBucketCommand({ Bucket: bucket })).catch((error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
-        if (MISSING.has(error.name ?? '') || error.$metadata?.httpStatusCode === 404) throw new Gap(`bucket ${bucket}`);
-        throw error;
-      });
+      await clients.s3
+        .send(new HeadBucketCommand({ Bucket: bucket }))
+        .catch((error: { name?: string; $metadata?: { httpStatusCode?: number } }) => {
+          if (MISSING.has(error.name ?? '') || error.$metadata?.httpStatusCode === 404) throw new Gap(`bucket ${bucket}`);
+          throw error;
+        });
     }
     return undefined;
   } catch (error) {

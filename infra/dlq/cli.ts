@@ -10,10 +10,10 @@ import {
   DEFAULT_SHOW_LIMIT,
   type DeadLetter,
   type DeadLetterQueueDepth,
-  QueueNotFoundError,
-  type RedriveResult,
   deadLetterQueueName,
   listDeadLetterQueues,
+  QueueNotFoundError,
+  type RedriveResult,
   redrive,
   showDeadLetters,
   sourceQueueName,
@@ -70,7 +70,8 @@ interface SplitArgs {
 }
 
 function parseLimit(value: string | undefined): number {
-  if (value === undefined || !/^[1-9]\d*$/.test(value)) throw new UsageError(`--limit needs a positive whole number, not ${JSON.stringify(value ?? '')}`);
+  if (value === undefined || !/^[1-9]\d*$/.test(value))
+    throw new UsageError(`--limit needs a positive whole number, not ${JSON.stringify(value ?? '')}`);
   return Number(value);
 }
 

@@ -18,6 +18,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  type DeleteMessageBatchCommandOutput,
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
@@ -179,9 +180,7 @@ async function queueCounts(sqs: SQSClient, url: string): Promise<{ visible: numb
 export async function listDeadLetterQueues(sqs: SQSClient): Promise<DeadLetterQueueDepth[]> {
   const dlqUrls = (await listQueueUrls(sqs)).filter((url) => queueNameOfUrl(url).endsWith(DLQ_SUFFIX));
   const found = await Promise.all(dlqUrls.map((url) => describeDeadLetterQueue(sqs, url)));
-  return found
-    .filter((queue): queue is DeadLetterQueueDepth => queue !== undefined)
-    .sort((a, b) => a.dlq.localeCompare(b.dlq));
+  return found.filter((queue): queue is DeadLetterQueueDepth => queue !== undefined).sort((a, b) => a.dlq.localeCompare(b.dlq));
 }
 
 /** Undefined when the DLQ has no source queue: not part of a pair, so not ours to show. */
@@ -481,7 +480,9 @@ async function sendToSource(
   const sentIds = new Set((out.Successful ?? []).map((entry) => entry.Id));
   for (const failure of out.Failed ?? []) {
     const message = messages[Number(failure.Id?.slice(1))];
-    counts.failures.push(`not re-sent ${message?.MessageId ?? failure.Id} to ${pair.source}: ${failure.Code ?? 'error'} ${failure.Message ?? ''}`.trim());
+    counts.failures.push(
+      `not re-sent ${message?.MessageId ?? failure.Id} to ${pair.source}: ${failure.Code ?? 'error'} ${failure.Message ?? ''}`.trim(),
+    );
   }
   // An entry in neither list is treated as not sent: deleting it could lose it.
   const sent = messages.filter((_, index) => sentIds.has(`m${index}`));
@@ -490,9 +491,14 @@ async function sendToSource(
   return { sent, failed };
 }
 
-async function deleteFromDlq(sqs: SQSClient, pair: DeadLetterQueuePair, sent: readonly Message[], counts: MutableRedriveCounts): Promise<void> {
+async function deleteFromDlq(
+  sqs: SQSClient,
+  pair: DeadLetterQueuePair,
+  sent: readonly Message[],
+  counts: MutableRedriveCounts,
+): Promise<void> {
   if (sent.length === 0) return;
-  let out;
+  let out: DeleteMessageBatchCommandOutput;
   try {
     out = await sqs.send(
       new DeleteMessageBatchCommand({
@@ -503,9 +509,12 @@ async function deleteFromDlq(sqs: SQSClient, pair: DeadLetterQueuePair, sent: re
   } catch (error) {
     // Already in the source: they will be in both queues, and the count must say so.
     counts.deleteFailed += sent.length;
-    throw new Error(`re-sent ${sent.length} message(s) to ${pair.source} but could not delete them from ${pair.dlq}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new Error(
+      `re-sent ${sent.length} message(s) to ${pair.source} but could not delete them from ${pair.dlq}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   const deleted = new Set((out.Successful ?? []).map((entry) => entry.Id));
   for (const [index, message] of sent.entries()) {

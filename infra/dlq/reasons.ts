@@ -59,12 +59,7 @@ export class InvalidReasonRecordError extends Error {
  * when none was written. Throws InvalidReasonRecordError when the object is not a
  * valid record, so a broken writer is noticed rather than read as "no reason".
  */
-export async function readReason(
-  s3: S3Client,
-  bucket: string,
-  queue: string,
-  messageId: string,
-): Promise<DeadLetterReason | undefined> {
+export async function readReason(s3: S3Client, bucket: string, queue: string, messageId: string): Promise<DeadLetterReason | undefined> {
   const key = reasonKey(queue, messageId);
   const stored = await getText(s3, bucket, key);
   if (stored === undefined) return undefined;
@@ -76,7 +71,10 @@ export async function readReason(
   }
   const parsed = DeadLetterReason.safeParse(json);
   if (!parsed.success) {
-    throw new InvalidReasonRecordError(key, parsed.error.issues.map((issue) => `${issue.path.join('.') || 'record'}: ${issue.message}`).join('; '));
+    throw new InvalidReasonRecordError(
+      key,
+      parsed.error.issues.map((issue) => `${issue.path.join('.') || 'record'}: ${issue.message}`).join('; '),
+    );
   }
   return parsed.data;
 }

@@ -172,7 +172,9 @@ export function validateBatching(settings: { batchSize: number; maximumBatchingW
   const { batchSize, maximumBatchingWindowSeconds, fifo = false } = settings;
   const maxBatch = fifo ? MAX_FIFO_BATCH_SIZE : MAX_BATCH_SIZE;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch) {
-    throw new EventSourceConfigError(`batchSize must be an integer from 1 to ${maxBatch}${fifo ? ' for a FIFO queue' : ''}, got ${batchSize}`);
+    throw new EventSourceConfigError(
+      `batchSize must be an integer from 1 to ${maxBatch}${fifo ? ' for a FIFO queue' : ''}, got ${batchSize}`,
+    );
   }
   if (
     !Number.isInteger(maximumBatchingWindowSeconds) ||

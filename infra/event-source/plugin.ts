@@ -13,8 +13,9 @@
  *   no later hook fires. We start in `before:offline:start`, waiting in the background
  *   for the Lambda API to answer, and stop on SIGINT/SIGTERM.
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+
 import { setTimeout as delay } from 'node:timers/promises';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { answersHttp } from '../cloud/net.js';
 import {
   collectMappings,
@@ -277,10 +278,9 @@ function createSqsClient(settings: PluginSettings): SQSClient {
 async function lookUpQueue(sqs: SQSClient, queueName: string, region: string, signal: AbortSignal): Promise<ResolvedQueue> {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: signal });
   if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }),
-    { abortSignal: signal },
-  );
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn', 'VisibilityTimeout'] }), {
+    abortSignal: signal,
+  });
   const visibility = Number(Attributes?.VisibilityTimeout);
   return {
     url: QueueUrl,

@@ -95,7 +95,11 @@ export class SqsEventSourcePoller {
     this.#backoff = { initialMs: options.backoff?.initialMs ?? 500, maxMs: options.backoff?.maxMs ?? 10_000 };
     this.#queueName = options.queueArn.split(':').at(-1) || options.queueUrl.split('/').at(-1) || options.queueUrl;
     this.#outage = new OutageReporter(
-      { prefix: this.#prefix, problem: `cannot receive from ${options.queueUrl}`, recovered: `${this.#queueName} answers again, polling resumed` },
+      {
+        prefix: this.#prefix,
+        problem: `cannot receive from ${options.queueUrl}`,
+        recovered: `${this.#queueName} answers again, polling resumed`,
+      },
       this.#options.logger,
       this.#backoff,
     );
@@ -282,7 +286,9 @@ export class SqsEventSourcePoller {
         const failed = result.Failed ?? [];
         // Sender faults (e.g. an expired receipt handle) will not succeed on retry.
         for (const entry of failed.filter((f) => f.SenderFault)) {
-          this.#options.logger.warn(`${this.#prefix}: could not delete a message (${entry.Code}: ${entry.Message}); it will be redelivered`);
+          this.#options.logger.warn(
+            `${this.#prefix}: could not delete a message (${entry.Code}: ${entry.Message}); it will be redelivered`,
+          );
         }
         const retryable = new Set(failed.filter((f) => !f.SenderFault).map((f) => f.Id));
         lastError = failed.map((f) => `${f.Code}: ${f.Message}`).join('; ');
@@ -464,7 +470,11 @@ export function describeSqsError(err: unknown): string {
   if (code !== undefined) return `SQS endpoint unreachable (${code})`;
   if (isRecord(err)) {
     const name = typeof err.name === 'string' ? err.name : '';
-    if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue' || err.Code === 'AWS.SimpleQueueService.NonExistentQueue') {
+    if (
+      name === 'QueueDoesNotExist' ||
+      name === 'AWS.SimpleQueueService.NonExistentQueue' ||
+      err.Code === 'AWS.SimpleQueueService.NonExistentQueue'
+    ) {
       return 'queue does not exist (yet)';
     }
     if (name === 'TimeoutError') return 'SQS endpoint unreachable (timed out)';

@@ -27,5 +27,7 @@ export function trainModel(dataFile = DATA_FILE): LinearModel {
 if (require.main === module) {
   const model = trainModel();
   writeFileSync(MODEL_FILE, `${JSON.stringify(model, null, 2)}\n`);
-  console.log(`model written to ${relative(process.cwd(), MODEL_FILE)}: intercept ${model.intercept}, ${model.coefficients.length} coefficients`);
+  console.log(
+    `model written to ${relative(process.cwd(), MODEL_FILE)}: intercept ${model.intercept}, ${model.coefficients.length} coefficients`,
+  );
 }

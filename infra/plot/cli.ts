@@ -53,7 +53,11 @@ async function main(): Promise<void> {
   const result = await plotFile(options);
   console.log(`${options.output}: histogram of ${result.rows} absolute errors (MAE ${result.meanAbsoluteError.toFixed(3)})`);
   if (options.stats) {
-    const stats = { rows: result.rows, wall_ms: Math.round(performance.now() - started), peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024) };
+    const stats = {
+      rows: result.rows,
+      wall_ms: Math.round(performance.now() - started),
+      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
     console.log(JSON.stringify(stats));
   }
 }

@@ -48,7 +48,8 @@ export class ErrorColumnParser {
     let comma = end - 1;
     while (comma >= start && bytes[comma] !== COMMA) comma--;
     const value = comma < start ? Number.NaN : Number(bytes.toString('latin1', comma + 1, end));
-    if (!Number.isFinite(value)) throw new Error(`line ${this.#line}: absolute_error is not a number: "${bytes.toString('utf8', start, end)}"`);
+    if (!Number.isFinite(value))
+      throw new Error(`line ${this.#line}: absolute_error is not a number: "${bytes.toString('utf8', start, end)}"`);
     if (this.#count === this.#values.length) {
       const grown = new Float64Array(this.#values.length * 2);
       grown.set(this.#values);

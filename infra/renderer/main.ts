@@ -34,24 +34,20 @@ function parsePort(text: string, source: string): number {
 
 /** `--port N` or `--port=N`; undefined when absent. */
 function portFromArgs(args: readonly string[]): number | undefined {
-  for (let i = 0; i < args.length; i += 1) {
-    const arg = args[i] ?? '';
-    if (arg.startsWith('--port=')) return parsePort(arg.slice('--port='.length), '--port');
-    if (arg === '--port') {
-      const value = args[i + 1];
-      if (value === undefined) throw usageError('--port needs a value');
-      return parsePort(value, '--port');
-    }
-    throw usageError(`unknown argument "${arg}"`);
+  const [arg, value] = args;
+  if (arg === undefined) return undefined;
+  if (arg.startsWith('--port=')) return parsePort(arg.slice('--port='.length), '--port');
+  if (arg === '--port') {
+    if (value === undefined) throw usageError('--port needs a value');
+    return parsePort(value, '--port');
   }
-  return undefined;
+  throw usageError(`unknown argument "${arg}"`);
 }
 
 function resolveAddress(): { host: string; port: number } {
-  const host = process.env['RENDERER_HOST']?.trim() || DEFAULT_HOST;
-  const envPort = process.env['RENDERER_PORT']?.trim();
-  const port =
-    portFromArgs(process.argv.slice(2)) ?? (envPort ? parsePort(envPort, 'RENDERER_PORT') : DEFAULT_PORT);
+  const host = process.env.RENDERER_HOST?.trim() || DEFAULT_HOST;
+  const envPort = process.env.RENDERER_PORT?.trim();
+  const port = portFromArgs(process.argv.slice(2)) ?? (envPort ? parsePort(envPort, 'RENDERER_PORT') : DEFAULT_PORT);
   return { host, port };
 }
 
@@ -92,8 +88,7 @@ async function main(): Promise<void> {
   const { host, port } = resolveAddress();
   if (!LOOPBACK_HOSTS.has(host)) {
     console.warn(
-      `[renderer] WARNING: binding ${host}, not loopback. The renderer has no authentication; ` +
-        'do not expose it beyond this machine.',
+      `[renderer] WARNING: binding ${host}, not loopback. The renderer has no authentication; do not expose it beyond this machine.`,
     );
   }
   const renderer = await startRendererServer({ host, port }).catch((error: unknown) => {

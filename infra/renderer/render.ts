@@ -9,15 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import {
-  Chart,
-  registerables,
-  registry,
-  type ChartConfiguration,
-  type ChartItem,
-  type ChartType,
-  type Plugin,
-} from 'chart.js';
+import { Chart, type ChartConfiguration, type ChartItem, type ChartType, type Plugin, registerables, registry } from 'chart.js';
 import JSON5 from 'json5';
 
 // ---------------------------------------------------------------------------
@@ -113,7 +105,7 @@ export function parseRenderRequest(body: unknown): RenderRequest {
     devicePixelRatio,
     format: readFormat(body),
     backgroundColor: readBackgroundColor(body),
-    chart: readChartConfig(body['chart']),
+    chart: readChartConfig(body.chart),
   };
 }
 
@@ -144,9 +136,7 @@ function readDevicePixelRatio(body: Record<string, unknown>): number {
   const value = readNumberField(body, 'devicePixelRatio');
   if (value === undefined) return DEFAULT_DEVICE_PIXEL_RATIO;
   if (!Number.isFinite(value) || value <= 0 || value > MAX_DEVICE_PIXEL_RATIO) {
-    throw new RenderRequestError(
-      `devicePixelRatio must be in (0, ${MAX_DEVICE_PIXEL_RATIO}], got ${describe(body['devicePixelRatio'])}`,
-    );
+    throw new RenderRequestError(`devicePixelRatio must be in (0, ${MAX_DEVICE_PIXEL_RATIO}], got ${describe(body.devicePixelRatio)}`);
   }
   return value;
 }
@@ -154,9 +144,7 @@ function readDevicePixelRatio(body: Record<string, unknown>): number {
 function checkOutputSize(width: number, height: number, devicePixelRatio: number): void {
   const size = outputSize({ width, height, devicePixelRatio });
   if (size.width < 1 || size.height < 1) {
-    throw new RenderRequestError(
-      `the image would be empty: ${width}x${height} at devicePixelRatio ${devicePixelRatio} is under 1 px`,
-    );
+    throw new RenderRequestError(`the image would be empty: ${width}x${height} at devicePixelRatio ${devicePixelRatio} is under 1 px`);
   }
   if (size.width * size.height > MAX_OUTPUT_PIXELS) {
     throw new RenderRequestError(
@@ -179,14 +167,14 @@ function readNumberField(body: Record<string, unknown>, field: string): number |
 }
 
 function readFormat(body: Record<string, unknown>): ImageFormat {
-  const value = body['format'];
+  const value = body.format;
   if (value === undefined || value === null || value === '') return 'png';
   if (typeof value === 'string' && value.toLowerCase() === 'png') return 'png';
   throw new RenderRequestError(`format ${describe(value)} is not supported; only "png" is`);
 }
 
 function readBackgroundColor(body: Record<string, unknown>): string {
-  const value = body['backgroundColor'];
+  const value = body.backgroundColor;
   if (value === undefined || value === null || value === '') return DEFAULT_BACKGROUND_COLOR;
   if (typeof value !== 'string' || value.length > MAX_COLOR_LENGTH || !isCanvasColor(value)) {
     throw new RenderRequestError(`backgroundColor ${describe(value)} is not a CSS color`);
@@ -259,9 +247,7 @@ function parseChartText(text: string): unknown {
 function rejectFunctionMarkers(text: string, where: string): void {
   for (const marker of FUNCTION_MARKERS) {
     if (text.includes(marker)) {
-      throw new RenderRequestError(
-        `${where} contains a function (${marker}); functions are not supported, the config is read as data`,
-      );
+      throw new RenderRequestError(`${where} contains a function (${marker}); functions are not supported, the config is read as data`);
     }
   }
 }
@@ -276,7 +262,7 @@ function checkConfigTree(node: unknown, path: string, depth: number): void {
     return;
   }
   if (Array.isArray(node)) {
-    node.forEach((item, index) => checkConfigTree(item, `${path}[${index}]`, depth + 1));
+    for (const [index, item] of node.entries()) checkConfigTree(item, `${path}[${index}]`, depth + 1);
     return;
   }
   if (node !== null && typeof node === 'object') {
@@ -290,17 +276,17 @@ function checkConfigTree(node: unknown, path: string, depth: number): void {
 
 /** An unknown type would make Chart.js throw mid-render, which would look like our fault (500). */
 function checkChartType(config: Record<string, unknown>): void {
-  const type = config['type'];
+  const type = config.type;
   if (typeof type !== 'string' || type === '') {
     throw new RenderRequestError('chart.type is missing: say which chart to draw, e.g. "bar" or "line"');
   }
   ensureChartEnvironment();
   checkKnownType(type, 'chart.type');
-  const datasets = isPlainObject(config['data']) ? config['data']['datasets'] : undefined;
+  const datasets = isPlainObject(config.data) ? config.data.datasets : undefined;
   if (!Array.isArray(datasets)) return;
   datasets.forEach((dataset: unknown, index) => {
-    if (isPlainObject(dataset) && dataset['type'] !== undefined) {
-      checkKnownType(dataset['type'], `chart.data.datasets[${index}].type`);
+    if (isPlainObject(dataset) && dataset.type !== undefined) {
+      checkKnownType(dataset.type, `chart.data.datasets[${index}].type`);
     }
   });
 }
@@ -310,18 +296,16 @@ const CHART_TYPES = ['bar', 'bubble', 'doughnut', 'line', 'pie', 'polarArea', 'r
 
 function checkKnownType(type: unknown, path: string): void {
   if (typeof type === 'string' && registry.controllers.get(type) !== undefined) return;
-  throw new RenderRequestError(
-    `${path} ${describe(type)} is not a Chart.js chart type; use one of: ${CHART_TYPES.join(', ')}`,
-  );
+  throw new RenderRequestError(`${path} ${describe(type)} is not a Chart.js chart type; use one of: ${CHART_TYPES.join(', ')}`);
 }
 
 function checkChartShape(config: Record<string, unknown>): void {
-  const data = config['data'];
+  const data = config.data;
   if (data !== undefined && !isPlainObject(data)) throw new RenderRequestError('chart.data must be an object');
-  if (data !== undefined && data['datasets'] !== undefined && !Array.isArray(data['datasets'])) {
+  if (data !== undefined && data.datasets !== undefined && !Array.isArray(data.datasets)) {
     throw new RenderRequestError('chart.data.datasets must be an array');
   }
-  if (config['options'] !== undefined && !isPlainObject(config['options'])) {
+  if (config.options !== undefined && !isPlainObject(config.options)) {
     throw new RenderRequestError('chart.options must be an object');
   }
 }
@@ -332,9 +316,9 @@ function checkChartShape(config: Record<string, unknown>): void {
  * title and axis titles. A clear 400 beats a quietly wrong chart.
  */
 function checkNotChartJs2(config: Record<string, unknown>): void {
-  const options = config['options'];
+  const options = config.options;
   if (!isPlainObject(options)) return;
-  const scales = options['scales'];
+  const scales = options.scales;
   const v2Paths: Array<[boolean, string, string]> = [
     [isPlainObject(scales) && 'xAxes' in scales, 'options.scales.xAxes', 'options.scales.x'],
     [isPlainObject(scales) && 'yAxes' in scales, 'options.scales.yAxes', 'options.scales.y'],
@@ -344,9 +328,7 @@ function checkNotChartJs2(config: Record<string, unknown>): void {
   ];
   for (const [present, v2, v4] of v2Paths) {
     if (present) {
-      throw new RenderRequestError(
-        `chart uses the Chart.js 2 option ${v2}; this renderer draws Chart.js ${Chart.version}, use ${v4}`,
-      );
+      throw new RenderRequestError(`chart uses the Chart.js 2 option ${v2}; this renderer draws Chart.js ${Chart.version}, use ${v4}`);
     }
   }
 }

@@ -11,11 +11,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { Chart } from 'chart.js';
 import {
+  ensureChartEnvironment,
   MAX_BODY_BYTES,
+  parseRenderRequestBody,
   RENDERER_VERSION,
   RenderRequestError,
-  ensureChartEnvironment,
-  parseRenderRequestBody,
   renderChart,
 } from './render.js';
 
@@ -64,9 +64,7 @@ export function createRendererServer(options: RendererServerOptions = {}): Serve
 }
 
 /** Starts a renderer on host:port (port 0 = any free port) and resolves once it listens. */
-export async function startRendererServer(
-  options: { host?: string; port: number } & RendererServerOptions,
-): Promise<RunningRenderer> {
+export async function startRendererServer(options: { host?: string; port: number } & RendererServerOptions): Promise<RunningRenderer> {
   const host = options.host ?? '127.0.0.1';
   const server = createRendererServer(options);
   await listen(server, host, options.port);
@@ -171,10 +169,10 @@ function answerError(res: ServerResponse, error: unknown, logError: (line: strin
     return;
   }
   const headers: Record<string, string | number> = { 'X-QuickChart-Error': headerSafe(reason) };
-  if (error instanceof MethodNotAllowed) headers['Allow'] = error.allowed.join(', ');
+  if (error instanceof MethodNotAllowed) headers.Allow = error.allowed.join(', ');
   // After refusing a body we have not read, the connection cannot be reused: the
   // unread rest would be parsed as the next request.
-  if (status === 413) headers['Connection'] = 'close';
+  if (status === 413) headers.Connection = 'close';
   sendJson(res, status, { error: status >= 500 ? `render failed: ${reason}` : reason }, headers);
 }
 
@@ -183,12 +181,7 @@ function statusOf(error: unknown): number {
   return 500;
 }
 
-function sendJson(
-  res: ServerResponse,
-  status: number,
-  payload: unknown,
-  headers: Record<string, string | number> = {},
-): void {
+function sendJson(res: ServerResponse, status: number, payload: unknown, headers: Record<string, string | number> = {}): void {
   const body = JSON.stringify(payload);
   res.writeHead(status, {
     ...headers,

@@ -4,7 +4,13 @@
  * row, an orphan or a dead letter.
  */
 import { readFileSync } from 'node:fs';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetricLog } from '../../functions/commons/csv.js';
 import { parseDataset } from '../../functions/commons/dataset.js';
@@ -12,7 +18,7 @@ import { LOGS } from '../../functions/commons/logs.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
-import { BUCKET, type TestStack, eventually, startTestStack } from '../helpers/stack.js';
+import { BUCKET, eventually, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 let stack: TestStack;
@@ -37,7 +43,10 @@ async function send(queue: string, bodies: string[]): Promise<void> {
   for (let i = 0; i < bodies.length; i += 10) {
     const chunk = bodies.slice(i, i + 10);
     const out = await sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: await resolveUrl(queue), Entries: chunk.map((MessageBody, j) => ({ Id: `e${j}`, MessageBody })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: await resolveUrl(queue),
+        Entries: chunk.map((MessageBody, j) => ({ Id: `e${j}`, MessageBody })),
+      }),
     );
     expect(out.Failed ?? []).toEqual([]);
     sent += chunk.length;
@@ -50,7 +59,10 @@ async function resolveUrl(queue: string): Promise<string> {
 
 async function depth(queue: string): Promise<number> {
   const out = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: await resolveUrl(queue), AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: await resolveUrl(queue),
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
@@ -76,16 +88,37 @@ describe('the books balance', () => {
     const rowOf = (id: string) => Number(id.replace(/\D/g, '')) % dataset.length;
 
     // Act
-    await send('y_true', truthFirst.map((id) => truth(id, rowOf(id))));
-    await send('features', [...truthFirst, ...featuresFirst].map((id) => features(id, rowOf(id))));
-    await send('y_true', onlyTruth.map((id) => truth(id, 1)));
-    await send('features', onlyFeatures.map((id) => features(id, 2)));
+    await send(
+      'y_true',
+      truthFirst.map((id) => truth(id, rowOf(id))),
+    );
+    await send(
+      'features',
+      [...truthFirst, ...featuresFirst].map((id) => features(id, rowOf(id))),
+    );
+    await send(
+      'y_true',
+      onlyTruth.map((id) => truth(id, 1)),
+    );
+    await send(
+      'features',
+      onlyFeatures.map((id) => features(id, 2)),
+    );
     for (const [queue, bodies] of Object.entries(malformed)) await send(queue, bodies);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
-    await send('y_true', featuresFirst.map((id) => truth(id, rowOf(id))));
+    await send(
+      'y_true',
+      featuresFirst.map((id) => truth(id, rowOf(id))),
+    );
     for (let copy = 0; copy < 2; copy++) {
-      await send('features', duplicated.map((id) => features(id, rowOf(id))));
-      await send('y_true', duplicated.map((id) => truth(id, rowOf(id))));
+      await send(
+        'features',
+        duplicated.map((id) => features(id, rowOf(id))),
+      );
+      await send(
+        'y_true',
+        duplicated.map((id) => truth(id, rowOf(id))),
+      );
     }
 
     const malformedCount = Object.values(malformed).flat().length;
@@ -107,7 +140,11 @@ describe('the books balance', () => {
     await new Promise((resolve) => setTimeout(resolve, 4_000));
     await stack.invoke('plot');
     const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
-    const orphanIds = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '').split('\n').slice(1).filter(Boolean).map((line) => line.split(',')[0]);
+    const orphanIds = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '')
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => line.split(',')[0]);
     const deadLettered = (await depth('features-dlq')) + (await depth('y_true-dlq')) + (await depth('y_pred-dlq'));
 
     // Assess
@@ -125,8 +162,13 @@ describe('the books balance', () => {
     expect([...rowIds].sort()).toEqual([...expectedRows].sort());
     expect([...orphanIds].sort()).toEqual([...expectedOrphans].sort());
     expect(deadLettered).toBe(malformedCount);
-    expect(await depth('y_true') + (await depth('y_pred')) + (await depth('features'))).toBe(0);
-    const dlqBodies = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: await resolveUrl('y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }))).Messages ?? [];
+    expect((await depth('y_true')) + (await depth('y_pred')) + (await depth('features'))).toBe(0);
+    const dlqBodies =
+      (
+        await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: await resolveUrl('y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+        )
+      ).Messages ?? [];
     expect(dlqBodies.length).toBeGreaterThan(0);
   }, 240_000);
 });

@@ -4,7 +4,7 @@
  * and new records flow again — without sls offline exiting or hanging.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestStack, eventually, startTestStack, waitForRows } from '../helpers/stack.js';
+import { eventually, startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
 
 let stack: TestStack;
 let slsExited = false;

@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OBJECT_KEYS } from '../../functions/commons/config.js';
-import { LOGS } from '../../functions/commons/logs.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/csv.js';
 import { parseDataset } from '../../functions/commons/dataset.js';
+import { LOGS } from '../../functions/commons/logs.js';
 import { assertModel, predict } from '../../functions/commons/model.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import modelArtefact from '../../infra/model/model.json';
 import { DATA_FILE } from '../../infra/model/train.js';
-import { type TestStack, eventually, startTestStack } from '../helpers/stack.js';
+import { eventually, startTestStack, type TestStack } from '../helpers/stack.js';
 
 const BUCKET = 'ml-monitor-dev';
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));

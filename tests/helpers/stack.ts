@@ -2,11 +2,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseMetricLog, type MetricRow } from '../../functions/commons/csv.js';
+import { type MetricRow, parseMetricLog } from '../../functions/commons/csv.js';
 import { LOGS } from '../../functions/commons/logs.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
-import { type RunningStack, freeStackPorts, startStack } from '../../infra/stack.js';
+import { freeStackPorts, type RunningStack, startStack } from '../../infra/stack.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
 export interface TestStack extends RunningStack {

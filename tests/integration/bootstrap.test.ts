@@ -8,7 +8,7 @@ import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliScript, bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
-import { LOCALSTACK_SCRIPT, defaultsEnv, templateResources } from '../../infra/cloud/bootstrapCli.js';
+import { defaultsEnv, LOCALSTACK_SCRIPT, templateResources } from '../../infra/cloud/bootstrapCli.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
 import { findFreePort } from '../../infra/cloud/net.js';
@@ -72,7 +72,13 @@ describe('bootstrap of the local cloud', () => {
     const fresh = await startMoto(await findFreePort());
     try {
       execFileSync('bash', [LOCALSTACK_SCRIPT], {
-        env: { ...process.env, AWS_CMD: `aws --endpoint-url ${fresh.url}`, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1' },
+        env: {
+          ...process.env,
+          AWS_CMD: `aws --endpoint-url ${fresh.url}`,
+          AWS_ACCESS_KEY_ID: 'test',
+          AWS_SECRET_ACCESS_KEY: 'test',
+          AWS_DEFAULT_REGION: 'us-east-1',
+        },
         stdio: 'pipe',
       });
 

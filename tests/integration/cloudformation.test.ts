@@ -42,7 +42,11 @@ describe('the packaged CloudFormation', () => {
 
   it('gives each of features, y_true and y_pred a dead-letter queue and a visibility of at least six function timeouts', () => {
     const queues = Object.fromEntries(ofType('AWS::SQS::Queue').map(([id, r]) => [r.Properties.QueueName, { id, ...r.Properties }]));
-    const longestTimeout = Math.max(...ofType('AWS::Lambda::Function').map(([, r]) => r.Properties.Timeout as number).filter((t) => t <= 30));
+    const longestTimeout = Math.max(
+      ...ofType('AWS::Lambda::Function')
+        .map(([, r]) => r.Properties.Timeout as number)
+        .filter((t) => t <= 30),
+    );
 
     for (const name of ['features', 'y_true', 'y_pred']) {
       const queue = queues[name];

@@ -23,9 +23,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../infra/cloud/net.js';
 import {
   type DeadLetterQueueDepth,
+  listDeadLetterQueues,
   NO_REASON,
   QueueNotFoundError,
-  listDeadLetterQueues,
   redrive,
   showDeadLetters,
 } from '../../infra/dlq/deadLetters.js';
@@ -72,7 +72,12 @@ async function putDeadLetters(
 async function recordReason(queue: string, messageId: string, reason: string, receiveCount = 2): Promise<DeadLetterReason> {
   const record: DeadLetterReason = { queue, messageId, reason, rejectedAt: new Date().toISOString(), receiveCount };
   await cloud.s3.send(
-    new PutObjectCommand({ Bucket: cloud.bucket, Key: reasonKey(queue, messageId), Body: JSON.stringify(record), ContentType: 'application/json' }),
+    new PutObjectCommand({
+      Bucket: cloud.bucket,
+      Key: reasonKey(queue, messageId),
+      Body: JSON.stringify(record),
+      ContentType: 'application/json',
+    }),
   );
   return record;
 }
@@ -165,7 +170,11 @@ describe('show', () => {
     const letters = await showDeadLetters(cloud.sqs, cloud.s3, cloud.bucket, 'y_true-dlq', { limit: 10 });
 
     const byId = new Map(letters.map((letter) => [letter.messageId, letter]));
-    expect(byId.get(withReason as string)).toMatchObject({ body: '{"id":"t-1","body":"NaN"}', reason: 'body: must be a finite number', reasonRecord: record });
+    expect(byId.get(withReason as string)).toMatchObject({
+      body: '{"id":"t-1","body":"NaN"}',
+      reason: 'body: must be a finite number',
+      reasonRecord: record,
+    });
     expect(byId.get(withoutReason as string)).toMatchObject({ body: 'not json', reason: NO_REASON });
     for (const letter of letters) {
       expect(letter.receiveCount).toBe(1);
@@ -209,7 +218,14 @@ describe('redrive', () => {
 
     const result = await redrive(cloud.sqs, 'y_pred-dlq');
 
-    expect(result).toMatchObject({ dlq: 'y_pred-dlq', source: 'y_pred', moved: 3, sendFailed: 0, deleteFailed: 0, interruptedBy: undefined });
+    expect(result).toMatchObject({
+      dlq: 'y_pred-dlq',
+      source: 'y_pred',
+      moved: 3,
+      sendFailed: 0,
+      deleteFailed: 0,
+      interruptedBy: undefined,
+    });
     expect(await depthOf('y_pred-dlq')).toMatchObject({ depth: 0 });
     const back = await drain(urlOf('y_pred'));
     expect(back.map((message) => message.Body).sort()).toEqual([...bodies].sort());
@@ -269,7 +285,12 @@ describe('the real redrive policy', () => {
       new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
     );
     for (const message of Messages) {
-      await recordReason(queue, message.MessageId as string, 'body: must be a finite number', Number(message.Attributes?.ApproximateReceiveCount));
+      await recordReason(
+        queue,
+        message.MessageId as string,
+        'body: must be a finite number',
+        Number(message.Attributes?.ApproximateReceiveCount),
+      );
     }
     return Messages;
   }

@@ -159,7 +159,10 @@ function recordingFunction(respond: (event: SQSEvent) => unknown): {
   };
 }
 
-function startPoller(queue: TestQueue, options: Partial<SqsEventSourcePollerOptions> & Pick<SqsEventSourcePollerOptions, 'invoke' | 'sqs'>) {
+function startPoller(
+  queue: TestQueue,
+  options: Partial<SqsEventSourcePollerOptions> & Pick<SqsEventSourcePollerOptions, 'invoke' | 'sqs'>,
+) {
   const poller = new SqsEventSourcePoller({
     queueUrl: queue.url,
     queueArn: queue.arn,
@@ -235,13 +238,18 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
     const bad = fn.records().filter((r) => r.body === 'bad');
     expect(bad.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
-    expect(fn.records().filter((r) => r.body.startsWith('ok')).map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
+    expect(
+      fn
+        .records()
+        .filter((r) => r.body.startsWith('ok'))
+        .map((r) => r.attributes.ApproximateReceiveCount),
+    ).toEqual(['1', '1']);
     expect(fn.events[0]!.Records).toHaveLength(3);
     expect(deleted).toHaveLength(2);
     expect(await messagesLeft(queue.url)).toBe(0);
     const dead = await admin.send(new ReceiveMessageCommand({ QueueUrl: queue.dlqUrl, MaxNumberOfMessages: 10 }));
     expect(dead.Messages?.map((m) => m.Body)).toEqual(['bad']);
-    expect(logger.lines.info).toContain('sqs → metric: 3 messages from ' + queue.name + ', 1 reported failed (left for redelivery)');
+    expect(logger.lines.info).toContain(`sqs → metric: 3 messages from ${queue.name}, 1 reported failed (left for redelivery)`);
   });
 
   it('deletes nothing when the invocation fails, so the queue redrive takes over', async () => {
@@ -259,7 +267,12 @@ describe('SqsEventSourcePoller against moto_server', () => {
     await waitFor('both messages to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 2);
 
     expect(deleted).toEqual([]);
-    expect(countBy(received, (r) => r.body)).toEqual(new Map([['a', 2], ['b', 2]]));
+    expect(countBy(received, (r) => r.body)).toEqual(
+      new Map([
+        ['a', 2],
+        ['b', 2],
+      ]),
+    );
     expect(await messagesLeft(queue.url)).toBe(0);
     expect(logger.lines.warn.length).toBeGreaterThanOrEqual(1);
     expect(logger.lines.warn[0]).toMatch(/^sqs → metric: 2 messages from .*, invocation failed \(boom\); nothing deleted/);
@@ -269,7 +282,10 @@ describe('SqsEventSourcePoller against moto_server', () => {
     const queue = await createQueueWithDlq();
     const { client, deleted } = deleteCountingClient(moto.url);
     const fn = recordingFunction(() => undefined);
-    await sendBodies(queue.url, Array.from({ length: 25 }, (_, i) => `m${i}`));
+    await sendBodies(
+      queue.url,
+      Array.from({ length: 25 }, (_, i) => `m${i}`),
+    );
 
     const started = Date.now();
     startPoller(queue, { sqs: client, invoke: fn.invoke, pollers: 1, batchSize: 100, maximumBatchingWindowSeconds: 2 });
@@ -322,7 +338,11 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
   it('stop() aborts an in-flight long poll promptly', async () => {
     const queue = await createQueueWithDlq();
-    const poller = startPoller(queue, { sqs: sqsClient(moto.url), invoke: async () => ({ ok: true, response: undefined }), waitTimeSeconds: 20 });
+    const poller = startPoller(queue, {
+      sqs: sqsClient(moto.url),
+      invoke: async () => ({ ok: true, response: undefined }),
+      waitTimeSeconds: 20,
+    });
     await sleep(300);
     const started = Date.now();
     await poller.stop();

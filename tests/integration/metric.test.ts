@@ -11,13 +11,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { OBJECT_KEYS } from '../../functions/commons/config.js';
 import { parseMetricLog } from '../../functions/commons/csv.js';
 import { InjectedCrashError } from '../../functions/commons/faults.js';
-import { LOGS } from '../../functions/commons/logs.js';
 import { LogCompactor } from '../../functions/commons/logStore.js';
+import { LOGS } from '../../functions/commons/logs.js';
 import { MetricStore } from '../../functions/commons/metricStore.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import { readReason } from '../../infra/dlq/reasons.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
-import { type LocalCloud, handlerEnv, listKeys, startLocalCloud } from '../helpers/localCloud.js';
+import { handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../helpers/localCloud.js';
 
 let cloud: LocalCloud;
 let logsDir: string;
@@ -65,7 +65,10 @@ describe('metric handler with real S3', () => {
     const halves = ids.flatMap((id, i) => [truth(id, 100 + i), prediction(id, 90 + 2 * i)]);
     const thrice = [...halves, ...halves, ...halves];
     // Interleave deterministically: reversed, then split into uneven batches.
-    const shuffled = thrice.map((record, i) => ({ record, key: (i * 7) % thrice.length })).sort((a, b) => a.key - b.key).map((x) => x.record);
+    const shuffled = thrice
+      .map((record, i) => ({ record, key: (i * 7) % thrice.length }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.record);
 
     for (const batch of [shuffled.slice(0, 4), shuffled.slice(4, 11), shuffled.slice(11)]) await invoke(batch);
 
@@ -98,21 +101,24 @@ describe('metric handler with real S3', () => {
     expect(Object.keys((await table()).pending).filter((id) => id.startsWith('c-'))).toEqual([]);
   });
 
-  it.each(['metric:after-commit', 'metric:after-segments'])('ends as if nothing happened when a run crashes at %s and the batch is redelivered', async (point) => {
-    const batch = [truth(`${point}-a`, 10), prediction(`${point}-a`, 4), truth(`${point}-b`, 7), prediction(`${point}-b`, 7)];
+  it.each(['metric:after-commit', 'metric:after-segments'])(
+    'ends as if nothing happened when a run crashes at %s and the batch is redelivered',
+    async (point) => {
+      const batch = [truth(`${point}-a`, 10), prediction(`${point}-a`, 4), truth(`${point}-b`, 7), prediction(`${point}-b`, 7)];
 
-    process.env.ML_MONITOR_CRASH_AT = point;
-    await expect(invoke(batch)).rejects.toBeInstanceOf(InjectedCrashError);
-    delete process.env.ML_MONITOR_CRASH_AT;
-    await invoke(batch);
+      process.env.ML_MONITOR_CRASH_AT = point;
+      await expect(invoke(batch)).rejects.toBeInstanceOf(InjectedCrashError);
+      delete process.env.ML_MONITOR_CRASH_AT;
+      await invoke(batch);
 
-    const rows = (await compactedRows()).rows.filter((row) => row.id.startsWith(point));
-    expect(rows).toEqual([
-      { id: `${point}-a`, yTrue: 10, yPred: 4, absoluteError: 6 },
-      { id: `${point}-b`, yTrue: 7, yPred: 7, absoluteError: 0 },
-    ]);
-    expect((await table()).outbox).toEqual([]);
-  });
+      const rows = (await compactedRows()).rows.filter((row) => row.id.startsWith(point));
+      expect(rows).toEqual([
+        { id: `${point}-a`, yTrue: 10, yPred: 4, absoluteError: 6 },
+        { id: `${point}-b`, yTrue: 7, yPred: 7, absoluteError: 0 },
+      ]);
+      expect((await table()).outbox).toEqual([]);
+    },
+  );
 
   it('reports each bad record as a batch item failure with a log line and a recorded reason, and records its batch-mates', async () => {
     const logged: string[] = [];

@@ -13,15 +13,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseMetricLog } from '../../functions/commons/csv.js';
 import { parseDataset } from '../../functions/commons/dataset.js';
 import { InjectedCrashError } from '../../functions/commons/faults.js';
-import { LOGS } from '../../functions/commons/logs.js';
 import { LogCompactor } from '../../functions/commons/logStore.js';
+import { LOGS } from '../../functions/commons/logs.js';
 import { MetricStore } from '../../functions/commons/metricStore.js';
 import { assertModel, predict } from '../../functions/commons/model.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import modelArtefact from '../../infra/model/model.json';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
-import { type LocalCloud, handlerEnv, startLocalCloud } from '../helpers/localCloud.js';
+import { handlerEnv, type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 let cloud: LocalCloud;

@@ -63,9 +63,11 @@ describe('credentials in the repository', () => {
 
   it('sets credentials only to the emulators\' dummy "test"', () => {
     const assignments = files.flatMap((file) =>
-      [...readFileSync(join(PROJECT_DIR, file), 'utf8').matchAll(/AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]+)(?![.\w])/g)].map(
-        (match) => ({ file, value: match[1] }),
-      ),
+      [
+        ...readFileSync(join(PROJECT_DIR, file), 'utf8').matchAll(
+          /AWS_(?:ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN)["']?\s*[:=]\s*["']?([A-Za-z0-9/+=]+)(?![.\w])/g,
+        ),
+      ].map((match) => ({ file, value: match[1] })),
     );
 
     expect(assignments.length).toBeGreaterThan(0);

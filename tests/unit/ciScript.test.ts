@@ -13,7 +13,7 @@ describe('.ci/run', () => {
     });
 
     expect(run.status).toBe(1);
-    expect(run.stderr).toContain("moto_server is not on PATH");
+    expect(run.stderr).toContain('moto_server is not on PATH');
     expect(run.stderr).toContain('pip install');
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { METRIC_LOG_HEADER, formatFloat, formatMetricRow, metricRow, parseMetricLog } from '../../functions/commons/csv.js';
+import { formatFloat, formatMetricRow, METRIC_LOG_HEADER, metricRow, parseMetricLog } from '../../functions/commons/csv.js';
 
 describe('metric_log.csv rows', () => {
   it('writes numbers as Python repr does, like the original homework', () => {
@@ -13,7 +13,7 @@ describe('metric_log.csv rows', () => {
     [1e-5, '1e-05'],
     [0.0001, '0.0001'],
     [1e16, '1e+16'],
-    [1234567890123456.7, '1234567890123456.8'],
+    [1234567890123456.8, '1234567890123456.8'],
     [123456789012345680, '1.2345678901234568e+17'],
     [-2.5, '-2.5'],
     [0, '0.0'],

@@ -44,10 +44,12 @@ describe('resolveQueueName', () => {
   });
 
   it('reads the literal name out of Fn::Sub and Fn::Join', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
     expect(resolveQueueName({ 'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:predictions' }, resources)).toBe('predictions');
     expect(
       resolveQueueName({ 'Fn::Join': [':', ['arn:aws:sqs', { Ref: 'AWS::Region' }, { Ref: 'AWS::AccountId' }, 'plots']] }, resources),
     ).toBe('plots');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
     expect(() => resolveQueueName({ 'Fn::Sub': 'arn:aws:sqs:${AWS::Region}:${AWS::AccountId}:${Name}' }, resources)).toThrow(
       /last ARN segment must be a literal/,
     );
@@ -101,9 +103,9 @@ describe('parseSqsEvent', () => {
     expect(() => parseSqsEvent(sqs({ batchSize: 10_001, maximumBatchingWindow: 1 }), resources)).toThrow(/batchSize/);
     expect(() => parseSqsEvent(sqs({ batchSize: 11 }), resources)).toThrow(/at least 1 second/);
     expect(() => parseSqsEvent(sqs({ maximumBatchingWindow: 301 }), resources)).toThrow(/maximumBatchingWindow/);
-    expect(() => parseSqsEvent({ sqs: { arn: 'arn:aws:sqs:us-east-1:1:q.fifo', batchSize: 20, maximumBatchingWindow: 1 } }, resources)).toThrow(
-      /FIFO/,
-    );
+    expect(() =>
+      parseSqsEvent({ sqs: { arn: 'arn:aws:sqs:us-east-1:1:q.fifo', batchSize: 20, maximumBatchingWindow: 1 } }, resources),
+    ).toThrow(/FIFO/);
   });
 });
 
@@ -122,12 +124,14 @@ describe('collectMappings', () => {
   };
 
   it('lists enabled sqs events with the deployed function name and timeout', () => {
-    expect(collectMappings(service).map(({ functionKey, functionName, queueName, functionTimeoutSeconds }) => ({
-      functionKey,
-      functionName,
-      queueName,
-      functionTimeoutSeconds,
-    }))).toEqual([
+    expect(
+      collectMappings(service).map(({ functionKey, functionName, queueName, functionTimeoutSeconds }) => ({
+        functionKey,
+        functionName,
+        queueName,
+        functionTimeoutSeconds,
+      })),
+    ).toEqual([
       { functionKey: 'metric', functionName: 'ml-monitor-dev-metric', queueName: 'features', functionTimeoutSeconds: 20 },
       { functionKey: 'plot', functionName: 'ml-monitor-dev-plot', queueName: 'plots2', functionTimeoutSeconds: 10 },
     ]);

@@ -34,7 +34,7 @@ describe('histogram binning (numpy / plt.hist semantics)', () => {
     const result = histogram(values, 20);
 
     expect(result.counts.reduce((a, b) => a + b, 0)).toBe(values.length);
-    values.forEach((v) => expect(v).toBeGreaterThanOrEqual(result.edges[0] as number));
+    for (const v of values) expect(v).toBeGreaterThanOrEqual(result.edges[0] as number);
   });
 
   it('refuses non-finite values', () => {

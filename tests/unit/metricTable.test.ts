@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  acknowledgeWritten,
+  applyHalves,
   EMPTY_TABLE,
   type Half,
   type MetricTable,
-  type TableRules,
-  acknowledgeWritten,
-  applyHalves,
   parseTable,
+  type TableRules,
 } from '../../functions/commons/metricTable.js';
 
 const truth = (id: string, value: number): Half => ({ kind: 'y_true', id, value });
@@ -41,7 +41,16 @@ describe('joining the halves of a record', () => {
       [truth('a', 1), prediction('b', 2), truth('a', 1)],
       [prediction('a', 3), truth('c', 4), prediction('a', 3)],
       [truth('b', 5), truth('a', 1), prediction('c', 6), truth('b', 5)],
-      [prediction('b', 2), prediction('c', 6), truth('c', 4), prediction('a', 3), truth('b', 5), prediction('b', 2), truth('c', 4), prediction('c', 6)],
+      [
+        prediction('b', 2),
+        prediction('c', 6),
+        truth('c', 4),
+        prediction('a', 3),
+        truth('b', 5),
+        prediction('b', 2),
+        truth('c', 4),
+        prediction('c', 6),
+      ],
     ];
 
     const { table, rows } = applyInTurn(batches);
@@ -106,7 +115,10 @@ describe('joining the halves of a record', () => {
   });
 
   it('empties the outbox of the batches written as segments', () => {
-    const { table } = applyInTurn([[truth('a', 1), prediction('a', 2)], [truth('b', 1), prediction('b', 2)]]);
+    const { table } = applyInTurn([
+      [truth('a', 1), prediction('a', 2)],
+      [truth('b', 1), prediction('b', 2)],
+    ]);
 
     const pruned = acknowledgeWritten(table, [{ log: 'metric_log', firstSeq: 1 }]);
 

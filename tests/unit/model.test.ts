@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../../functions/commons/dataset.js';
-import { type LinearModel, assertModel, predict } from '../../functions/commons/model.js';
+import { assertModel, type LinearModel, predict } from '../../functions/commons/model.js';
 import committedModel from '../../infra/model/model.json';
 import { DATA_FILE, trainModel } from '../../infra/model/train.js';
 
 // scikit-learn 1.2.1 LinearRegression().fit(X, y) on all 442 rows (shared/data/README.md).
 const SKLEARN_INTERCEPT = 152.13348416289597;
 const SKLEARN_COEFFICIENTS = [
-  -10.009866299810508, -239.81564367242302, 519.845920054461, 324.38464550232334, -792.1756385522302,
-  476.73902100525737, 101.04326793803405, 177.06323767134606, 751.2736995571034, 67.62669218370456,
+  -10.009866299810508, -239.81564367242302, 519.845920054461, 324.38464550232334, -792.1756385522302, 476.73902100525737,
+  101.04326793803405, 177.06323767134606, 751.2736995571034, 67.62669218370456,
 ];
 const sklearn: LinearModel = {
   kind: 'ordinary-least-squares',
@@ -30,7 +30,7 @@ describe('the OLS model', () => {
     const model = trainModel();
 
     expect(relativeError(model.intercept, SKLEARN_INTERCEPT)).toBeLessThan(1e-6);
-    model.coefficients.forEach((c, i) => expect(relativeError(c, SKLEARN_COEFFICIENTS[i] as number)).toBeLessThan(1e-6));
+    for (const [i, c] of model.coefficients.entries()) expect(relativeError(c, SKLEARN_COEFFICIENTS[i] as number)).toBeLessThan(1e-6);
   });
 
   it('predicts what scikit-learn predicts on every row of the data set, to 1e-6', () => {

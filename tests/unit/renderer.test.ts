@@ -1,20 +1,20 @@
-import { request as httpRequest } from 'node:http';
 import { existsSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { inflateSync } from 'node:zlib';
 import { Chart } from 'chart.js';
 import QuickChart from 'quickchart-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  ensureChartEnvironment,
   FONT_FAMILY,
   MAX_BODY_BYTES,
   MAX_DIMENSION_PX,
-  RenderRequestError,
-  ensureChartEnvironment,
   parseRenderRequest,
   parseRenderRequestBody,
+  RenderRequestError,
   renderChart,
 } from '../../infra/renderer/render.js';
-import { startRendererServer, type RunningRenderer } from '../../infra/renderer/server.js';
+import { type RunningRenderer, startRendererServer } from '../../infra/renderer/server.js';
 
 // The histogram the plot function draws: Cyrillic title and axis titles.
 const histogramConfig = {
@@ -164,7 +164,7 @@ describe('parseRenderRequest', () => {
 
     // Assess
     expect(act).toThrow(/forbidden key "__proto__"/);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
   it('refuses Chart.js 2 option names instead of drawing a chart without its titles', () => {
