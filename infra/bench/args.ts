@@ -1,0 +1,142 @@
+/** `npm run bench` flags. Pure: argv in, options out (or an error saying what is wrong). */
+
+export interface BenchOptions {
+  /** Records pushed through the pipeline (rounded up to a whole number of features runs). */
+  readonly records: number;
+  readonly recordsPerRun: number;
+  readonly batchSize: number;
+  /** maximumBatchingWindow, seconds. */
+  readonly window: number;
+  readonly pollers: number;
+  /** The event source's long-poll wait, seconds. */
+  readonly waitTimeSeconds: number;
+  /** features is invoked again only while each queue holds fewer messages (visible + in flight) than this. */
+  readonly maxDepth: number;
+  /** Where bench.json goes (relative to the project unless absolute). */
+  readonly output: string;
+  /** Give up on the pipeline after this many seconds without every row. */
+  readonly timeoutSeconds: number;
+  readonly capacityRecords: number;
+  readonly metricCostRecords: number;
+  readonly metricCostRepeats: number;
+  readonly plotRows: number;
+  readonly skipCapacity: boolean;
+  readonly skipMetricCost: boolean;
+  readonly skipBundles: boolean;
+  readonly skipPlot: boolean;
+}
+
+/**
+ * Tuned on 2 cores against moto, whose SQS costs grow with each queue's depth (it
+ * recounts the queue for every message it sends or receives), so the defaults keep
+ * every queue shallow while batches stay big enough for ≤ 1 request per record:
+ * - features runs of 50 records: small bursts, smooth depths;
+ * - one poller per queue and a 2 s batching window: metric batches of ~100 halves,
+ *   so its three S3 requests per invocation cost ~0.05 per record; the batch size
+ *   (1000) is only a ceiling, the window is what closes a batch;
+ * - 20 s long polls: an idle poller costs one request per 20 s, not per second;
+ * - at most 150 messages (visible + in flight) in any queue before features runs again.
+ */
+export const DEFAULTS: BenchOptions = {
+  records: 10_000,
+  recordsPerRun: 50,
+  batchSize: 1_000,
+  window: 2,
+  pollers: 1,
+  waitTimeSeconds: 20,
+  maxDepth: 150,
+  output: 'logs/bench.json',
+  timeoutSeconds: 1_800,
+  capacityRecords: 3_000,
+  metricCostRecords: 2_000,
+  metricCostRepeats: 3,
+  plotRows: 1_000_000,
+  skipCapacity: false,
+  skipMetricCost: false,
+  skipBundles: false,
+  skipPlot: false,
+};
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const NUMBER_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; min: number; max?: number; help: string }>> = {
+  '--records': { key: 'records', min: 1, help: 'records to push through the pipeline' },
+  '--records-per-run': { key: 'recordsPerRun', min: 1, max: 9_999, help: 'RECORDS_PER_RUN: records per features invocation' },
+  '--batch-size': { key: 'batchSize', min: 1, max: 10_000, help: 'SQS_BATCH_SIZE: messages per predictor/metric invocation' },
+  '--window': { key: 'window', min: 0, max: 300, help: 'SQS_BATCHING_WINDOW: seconds to gather a batch (>= 1 above batch size 10)' },
+  '--pollers': { key: 'pollers', min: 1, max: 64, help: 'SQS_POLLERS: concurrent pollers per queue' },
+  '--wait-time': { key: 'waitTimeSeconds', min: 0, max: 20, help: 'SQS_WAIT_TIME_SECONDS: long-poll wait' },
+  '--max-depth': { key: 'maxDepth', min: 1, help: 'invoke features only while every queue holds fewer messages than this' },
+  '--timeout': { key: 'timeoutSeconds', min: 1, help: 'seconds to wait for every row before giving up' },
+  '--capacity-records': { key: 'capacityRecords', min: 10, help: 'records for the emulator capacity probe' },
+  '--metric-cost-records': { key: 'metricCostRecords', min: 100, help: 'records per metric cost measurement' },
+  '--metric-cost-repeats': { key: 'metricCostRepeats', min: 1, max: 20, help: 'metric cost measurements per log size (median taken)' },
+  '--plot-rows': { key: 'plotRows', min: 1, help: 'rows of the generated metric_log.csv for the plot CLI' },
+};
+
+const BOOLEAN_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; help: string }>> = {
+  '--skip-capacity': { key: 'skipCapacity', help: 'skip the emulator capacity probe' },
+  '--skip-metric-cost': { key: 'skipMetricCost', help: 'skip the metric cost vs log size measurement' },
+  '--skip-bundles': { key: 'skipBundles', help: 'skip sls package (bundle sizes, init times)' },
+  '--skip-plot': { key: 'skipPlot', help: 'skip the plot CLI at scale' },
+};
+
+export function usage(): string {
+  const lines = ['usage: npm run bench -- [flags]', ''];
+  for (const [flag, spec] of Object.entries(NUMBER_FLAGS)) {
+    lines.push(`  ${`${flag} <n>`.padEnd(26)} ${spec.help} (default ${String(DEFAULTS[spec.key])})`);
+  }
+  lines.push(`  ${'--output <path>'.padEnd(26)} where to write the JSON (default ${DEFAULTS.output})`);
+  for (const [flag, spec] of Object.entries(BOOLEAN_FLAGS)) lines.push(`  ${flag.padEnd(26)} ${spec.help}`);
+  lines.push(`  ${'--help'.padEnd(26)} this text`);
+  return lines.join('\n');
+}
+
+/** Parses `--flag value` and `--flag=value`; throws UsageError. Returns undefined for --help. */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefined {
+  const options: Record<string, unknown> = { ...DEFAULTS };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') return undefined;
+    const eq = arg.indexOf('=');
+    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
+    const booleanSpec = BOOLEAN_FLAGS[flag];
+    if (booleanSpec) {
+      if (inline !== undefined && !['true', 'false'].includes(inline)) throw new UsageError(`${flag} takes no value (or =true/=false)`);
+      options[booleanSpec.key] = inline !== 'false';
+      continue;
+    }
+    const numberSpec = NUMBER_FLAGS[flag];
+    if (!numberSpec && flag !== '--output') throw new UsageError(`unknown flag ${arg}\n${usage()}`);
+    const value = inline ?? argv[++i];
+    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    if (flag === '--output') {
+      options.output = value;
+      continue;
+    }
+    const spec = numberSpec as NonNullable<typeof numberSpec>;
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < spec.min || (spec.max !== undefined && number > spec.max)) {
+      throw new UsageError(
+        `${flag} must be an integer from ${spec.min}${spec.max === undefined ? ' up' : ` to ${spec.max}`}, got "${value}"`,
+      );
+    }
+    options[spec.key] = number;
+  }
+  const parsed = options as unknown as BenchOptions;
+  // AWS refuses such a mapping, and so does the event source: say it here, before a stack starts.
+  if (parsed.batchSize > 10 && parsed.window < 1) {
+    throw new UsageError(`--batch-size ${parsed.batchSize} (> 10) needs --window of at least 1 second, as on AWS`);
+  }
+  return parsed;
+}
+
+/** Records actually pushed: a whole number of features runs, each emitting recordsPerRun. */
+export function plannedEmission(records: number, recordsPerRun: number): { runs: number; recordsPerRun: number; records: number } {
+  const perRun = Math.min(recordsPerRun, records);
+  const runs = Math.ceil(records / perRun);
+  return { runs, recordsPerRun: perRun, records: runs * perRun };
+}

@@ -1,0 +1,304 @@
+/** The bench's pure pieces: flags, statistics, request classification, segment parsing, console parsing, report. */
+import { describe, expect, it } from 'vitest';
+import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/csv.js';
+import { emittedAt } from '../../functions/commons/ids.js';
+import { DEFAULTS, parseBenchArgs, plannedEmission, UsageError } from '../../infra/bench/args.js';
+import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
+import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
+import { generatedRows, parseStatsLine, seededRandom } from '../../infra/bench/plotCli.js';
+import { parentPidFromStat, statusFieldMb } from '../../infra/bench/procfs.js';
+import { progressLine } from '../../infra/bench/progress.js';
+import { formatTable } from '../../infra/bench/report.js';
+import { decodeAwsChunked, idsInSegment, isAwsChunked, isMetricSegmentKey } from '../../infra/bench/segments.js';
+import { LineSplitter, OfflineConsole, parseBatchLine, parseInvocationLine } from '../../infra/bench/slsOutput.js';
+import { latencyPercentiles, mean, median, percentile } from '../../infra/bench/stats.js';
+
+const AUTH = (service: string) =>
+  `AWS4-HMAC-SHA256 Credential=test/20261126/us-east-1/${service}/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc`;
+
+describe('percentiles', () => {
+  it('interpolates between closest ranks, as numpy does', () => {
+    const values = [15, 20, 35, 40, 50];
+    expect(percentile(values, 0)).toBe(15);
+    expect(percentile(values, 100)).toBe(50);
+    expect(percentile(values, 50)).toBe(35);
+    expect(percentile(values, 40)).toBe(29);
+    expect(percentile([1, 2, 3, 4], 50)).toBe(2.5);
+  });
+
+  it('does not care about input order and leaves the input alone', () => {
+    const values = [5, 1, 4, 2, 3];
+    expect(median(values)).toBe(3);
+    expect(values).toEqual([5, 1, 4, 2, 3]);
+  });
+
+  it('gives p50, p95 and p99 of a latency list', () => {
+    const values = Array.from({ length: 101 }, (_, i) => i * 10);
+    expect(latencyPercentiles(values)).toEqual({ p50: 500, p95: 950, p99: 990 });
+  });
+
+  it('is NaN for no values and refuses percentiles outside 0..100', () => {
+    expect(percentile([], 50)).toBeNaN();
+    expect(mean([])).toBeNaN();
+    expect(() => percentile([1], 101)).toThrow(RangeError);
+    expect(percentile([7], 99)).toBe(7);
+  });
+});
+
+describe('classifying requests at the proxy', () => {
+  it('reads the service from the SigV4 credential scope', () => {
+    expect(serviceFromCredentialScope(AUTH('sqs'))).toBe('sqs');
+    expect(serviceFromCredentialScope(AUTH('s3'))).toBe('s3');
+    expect(serviceFromCredentialScope('Bearer x')).toBeUndefined();
+    expect(serviceFromCredentialScope(undefined)).toBeUndefined();
+  });
+
+  it('names SQS operations from X-Amz-Target (JSON protocol)', () => {
+    const request = { method: 'POST', url: '/', headers: { authorization: AUTH('sqs'), 'x-amz-target': 'AmazonSQS.SendMessageBatch' } };
+    expect(classifyRequest(request)).toEqual({ service: 'sqs', operation: 'SendMessageBatch', needsFormBody: false });
+  });
+
+  it('falls back to the query protocol: Action in the URL, or in a form body', () => {
+    expect(classifyRequest({ method: 'GET', url: '/?Action=ListQueues', headers: { authorization: AUTH('sqs') } }).operation).toBe(
+      'ListQueues',
+    );
+    const form = classifyRequest({
+      method: 'POST',
+      url: '/123456789012/features',
+      headers: { authorization: AUTH('sqs'), 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+    });
+    expect(form.needsFormBody).toBe(true);
+    expect(actionFromFormBody('Action=ReceiveMessage&MaxNumberOfMessages=10&Version=2012-11-05')).toBe('ReceiveMessage');
+  });
+
+  it('takes the service from a presigned URL when there is no Authorization header', () => {
+    const url = '/bucket/key?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=test%2F20261126%2Fus-east-1%2Fs3%2Faws4_request';
+    expect(classifyRequest({ method: 'GET', url, headers: {} })).toMatchObject({ service: 's3', operation: 'GetObject' });
+  });
+
+  it.each([
+    ['GET', '/ml-monitor-dev/state/metric-table.json', {}, 'GetObject'],
+    ['PUT', '/ml-monitor-dev/segments/metric_log/000000000001.csv', {}, 'PutObject'],
+    ['PUT', '/ml-monitor-dev/copy.csv', { 'x-amz-copy-source': '/b/k' }, 'CopyObject'],
+    ['HEAD', '/ml-monitor-dev/metric_log.csv', {}, 'HeadObject'],
+    ['DELETE', '/ml-monitor-dev/metric_log.csv', {}, 'DeleteObject'],
+    ['POST', '/ml-monitor-dev?delete', {}, 'DeleteObjects'],
+    ['POST', '/ml-monitor-dev/?delete=', {}, 'DeleteObjects'],
+    ['GET', '/ml-monitor-dev?list-type=2&prefix=segments%2F', {}, 'ListObjectsV2'],
+    ['GET', '/ml-monitor-dev/?list-type=2', {}, 'ListObjectsV2'],
+    ['GET', '/ml-monitor-dev', {}, 'ListObjects'],
+    ['HEAD', '/ml-monitor-dev', {}, 'HeadBucket'],
+    ['PUT', '/ml-monitor-dev', {}, 'CreateBucket'],
+    ['PUT', '/ml-monitor-dev?publicAccessBlock', {}, 'PutPublicAccessBlock'],
+    ['PUT', '/ml-monitor-dev?encryption', {}, 'PutBucketEncryption'],
+    ['GET', '/', {}, 'ListBuckets'],
+    ['POST', '/ml-monitor-dev/big.bin?uploads', {}, 'CreateMultipartUpload'],
+    ['PUT', '/ml-monitor-dev/big.bin?partNumber=1&uploadId=x', {}, 'UploadPart'],
+    ['POST', '/ml-monitor-dev/big.bin?uploadId=x', {}, 'CompleteMultipartUpload'],
+    ['GET', '/ml-monitor-dev/k?tagging', {}, 'GetObjectTagging'],
+  ])('names %s %s as S3 %s', (method, url, headers, operation) => {
+    expect(classifyRequest({ method, url, headers: { authorization: AUTH('s3'), ...headers } })).toEqual({
+      service: 's3',
+      operation,
+      needsFormBody: false,
+    });
+  });
+
+  it('splits a path-style S3 URL into bucket and key', () => {
+    expect(s3Location('/ml-monitor-dev/segments/metric_log/000000000001.csv?x-id=PutObject')).toEqual({
+      bucket: 'ml-monitor-dev',
+      key: 'segments/metric_log/000000000001.csv',
+    });
+    expect(s3Location('/ml-monitor-dev/a%20b.csv')).toEqual({ bucket: 'ml-monitor-dev', key: 'a b.csv' });
+    expect(s3Location('/ml-monitor-dev?list-type=2')).toEqual({ bucket: 'ml-monitor-dev', key: undefined });
+    expect(s3Operation('PUT', '/b/k', new URLSearchParams('x-id=PutObject'))).toBe('PutObject');
+  });
+
+  it('labels moto’s own API and unknown services without failing', () => {
+    expect(classifyRequest({ method: 'GET', url: '/moto-api/', headers: {} })).toMatchObject({ service: 'moto' });
+    expect(classifyRequest({ method: 'GET', url: '/x', headers: {} })).toMatchObject({ service: 'unknown', operation: 'GET /x' });
+  });
+});
+
+describe('reading metric-log segment writes', () => {
+  const id1 = '1795680657123-9f3a1c2e-0007';
+  const id2 = '1795680657124-9f3a1c2e-0008';
+
+  it('recognises metric-log segment keys only', () => {
+    expect(isMetricSegmentKey('segments/metric_log/000000000001.csv')).toBe(true);
+    expect(isMetricSegmentKey('segments/orphans/000000000001.csv')).toBe(false);
+    expect(isMetricSegmentKey('metric_log.csv')).toBe(false);
+    expect(isMetricSegmentKey(undefined)).toBe(false);
+  });
+
+  it('takes the id of every row, skipping blank and foreign lines', () => {
+    const body = `${id1},151.0,140.5,10.5\n\n${METRIC_LOG_HEADER}\nnot-an-id,1.0,2.0,1.0\n${id2},1.0,2.0,1.0`;
+    expect(idsInSegment(body)).toEqual([id1, id2]);
+    expect(idsInSegment('')).toEqual([]);
+    expect(emittedAt(idsInSegment(`${id1},1.0,2.0,1.0\n`)[0] as string)).toBe(1795680657123);
+  });
+
+  it('decodes an aws-chunked body, with signatures and trailers', () => {
+    const data = `${id1},1.0,2.0,1.0\n`;
+    const chunked = Buffer.from(
+      `${Buffer.byteLength(data).toString(16)};chunk-signature=abc\r\n${data}\r\n0;chunk-signature=def\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n`,
+    );
+    expect(decodeAwsChunked(chunked).toString()).toBe(data);
+    const twoChunks = Buffer.from(`3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n`);
+    expect(decodeAwsChunked(twoChunks).toString()).toBe('abcde');
+    expect(() => decodeAwsChunked(Buffer.from('zz\r\nabc'))).toThrow(/chunk size/);
+  });
+
+  it('tells an aws-chunked request by its headers', () => {
+    expect(isAwsChunked({ 'content-encoding': 'aws-chunked' })).toBe(true);
+    expect(isAwsChunked({ 'x-amz-content-sha256': 'STREAMING-UNSIGNED-PAYLOAD-TRAILER' })).toBe(true);
+    expect(isAwsChunked({ 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' })).toBe(false);
+  });
+});
+
+describe('reading the sls offline console', () => {
+  it('parses invocation and batch lines', () => {
+    expect(parseInvocationLine('(λ: metric) RequestId: 1f0e-42  Duration: 123.45 ms  Billed Duration: 124 ms')).toEqual({
+      fn: 'metric',
+      durationMs: 123.45,
+    });
+    expect(parseInvocationLine('\u001b[90m(λ: plot) RequestId: x  Duration: 7.00 ms  Billed Duration: 8 ms\u001b[39m')).toEqual({
+      fn: 'plot',
+      durationMs: 7,
+    });
+    expect(parseBatchLine('sqs → metric: 1000 messages from y_true, all succeeded')).toEqual({
+      fn: 'metric',
+      messages: 1000,
+      queue: 'y_true',
+      failed: false,
+    });
+    expect(parseBatchLine('sqs → predictor: 1 message from features, 1 reported failed (left for redelivery)')).toMatchObject({
+      failed: true,
+      messages: 1,
+    });
+    expect(parseInvocationLine('something else')).toBeUndefined();
+  });
+
+  it('counts whole lines across chunk boundaries', () => {
+    const console = new OfflineConsole();
+    const text =
+      '(λ: metric) RequestId: a  Duration: 10.00 ms  Billed Duration: 10 ms\n' +
+      'sqs → metric: 20 messages from y_pred, all succeeded\n' +
+      '(λ: metric) RequestId: b  Duration: 30.00 ms  Billed Duration: 30 ms\n' +
+      'Warning: something odd\n';
+    for (let i = 0; i < text.length; i += 7) console.push(text.slice(i, i + 7));
+
+    expect(console.functions()).toEqual({ metric: { invocations: 2, totalDurationMs: 40 } });
+    expect(console.queues()).toEqual({ y_pred: { batches: 1, messages: 20, failedBatches: 0 } });
+    expect(console.invocations()).toBe(2);
+    expect(console.problems).toEqual(['Warning: something odd']);
+    console.reset();
+    expect(console.invocations()).toBe(0);
+  });
+
+  it('keeps a partial last line for the next chunk', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter();
+    splitter.push('a\nb', (line) => lines.push(line));
+    splitter.push('c\n', (line) => lines.push(line));
+    expect(lines).toEqual(['a', 'bc']);
+  });
+});
+
+describe('bench flags', () => {
+  it('has defaults', () => {
+    expect(parseBenchArgs([])).toEqual(DEFAULTS);
+  });
+
+  it('reads --flag value and --flag=value', () => {
+    const options = parseBenchArgs(['--records', '300', '--batch-size=100', '--window', '2', '--skip-plot', '--output', '/tmp/x.json']);
+    expect(options).toMatchObject({ records: 300, batchSize: 100, window: 2, skipPlot: true, output: '/tmp/x.json' });
+  });
+
+  it('refuses what the stack would refuse, and unknown flags', () => {
+    expect(() => parseBenchArgs(['--batch-size', '100', '--window', '0'])).toThrow(/at least 1 second/);
+    expect(() => parseBenchArgs(['--records', 'ten'])).toThrow(UsageError);
+    expect(() => parseBenchArgs(['--records', '0'])).toThrow(/from 1/);
+    expect(() => parseBenchArgs(['--wait-time', '21'])).toThrow(/to 20/);
+    expect(() => parseBenchArgs(['--recrods', '5'])).toThrow(/unknown flag/);
+    expect(() => parseBenchArgs(['--records'])).toThrow(/needs a value/);
+    expect(parseBenchArgs(['--help'])).toBeUndefined();
+  });
+
+  it('emits whole features runs', () => {
+    expect(plannedEmission(10_000, 50)).toEqual({ runs: 200, recordsPerRun: 50, records: 10_000 });
+    expect(plannedEmission(120, 50)).toEqual({ runs: 3, recordsPerRun: 50, records: 150 });
+    expect(plannedEmission(30, 50)).toEqual({ runs: 1, recordsPerRun: 30, records: 30 });
+  });
+});
+
+describe('process figures from /proc', () => {
+  it('reads VmRSS and VmHWM in MB', () => {
+    const status = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
+    expect(statusFieldMb(status, 'VmRSS')).toBe(100);
+    expect(statusFieldMb(status, 'VmHWM')).toBe(200);
+    expect(statusFieldMb('Name: x', 'VmRSS')).toBeUndefined();
+  });
+
+  it('reads the parent pid even when the command has spaces and parentheses', () => {
+    expect(parentPidFromStat('1234 (node (worker) x) S 42 1234 1234 0 -1')).toBe(42);
+  });
+});
+
+describe('metric cost fixtures', () => {
+  it('pre-loads a log as compaction leaves it: header, K rows, pipeline ids', () => {
+    const rows = parseMetricLog(preloadedLog(25, 1_795_680_000_000));
+    expect(rows).toHaveLength(25);
+    expect(new Set(rows.map((row) => row.id)).size).toBe(25);
+    expect(rows.every((row) => emittedAt(row.id) !== undefined)).toBe(true);
+  });
+
+  it('continues the table after K rows, remembering settled ids only when realistic', () => {
+    expect(preloadedTable(1_000, 'fresh', 0).nextSeq).toEqual({ metric_log: 1_001, orphans: 1 });
+    expect(preloadedTable(1_000, 'fresh', 0).settled).toEqual([]);
+    expect(preloadedTable(100_000, 'realistic', 0, 20_000).settled).toHaveLength(20_000);
+    expect(preloadedTable(500, 'realistic', 0, 20_000).settled).toHaveLength(500);
+  });
+
+  it('builds y_true then y_pred events of 100 halves from queues named as the mappings do', () => {
+    const ids = Array.from({ length: 150 }, (_, i) => `1795680000000-00000000-${String(i).padStart(4, '0')}`);
+    const events = halfEvents(ids, 0);
+    expect(events.map((event) => event.Records.length)).toEqual([100, 100, 50, 50]);
+    expect(events[0]?.Records[0]?.eventSourceARN.endsWith(':y_true')).toBe(true);
+    expect(events[1]?.Records[0]?.eventSourceARN.endsWith(':y_pred')).toBe(true);
+    expect(JSON.parse(events[1]?.Records[0]?.body ?? '{}')).toMatchObject({ id: ids[0] });
+  });
+});
+
+describe('the plot CLI phase', () => {
+  it('generates the same rows from the same seed, as valid metric_log lines', () => {
+    const a = generatedRows(0, 50, seededRandom(42));
+    expect(generatedRows(0, 50, seededRandom(42))).toBe(a);
+    expect(parseMetricLog(`${METRIC_LOG_HEADER}\n${a}`)).toHaveLength(50);
+  });
+
+  it('finds the --stats JSON line among other output', () => {
+    const stdout = 'out.png: histogram of 3 absolute errors (MAE 1.167)\n{"rows":3,"wall_ms":120,"peak_rss_mb":88}\n';
+    expect(parseStatsLine(stdout)).toEqual({ rows: 3, wall_ms: 120, peak_rss_mb: 88 });
+    expect(parseStatsLine('nothing here')).toBeUndefined();
+  });
+});
+
+describe('what the bench prints', () => {
+  it('writes one progress line', () => {
+    expect(progressLine({ emitted: 4000, planned: 10_000, rows: 3500, recordsPerS: 812.4, depth: 240, elapsedS: 12.2 })).toBe(
+      'emitted 4000/10000 · rows 3500 · 812 rec/s · depth 240 · 12 s',
+    );
+  });
+
+  it('lines up the table and marks missed targets', () => {
+    const table = formatTable([
+      { metric: 'requests_per_record', value: '1.2', target: '≤ 1.0', ok: false },
+      { metric: 'records', value: '10,000', target: '' },
+    ]);
+    const lines = table.split('\n');
+    expect(lines[0]).toMatch(/^metric\s+value\s+target$/);
+    expect(lines[2]).toMatch(/MISSED$/);
+    expect(lines[3]).toMatch(/^records\s+10,000$/);
+  });
+});
