@@ -14,6 +14,10 @@ export default defineConfig({
   ],
   test: {
     include: ['tests/**/*.test.ts'],
+    // The bench's own smoke run is `npm run test:bench`: it loads the machine like the
+    // bench does, and beside the other stack tests it once left records in flight
+    // past its time-out (see the issue note); it is not part of `npm test`.
+    exclude: process.env.ML_MONITOR_BENCH_TEST === '1' ? ['**/node_modules/**'] : ['**/node_modules/**', 'tests/e2e/bench.test.ts'],
     reporters: ['default', './tests/summaryReporter.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

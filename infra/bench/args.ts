@@ -49,7 +49,7 @@ export const DEFAULTS: BenchOptions = {
   timeoutSeconds: 1_800,
   capacityRecords: 3_000,
   metricCostRecords: 2_000,
-  metricCostRepeats: 3,
+  metricCostRepeats: 5,
   plotRows: 1_000_000,
   skipCapacity: false,
   skipMetricCost: false,

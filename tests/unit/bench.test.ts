@@ -5,6 +5,7 @@ import { emittedAt } from '../../functions/commons/ids.js';
 import { DEFAULTS, parseBenchArgs, plannedEmission, UsageError } from '../../infra/bench/args.js';
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
 import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
+import { describeInvokeError } from '../../infra/bench/pipeline.js';
 import { generatedRows, parseStatsLine, seededRandom } from '../../infra/bench/plotCli.js';
 import { parentPidFromStat, statusFieldMb } from '../../infra/bench/procfs.js';
 import { progressLine } from '../../infra/bench/progress.js';
@@ -285,6 +286,13 @@ describe('the plot CLI phase', () => {
 });
 
 describe('what the bench prints', () => {
+  it('names a failed invocation by its error message, with a hint for a timeout', () => {
+    const body = JSON.stringify({ errorMessage: '[504] - Lambda timeout.', errorType: 'Error', trace: ['Error: …', '    at …'] });
+    expect(describeInvokeError(200, body)).toMatch(/^200 \[504\] - Lambda timeout\. \(the function ran past FUNCTION_TIMEOUT/);
+    expect(describeInvokeError(404, JSON.stringify({ Message: 'Function not found' }))).toBe('404 Function not found');
+    expect(describeInvokeError(500, 'plain text')).toBe('500 plain text');
+  });
+
   it('writes one progress line', () => {
     expect(progressLine({ emitted: 4000, planned: 10_000, rows: 3500, recordsPerS: 812.4, depth: 240, elapsedS: 12.2 })).toBe(
       'emitted 4000/10000 · rows 3500 · 812 rec/s · depth 240 · 12 s',
