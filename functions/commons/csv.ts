@@ -42,11 +42,6 @@ export function formatMetricRow(row: MetricRow): string {
   return [row.id, formatFloat(row.yTrue), formatFloat(row.yPred), formatFloat(row.absoluteError)].join(',');
 }
 
-/** Rows as CSV lines, each ending in a newline (no header). */
-export function formatMetricRows(rows: readonly MetricRow[]): string {
-  return rows.map((row) => `${formatMetricRow(row)}\n`).join('');
-}
-
 export function parseMetricLine(line: string): MetricRow {
   const [id, yTrue, yPred, absoluteError, ...rest] = line.split(',');
   const numbers = [yTrue, yPred, absoluteError].map(Number);

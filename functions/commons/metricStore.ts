@@ -23,7 +23,6 @@ import {
   applyHalves,
   EMPTY_TABLE,
   type Half,
-  type MetricTable,
   type OutboxBatch,
   parseTable,
   type TableRules,
@@ -74,11 +73,6 @@ export class MetricStore {
     await this.#write(table.outbox);
     if (table.outbox.length > 0) await this.#acknowledge(table.outbox);
     return { ...outcome, segmentsWritten: table.outbox.length, pending: Object.keys(table.pending).length };
-  }
-
-  async readTable(): Promise<MetricTable> {
-    const stored = await getText(this.#options.s3, this.#options.bucket, OBJECT_KEYS.metricTable);
-    return stored === undefined ? EMPTY_TABLE : parseTable(stored.text);
   }
 
   #commit(halves: readonly Half[]): Promise<Commit> {
