@@ -16,7 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { planFromResources } from '../cloud/bootstrap.js';
 import { defaultsEnv, templateResources } from '../cloud/bootstrapCli.js';
@@ -30,6 +30,7 @@ import { type CapacityResult, measureEmulatorCapacity } from './emulatorCapacity
 import { type MetricCostResult, measureMetricCost } from './metricCost.js';
 import { type PipelineResult, runPipeline } from './pipeline.js';
 import { measurePlotCli, type PlotCliResult } from './plotCli.js';
+import { descendants } from './procfs.js';
 import { RecordingProxy } from './recordingProxy.js';
 import { buildReport, formatTable, type MachineInfo, type Phase, tableRows } from './report.js';
 
@@ -57,6 +58,7 @@ function machineInfo(): MachineInfo {
     platform: `${process.platform} ${process.arch}`,
     moto: motoVersion(),
     date: new Date().toISOString(),
+    load_average_at_start: loadavg().map((value) => Math.round(value * 100) / 100),
   };
 }
 
@@ -83,6 +85,10 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   const started = performance.now();
   const machine = machineInfo();
   say(`${machine.cpus} cpus, node ${machine.node}, moto ${machine.moto}; ${options.records} records`);
+  const [load] = machine.load_average_at_start;
+  if (load !== undefined && load > machine.cpus / 2) {
+    say(`note: the load average is ${load} before starting: other work on this machine will skew the figures`);
+  }
 
   // One moto and proxy for phases 2 and 3; the bench's own calls go to moto directly.
   let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
@@ -95,12 +101,17 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
     say(`moto at ${moto.url} (pid ${moto.child.pid}), recording proxy at ${proxy.url}`);
     return true;
   });
+  // Without an emulator the pipeline cannot run: that is a failure of the bench, not a skip.
   const noEmulator = 'error' in emulator ? `no emulator: ${emulator.error}` : undefined;
+  const failIfNoEmulator = async () => {
+    if (noEmulator !== undefined) throw new Error(noEmulator);
+  };
 
   const capacity: Phase<CapacityResult> = await phase(
     'emulator capacity',
-    options.skipCapacity ? '--skip-capacity' : noEmulator,
+    options.skipCapacity ? '--skip-capacity' : undefined,
     async () => {
+      await failIfNoEmulator();
       say(`emulator capacity: ${options.capacityRecords} records through raw send/receive/delete cycles…`);
       const result = await measureEmulatorCapacity((moto as NonNullable<typeof moto>).url, options.capacityRecords, 1);
       say(
@@ -110,7 +121,8 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
     },
   );
 
-  const pipeline: Phase<PipelineResult> = await phase('pipeline', noEmulator, async () => {
+  const pipeline: Phase<PipelineResult> = await phase('pipeline', undefined, async () => {
+    await failIfNoEmulator();
     const result = await runPipeline(
       {
         motoUrl: (moto as NonNullable<typeof moto>).url,
@@ -204,6 +216,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${usage()}\n`);
     return;
   }
+  // sls offline inherits this shell's FUNCTION_TIMEOUT unless --function-timeout says otherwise: report what applies.
+  if (options.functionTimeout === undefined && process.env.FUNCTION_TIMEOUT) {
+    options = { ...options, functionTimeout: Number(process.env.FUNCTION_TIMEOUT) };
+  }
   const cleanup = new Cleanup();
   const children = new Set<() => void>();
   let interrupted = false;
@@ -212,7 +228,17 @@ async function main(): Promise<void> {
     interrupted = true;
     say(`${signal}: stopping everything the bench started…`);
     for (const stop of children) stop();
-    void cleanup.runAll(say).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    void cleanup.runAll(say).finally(() => {
+      // A part that was still starting (its stop not registered yet) must not outlive us either.
+      for (const pid of descendants(process.pid)) {
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => interrupt(signal));
   try {

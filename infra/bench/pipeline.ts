@@ -8,6 +8,7 @@
  * then has plot compact the log and checks metric_log.csv holds each id once.
  */
 import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +41,9 @@ export interface PipelineSettings {
   readonly waitTimeSeconds: number;
   readonly maxDepth: number;
   readonly timeoutSeconds: number;
+  readonly functionTimeout?: number | undefined;
+  /** Where to copy sls offline's console (with timestamps), if anywhere. */
+  readonly slsLog?: string | undefined;
 }
 
 export interface PipelineContext {
@@ -78,6 +82,8 @@ export interface PipelineResult {
   readonly segmentWrites: number;
   readonly duplicateSegmentIds: number;
   readonly plotInvocations: number;
+  /** features runs that took over 10 s (stalls), with their durations. */
+  readonly slowFeaturesRuns: readonly { readonly run: number; readonly ms: number }[];
   readonly metricLog: {
     readonly rows: number;
     readonly distinctIds: number;
@@ -135,6 +141,8 @@ async function queueDepth(sqs: SQSClient, url: string): Promise<number> {
 
 /** How often the queues' depths are asked of moto (for pacing and max_queue_depth). */
 const DEPTH_SAMPLE_MS = 500;
+/** A features run taking this long is stalled, not slow: say so, and report it. */
+const SLOW_INVOCATION_MS = 10_000;
 /** Any request but a long poll (at most 20 s) taking this long is worth a line. */
 const STUCK_AFTER_MS = 5_000;
 
@@ -164,6 +172,8 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   const buildFolder = `.esbuild-bench-${process.pid}-${randomBytes(3).toString('hex')}`;
   cleanup.add('pipeline build folder', () => rm(join(PROJECT_DIR, buildFolder), { recursive: true, force: true }));
   const offline = new OfflineConsole();
+  const slsLog = settings.slsLog === undefined ? undefined : createWriteStream(settings.slsLog, { flags: 'a' });
+  cleanup.add('sls log', () => new Promise<void>((resolve) => (slsLog ? slsLog.end(() => resolve()) : resolve())));
   const [quickchartPort, lambdaPort] = [await findFreePort(), await findFreePort()];
 
   say(`pipeline: starting the stack (sls offline, build folder ${buildFolder})…`);
@@ -175,6 +185,8 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
     logsDir,
     env: {
       SCHEDULES_ENABLED: 'false',
+      // The bench's own moto: the name the check below reads, whatever this shell says.
+      BUCKET_NAME: BUCKET,
       RECORDS_PER_RUN: String(plan.recordsPerRun),
       SQS_BATCH_SIZE: String(settings.batchSize),
       SQS_BATCHING_WINDOW: String(settings.window),
@@ -182,8 +194,14 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
       SQS_WAIT_TIME_SECONDS: String(settings.waitTimeSeconds),
       ESBUILD_WORK_FOLDER: buildFolder,
       LOG_LEVEL: 'WARN',
+      ...(settings.functionTimeout === undefined ? {} : { FUNCTION_TIMEOUT: String(settings.functionTimeout) }),
+      // Diagnosing a stuck invocation: node's own http/net debug lines from sls and its workers (into --sls-log).
+      ...(process.env.BENCH_SLS_NODE_DEBUG ? { NODE_DEBUG: process.env.BENCH_SLS_NODE_DEBUG } : {}),
     },
-    onOutput: (chunk) => offline.push(chunk),
+    onOutput: (chunk) => {
+      offline.push(chunk);
+      slsLog?.write(`${new Date().toISOString()} ${chunk}`);
+    },
     onNotice: (line) => say(`stack: ${line}`),
   });
   cleanup.add('the stack (sls offline, renderer)', () => stack.stop());
@@ -269,6 +287,7 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   ticker.unref();
 
   let failure: string | undefined;
+  const slowInvocations: { run: number; ms: number }[] = [];
   const deadline = started + settings.timeoutSeconds * 1000;
   try {
     // Emission, paced on all three queues' depths (sampled from moto directly): y_pred too, since a
@@ -280,7 +299,14 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
         if (Date.now() > deadline) throw new Error(`the queues stayed above --max-depth ${settings.maxDepth} until the timeout`);
         await sleep(50);
       }
-      const result = await lambda.invoke<{ emitted: string[] }>('features');
+      const invokedAt = Date.now();
+      const slowNotice = setTimeout(() => {
+        progress.done();
+        say(`pipeline: features run ${run + 1} has been running for ${SLOW_INVOCATION_MS / 1000} s (usually well under 1 s)…`);
+      }, SLOW_INVOCATION_MS);
+      const result = await lambda.invoke<{ emitted: string[] }>('features').finally(() => clearTimeout(slowNotice));
+      const tookMs = Date.now() - invokedAt;
+      if (tookMs > SLOW_INVOCATION_MS) slowInvocations.push({ run: run + 1, ms: tookMs });
       for (const id of result.emitted) {
         const at = emittedAt(id);
         if (at === undefined) throw new Error(`features emitted an id not of the pipeline's format: ${id}`);
@@ -390,6 +416,7 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
     segmentWrites,
     duplicateSegmentIds,
     plotInvocations,
+    slowFeaturesRuns: slowInvocations,
     metricLog,
     problems: offline.problems.slice(0, 50),
     ...(failure === undefined ? {} : { failure }),

@@ -8,7 +8,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -36,6 +36,8 @@ export interface PlotReference {
 
 export interface PlotCliResult extends PlotStats {
   readonly runs: readonly PlotStats[];
+  /** The command line run (without the per-run arguments). */
+  readonly command: string;
   /** Whole child process, start-up (node + tsx) included, median. */
   readonly process_wall_ms: number;
   readonly input_bytes: number;
@@ -88,6 +90,19 @@ export async function writeGeneratedLog(path: string, rows: number, seed = 42): 
   for (let start = 0; start < rows; start += 10_000) await write(generatedRows(start, Math.min(rows, start + 10_000), random));
   await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   return bytes;
+}
+
+/**
+ * How `npm run plot` starts the CLI (package.json's script, whose node flags matter for
+ * memory), with this node; tsx's loader on the plain file when there is no such script.
+ */
+export function plotCommand(packageJson: string, cliPath = PLOT_CLI): { command: string; args: string[] } {
+  const script = (JSON.parse(packageJson) as { scripts?: Record<string, string> }).scripts?.plot;
+  const words = script?.trim().split(/\s+/) ?? [];
+  if (words[0] === 'node' && words.length > 1 && !words.some((word) => /[|&;<>$`'"]/.test(word))) {
+    return { command: process.execPath, args: words.slice(1).map((word) => (word === 'infra/plot/cli.ts' ? cliPath : word)) };
+  }
+  return { command: process.execPath, args: ['--import', 'tsx', cliPath] };
 }
 
 /** The last line of the CLI's stdout that parses as its --stats JSON. */
@@ -171,11 +186,12 @@ export async function measurePlotCli(options: {
 
   const runs: PlotStats[] = [];
   const processWalls: number[] = [];
+  // Exactly what `npm run plot` runs (its node flags are part of its memory figure), read from package.json.
+  const cli = plotCommand(await readFile(join(PROJECT_DIR, 'package.json'), 'utf8'));
   for (let i = 0; i < repeats; i++) {
     const { stdout, wallMs } = await runTimed(
-      process.execPath,
-      // Exactly what `npm run plot` runs (package.json): tsx's in-thread hook, a small young generation.
-      ['--max-semi-space-size=1', '-r', 'tsx/cjs', PLOT_CLI, '--input', input, '--output', join(dir, `plot-${i}.png`), '--stats'],
+      cli.command,
+      [...cli.args, '--input', input, '--output', join(dir, `plot-${i}.png`), '--stats'],
       onChild,
     );
     const stats = parseStatsLine(stdout);
@@ -212,6 +228,7 @@ export async function measurePlotCli(options: {
     peak_rss_mb: median(runs.map((r) => r.peak_rss_mb)),
     runs,
     process_wall_ms: Math.round(median(processWalls)),
+    command: ['node', ...cli.args].join(' ').replace(`${PROJECT_DIR}/`, ''),
     input_bytes: inputBytes,
     reference,
   };

@@ -83,9 +83,9 @@ export class RecordingProxy {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => resolve());
     });
-    // Idle client connections are kept well beyond the SDK's own keep-alive.
-    server.keepAliveTimeout = 65_000;
-    server.headersTimeout = 66_000;
+    // Idle client connections are never closed by the proxy, as moto (werkzeug) never closes
+    // them: a server closing an idle keep-alive socket races with a client reusing it.
+    server.keepAliveTimeout = 0;
     const port = (server.address() as AddressInfo).port;
     const proxy = new RecordingProxy(server, agent, target, `http://${host}:${port}`, options.onSegmentWrite);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => proxy.#handle(req, res));

@@ -2,6 +2,7 @@
  * The bench's results: one JSON document (logs/bench.json) and a table for people,
  * with the targets the project holds itself to. Pure: phase results in, report out.
  */
+import { loadavg } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { BundlesResult } from './bundles.js';
 import type { CapacityResult } from './emulatorCapacity.js';
@@ -21,6 +22,8 @@ export interface MachineInfo {
   readonly platform: string;
   readonly moto: string;
   readonly date: string;
+  /** os.loadavg() when the bench started: anything else busy on the machine skews every figure. */
+  readonly load_average_at_start: readonly number[];
 }
 
 export interface ReportInputs {
@@ -190,6 +193,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
           wall_ms: plot.wall_ms,
           peak_rss_mb: plot.peak_rss_mb,
           process_wall_ms: plot.process_wall_ms,
+          command: plot.command,
           input_bytes: plot.input_bytes,
           runs: plot.runs,
           reference: plot.reference,
@@ -207,6 +211,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
           segment_writes: pipeline.segmentWrites,
           duplicate_segment_ids: pipeline.duplicateSegmentIds,
           plot_invocations: pipeline.plotInvocations,
+          slow_features_runs: pipeline.slowFeaturesRuns,
           metric_log: pipeline.metricLog,
           problems: pipeline.problems,
         }
@@ -219,6 +224,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       SQS_POLLERS: options.pollers,
       SQS_WAIT_TIME_SECONDS: options.waitTimeSeconds,
       max_depth: options.maxDepth,
+      FUNCTION_TIMEOUT: options.functionTimeout ?? 30,
       LOG_LEVEL: 'WARN',
       SCHEDULES_ENABLED: false,
       metric_cost_records: options.metricCostRecords,
@@ -232,7 +238,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       bundles: whyMissing(inputs.bundles) ?? 'ok',
       plot_cli: whyMissing(inputs.plot) ?? 'ok',
     },
-    machine: inputs.machine,
+    machine: { ...inputs.machine, load_average_at_end: loadavg().map((value) => round(value, 2)) },
     bench_wall_s: round(inputs.benchWallS, 1),
   };
 }

@@ -6,7 +6,7 @@ import { DEFAULTS, parseBenchArgs, plannedEmission, UsageError } from '../../inf
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
 import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
 import { describeInvokeError } from '../../infra/bench/pipeline.js';
-import { generatedRows, parseStatsLine, seededRandom } from '../../infra/bench/plotCli.js';
+import { generatedRows, parseStatsLine, plotCommand, seededRandom } from '../../infra/bench/plotCli.js';
 import { parentPidFromStat, statusFieldMb } from '../../infra/bench/procfs.js';
 import { progressLine } from '../../infra/bench/progress.js';
 import { formatTable } from '../../infra/bench/report.js';
@@ -276,6 +276,20 @@ describe('the plot CLI phase', () => {
     const a = generatedRows(0, 50, seededRandom(42));
     expect(generatedRows(0, 50, seededRandom(42))).toBe(a);
     expect(parseMetricLog(`${METRIC_LOG_HEADER}\n${a}`)).toHaveLength(50);
+  });
+
+  it('runs the CLI as npm run plot does, with this node', () => {
+    const packageJson = JSON.stringify({ scripts: { plot: 'node --max-semi-space-size=1 -r tsx/cjs infra/plot/cli.ts' } });
+    expect(plotCommand(packageJson, '/p/infra/plot/cli.ts')).toEqual({
+      command: process.execPath,
+      args: ['--max-semi-space-size=1', '-r', 'tsx/cjs', '/p/infra/plot/cli.ts'],
+    });
+    expect(plotCommand(JSON.stringify({ scripts: {} }), '/p/cli.ts').args).toEqual(['--import', 'tsx', '/p/cli.ts']);
+    expect(plotCommand(JSON.stringify({ scripts: { plot: 'tsx infra/plot/cli.ts | tee x' } }), '/p/cli.ts').args).toEqual([
+      '--import',
+      'tsx',
+      '/p/cli.ts',
+    ]);
   });
 
   it('finds the --stats JSON line among other output', () => {

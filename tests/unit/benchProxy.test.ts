@@ -22,8 +22,15 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks).toString();
       seenByUpstream.push({ method: req.method ?? '', url: req.url ?? '', body, host: req.headers.host });
       const status = req.url?.includes('conflict') ? 412 : 200;
-      res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive' });
-      res.end(JSON.stringify({ echoed: body.length }));
+      // /slow answers after a while, /never not at all (until the client gives up).
+      if (req.url === '/never') return;
+      setTimeout(
+        () => {
+          res.writeHead(status, { 'content-type': 'application/json', connection: 'keep-alive' });
+          res.end(JSON.stringify({ echoed: body.length }));
+        },
+        req.url === '/slow' ? 300 : 0,
+      );
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
@@ -93,8 +100,25 @@ describe('the recording proxy', () => {
     expect(proxy.counts()['s3:PutObject']?.statuses).toEqual({ 200: 3, 412: 1 });
   });
 
-  it('lists requests the upstream sits on', async () => {
+  it('lists requests the upstream sits on, and counts them aborted when the client gives up', async () => {
     expect(proxy.stuck(0)).toEqual([]);
+    const controller = new AbortController();
+    const slow = send('POST', '/slow', { authorization: AUTH('sqs'), 'x-amz-target': 'AmazonSQS.SendMessageBatch' }, '{}');
+    const aborted = fetch(`${proxy.url}/never`, {
+      method: 'POST',
+      headers: { authorization: AUTH('sqs'), 'x-amz-target': 'AmazonSQS.DeleteMessageBatch' },
+      body: '{}',
+      signal: controller.signal,
+    }).catch(() => 'aborted');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+
+    expect(proxy.stuck(100).map((entry) => entry.operation)).toEqual(['sqs:SendMessageBatch', 'sqs:DeleteMessageBatch']);
+    controller.abort();
+    expect(await aborted).toBe('aborted');
+    expect((await slow).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(proxy.stuck(0)).toEqual([]);
+    expect(proxy.counts()['sqs:DeleteMessageBatch']?.statuses).toEqual({ aborted: 1 });
   });
 
   it('answers 502 and counts an error when the upstream is gone', async () => {
