@@ -1,6 +1,7 @@
 /**
  * plot (scheduled): brings metric_log.csv and orphans.csv up to date from their
- * segments (S3 and LOGS_DIR), expires halves past their TTL, and renders the
+ * segments (S3 and LOGS_DIR, where they are only ever appended to), expires halves
+ * past their TTL, and renders the
  * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
  * error_distribution.png (S3 and LOGS_DIR).
  */
@@ -11,7 +12,7 @@ import { ErrorSeries } from './commons/errorSeries.js';
 import { histogram } from './commons/histogram.js';
 import { writeMirror } from './commons/localMirror.js';
 import { createLogger } from './commons/logger.js';
-import { LogCompactor } from './commons/logStore.js';
+import { type CompactionResult, LogCompactor } from './commons/logStore.js';
 import { LOGS } from './commons/logs.js';
 import { MetricStore } from './commons/metricStore.js';
 import { putObject } from './commons/s3Objects.js';
@@ -30,12 +31,35 @@ export interface PlotResult {
   readonly orphans: number;
 }
 
+/** Says, on every run while it lasts, what keeps a log from being complete. */
+function reportCompaction(file: string, result: CompactionResult): void {
+  if (result.gap) {
+    const { fromSeq, toSeq, waitingMs } = result.gap;
+    logger.warn(`${file} waits for lines ${fromSeq}–${toSeq}: committed, but their segment is not written yet`, {
+      fromSeq,
+      toSeq,
+      waitingSeconds: Math.round(waitingMs / 1000),
+    });
+  }
+  if (result.mirror === 'diverged') {
+    logger.error(`${config.logsDir}/${file} holds rows that s3://${config.bucket}/${file} lacks: it is left as it is, not updated`, {
+      action: `keep it (it is your data); move it aside to let the copy in ${config.logsDir} start again from the bucket`,
+    });
+  }
+}
+
 export const handler = async (): Promise<PlotResult> => {
   // Orphans are found here too, so they leave the table even when no message comes.
   const settled = await store.settle();
   for (const orphan of settled.orphans) logger.warn('Half orphaned', { ...orphan });
   const metricLog = await compactor.compact(LOGS.metric_log);
   const orphanLog = await compactor.compact(LOGS.orphans);
+  for (const [spec, result] of [
+    [LOGS.metric_log, metricLog],
+    [LOGS.orphans, orphanLog],
+  ] as const) {
+    reportCompaction(spec.key, result);
+  }
   errors.update(metricLog);
   const orphans = orphanLog.lastSeq;
   if (metricLog.appended.length > 0 || orphanLog.appended.length > 0) {

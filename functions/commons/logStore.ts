@@ -6,14 +6,20 @@
  * and two writers of the same batch cannot both succeed. Once per plot period the
  * compactor appends the segments that follow the log's last line, in order, to the
  * one object users fetch (metric_log.csv), records the last line number in that
- * object's metadata, and mirrors the file to LOGS_DIR. Segments already in the log
- * are deleted by the next compaction, after it has read that they are.
+ * object's metadata, and mirrors the file to LOGS_DIR (appending only: see
+ * localMirror.ts). Segments already in the log are deleted by the next compaction,
+ * after it has read that they are.
+ *
+ * When the local cloud comes back empty (moto keeps nothing), `restoreLogFromMirror`
+ * puts the files in LOGS_DIR back into the bucket, and a new metric table numbers its
+ * lines after them (`lastLineOfLog`), so the log simply goes on.
  */
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { OBJECT_KEYS } from './config.js';
 import { ConcurrentWriteError } from './errors.js';
-import { writeMirror } from './localMirror.js';
-import { firstSeqOfSegment, type LogSpec, segmentKey } from './logs.js';
-import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
+import { type MirrorSync, readMirror, syncLogMirror } from './localMirror.js';
+import { firstSeqOfSegment, LOGS, type LogName, type LogSpec, segmentKey } from './logs.js';
+import { getText, objectExists, putIfUnchanged, retryOnConflict } from './s3Objects.js';
 
 const LAST_SEQ = 'last-seq';
 
@@ -63,6 +69,17 @@ export interface CompactionResult {
   readonly lastSeq: number;
   /** Segments removed because the log already held them. */
   readonly segmentsRemoved: number;
+  /** What became of the copy in LOGS_DIR. */
+  readonly mirror: MirrorSync;
+  /** Lines committed but whose segment is not written yet, which later segments wait for. */
+  readonly gap?: LogGap;
+}
+
+export interface LogGap {
+  readonly fromSeq: number;
+  readonly toSeq: number;
+  /** How long the first segment after the gap has been waiting. */
+  readonly waitingMs: number;
 }
 
 interface StatusError {
@@ -94,15 +111,22 @@ export class LogCompactor {
 
     const appended: string[] = [];
     let next = current.lastSeq + 1;
+    let gap: LogGap | undefined;
     for (const segment of segments.filter((s) => s.firstSeq > current.lastSeq)) {
       // A gap means a batch is committed but its segment not written yet: wait for it.
-      if (segment.firstSeq !== next) break;
+      if (segment.firstSeq !== next) {
+        gap = { fromSeq: next, toSeq: segment.firstSeq - 1, waitingMs: Math.max(0, Date.now() - segment.lastModified) };
+        break;
+      }
       const lines = textToLines((await getText(this.#s3, this.#bucket, segment.key))?.text ?? '');
       appended.push(...lines);
       next += lines.length;
     }
+    const outcome = { appended, segmentsRemoved: alreadyIn.length, ...(gap ? { gap } : {}) };
     if (appended.length === 0) {
-      return { appended, text: current.text, lastSeq: current.lastSeq, segmentsRemoved: alreadyIn.length };
+      // Even with nothing new, a copy deleted from LOGS_DIR is written again.
+      const mirror = current.text === '' ? 'current' : await syncLogMirror(this.#logsDir, spec.key, current.text);
+      return { ...outcome, text: current.text, lastSeq: current.lastSeq, mirror };
     }
 
     const base = current.text === '' ? `${spec.header}\n` : current.text;
@@ -122,8 +146,8 @@ export class LogCompactor {
     // Remembered so the next run revalidates with a conditional GET instead of downloading.
     if (etag === undefined) this.#cache.delete(spec.key);
     else this.#cache.set(spec.key, { etag, text, lastSeq });
-    await writeMirror(this.#logsDir, spec.key, text);
-    return { appended, text, lastSeq, segmentsRemoved: alreadyIn.length };
+    const mirror = await syncLogMirror(this.#logsDir, spec.key, text);
+    return { ...outcome, text, lastSeq, mirror };
   }
 
   async #readLog(spec: LogSpec): Promise<CachedLog> {
@@ -147,8 +171,8 @@ export class LogCompactor {
     }
   }
 
-  async #listSegments(spec: LogSpec): Promise<{ key: string; firstSeq: number }[]> {
-    const segments: { key: string; firstSeq: number }[] = [];
+  async #listSegments(spec: LogSpec): Promise<{ key: string; firstSeq: number; lastModified: number }[]> {
+    const segments: { key: string; firstSeq: number; lastModified: number }[] = [];
     let token: string | undefined;
     do {
       const page = await this.#s3.send(
@@ -156,7 +180,9 @@ export class LogCompactor {
       );
       for (const object of page.Contents ?? []) {
         const firstSeq = object.Key === undefined ? undefined : firstSeqOfSegment(spec, object.Key);
-        if (firstSeq !== undefined) segments.push({ key: object.Key as string, firstSeq });
+        if (firstSeq !== undefined) {
+          segments.push({ key: object.Key as string, firstSeq, lastModified: object.LastModified?.getTime() ?? Date.now() });
+        }
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -173,4 +199,71 @@ export class LogCompactor {
       );
     }
   }
+}
+
+/** The number of the log's last line, from its metadata; 0 when there is no log yet. */
+export async function lastLineOfLog(s3: S3Client, bucket: string, spec: LogSpec): Promise<number> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: spec.key }));
+    return Number(head.Metadata?.[LAST_SEQ] ?? 0);
+  } catch (error) {
+    const status = (error as StatusError).$metadata?.httpStatusCode;
+    if (status === 404 || (error as { name?: string }).name === 'NotFound') return 0;
+    throw error;
+  }
+}
+
+export type RestoreOutcome =
+  | { readonly restored: true; readonly rows: number }
+  /** Why nothing was restored. */
+  | { readonly restored: false; readonly reason: 'no local copy' | 'the bucket has the log' | 'not this log' };
+
+/**
+ * Puts the copy of a log kept in LOGS_DIR back into an empty bucket (create-only, so a
+ * log that is there wins), numbered as it was: its last line number is its row count.
+ * Only complete lines go back; a local file that does not start with the log's header
+ * is left alone.
+ */
+export async function restoreLogFromMirror(
+  s3: S3Client,
+  bucket: string,
+  spec: LogSpec,
+  logsDir: string | undefined,
+): Promise<RestoreOutcome> {
+  const local = await readMirror(logsDir, spec.key);
+  if (local === undefined || local === '') return { restored: false, reason: 'no local copy' };
+  if (!local.startsWith(`${spec.header}\n`)) return { restored: false, reason: 'not this log' };
+  const text = local.slice(0, local.lastIndexOf('\n') + 1);
+  const rows = textToLines(text).length - 1;
+  try {
+    await putIfUnchanged(
+      s3,
+      bucket,
+      spec.key,
+      text,
+      { expectedEtag: undefined },
+      { contentType: 'text/csv', metadata: { [LAST_SEQ]: String(rows) } },
+    );
+  } catch (error) {
+    if (error instanceof ConcurrentWriteError) return { restored: false, reason: 'the bucket has the log' };
+    throw error;
+  }
+  return { restored: true, rows };
+}
+
+/**
+ * Restores both logs from LOGS_DIR when the bucket is empty of the pipeline's state
+ * (no metric table: the emulator came up empty). A bucket that holds the table is
+ * never touched: what the bucket holds wins (LocalStack with PERSISTENCE=1).
+ */
+export async function restoreLogsFromMirror(
+  s3: S3Client,
+  bucket: string,
+  logsDir: string | undefined,
+): Promise<Record<LogName, RestoreOutcome> | undefined> {
+  if (logsDir === undefined || (await objectExists(s3, bucket, OBJECT_KEYS.metricTable))) return undefined;
+  return {
+    metric_log: await restoreLogFromMirror(s3, bucket, LOGS.metric_log, logsDir),
+    orphans: await restoreLogFromMirror(s3, bucket, LOGS.orphans, logsDir),
+  };
 }

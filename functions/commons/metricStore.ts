@@ -15,17 +15,18 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { OBJECT_KEYS } from './config.js';
 import { crashPoint } from './faults.js';
-import { writeSegment } from './logStore.js';
+import { lastLineOfLog, writeSegment } from './logStore.js';
 import { LOGS } from './logs.js';
 import {
   type ApplyOutcome,
   acknowledgeWritten,
   applyHalves,
-  EMPTY_TABLE,
   type Half,
+  type MetricTable,
   type OutboxBatch,
   parseTable,
   type TableRules,
+  tableAfter,
 } from './metricTable.js';
 import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
 
@@ -80,7 +81,7 @@ export class MetricStore {
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(async () => {
       const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
-      const table = stored === undefined ? EMPTY_TABLE : parseTable(stored.text);
+      const table = stored === undefined ? await this.#newTable() : parseTable(stored.text);
       const outcome = applyHalves(table, halves, now(), this.#options);
       // applyHalves appends its batches at the end of the outbox.
       const newBatches = outcome.table.outbox.slice(table.outbox.length);
@@ -101,6 +102,13 @@ export class MetricStore {
       this.#writtenEarlier = [];
       return { ...outcome, table: next, newBatches };
     });
+  }
+
+  /** The table's first version numbers its lines after whatever the logs already hold (restored ones). */
+  async #newTable(): Promise<MetricTable> {
+    const { s3, bucket } = this.#options;
+    const [metricLog, orphans] = await Promise.all([lastLineOfLog(s3, bucket, LOGS.metric_log), lastLineOfLog(s3, bucket, LOGS.orphans)]);
+    return tableAfter({ metric_log: metricLog, orphans });
   }
 
   async #write(batches: readonly OutboxBatch[]): Promise<void> {

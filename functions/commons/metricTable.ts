@@ -54,6 +54,19 @@ export const EMPTY_TABLE: MetricTable = {
   orphanCount: 0,
 };
 
+/**
+ * A new table whose lines follow logs that already hold `lastLines` lines (restored
+ * from LOGS_DIR after the local cloud came back empty), so numbering goes on.
+ */
+export function tableAfter(lastLines: Readonly<Record<LogName, number>>): MetricTable {
+  if (lastLines.metric_log === 0 && lastLines.orphans === 0) return EMPTY_TABLE;
+  return {
+    ...EMPTY_TABLE,
+    nextSeq: { metric_log: lastLines.metric_log + 1, orphans: lastLines.orphans + 1 },
+    orphanCount: lastLines.orphans,
+  };
+}
+
 export interface TableRules {
   /** How many settled ids to remember for dropping late duplicates. */
   readonly settledIdsKept: number;

@@ -4,7 +4,7 @@
  * read-modify-write safe against concurrent invocations: the loser gets a
  * ConcurrentWriteError and retries from a fresh read.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ConcurrentWriteError } from './errors.js';
 
 export interface StoredText {
@@ -32,6 +32,16 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
     };
   } catch (error) {
     if ((error as AwsError)?.name === 'NoSuchKey' || statusOf(error) === 404) return undefined;
+    throw error;
+  }
+}
+
+export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as AwsError)?.name === 'NotFound' || statusOf(error) === 404) return false;
     throw error;
   }
 }

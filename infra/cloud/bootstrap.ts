@@ -135,7 +135,17 @@ async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
   );
 }
 
-export async function bootstrap(plan: BootstrapPlan, clients: BootstrapClients): Promise<BootstrapReport> {
+export interface BootstrapHooks {
+  /**
+   * Runs once the buckets exist and before any queue does, so whatever it puts in a
+   * bucket is there before the first message can reach a function.
+   */
+  readonly afterBuckets?: (buckets: readonly string[]) => Promise<void>;
+}
+
+export async function bootstrap(plan: BootstrapPlan, clients: BootstrapClients, hooks: BootstrapHooks = {}): Promise<BootstrapReport> {
+  for (const bucket of plan.buckets) await ensureBucket(clients.s3, bucket);
+  await hooks.afterBuckets?.(plan.buckets);
   const urls: Record<string, string> = {};
   const arns = new Map<string, string>();
   for (const queue of plan.queues) {
@@ -149,7 +159,6 @@ export async function bootstrap(plan: BootstrapPlan, clients: BootstrapClients):
     urls[queue.name] = url;
     arns.set(queue.name, await queueArn(clients.sqs, url));
   }
-  for (const bucket of plan.buckets) await ensureBucket(clients.s3, bucket);
   return { queues: urls, buckets: plan.buckets };
 }
 

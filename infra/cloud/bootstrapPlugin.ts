@@ -5,8 +5,20 @@
  * keeps everything in memory; LocalStack too unless PERSISTENCE is on). Waits for
  * the endpoint a while at start (an emulator may still be starting) and then fails
  * the start with a message that says what to do.
+ *
+ * Whenever it finds the bucket empty of the pipeline's state, it first puts the logs
+ * kept in LOGS_DIR back (before any queue exists, so no function runs before them):
+ * the log goes on where it was instead of starting again at row 1.
  */
-import { type BootstrapClients, type BootstrapPlan, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
+import { restoreLogsFromMirror } from '../../functions/commons/logStore.js';
+import {
+  type BootstrapClients,
+  type BootstrapHooks,
+  type BootstrapPlan,
+  bootstrap,
+  type CfnResources,
+  planFromResources,
+} from './bootstrap.js';
 import { LOCAL_REGION, localS3, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
 
@@ -46,7 +58,7 @@ export class BootstrapPlugin {
     const deadline = Date.now() + waitSeconds * 1000;
     for (let attempt = 1; ; attempt++) {
       try {
-        const report = await bootstrap(plan, clients);
+        const report = await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
         this.#log.notice(
           `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`,
         );
@@ -66,6 +78,27 @@ export class BootstrapPlugin {
     this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 5));
   }
 
+  /** Restores metric_log.csv and orphans.csv from LOGS_DIR into a bucket that came up empty, and says so. */
+  #restoreHooks(clients: BootstrapClients, endpoint: string): BootstrapHooks {
+    const logsDir = process.env.LOGS_DIR;
+    return {
+      afterBuckets: async (buckets) => {
+        for (const bucket of buckets) {
+          const outcome = await restoreLogsFromMirror(clients.s3, bucket, logsDir);
+          if (outcome === undefined) continue;
+          const restored = Object.entries(outcome).flatMap(([name, result]) =>
+            result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}.csv`] : [],
+          );
+          if (restored.length > 0) {
+            this.#log.notice(
+              `local cloud at ${endpoint} had no logs: restored ${restored.join(' and ')} from ${logsDir} into s3://${bucket}; new rows follow them`,
+            );
+          }
+        }
+      },
+    };
+  }
+
   /** Re-creates the resources when the emulator restarts without them. */
   #startWatching(plan: BootstrapPlan, clients: BootstrapClients, endpoint: string, everySeconds: number): void {
     let busy = false;
@@ -75,7 +108,7 @@ export class BootstrapPlugin {
       try {
         const gap = await describeCloudGap(plan, clients);
         if (gap !== undefined) {
-          await bootstrap(plan, clients);
+          await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
           this.#log.warning(
             `local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`,
           );
