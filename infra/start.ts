@@ -1,32 +1,32 @@
 /**
- * `npm start`: the whole pipeline on this machine. Reuses an AWS endpoint and chart
- * server that already answer (LocalStack, QuickChart from docker-compose), starts
- * moto_server and the embedded renderer where nothing does, then runs
- * `sls offline start`. Ctrl+C stops everything it started.
+ * `npm start`: the whole pipeline on this machine. Checks every setting first and
+ * starts nothing if one is bad; reuses an AWS endpoint and chart server that already
+ * answer (LocalStack, QuickChart from docker-compose) and names anything else found
+ * at their addresses; starts moto_server and the embedded renderer where nothing
+ * answers, then runs `sls offline start` and keeps it and moto running (each is
+ * restarted if it dies). Shows the first rows and histogram within seconds. Ctrl+C
+ * stops everything it started.
  */
+import './cloud/sdkNotice.js';
 import { join } from 'node:path';
-import { PROJECT_DIR, StackStartError, startStack } from './stack.js';
+import { ConfigurationError } from '../functions/commons/errors.js';
+import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/settings.js';
+import { invokeThroughOffline } from './event-source/lambdaInvoke.js';
+import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';
 
-const env = process.env;
-const lambdaPort = Number(env.LAMBDA_PORT ?? 3002);
-const awsEndpoint = env.AWS_ENDPOINT_URL ?? 'http://localhost:4566';
-const quickchartUrl = env.QUICKCHART_URL ?? 'http://localhost:3400';
-const logsDir = env.LOGS_DIR ?? join(PROJECT_DIR, 'logs');
-const bucket = env.BUCKET_NAME ?? 'ml-monitor-dev';
+/** How long the first look waits for plot to find rows after the first features run. */
+const FIRST_LOOK_TIMEOUT_MS = 25_000;
 
 function say(line: string): void {
   process.stdout.write(`[ml-monitor] ${line}\n`);
 }
 
-async function invokeNow(functionName: string): Promise<void> {
-  const url = `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/ml-monitor-dev-${functionName}/invocations`;
-  const response = await fetch(url, { method: 'POST', body: '{}' });
-  if (!response.ok) throw new Error(`invoking ${functionName} answered ${response.status}`);
-}
-
 async function main(): Promise<void> {
+  const settings = readSettings(process.env);
+  const awsEndpoint = settings.awsEndpoint ?? LOCAL_AWS_ENDPOINT;
+  const logsDir = settings.logsDir ?? join(PROJECT_DIR, 'logs');
   say('starting the local stack…');
-  const stack = await startStack({ awsEndpoint, quickchartUrl, lambdaPort, logsDir });
+  const stack = await startStack({ awsEndpoint, quickchartUrl: settings.quickchartUrl, lambdaPort: settings.lambdaPort, logsDir });
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -43,28 +43,56 @@ async function main(): Promise<void> {
   setInterval(() => {
     if (process.ppid !== parent) void shutdown(1);
   }, 1_000).unref();
-  void stack.slsExit.then((code) => {
-    if (!stopping) {
-      say(`sls offline start exited with code ${code}; stopping the rest`);
-      void shutdown(code === 0 ? 1 : code);
-    }
-  });
 
   say('ready');
   for (const part of stack.started) say(`  started ${part}`);
-  say(`  AWS endpoint:    ${awsEndpoint}   (bucket s3://${bucket})`);
-  say(`  chart server:    ${quickchartUrl}`);
+  say(`  AWS endpoint:    ${awsEndpoint}   (bucket s3://${settings.bucket})`);
+  say(`  chart server:    ${settings.quickchartUrl}`);
   say(`  Lambda endpoint: ${stack.lambdaEndpoint}`);
   say(`  outputs:         ${logsDir}/metric_log.csv, ${logsDir}/error_distribution.png`);
-  say('features and plot run every minute; to run one now:');
+  say(
+    settings.schedulesEnabled
+      ? 'features and plot run every minute; to run one now:'
+      : 'schedules are off (SCHEDULES_ENABLED=false); to run a function:',
+  );
   say(`  aws lambda invoke --endpoint-url ${stack.lambdaEndpoint} --function-name ml-monitor-dev-features out.json`);
-  say('Ctrl+C stops everything started here.');
-  // A first emission right away, so rows appear without waiting for the next minute.
-  await invokeNow('features').catch((error: Error) => say(`first features run failed: ${error.message}`));
+  say('If sls offline or moto dies, it is started again. Ctrl+C stops everything started here.');
+  await firstLook(stack, settings, logsDir);
+}
+
+/**
+ * A first emission right away, then plot until it finds rows, so the first rows and
+ * histogram show within seconds instead of at the next minute.
+ */
+async function firstLook(stack: RunningStack, settings: Settings, logsDir: string): Promise<void> {
+  const features = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-features', {});
+  if (!features.ok) return say(`first features run failed: ${features.error}`);
+  const deadline = Date.now() + FIRST_LOOK_TIMEOUT_MS;
+  let last = 'no answer';
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const plot = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-plot', {});
+    if (!plot.ok) {
+      last = plot.error;
+      continue;
+    }
+    const rows = (plot.response as { rows?: number } | undefined)?.rows ?? 0;
+    if (rows > 0) {
+      return say(
+        `first look: ${rows} row${rows === 1 ? '' : 's'} in ${logsDir}/metric_log.csv, histogram in ${logsDir}/error_distribution.png ` +
+          `(s3://${settings.bucket}/error_distribution.png)`,
+      );
+    }
+    last = 'plot found no rows yet';
+  }
+  say(`first look: no rows after ${FIRST_LOOK_TIMEOUT_MS / 1000} s (${last}); the log above says why`);
 }
 
 main().catch((error: unknown) => {
-  const message = error instanceof StackStartError ? error.message : ((error as Error).stack ?? String(error));
+  // Expected failures (a bad setting, a taken or wrong address, sls that cannot start) are
+  // one readable message; anything else keeps its stack trace.
+  const expected = error instanceof StackStartError || error instanceof ConfigurationError;
+  const message = expected ? (error as Error).message : ((error as Error).stack ?? String(error));
   process.stderr.write(`[ml-monitor] could not start: ${message}\n`);
   process.exit(1);
 });

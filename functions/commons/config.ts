@@ -3,7 +3,7 @@
  * local default, so `sls offline start` works with none set; on AWS serverless.yml
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
-import { ConfigurationError } from './errors.js';
+import { readSettings } from './settings.js';
 
 export interface Config {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
@@ -21,44 +21,23 @@ export interface Config {
   readonly orphanTtlMs: number;
 }
 
-type Env = Record<string, string | undefined>;
-
-function positiveInteger(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) {
-    throw new ConfigurationError(`${name} must be a positive integer, got "${raw}"`);
-  }
-  return value;
-}
-
-function text(env: Env, name: string, fallback: string): string {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? fallback : raw;
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw === '' ? undefined : raw;
-}
-
-/** Builds the configuration from an environment; pure, so tests pass their own. */
-export function readConfig(env: Env = process.env): Config {
+/**
+ * Builds the functions' configuration from an environment; pure, so tests pass their
+ * own. Every setting is checked (settings.ts), so a bad one fails the function's load
+ * with a message naming it, its value and what is allowed.
+ */
+export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
+  const settings = readSettings(env);
   return {
-    awsEndpoint: optional(env, 'AWS_ENDPOINT_URL'),
-    region: text(env, 'AWS_REGION', 'us-east-1'),
-    bucket: text(env, 'BUCKET_NAME', 'ml-monitor-dev'),
-    queues: {
-      features: text(env, 'FEATURES_QUEUE', 'features'),
-      yTrue: text(env, 'Y_TRUE_QUEUE', 'y_true'),
-      yPred: text(env, 'Y_PRED_QUEUE', 'y_pred'),
-    },
-    logsDir: optional(env, 'LOGS_DIR'),
-    recordsPerRun: positiveInteger(env, 'RECORDS_PER_RUN', 10),
-    quickchartUrl: text(env, 'QUICKCHART_URL', 'http://localhost:3400'),
-    settledIdsKept: positiveInteger(env, 'SETTLED_IDS_KEPT', 20_000),
-    orphanTtlMs: positiveInteger(env, 'ORPHAN_TTL_SECONDS', 3_600) * 1000,
+    awsEndpoint: settings.awsEndpoint,
+    region: settings.region,
+    bucket: settings.bucket,
+    queues: settings.queues,
+    logsDir: settings.logsDir,
+    recordsPerRun: settings.recordsPerRun,
+    quickchartUrl: settings.quickchartUrl,
+    settledIdsKept: settings.settledIdsKept,
+    orphanTtlMs: settings.orphanTtlSeconds * 1000,
   };
 }
 

@@ -3,6 +3,7 @@
  * AWS_ENDPOINT_URL (default http://localhost:4566), as `sls offline start` does.
  * `npm run bootstrap -- --localstack-script` rewrites LocalStack's init hook instead.
  */
+import './sdkNotice.js';
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,5 +1,7 @@
 /** Small network helpers shared by `npm start`, the bench and the tests. */
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
+import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export async function findFreePort(): Promise<number> {
@@ -35,4 +37,119 @@ export async function waitForHttp(url: string, what: string, timeoutMs = 30_000)
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`${what} did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s`);
+}
+
+/** True when something accepts TCP connections on `port` of `host` (whatever it speaks). */
+export async function portTaken(port: number, host = '127.0.0.1', timeoutMs = 1_000): Promise<boolean> {
+  return await new Promise((resolve) => {
+    const socket = connect({ port, host });
+    const done = (taken: boolean) => {
+      socket.destroy();
+      resolve(taken);
+    };
+    socket.setTimeout(timeoutMs, () => done(true)); // accepted but silent: still taken
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** The port a URL points at (80/443 when it names none). */
+export function portOf(url: string): number {
+  const parsed = new URL(url);
+  return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+}
+
+/** What answers at an address: nothing, the thing we want, or something else (and how it answered). */
+export type Probe = { readonly kind: 'nothing' } | { readonly kind: 'expected' } | { readonly kind: 'other'; readonly answer: string };
+
+/**
+ * Is `endpoint` an AWS emulator (moto, LocalStack) with SQS and S3? One cheap real
+ * call each, SQS ListQueues and S3 ListBuckets with the dummy keys, no retries, a short
+ * time-out: a plain web server, or anything else, fails them at once.
+ */
+export async function probeAwsEndpoint(endpoint: string, timeoutMs = 2_500): Promise<Probe> {
+  if (!(await listening(endpoint))) return { kind: 'nothing' };
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
+  const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials, forcePathStyle: true, maxAttempts: 1 });
+  const call = async (what: string, send: (signal: AbortSignal) => Promise<unknown>): Promise<string | undefined> => {
+    try {
+      await send(AbortSignal.timeout(timeoutMs));
+      return undefined;
+    } catch (error) {
+      return `${what} ${describeFailure(error)}`;
+    }
+  };
+  try {
+    const failures = (
+      await Promise.all([
+        call('SQS ListQueues', (abortSignal) => sqs.send(new ListQueuesCommand({}), { abortSignal })),
+        call('S3 ListBuckets', (abortSignal) => s3.send(new ListBucketsCommand({}), { abortSignal })),
+      ])
+    ).filter((failure) => failure !== undefined);
+    return failures.length === 0 ? { kind: 'expected' } : { kind: 'other', answer: failures.join('; ') };
+  } finally {
+    sqs.destroy();
+    s3.destroy();
+  }
+}
+
+/**
+ * Is `url` a QuickChart server (QuickChart itself or the embedded renderer)? Its
+ * GET /healthcheck answers 200 JSON with `success: true`, and POST /chart renders a
+ * tiny chart to a PNG.
+ */
+export async function probeChartServer(url: string, timeoutMs = 3_000): Promise<Probe> {
+  if (!(await listening(url))) return { kind: 'nothing' };
+  const base = url.replace(/\/+$/, '');
+  try {
+    const health = await fetch(`${base}/healthcheck`, { signal: AbortSignal.timeout(timeoutMs) });
+    const body = await health.text();
+    let success = false;
+    try {
+      success = (JSON.parse(body) as { success?: unknown }).success === true;
+    } catch {
+      // not JSON: not QuickChart
+    }
+    if (!health.ok || !success) return { kind: 'other', answer: `GET /healthcheck answered ${health.status} ${preview(body)}` };
+    const chart = await fetch(`${base}/chart`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        width: 40,
+        height: 30,
+        format: 'png',
+        chart: { type: 'bar', data: { labels: ['a'], datasets: [{ data: [1] }] } },
+      }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const png = Buffer.from(await chart.arrayBuffer());
+    if (!chart.ok || !png.subarray(0, 8).equals(PNG_SIGNATURE)) {
+      return { kind: 'other', answer: `POST /chart answered ${chart.status} ${chart.headers.get('content-type') ?? ''}, not a PNG` };
+    }
+    return { kind: 'expected' };
+  } catch (error) {
+    return { kind: 'other', answer: describeFailure(error) };
+  }
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** Something accepts connections at the URL's host and port. */
+async function listening(url: string): Promise<boolean> {
+  const parsed = new URL(url);
+  return await portTaken(portOf(url), parsed.hostname.replace(/^\[|\]$/g, ''));
+}
+
+function describeFailure(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'did not answer in time';
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const message = error.message.split('\n')[0] ?? '';
+  return `failed${status ? ` (HTTP ${status})` : ''}: ${preview(message)}`;
+}
+
+function preview(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(line.length > 80 ? `${line.slice(0, 80)}…` : line);
 }

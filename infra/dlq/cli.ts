@@ -3,6 +3,7 @@
  * dead-letter queues from a terminal. The logic is in deadLetters.ts; this file
  * parses arguments, prints, and turns failures into exit codes.
  */
+import '../cloud/sdkNotice.js';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LOCAL_REGION, localS3, localSqs } from '../cloud/localClients.js';

@@ -1,0 +1,285 @@
+/**
+ * Every setting of ml-monitor, in one table: its environment variable, default and
+ * what is allowed. Pure: `readSettings(env)` checks them all and throws one
+ * SettingsError listing every problem (variable, bad value, what is allowed), so a
+ * bad start fails at once and clearly. Used by the functions at load (config.ts) and
+ * by `npm start` before it starts anything; the limits are AWS's where AWS has one.
+ */
+import { ConfigurationError } from './errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A setting's value is bad: `problems` has one line per variable, each naming it, its value and what is allowed. */
+export class SettingsError extends ConfigurationError {
+  constructor(readonly problems: readonly string[]) {
+    super(`${problems.length === 1 ? 'a setting is' : `${problems.length} settings are`} not valid:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+/** AWS's limits, used below and by the local event source. */
+export const LIMITS = {
+  /** A batch of more than 10 needs a batching window of at least 1 s (AWS's rule for standard queues). */
+  batchSizeWithoutWindow: 10,
+  batchSize: 10_000,
+  batchingWindowSeconds: 300,
+  waitTimeSeconds: 20,
+  functionTimeoutSeconds: 900,
+  visibilityTimeoutSeconds: 43_200,
+  maxReceiveCount: 1_000,
+  recordsPerRun: 1_000,
+} as const;
+
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
+/** Where `npm start` runs or finds the emulator when AWS_ENDPOINT_URL is unset (the functions then talk to AWS). */
+export const LOCAL_AWS_ENDPOINT = 'http://localhost:4566';
+
+export interface Settings {
+  /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
+  readonly awsEndpoint: string | undefined;
+  readonly region: string;
+  readonly quickchartUrl: string;
+  /** Local mirror of the S3 outputs; undefined on AWS. */
+  readonly logsDir: string | undefined;
+  readonly bucket: string;
+  readonly queues: { readonly features: string; readonly yTrue: string; readonly yPred: string };
+  readonly recordsPerRun: number;
+  readonly functionTimeoutSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+  readonly maxReceiveCount: number;
+  readonly batchSize: number;
+  readonly batchingWindowSeconds: number;
+  readonly pollers: number;
+  readonly waitTimeSeconds: number;
+  readonly settledIdsKept: number;
+  readonly orphanTtlSeconds: number;
+  readonly schedulesEnabled: boolean;
+  readonly localCloudWatchSeconds: number;
+  readonly logLevel: LogLevelName;
+  readonly lambdaPort: number;
+  readonly offlineHttpPort: number;
+  readonly offlineWebsocketPort: number;
+  readonly offlineHost: string;
+  readonly esbuildWorkFolder: string;
+  readonly motoFast: boolean;
+  readonly motoPython: string;
+}
+
+/** One variable: its name, its default as written in the README (undefined: unset), and how it is read. */
+export interface SettingSpec<T> {
+  readonly name: string;
+  readonly default: string | undefined;
+  /** Whether the README's Configuration table lists it (the queue names are serverless.yml's, not the user's). */
+  readonly documented: boolean;
+  /** Returns the value, or a string saying what is allowed. */
+  readonly parse: (raw: string) => T | Invalid;
+}
+
+class Invalid {
+  constructor(readonly allowed: string) {}
+}
+
+function integer(min: number, max: number, unit = ''): (raw: string) => number | Invalid {
+  return (raw) => {
+    const value = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
+    return Number.isSafeInteger(value) && value >= min && value <= max ? value : new Invalid(`an integer from ${min} to ${max}${unit}`);
+  };
+}
+
+const port = integer(1, 65_535);
+
+function url(raw: string): string | Invalid {
+  try {
+    const parsed = new URL(raw);
+    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') return raw.replace(/\/+$/, '');
+  } catch {
+    // falls through
+  }
+  return new Invalid('an http:// or https:// URL, e.g. http://localhost:4566');
+}
+
+function pattern(regex: RegExp, allowed: string): (raw: string) => string | Invalid {
+  return (raw) => (regex.test(raw) ? raw : new Invalid(allowed));
+}
+
+function oneOf<T extends string>(values: readonly T[], options: { caseInsensitive?: boolean } = {}): (raw: string) => T | Invalid {
+  return (raw) => {
+    const value = (options.caseInsensitive ? raw.toUpperCase() : raw) as T;
+    return values.includes(value) ? value : new Invalid(`one of ${values.join(', ')}`);
+  };
+}
+
+const text = (raw: string): string => raw;
+
+const queueName = pattern(/^[A-Za-z0-9_-]{1,80}$/, 'an SQS queue name: 1 to 80 letters, digits, - or _');
+
+function spec<T>(name: string, defaultValue: string | undefined, parse: (raw: string) => T | Invalid, documented = true): SettingSpec<T> {
+  return { name, default: defaultValue, documented, parse };
+}
+
+/** Every setting, in the README's order. */
+export const SETTINGS = {
+  awsEndpoint: spec('AWS_ENDPOINT_URL', undefined, url),
+  region: spec('AWS_REGION', 'us-east-1', pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name, e.g. us-east-1')),
+  quickchartUrl: spec('QUICKCHART_URL', 'http://localhost:3400', url),
+  logsDir: spec('LOGS_DIR', undefined, text),
+  bucket: spec(
+    'BUCKET_NAME',
+    'ml-monitor-dev',
+    pattern(
+      /^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+      'an S3 bucket name: 3 to 63 lowercase letters, digits, dots or hyphens, starting and ending with a letter or digit',
+    ),
+  ),
+  recordsPerRun: spec('RECORDS_PER_RUN', '10', integer(1, LIMITS.recordsPerRun)),
+  functionTimeoutSeconds: spec('FUNCTION_TIMEOUT', '30', integer(1, LIMITS.functionTimeoutSeconds, ' seconds')),
+  visibilityTimeoutSeconds: spec('SQS_VISIBILITY_TIMEOUT', '180', integer(0, LIMITS.visibilityTimeoutSeconds, ' seconds')),
+  maxReceiveCount: spec('SQS_MAX_RECEIVE_COUNT', '5', integer(1, LIMITS.maxReceiveCount)),
+  batchSize: spec('SQS_BATCH_SIZE', '10', integer(1, LIMITS.batchSize)),
+  batchingWindowSeconds: spec('SQS_BATCHING_WINDOW', '0', integer(0, LIMITS.batchingWindowSeconds, ' seconds')),
+  pollers: spec('SQS_POLLERS', '2', integer(1, 50)),
+  waitTimeSeconds: spec('SQS_WAIT_TIME_SECONDS', '20', integer(0, LIMITS.waitTimeSeconds, ' seconds')),
+  settledIdsKept: spec('SETTLED_IDS_KEPT', '20000', integer(1, 1_000_000)),
+  orphanTtlSeconds: spec('ORPHAN_TTL_SECONDS', '3600', integer(1, 1_209_600, ' seconds (14 days)')),
+  schedulesEnabled: spec('SCHEDULES_ENABLED', 'true', (raw) => {
+    const value = oneOf(['true', 'false'] as const)(raw);
+    return value instanceof Invalid ? value : value === 'true';
+  }),
+  localCloudWatchSeconds: spec('LOCAL_CLOUD_WATCH_SECONDS', '10', integer(1, 3_600, ' seconds')),
+  logLevel: spec('LOG_LEVEL', 'INFO', oneOf(LOG_LEVELS, { caseInsensitive: true })),
+  lambdaPort: spec('LAMBDA_PORT', '3002', port),
+  offlineHttpPort: spec('OFFLINE_HTTP_PORT', '3000', port),
+  offlineWebsocketPort: spec('OFFLINE_WEBSOCKET_PORT', '3001', port),
+  offlineHost: spec(
+    'OFFLINE_HOST',
+    'localhost',
+    pattern(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address, e.g. localhost, 127.0.0.1 or 0.0.0.0'),
+  ),
+  esbuildWorkFolder: spec(
+    'ESBUILD_WORK_FOLDER',
+    '.esbuild',
+    pattern(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))(?!\.\/?$)[^\s\0]+$/, 'a folder inside the project, e.g. .esbuild-mine (no /, .. or spaces)'),
+  ),
+  motoFast: spec('MOTO_FAST', '1', (raw) => {
+    const value = oneOf(['0', '1'] as const)(raw);
+    return value instanceof Invalid ? value : value === '1';
+  }),
+  motoPython: spec('MOTO_PYTHON', 'python3', pattern(/^\S+$/, 'a Python command or path, without spaces')),
+  featuresQueue: spec('FEATURES_QUEUE', 'features', queueName, false),
+  yTrueQueue: spec('Y_TRUE_QUEUE', 'y_true', queueName, false),
+  yPredQueue: spec('Y_PRED_QUEUE', 'y_pred', queueName, false),
+} as const;
+
+type Parsed<S> = S extends SettingSpec<infer T> ? T : never;
+type Values = { -readonly [K in keyof typeof SETTINGS]?: Parsed<(typeof SETTINGS)[K]> };
+
+/** Every problem with `env`'s settings, one line each; empty when all are valid. Pure. */
+export function checkSettings(env: Env): string[] {
+  return read(env).problems;
+}
+
+/** Reads and checks every setting; throws a SettingsError naming every bad one. Pure. */
+export function readSettings(env: Env = process.env): Settings {
+  const { settings, problems } = read(env);
+  if (problems.length > 0 || settings === undefined) throw new SettingsError(problems);
+  return settings;
+}
+
+function read(env: Env): { settings: Settings | undefined; problems: string[] } {
+  const problems: string[] = [];
+  const values = {} as Values;
+  for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingSpec<unknown>][]) {
+    const given = env[setting.name];
+    const raw = given === undefined || given === '' ? setting.default : given;
+    if (raw === undefined) continue;
+    const value = setting.parse(raw);
+    if (value instanceof Invalid) problems.push(`${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}`);
+    else (values as Record<string, unknown>)[key] = value;
+  }
+  problems.push(...crossChecks(values));
+  if (problems.length > 0) return { settings: undefined, problems };
+  // Every setting without a default of undefined was read (no problems).
+  const v = values as Required<Values>;
+  return {
+    problems,
+    settings: {
+      awsEndpoint: v.awsEndpoint,
+      region: v.region,
+      quickchartUrl: v.quickchartUrl,
+      logsDir: v.logsDir,
+      bucket: v.bucket,
+      queues: { features: v.featuresQueue, yTrue: v.yTrueQueue, yPred: v.yPredQueue },
+      recordsPerRun: v.recordsPerRun,
+      functionTimeoutSeconds: v.functionTimeoutSeconds,
+      visibilityTimeoutSeconds: v.visibilityTimeoutSeconds,
+      maxReceiveCount: v.maxReceiveCount,
+      batchSize: v.batchSize,
+      batchingWindowSeconds: v.batchingWindowSeconds,
+      pollers: v.pollers,
+      waitTimeSeconds: v.waitTimeSeconds,
+      settledIdsKept: v.settledIdsKept,
+      orphanTtlSeconds: v.orphanTtlSeconds,
+      schedulesEnabled: v.schedulesEnabled,
+      localCloudWatchSeconds: v.localCloudWatchSeconds,
+      logLevel: v.logLevel,
+      lambdaPort: v.lambdaPort,
+      offlineHttpPort: v.offlineHttpPort,
+      offlineWebsocketPort: v.offlineWebsocketPort,
+      offlineHost: v.offlineHost,
+      esbuildWorkFolder: v.esbuildWorkFolder,
+      motoFast: v.motoFast,
+      motoPython: v.motoPython,
+    },
+  };
+}
+
+/** Rules between settings; each is checked only when the settings it compares are valid on their own. */
+function crossChecks(v: Values): string[] {
+  const problems: string[] = [];
+  const { batchSize, batchingWindowSeconds, visibilityTimeoutSeconds, functionTimeoutSeconds } = v;
+  if (
+    batchSize !== undefined &&
+    batchingWindowSeconds !== undefined &&
+    batchSize > LIMITS.batchSizeWithoutWindow &&
+    batchingWindowSeconds < 1
+  ) {
+    problems.push(
+      `SQS_BATCH_SIZE=${batchSize} with SQS_BATCHING_WINDOW=${batchingWindowSeconds}: a batch of more than ${LIMITS.batchSizeWithoutWindow} ` +
+        'needs SQS_BATCHING_WINDOW of at least 1 second (as on AWS); lower the batch size or set a window',
+    );
+  }
+  if (visibilityTimeoutSeconds !== undefined && functionTimeoutSeconds !== undefined && visibilityTimeoutSeconds < functionTimeoutSeconds) {
+    problems.push(
+      `SQS_VISIBILITY_TIMEOUT=${visibilityTimeoutSeconds} with FUNCTION_TIMEOUT=${functionTimeoutSeconds}: the visibility timeout must be ` +
+        'at least the function timeout (AWS refuses the event source otherwise; it advises 6×)',
+    );
+  }
+  const ports: [string, number | undefined][] = [
+    ['LAMBDA_PORT', v.lambdaPort],
+    ['OFFLINE_HTTP_PORT', v.offlineHttpPort],
+    ['OFFLINE_WEBSOCKET_PORT', v.offlineWebsocketPort],
+    ['AWS_ENDPOINT_URL', localPort(v.awsEndpoint ?? LOCAL_AWS_ENDPOINT)],
+    ['QUICKCHART_URL', localPort(v.quickchartUrl)],
+  ];
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      const [a, portA] = ports[i] as [string, number | undefined];
+      const [b, portB] = ports[j] as [string, number | undefined];
+      if (portA !== undefined && portA === portB) problems.push(`${a} and ${b} both use port ${portA}: each needs its own port`);
+    }
+  }
+  return problems;
+}
+
+/** The port of a URL on this machine, or undefined (another host, or no URL). */
+function localPort(address: string | undefined): number | undefined {
+  if (address === undefined) return undefined;
+  try {
+    const parsed = new URL(address);
+    if (!['localhost', '127.0.0.1', '[::1]', '0.0.0.0'].includes(parsed.hostname)) return undefined;
+    return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
+  } catch {
+    return undefined;
+  }
+}
