@@ -1,0 +1,100 @@
+/**
+ * serverless-offline 13 wedges a function instance after one timeout (upstream issue
+ * #1896): every later invocation goes to its terminated worker and times out too.
+ * infra/offline/ retires such instances. A tiny service of its own, with the real
+ * serverless-offline and our plugin, shows both the fix and that the internals it
+ * relies on are still there.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopProcess } from '../../infra/cloud/moto.js';
+import { findFreePort, waitForHttp } from '../../infra/cloud/net.js';
+import { FIXED_FOR_VERSION, offlineSourceDir, whyNotApplicable } from '../../infra/offline/timedOutInstances.js';
+import { PROJECT_DIR, serverlessEnv } from '../helpers/serverlessConfig.js';
+
+const SERVERLESS = join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js');
+
+function serviceYaml(withFix: boolean): string {
+  return [
+    'service: timeout-probe',
+    "frameworkVersion: '3'",
+    'configValidationMode: off',
+    'provider: { name: aws, runtime: nodejs20.x, timeout: 1 }',
+    'plugins:',
+    ...(withFix ? [`  - ${join(PROJECT_DIR, 'infra/offline/plugin.cjs')}`] : []),
+    '  - serverless-offline',
+    'custom:',
+    '  serverless-offline:',
+    '    host: 127.0.0.1',
+    '    lambdaPort: ${env:PROBE_LAMBDA_PORT}',
+    '    httpPort: ${env:PROBE_HTTP_PORT}',
+    '    noSponsor: true',
+    'functions:',
+    '  probe: { handler: handler.run }',
+    '',
+  ].join('\n');
+}
+
+const HANDLER = 'exports.run = async (event) => { await new Promise((r) => setTimeout(r, event.sleepMs || 0)); return { ok: true }; };\n';
+
+async function startService(withFix: boolean): Promise<{ invoke: (payload: object) => Promise<string>; stop: () => Promise<void> }> {
+  // Inside the project, so `serverless-offline` resolves from its node_modules.
+  const dir = mkdtempSync(join(PROJECT_DIR, '.test-offline-'));
+  writeFileSync(join(dir, 'serverless.yml'), serviceYaml(withFix));
+  writeFileSync(join(dir, 'handler.js'), HANDLER);
+  const [lambdaPort, httpPort] = [await findFreePort(), await findFreePort()];
+  const child: ChildProcess = spawn(process.execPath, [SERVERLESS, 'offline', 'start'], {
+    cwd: dir,
+    env: serverlessEnv({ PROBE_LAMBDA_PORT: String(lambdaPort), PROBE_HTTP_PORT: String(httpPort) }),
+    stdio: 'ignore',
+  });
+  const endpoint = `http://127.0.0.1:${lambdaPort}`;
+  await waitForHttp(endpoint, 'sls offline start', 60_000);
+  return {
+    async invoke(payload) {
+      const response = await fetch(`${endpoint}/2015-03-31/functions/timeout-probe-dev-probe/invocations`, {
+        method: 'POST',
+        body: JSON.stringify(payload),
+      });
+      const body = await response.text();
+      // The Invoke API answers 200 for a function error too, and says so in a header.
+      return response.headers.get('x-amz-function-error') ? `${response.status} ${body}` : `${response.status}`;
+    },
+    async stop() {
+      await stopProcess(child, 5_000);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describe('a function instance whose invocation timed out', () => {
+  it('runs on an installed serverless-offline whose internals the fix relies on', async () => {
+    const installed = JSON.parse(readFileSync(join(offlineSourceDir(), '..', 'package.json'), 'utf8')) as { version: string };
+
+    expect(installed.version).toMatch(FIXED_FOR_VERSION);
+    expect(await whyNotApplicable()).toBeUndefined();
+  });
+
+  describe.each([
+    { withFix: true, afterTimeout: /^200$/ },
+    // Without the fix: the bug this works around, still there (when it is fixed upstream, drop the fix).
+    { withFix: false, afterTimeout: /Lambda timeout/ },
+  ])('with the fix: $withFix', ({ withFix, afterTimeout }) => {
+    let service: Awaited<ReturnType<typeof startService>>;
+    beforeAll(async () => {
+      service = await startService(withFix);
+    }, 90_000);
+    afterAll(async () => {
+      await service?.stop();
+    }, 30_000);
+
+    it(`answers the next invocation with ${afterTimeout.source}`, async () => {
+      expect(await service.invoke({})).toBe('200');
+      expect(await service.invoke({ sleepMs: 3_000 })).toMatch(/Lambda timeout/);
+
+      expect(await service.invoke({})).toMatch(afterTimeout);
+    }, 30_000);
+  });
+});
