@@ -16,7 +16,7 @@ import { PROJECT_DIR, serverlessEnv } from '../helpers/serverlessConfig.js';
 
 const SERVERLESS = join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js');
 
-function serviceYaml(withFix: boolean): string {
+function serviceYaml(withFix: boolean, lambdaPort: number, httpPort: number): string {
   return [
     'service: timeout-probe',
     "frameworkVersion: '3'",
@@ -28,8 +28,8 @@ function serviceYaml(withFix: boolean): string {
     'custom:',
     '  serverless-offline:',
     '    host: 127.0.0.1',
-    '    lambdaPort: ${env:PROBE_LAMBDA_PORT}',
-    '    httpPort: ${env:PROBE_HTTP_PORT}',
+    `    lambdaPort: ${lambdaPort}`,
+    `    httpPort: ${httpPort}`,
     '    noSponsor: true',
     'functions:',
     '  probe: { handler: handler.run }',
@@ -42,12 +42,12 @@ const HANDLER = 'exports.run = async (event) => { await new Promise((r) => setTi
 async function startService(withFix: boolean): Promise<{ invoke: (payload: object) => Promise<string>; stop: () => Promise<void> }> {
   // Inside the project, so `serverless-offline` resolves from its node_modules.
   const dir = mkdtempSync(join(PROJECT_DIR, '.test-offline-'));
-  writeFileSync(join(dir, 'serverless.yml'), serviceYaml(withFix));
-  writeFileSync(join(dir, 'handler.js'), HANDLER);
   const [lambdaPort, httpPort] = [await findFreePort(), await findFreePort()];
+  writeFileSync(join(dir, 'serverless.yml'), serviceYaml(withFix, lambdaPort, httpPort));
+  writeFileSync(join(dir, 'handler.js'), HANDLER);
   const child: ChildProcess = spawn(process.execPath, [SERVERLESS, 'offline', 'start'], {
     cwd: dir,
-    env: serverlessEnv({ PROBE_LAMBDA_PORT: String(lambdaPort), PROBE_HTTP_PORT: String(httpPort) }),
+    env: serverlessEnv(),
     stdio: 'ignore',
   });
   const endpoint = `http://127.0.0.1:${lambdaPort}`;
