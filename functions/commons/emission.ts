@@ -24,3 +24,86 @@ export function pickRecords(
     return { id: recordId(nowMs, runId, index), features: data.features, target: data.target, row };
   });
 }
+
+/** Sends one batch of at most ten messages to a queue; throws when any of them is not sent. */
+export type SendBatch = (bodies: readonly unknown[]) => Promise<void>;
+
+export interface EmissionSenders {
+  readonly truths: SendBatch;
+  readonly features: SendBatch;
+}
+
+export interface EmissionOutcome {
+  /** Both halves sent: these ids end as rows. */
+  readonly emitted: readonly string[];
+  /** Neither half sent: these records do not exist for the pipeline. */
+  readonly notSent: readonly string[];
+  /** The true answer sent, the feature vector not: these ids end in orphans.csv. */
+  readonly halfSent: readonly string[];
+  /** Why the run stopped short, when it did. */
+  readonly reason?: string;
+}
+
+export interface EmissionOptions {
+  /** Epoch ms after which no new batch is started (the function's timeout, less a margin). */
+  readonly deadline: number;
+  /** Batches of ten records in flight at once. */
+  readonly concurrency: number;
+  readonly now?: () => number;
+}
+
+const RECORDS_PER_BATCH = 10;
+
+/**
+ * Sends records ten at a time, each batch's true answers first and its feature
+ * vectors only once those are in: a record is then either wholly sent, not sent at
+ * all, or (when the second send fails) half-sent, and every id is accounted for in
+ * exactly one of the three lists. No batch starts after the deadline, so a run on
+ * slow queues returns what it did within its timeout instead of being cut off
+ * mid-send. A failed batch stops the run: the queues are in trouble.
+ */
+export async function emitRecords(
+  records: readonly EmittedRecord[],
+  send: EmissionSenders,
+  options: EmissionOptions,
+): Promise<EmissionOutcome> {
+  const now = options.now ?? Date.now;
+  const batches: EmittedRecord[][] = [];
+  for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(records.slice(i, i + RECORDS_PER_BATCH));
+  const state = new Map<string, 'emitted' | 'halfSent'>();
+  let reason: string | undefined;
+  let next = 0;
+
+  const worker = async () => {
+    while (reason === undefined && next < batches.length) {
+      if (now() > options.deadline) {
+        reason = 'the function ran out of time (the queues are slow)';
+        return;
+      }
+      const batch = batches[next++] as EmittedRecord[];
+      try {
+        await send.truths(batch.map((r) => ({ id: r.id, body: r.target })));
+      } catch (error) {
+        reason ??= `sending to y_true failed: ${(error as Error).message}`;
+        return;
+      }
+      for (const record of batch) state.set(record.id, 'halfSent');
+      try {
+        await send.features(batch.map((r) => ({ id: r.id, body: r.features })));
+      } catch (error) {
+        reason ??= `sending to features failed: ${(error as Error).message}`;
+        return;
+      }
+      for (const record of batch) state.set(record.id, 'emitted');
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+
+  const ids = (wanted: 'emitted' | 'halfSent' | undefined) => records.filter((r) => state.get(r.id) === wanted).map((r) => r.id);
+  return {
+    emitted: ids('emitted'),
+    notSent: ids(undefined),
+    halfSent: ids('halfSent'),
+    ...(reason === undefined ? {} : { reason }),
+  };
+}
