@@ -1,4 +1,7 @@
-/** The whole local stack for end-to-end tests: free ports, a temporary logs dir. */
+/**
+ * The whole local stack for end-to-end tests: free ports, a temporary logs dir, its
+ * own build folder. Like `npm start`, it restarts moto and sls offline if they die.
+ */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +9,7 @@ import { type MetricRow, parseMetricLog } from '../../functions/commons/csv.js';
 import { LOGS } from '../../functions/commons/logs.js';
 import { getText } from '../../functions/commons/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
+import { invokeThroughOffline } from '../../infra/event-source/lambdaInvoke.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/stack.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
@@ -43,13 +47,9 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     logsDir,
     output: () => output,
     async invoke<T>(functionName: string, payload: unknown = {}): Promise<T> {
-      const url = `${stack.lambdaEndpoint}/2015-03-31/functions/ml-monitor-dev-${functionName}/invocations`;
-      const response = await fetch(url, { method: 'POST', body: JSON.stringify(payload) });
-      const text = await response.text();
-      if (!response.ok || response.headers.get('x-amz-function-error')) {
-        throw new Error(`invoking ${functionName}: ${response.status} ${text}`);
-      }
-      return JSON.parse(text) as T;
+      const outcome = await invokeThroughOffline(stack.lambdaEndpoint, `ml-monitor-dev-${functionName}`, payload);
+      if (!outcome.ok) throw new Error(`invoking ${functionName}: ${outcome.error}`);
+      return outcome.response as T;
     },
   };
 }

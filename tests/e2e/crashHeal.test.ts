@@ -1,0 +1,51 @@
+/**
+ * sls offline dies mid-flow (SIGKILL, as a crash would): the stack says so, starts it
+ * again and leaves moto running; the messages the dead process held come back after
+ * their visibility timeout, and every emitted id ends as exactly one row.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually, startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
+
+const RECORDS = 300;
+let stack: TestStack;
+
+beforeAll(async () => {
+  stack = await startTestStack({
+    // Short, so what the killed process held comes back soon; the function timeout fits in it.
+    SQS_VISIBILITY_TIMEOUT: '10',
+    FUNCTION_TIMEOUT: '10',
+    RECORDS_PER_RUN: String(RECORDS),
+  });
+}, 240_000);
+
+afterAll(async () => {
+  await stack?.stop();
+}, 60_000);
+
+describe('when sls offline is killed mid-flow', () => {
+  it('is restarted, keeps moto, and ends with every record as exactly one row', async () => {
+    // Prepare
+    const motoPid = stack.emulatorPid();
+    const firstSls = stack.slsPid();
+    const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
+    expect(emitted).toHaveLength(RECORDS);
+    await eventually('the first metric batch', async () => (/sqs → metric: \d+ messages?/.test(stack.output()) ? true : undefined));
+
+    // Act
+    process.kill(firstSls as number, 'SIGKILL');
+    await eventually('sls offline back', async () => (/sls offline start is back/.test(stack.output()) ? true : undefined), 180_000);
+    const rows = await waitForRows(stack, emitted, 240_000);
+
+    // Assess
+    expect(stack.output()).toMatch(/sls offline start exited \(SIGKILL\)/);
+    expect(stack.slsPid()).not.toBe(firstSls);
+    expect(stack.emulatorPid()).toBe(motoPid);
+    expect(stack.output()).not.toMatch(/moto_server exited/);
+    const perId = new Map<string, number>();
+    for (const row of rows) perId.set(row.id, (perId.get(row.id) ?? 0) + 1);
+    expect([...perId.values()].filter((count) => count !== 1)).toEqual([]);
+    expect(perId.size).toBe(RECORDS);
+    // Under sls offline the functions log readable lines, not JSON.
+    expect(stack.output()).toMatch(/^\d\d:\d\d:\d\d features\s+INFO\s+Records emitted count=300/m);
+  }, 480_000);
+});

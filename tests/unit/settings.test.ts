@@ -1,0 +1,168 @@
+/**
+ * The settings module: every variable's default, what each refuses and how it says
+ * so (variable, bad value, what is allowed), all problems at once, and the README's
+ * Configuration table naming every setting with the code's default.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../functions/commons/config.js';
+import { ConfigurationError } from '../../functions/commons/errors.js';
+import { checkSettings, LOCAL_AWS_ENDPOINT, readSettings, SETTINGS, SettingsError } from '../../functions/commons/settings.js';
+
+/** A bad value for every variable (LOGS_DIR takes any path), and a word of what the message says is allowed. */
+const BAD_VALUES: Record<string, [string, RegExp]> = {
+  AWS_ENDPOINT_URL: ['localhost:4566', /http:\/\/ or https:\/\/ URL/],
+  AWS_REGION: ['Mars', /AWS region/],
+  QUICKCHART_URL: ['ftp://charts', /http:\/\/ or https:\/\/ URL/],
+  BUCKET_NAME: ['My_Bucket', /S3 bucket name/],
+  RECORDS_PER_RUN: ['-1', /integer from 1 to 1000/],
+  FUNCTION_TIMEOUT: ['0', /integer from 1 to 900 seconds/],
+  SQS_VISIBILITY_TIMEOUT: ['1.5', /integer from 0 to 43200 seconds/],
+  SQS_MAX_RECEIVE_COUNT: ['0', /integer from 1 to 1000/],
+  SQS_BATCH_SIZE: ['10001', /integer from 1 to 10000/],
+  SQS_BATCHING_WINDOW: ['301', /integer from 0 to 300 seconds/],
+  SQS_POLLERS: ['none', /integer from 1 to 50/],
+  SQS_WAIT_TIME_SECONDS: ['21', /integer from 0 to 20 seconds/],
+  SETTLED_IDS_KEPT: ['0', /integer from 1 to 1000000/],
+  ORPHAN_TTL_SECONDS: ['1e3', /integer from 1 to 1209600/],
+  SCHEDULES_ENABLED: ['yes', /one of true, false/],
+  LOCAL_CLOUD_WATCH_SECONDS: ['0', /integer from 1 to 3600 seconds/],
+  LOG_LEVEL: ['LOUD', /one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT/],
+  LAMBDA_PORT: ['70000', /integer from 1 to 65535/],
+  OFFLINE_HTTP_PORT: ['http', /integer from 1 to 65535/],
+  OFFLINE_WEBSOCKET_PORT: ['-3001', /integer from 1 to 65535/],
+  OFFLINE_HOST: ['local host', /host name or IP address/],
+  ESBUILD_WORK_FOLDER: ['../elsewhere', /folder inside the project/],
+  MOTO_FAST: ['yes', /one of 0, 1/],
+  MOTO_PYTHON: ['python 3', /Python command/],
+  FEATURES_QUEUE: ['features queue', /SQS queue name/],
+  Y_TRUE_QUEUE: ['y.true', /SQS queue name/],
+  Y_PRED_QUEUE: ['x'.repeat(81), /SQS queue name/],
+};
+
+describe('readSettings', () => {
+  it('gives the documented defaults with nothing set', () => {
+    const settings = readSettings({});
+
+    expect(settings).toMatchObject({
+      awsEndpoint: undefined,
+      logsDir: undefined,
+      quickchartUrl: 'http://localhost:3400',
+      bucket: 'ml-monitor-dev',
+      recordsPerRun: 10,
+      functionTimeoutSeconds: 30,
+      visibilityTimeoutSeconds: 180,
+      batchSize: 10,
+      batchingWindowSeconds: 0,
+      waitTimeSeconds: 20,
+      schedulesEnabled: true,
+      logLevel: 'INFO',
+      lambdaPort: 3002,
+      motoFast: true,
+    });
+  });
+
+  it('treats an empty variable as unset', () => {
+    expect(readSettings({ RECORDS_PER_RUN: '', LOG_LEVEL: '' })).toMatchObject({ recordsPerRun: 10, logLevel: 'INFO' });
+  });
+
+  it('knows a bad value for every variable', () => {
+    expect(Object.keys(BAD_VALUES).sort()).toEqual(
+      Object.values(SETTINGS)
+        .map((setting) => setting.name)
+        .filter((name) => name !== 'LOGS_DIR')
+        .sort(),
+    );
+  });
+
+  for (const [name, [value, allowed]] of Object.entries(BAD_VALUES)) {
+    it(`refuses ${name}=${value.slice(0, 20)}, naming the variable, the value and what is allowed`, () => {
+      const problems = checkSettings({ [name]: value });
+
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toContain(`${name}=${JSON.stringify(value)}`);
+      expect(problems[0]).toMatch(allowed);
+    });
+  }
+
+  it('reports every problem at once', () => {
+    const attempt = () => readSettings({ RECORDS_PER_RUN: '-1', LOG_LEVEL: 'LOUD', LAMBDA_PORT: 'x' });
+
+    expect(attempt).toThrow(SettingsError);
+    expect(attempt).toThrow(/3 settings are not valid:\n {2}RECORDS_PER_RUN="-1".*\n {2}LOG_LEVEL="LOUD".*\n {2}LAMBDA_PORT="x"/);
+  });
+
+  it('accepts a batch over 10 only with a batching window, as AWS does', () => {
+    expect(checkSettings({ SQS_BATCH_SIZE: '11' })).toEqual([
+      expect.stringMatching(/SQS_BATCH_SIZE=11 with SQS_BATCHING_WINDOW=0: .*at least 1 second/),
+    ]);
+    expect(checkSettings({ SQS_BATCH_SIZE: '10000', SQS_BATCHING_WINDOW: '1' })).toEqual([]);
+    expect(checkSettings({ SQS_BATCH_SIZE: '10', SQS_BATCHING_WINDOW: '0' })).toEqual([]);
+  });
+
+  it('wants the visibility timeout at least the function timeout', () => {
+    expect(checkSettings({ SQS_VISIBILITY_TIMEOUT: '20', FUNCTION_TIMEOUT: '30' })).toEqual([
+      expect.stringMatching(/SQS_VISIBILITY_TIMEOUT=20 with FUNCTION_TIMEOUT=30: .*at least the function timeout/),
+    ]);
+    expect(checkSettings({ SQS_VISIBILITY_TIMEOUT: '10', FUNCTION_TIMEOUT: '10' })).toEqual([]);
+  });
+
+  it('wants every local port different', () => {
+    expect(checkSettings({ LAMBDA_PORT: '4566' })).toEqual([
+      'LAMBDA_PORT and AWS_ENDPOINT_URL both use port 4566: each needs its own port',
+    ]);
+    expect(checkSettings({ QUICKCHART_URL: 'http://127.0.0.1:3000' })).toEqual([
+      'OFFLINE_HTTP_PORT and QUICKCHART_URL both use port 3000: each needs its own port',
+    ]);
+    expect(checkSettings({ QUICKCHART_URL: 'https://quickchart.io', LAMBDA_PORT: '443' })).toEqual([]);
+  });
+
+  it('reads log levels in any case and the queue names serverless.yml sets', () => {
+    expect(readSettings({ LOG_LEVEL: 'debug', FEATURES_QUEUE: 'f-1' })).toMatchObject({ logLevel: 'DEBUG', queues: { features: 'f-1' } });
+  });
+});
+
+describe('readConfig', () => {
+  it('fails the function at load with a configuration error naming the setting', () => {
+    expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(ConfigurationError);
+    expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(/RECORDS_PER_RUN="-1": must be an integer from 1 to 1000/);
+  });
+
+  it('gives the functions what they read', () => {
+    expect(readConfig({ AWS_ENDPOINT_URL: 'http://127.0.0.1:4599', ORPHAN_TTL_SECONDS: '2' })).toMatchObject({
+      awsEndpoint: 'http://127.0.0.1:4599',
+      orphanTtlMs: 2_000,
+      queues: { features: 'features', yTrue: 'y_true', yPred: 'y_pred' },
+    });
+  });
+});
+
+describe("the README's Configuration table", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+  const rows = new Map(
+    [...section.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)].map((match) => [match[1] as string, match[2] as string] as const),
+  );
+  /** Defaults the README words for people: where unset means something else than a value. */
+  const WORDED: Record<string, string> = {
+    AWS_ENDPOINT_URL: LOCAL_AWS_ENDPOINT,
+    LOGS_DIR: './logs',
+    BUCKET_NAME: 'ml-monitor-<stage>',
+  };
+
+  it('names every setting, and nothing else', () => {
+    const documented = Object.values(SETTINGS)
+      .filter((setting) => setting.documented)
+      .map((setting) => setting.name);
+
+    expect([...rows.keys()].sort()).toEqual(documented.sort());
+  });
+
+  it("gives each setting the code's default", () => {
+    for (const setting of Object.values(SETTINGS).filter((s) => s.documented)) {
+      const firstCode = /`([^`]*)`/.exec(rows.get(setting.name) ?? '')?.[1];
+      expect(firstCode, setting.name).toBe(WORDED[setting.name] ?? setting.default);
+    }
+  });
+});
