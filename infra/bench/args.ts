@@ -1,5 +1,9 @@
 /** `npm run bench` flags. Pure: argv in, options out (or an error saying what is wrong). */
 
+/** The phases `--only` can pick (the emulator and proxy start only for capacity and pipeline). */
+export const PHASES = ['capacity', 'pipeline', 'depth', 'metric-cost', 'bundles', 'plot'] as const;
+export type BenchPhase = (typeof PHASES)[number];
+
 export interface BenchOptions {
   /** Records pushed through the pipeline (rounded up to a whole number of features runs). */
   readonly records: number;
@@ -24,7 +28,15 @@ export interface BenchOptions {
   readonly metricCostRecords: number;
   readonly metricCostRepeats: number;
   readonly plotRows: number;
+  /** Messages in the deep queue of the emulator depth phase (the wrapper). */
+  readonly depthMessages: number;
+  /** The same for plain moto_server, whose filling slows with depth; 0 leaves it out. */
+  readonly plainDepthMessages: number;
+  readonly depthRepeats: number;
+  /** Run only these phases (`--only depth,bundles`); undefined: all but the skipped ones. */
+  readonly only?: readonly BenchPhase[] | undefined;
   readonly skipCapacity: boolean;
+  readonly skipDepth: boolean;
   readonly skipMetricCost: boolean;
   readonly skipBundles: boolean;
   readonly skipPlot: boolean;
@@ -58,7 +70,11 @@ export const DEFAULTS: BenchOptions = {
   metricCostRecords: 2_000,
   metricCostRepeats: 5,
   plotRows: 1_000_000,
+  depthMessages: 10_000,
+  plainDepthMessages: 1_000,
+  depthRepeats: 15,
   skipCapacity: false,
+  skipDepth: false,
   skipMetricCost: false,
   skipBundles: false,
   skipPlot: false,
@@ -87,10 +103,14 @@ const NUMBER_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; min: numb
   '--metric-cost-records': { key: 'metricCostRecords', min: 100, help: 'records per metric cost measurement' },
   '--metric-cost-repeats': { key: 'metricCostRepeats', min: 1, max: 20, help: 'metric cost measurements per log size (median taken)' },
   '--plot-rows': { key: 'plotRows', min: 1, help: 'rows of the generated metric_log.csv for the plot CLI' },
+  '--depth': { key: 'depthMessages', min: 10, max: 100_000, help: 'messages in the deep queue, emulator depth phase (the wrapper)' },
+  '--plain-depth': { key: 'plainDepthMessages', min: 0, max: 100_000, help: 'the same for plain moto_server (0: not measured)' },
+  '--depth-repeats': { key: 'depthRepeats', min: 3, max: 200, help: 'timed sends and receives per queue, emulator depth phase' },
 };
 
 const BOOLEAN_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; help: string }>> = {
   '--skip-capacity': { key: 'skipCapacity', help: 'skip the emulator capacity probe' },
+  '--skip-depth': { key: 'skipDepth', help: 'skip the emulator cost vs queue depth measurement' },
   '--skip-metric-cost': { key: 'skipMetricCost', help: 'skip the metric cost vs log size measurement' },
   '--skip-bundles': { key: 'skipBundles', help: 'skip sls package (bundle sizes, init times)' },
   '--skip-plot': { key: 'skipPlot', help: 'skip the plot CLI at scale' },
@@ -103,6 +123,7 @@ export function usage(): string {
   }
   lines.push(`  ${'--output <path>'.padEnd(26)} where to write the JSON (default ${DEFAULTS.output})`);
   lines.push(`  ${'--sls-log <path>'.padEnd(26)} append sls offline's console, timestamped, to this file`);
+  lines.push(`  ${'--only <phase,...>'.padEnd(26)} run only these phases: ${PHASES.join(', ')}`);
   for (const [flag, spec] of Object.entries(BOOLEAN_FLAGS)) lines.push(`  ${flag.padEnd(26)} ${spec.help}`);
   lines.push(`  ${'--help'.padEnd(26)} this text`);
   return lines.join('\n');
@@ -124,9 +145,17 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
       continue;
     }
     const numberSpec = NUMBER_FLAGS[flag];
-    if (!numberSpec && flag !== '--output' && flag !== '--sls-log') throw new UsageError(`unknown flag ${arg}\n${usage()}`);
+    if (!numberSpec && flag !== '--output' && flag !== '--sls-log' && flag !== '--only')
+      throw new UsageError(`unknown flag ${arg}\n${usage()}`);
     const value = inline ?? argv[++i];
     if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
+    if (flag === '--only') {
+      const phases = value.split(',').map((name) => name.trim());
+      const unknown = phases.filter((name) => !(PHASES as readonly string[]).includes(name));
+      if (unknown.length > 0) throw new UsageError(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+      options.only = phases;
+      continue;
+    }
     if (flag === '--output' || flag === '--sls-log') {
       options[flag === '--output' ? 'output' : 'slsLog'] = value;
       continue;
@@ -153,4 +182,19 @@ export function plannedEmission(records: number, recordsPerRun: number): { runs:
   const perRun = Math.min(recordsPerRun, records);
   const runs = Math.ceil(records / perRun);
   return { runs, recordsPerRun: perRun, records: runs * perRun };
+}
+
+const SKIP_FLAGS: Readonly<Partial<Record<BenchPhase, { key: keyof BenchOptions; flag: string }>>> = {
+  capacity: { key: 'skipCapacity', flag: '--skip-capacity' },
+  depth: { key: 'skipDepth', flag: '--skip-depth' },
+  'metric-cost': { key: 'skipMetricCost', flag: '--skip-metric-cost' },
+  bundles: { key: 'skipBundles', flag: '--skip-bundles' },
+  plot: { key: 'skipPlot', flag: '--skip-plot' },
+};
+
+/** Why a phase does not run (the flag that says so), or undefined when it runs. */
+export function skipReason(options: BenchOptions, phase: BenchPhase): string | undefined {
+  if (options.only !== undefined && !options.only.includes(phase)) return `--only ${options.only.join(',')}`;
+  const skip = SKIP_FLAGS[phase];
+  return skip !== undefined && options[skip.key] === true ? skip.flag : undefined;
 }

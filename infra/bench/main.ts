@@ -5,9 +5,13 @@
  * 2. the emulator's own capacity (raw send/receive/delete cycles, straight to moto);
  * 3. the real pipeline (sls offline, real handlers, our event source) against the
  *    proxy, N records, every row followed to the log and checked in metric_log.csv;
- * 4. the metric handler's cost per record with 1k vs 100k rows in the log;
- * 5. the deployable bundles (sizes, init time);
- * 6. the plot CLI on a million rows vs pandas + matplotlib.
+ * 4. the emulator's cost per SQS request at depth 0 vs 10,000 (fresh emulators: the
+ *    wrapper, and plain moto_server for comparison);
+ * 5. the metric handler's cost per record with 1k vs 100k rows in the log;
+ * 6. the deployable bundles (sizes, init time);
+ * 7. the plot CLI on a million rows vs pandas + matplotlib.
+ *
+ * `--only depth` (or any list of phases) runs just those; `--skip-…` leaves one out.
  *
  * Prints a table, writes logs/bench.json (or --output), and exits non-zero if the
  * pipeline lost or doubled rows or a phase failed. Everything it starts is stopped
@@ -23,10 +27,11 @@ import { defaultsEnv, templateResources } from '../cloud/bootstrapCli.js';
 import { MotoMissingError, startMoto } from '../cloud/moto.js';
 import { findFreePort } from '../cloud/net.js';
 import { PROJECT_DIR } from '../stack.js';
-import { type BenchOptions, parseBenchArgs, UsageError, usage } from './args.js';
+import { type BenchOptions, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
 import { type BundlesResult, measureBundles } from './bundles.js';
 import { Cleanup } from './cleanup.js';
 import { type CapacityResult, measureEmulatorCapacity } from './emulatorCapacity.js';
+import { type DepthResult, measureEmulatorDepth } from './emulatorDepth.js';
 import { type MetricCostResult, measureMetricCost } from './metricCost.js';
 import { type PipelineResult, runPipeline } from './pipeline.js';
 import { measurePlotCli, type PlotCliResult } from './plotCli.js';
@@ -84,7 +89,8 @@ async function phase<T>(name: string, skip: string | undefined, run: () => Promi
 async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() => void>): Promise<number> {
   const started = performance.now();
   const machine = machineInfo();
-  say(`${machine.cpus} cpus, node ${machine.node}, moto ${machine.moto}; ${options.records} records`);
+  const records = skipReason(options, 'pipeline') === undefined ? `; ${options.records} records` : '';
+  say(`${machine.cpus} cpus, node ${machine.node}, moto ${machine.moto}${records}`);
   const [load] = machine.load_average_at_start;
   if (load !== undefined && load > machine.cpus / 2) {
     say(`note: the load average is ${load} before starting: other work on this machine will skew the figures`);
@@ -93,35 +99,37 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   // One moto and proxy for phases 2 and 3; the bench's own calls go to moto directly.
   let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
   let proxy: RecordingProxy | undefined;
-  const emulator = await phase('emulator', undefined, async () => {
-    moto = await startMoto(await findFreePort());
-    cleanup.add('moto', () => moto?.stop());
-    proxy = await RecordingProxy.start({ target: moto.url });
-    cleanup.add('recording proxy', () => proxy?.close());
-    say(`moto at ${moto.url} (pid ${moto.child.pid}), recording proxy at ${proxy.url}`);
-    return true;
-  });
+  const skipCapacity = skipReason(options, 'capacity');
+  const skipPipeline = skipReason(options, 'pipeline');
+  const emulator = await phase(
+    'emulator',
+    skipCapacity !== undefined && skipPipeline !== undefined ? skipPipeline : undefined,
+    async () => {
+      moto = await startMoto(await findFreePort());
+      cleanup.add('moto', () => moto?.stop());
+      proxy = await RecordingProxy.start({ target: moto.url });
+      cleanup.add('recording proxy', () => proxy?.close());
+      say(`moto at ${moto.url} (pid ${moto.child.pid}), recording proxy at ${proxy.url}`);
+      return true;
+    },
+  );
   // Without an emulator the pipeline cannot run: that is a failure of the bench, not a skip.
   const noEmulator = 'error' in emulator ? `no emulator: ${emulator.error}` : undefined;
   const failIfNoEmulator = async () => {
     if (noEmulator !== undefined) throw new Error(noEmulator);
   };
 
-  const capacity: Phase<CapacityResult> = await phase(
-    'emulator capacity',
-    options.skipCapacity ? '--skip-capacity' : undefined,
-    async () => {
-      await failIfNoEmulator();
-      say(`emulator capacity: ${options.capacityRecords} records through raw send/receive/delete cycles…`);
-      const result = await measureEmulatorCapacity((moto as NonNullable<typeof moto>).url, options.capacityRecords, 1);
-      say(
-        `emulator capacity: ${result.recordsPerS.toFixed(1)} records/s (${result.requests} requests in ${(result.wallMs / 1000).toFixed(1)} s)`,
-      );
-      return result;
-    },
-  );
+  const capacity: Phase<CapacityResult> = await phase('emulator capacity', skipCapacity, async () => {
+    await failIfNoEmulator();
+    say(`emulator capacity: ${options.capacityRecords} records through raw send/receive/delete cycles…`);
+    const result = await measureEmulatorCapacity((moto as NonNullable<typeof moto>).url, options.capacityRecords, 1);
+    say(
+      `emulator capacity: ${result.recordsPerS.toFixed(1)} records/s (${result.requests} requests in ${(result.wallMs / 1000).toFixed(1)} s)`,
+    );
+    return result;
+  });
 
-  const pipeline: Phase<PipelineResult> = await phase('pipeline', undefined, async () => {
+  const pipeline: Phase<PipelineResult> = await phase('pipeline', skipPipeline, async () => {
     await failIfNoEmulator();
     const result = await runPipeline(
       {
@@ -144,34 +152,39 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   // The stack, moto and proxy are done: stop them before the next phases measure anything.
   await cleanup.runAll(say);
 
-  const metricCost: Phase<MetricCostResult> = await phase(
-    'metric cost',
-    options.skipMetricCost ? '--skip-metric-cost' : undefined,
-    async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-plan-'));
-      cleanup.add('plan dir', () => rm(dir, { recursive: true, force: true }));
-      const planFile = join(dir, 'plan.json');
-      // The resources as serverless.yml's defaults declare them (not this shell's SQS_* settings).
-      await writeFile(planFile, JSON.stringify(planFromResources(templateResources(defaultsEnv()))));
-      try {
-        return await measureMetricCost({
-          planFile,
-          records: options.metricCostRecords,
-          repeats: options.metricCostRepeats,
-          say,
-          onChild: (stop) => children.add(stop),
-        });
-      } finally {
-        await cleanup.runOne('plan dir');
-      }
-    },
+  const depth: Phase<DepthResult> = await phase('emulator depth', skipReason(options, 'depth'), () =>
+    measureEmulatorDepth({
+      depth: options.depthMessages,
+      plainDepth: options.plainDepthMessages,
+      repeats: options.depthRepeats,
+      say,
+      onEmulator: (name, stop) => cleanup.add(name, stop),
+    }),
   );
+  await cleanup.runAll(say);
 
-  const bundles: Phase<BundlesResult> = await phase('bundles', options.skipBundles ? '--skip-bundles' : undefined, () =>
-    measureBundles({ cleanup, say }),
-  );
+  const metricCost: Phase<MetricCostResult> = await phase('metric cost', skipReason(options, 'metric-cost'), async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-plan-'));
+    cleanup.add('plan dir', () => rm(dir, { recursive: true, force: true }));
+    const planFile = join(dir, 'plan.json');
+    // The resources as serverless.yml's defaults declare them (not this shell's SQS_* settings).
+    await writeFile(planFile, JSON.stringify(planFromResources(templateResources(defaultsEnv()))));
+    try {
+      return await measureMetricCost({
+        planFile,
+        records: options.metricCostRecords,
+        repeats: options.metricCostRepeats,
+        say,
+        onChild: (stop) => children.add(stop),
+      });
+    } finally {
+      await cleanup.runOne('plan dir');
+    }
+  });
 
-  const plot: Phase<PlotCliResult> = await phase('plot cli', options.skipPlot ? '--skip-plot' : undefined, () =>
+  const bundles: Phase<BundlesResult> = await phase('bundles', skipReason(options, 'bundles'), () => measureBundles({ cleanup, say }));
+
+  const plot: Phase<PlotCliResult> = await phase('plot cli', skipReason(options, 'plot'), () =>
     measurePlotCli({ rows: options.plotRows, cleanup, say, onChild: (stop) => children.add(stop) }),
   );
   await cleanup.runAll(say);
@@ -181,6 +194,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
     machine,
     capacity,
     pipeline,
+    depth,
     metricCost,
     bundles,
     plot,

@@ -6,6 +6,7 @@ import { loadavg } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { BundlesResult } from './bundles.js';
 import type { CapacityResult } from './emulatorCapacity.js';
+import type { DepthResult, EmulatorDepth } from './emulatorDepth.js';
 import type { MetricCostResult } from './metricCost.js';
 import type { PipelineResult } from './pipeline.js';
 import type { PlotCliResult } from './plotCli.js';
@@ -31,6 +32,7 @@ export interface ReportInputs {
   readonly machine: MachineInfo;
   readonly capacity: Phase<CapacityResult>;
   readonly pipeline: Phase<PipelineResult>;
+  readonly depth: Phase<DepthResult>;
   readonly metricCost: Phase<MetricCostResult>;
   readonly bundles: Phase<BundlesResult>;
   readonly plot: Phase<PlotCliResult>;
@@ -40,6 +42,8 @@ export interface ReportInputs {
 export const TARGETS = {
   requestsPerRecord: 1.0,
   metricCostRatio: 1.3,
+  /** SQS p50 per request at depth 10,000 over depth 0, the worse of send and receive. */
+  emulatorDepthRatio: 2,
   bundleBytes: 1024 * 1024,
 } as const;
 
@@ -64,6 +68,32 @@ function whyMissing<T>(phase: Phase<T>): string | undefined {
   if ('skipped' in phase) return `skipped: ${phase.skipped}`;
   if ('error' in phase) return `error: ${phase.error}`;
   return undefined;
+}
+
+/**
+ * The emulator depth phase as bench.json holds it. The wrapper's keys name 10k: the
+ * default depth (`depth` says which was used); plain moto is measured shallower.
+ */
+export function depthReport(depth: DepthResult): Record<string, unknown> {
+  const plainSide = (side: EmulatorDepth) => ({
+    depth: side.depth,
+    depth_at_end: side.depth_at_end,
+    send: { p50_ms_depth0: side.send.p50_ms_depth0, p50_ms_at_depth: side.send.p50_ms_deep, ratio: side.send.ratio },
+    receive: { p50_ms_depth0: side.receive.p50_ms_depth0, p50_ms_at_depth: side.receive.p50_ms_deep, ratio: side.receive.ratio },
+    ratio: side.ratio,
+    fill_s: side.fill_s,
+  });
+  const wrapper = depth.wrapper;
+  return {
+    depth: wrapper.depth,
+    depth_at_end: wrapper.depth_at_end,
+    repeats: depth.repeats,
+    send: { p50_ms_depth0: wrapper.send.p50_ms_depth0, p50_ms_depth10k: wrapper.send.p50_ms_deep, ratio: wrapper.send.ratio },
+    receive: { p50_ms_depth0: wrapper.receive.p50_ms_depth0, p50_ms_depth10k: wrapper.receive.p50_ms_deep, ratio: wrapper.receive.ratio },
+    ratio: wrapper.ratio,
+    fill_s: wrapper.fill_s,
+    plain_moto: depth.plain ? { ...plainSide(depth.plain), note: depth.plainNote } : depth.plainNote,
+  };
 }
 
 function mapValues<T, U>(record: Readonly<Record<string, T>>, map: (value: T) => U): Record<string, U> {
@@ -101,6 +131,7 @@ export function costEstimate(pipeline: PipelineResult): Record<string, number> {
 export function buildReport(inputs: ReportInputs): Record<string, unknown> {
   const pipeline = value(inputs.pipeline);
   const capacity = value(inputs.capacity);
+  const depth = value(inputs.depth);
   const metricCost = value(inputs.metricCost);
   const bundles = value(inputs.bundles);
   const plot = value(inputs.plot);
@@ -108,6 +139,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
     [
       ['emulator capacity', inputs.capacity],
       ['pipeline', inputs.pipeline],
+      ['emulator depth', inputs.depth],
       ['metric cost', inputs.metricCost],
       ['bundles', inputs.bundles],
       ['plot cli', inputs.plot],
@@ -187,6 +219,8 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       ? { records: capacity.records, wall_ms: round(capacity.wallMs, 0), concurrency: capacity.concurrency, requests: capacity.requests }
       : whyMissing(inputs.capacity),
     pipeline_vs_emulator_ratio: pipeline && capacity ? round(pipeline.recordsPerS / capacity.recordsPerS, 3) : null,
+    emulator_depth_ratio: depth ? depth.wrapper.ratio : null,
+    emulator_depth: depth ? depthReport(depth) : whyMissing(inputs.depth),
     plot_cli: plot
       ? {
           rows: plot.rows,
@@ -230,10 +264,15 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       metric_cost_records: options.metricCostRecords,
       metric_cost_repeats: options.metricCostRepeats,
       plot_rows: options.plotRows,
+      depth_messages: options.depthMessages,
+      plain_depth_messages: options.plainDepthMessages,
+      depth_repeats: options.depthRepeats,
+      only: options.only ?? null,
     },
     phases: {
       emulator_capacity: whyMissing(inputs.capacity) ?? 'ok',
       pipeline: whyMissing(inputs.pipeline) ?? (pipeline?.failure === undefined ? 'ok' : `failed: ${pipeline.failure}`),
+      emulator_depth: whyMissing(inputs.depth) ?? 'ok',
       metric_cost: whyMissing(inputs.metricCost) ?? 'ok',
       bundles: whyMissing(inputs.bundles) ?? 'ok',
       plot_cli: whyMissing(inputs.plot) ?? 'ok',
@@ -273,6 +312,22 @@ interface ReportView {
   readonly emulator_capacity_records_per_s: number | null;
   readonly emulator_capacity: unknown;
   readonly pipeline_vs_emulator_ratio: number | null;
+  readonly emulator_depth_ratio: number | null;
+  readonly emulator_depth:
+    | {
+        readonly depth: number;
+        readonly send: { readonly p50_ms_depth0: number; readonly p50_ms_depth10k: number; readonly ratio: number };
+        readonly receive: { readonly p50_ms_depth0: number; readonly p50_ms_depth10k: number; readonly ratio: number };
+        readonly plain_moto:
+          | {
+              readonly depth: number;
+              readonly send: { readonly ratio: number };
+              readonly receive: { readonly ratio: number };
+            }
+          | string;
+      }
+    | string
+    | undefined;
   readonly metric_cost:
     | {
         readonly time_ratio: number;
@@ -340,6 +395,32 @@ export function tableRows(report: Record<string, unknown>): TableRow[] {
     value: `${fmt(r.pipeline_vs_emulator_ratio, 3)} (at most ~0.33: 3 queue cycles per record)`,
     target: '',
   });
+  const depth = r.emulator_depth;
+  if (typeof depth === 'object' && depth !== null && typeof r.emulator_depth_ratio === 'number') {
+    rows.push({
+      metric: `emulator_depth_ratio (SQS p50, depth ${fmt(depth.depth)} / 0)`,
+      value: `${fmt(r.emulator_depth_ratio, 2)} (send ${fmt(depth.send.ratio, 2)}, receive ${fmt(depth.receive.ratio, 2)})`,
+      target: `≤ ${TARGETS.emulatorDepthRatio}`,
+      ok: r.emulator_depth_ratio <= TARGETS.emulatorDepthRatio,
+    });
+    rows.push({
+      metric: '  p50 send / receive, depth 0 → deep',
+      value: `${fmt(depth.send.p50_ms_depth0, 1)} → ${fmt(depth.send.p50_ms_depth10k, 1)} / ${fmt(depth.receive.p50_ms_depth0, 1)} → ${fmt(depth.receive.p50_ms_depth10k, 1)} ms`,
+      target: '',
+    });
+    const plain = depth.plain_moto;
+    rows.push(
+      typeof plain === 'object'
+        ? {
+            metric: `  plain moto_server, depth ${fmt(plain.depth)} / 0`,
+            value: `send ${fmt(plain.send.ratio, 1)}, receive ${fmt(plain.receive.ratio, 1)}`,
+            target: '',
+          }
+        : { metric: '  plain moto_server', value: plain, target: '' },
+    );
+  } else {
+    rows.push({ metric: 'emulator_depth_ratio', value: missing(depth), target: `≤ ${TARGETS.emulatorDepthRatio}` });
+  }
   if (typeof r.metric_cost === 'object' && r.metric_cost !== null) {
     rows.push({
       metric: 'metric_cost_ratio_100k_vs_1k (time)',

@@ -2,14 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/csv.js';
 import { emittedAt } from '../../functions/commons/ids.js';
-import { DEFAULTS, parseBenchArgs, plannedEmission, UsageError } from '../../infra/bench/args.js';
+import { DEFAULTS, parseBenchArgs, plannedEmission, skipReason, UsageError } from '../../infra/bench/args.js';
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
+import type { DepthResult } from '../../infra/bench/emulatorDepth.js';
 import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
 import { describeInvokeError } from '../../infra/bench/pipeline.js';
 import { generatedRows, parseStatsLine, plotCommand, seededRandom } from '../../infra/bench/plotCli.js';
 import { parentPidFromStat, statusFieldMb } from '../../infra/bench/procfs.js';
 import { progressLine } from '../../infra/bench/progress.js';
-import { formatTable } from '../../infra/bench/report.js';
+import { buildReport, formatTable, type MachineInfo, type ReportInputs, tableRows } from '../../infra/bench/report.js';
 import { decodeAwsChunked, idsInSegment, isAwsChunked, isMetricSegmentKey } from '../../infra/bench/segments.js';
 import { LineSplitter, OfflineConsole, parseBatchLine, parseInvocationLine } from '../../infra/bench/slsOutput.js';
 import { latencyPercentiles, mean, median, percentile } from '../../infra/bench/stats.js';
@@ -226,6 +227,19 @@ describe('bench flags', () => {
     expect(parseBenchArgs(['--help'])).toBeUndefined();
   });
 
+  it('runs only the phases --only names, and leaves out the ones a --skip flag names', () => {
+    const only = parseBenchArgs(['--only', 'depth']) as NonNullable<ReturnType<typeof parseBenchArgs>>;
+    expect(skipReason(only, 'depth')).toBeUndefined();
+    expect(skipReason(only, 'pipeline')).toBe('--only depth');
+    expect(skipReason(only, 'capacity')).toBe('--only depth');
+    const skipped = parseBenchArgs(['--skip-depth', '--depth=500', '--plain-depth', '0']) as NonNullable<ReturnType<typeof parseBenchArgs>>;
+    expect(skipReason(skipped, 'depth')).toBe('--skip-depth');
+    expect(skipReason(skipped, 'pipeline')).toBeUndefined();
+    expect(skipped).toMatchObject({ depthMessages: 500, plainDepthMessages: 0 });
+    expect(parseBenchArgs(['--only=depth,bundles'])?.only).toEqual(['depth', 'bundles']);
+    expect(() => parseBenchArgs(['--only', 'depth,pipelin'])).toThrow(/unknown phase pipelin/);
+  });
+
   it('emits whole features runs', () => {
     expect(plannedEmission(10_000, 50)).toEqual({ runs: 200, recordsPerRun: 50, records: 10_000 });
     expect(plannedEmission(120, 50)).toEqual({ runs: 3, recordsPerRun: 50, records: 150 });
@@ -322,5 +336,79 @@ describe('what the bench prints', () => {
     expect(lines[0]).toMatch(/^metric\s+value\s+target$/);
     expect(lines[2]).toMatch(/MISSED$/);
     expect(lines[3]).toMatch(/^records\s+10,000$/);
+  });
+});
+
+describe('the emulator depth figure', () => {
+  const machine: MachineInfo = {
+    cpus: 2,
+    cpu_model: 'test',
+    memory_gb: 4,
+    node: 'v20',
+    platform: 'linux x64',
+    moto: '5.2.1',
+    date: '2026-11-27T00:00:00.000Z',
+    load_average_at_start: [0, 0, 0],
+  };
+  const side = (depth: number, ratio: number) => ({
+    depth,
+    depth_at_end: depth + 150,
+    send: { p50_ms_depth0: 4, p50_ms_deep: 4 * ratio, ratio },
+    receive: { p50_ms_depth0: 5, p50_ms_deep: 5, ratio: 1 },
+    ratio: Math.max(ratio, 1),
+    fill_s: 5,
+  });
+  const depth: DepthResult = { repeats: 15, wrapper: side(10_000, 1.1), plain: side(1_000, 30), plainNote: 'plain moto_server at 1000' };
+  const inputs = (result: ReportInputs['depth']): ReportInputs => ({
+    options: DEFAULTS,
+    machine,
+    capacity: { skipped: '--only depth' },
+    pipeline: { skipped: '--only depth' },
+    depth: result,
+    metricCost: { skipped: '--only depth' },
+    bundles: { skipped: '--only depth' },
+    plot: { skipped: '--only depth' },
+    benchWallS: 30,
+  });
+
+  it('reports p50s at depth 0 and 10k, their ratios, and plain moto beside them', () => {
+    const report = buildReport(inputs({ ok: depth })) as Record<string, any>;
+
+    expect(report.status).toBe('ok');
+    expect(report.emulator_depth_ratio).toBeTypeOf('number');
+    expect(report.emulator_depth_ratio).toBe(1.1);
+    for (const operation of ['send', 'receive']) {
+      expect(report.emulator_depth[operation].p50_ms_depth0).toBeTypeOf('number');
+      expect(report.emulator_depth[operation].p50_ms_depth10k).toBeTypeOf('number');
+      expect(report.emulator_depth[operation].ratio).toBeTypeOf('number');
+      expect(report.emulator_depth.plain_moto[operation].p50_ms_at_depth).toBeTypeOf('number');
+    }
+    expect(report.emulator_depth.ratio).toBeTypeOf('number');
+    expect(report.emulator_depth.plain_moto.depth).toBe(1_000);
+    expect(report.emulator_depth.plain_moto.note).toBeTypeOf('string');
+    expect(report.phases.emulator_depth).toBe('ok');
+  });
+
+  it('prints a row with the target of 2, marked when missed', () => {
+    const ok = tableRows(buildReport(inputs({ ok: depth })));
+    const missed = tableRows(buildReport(inputs({ ok: { ...depth, wrapper: side(10_000, 2.5) } })));
+
+    expect(ok.find((row) => row.metric.startsWith('emulator_depth_ratio'))).toMatchObject({ target: '≤ 2', ok: true });
+    expect(missed.find((row) => row.metric.startsWith('emulator_depth_ratio'))).toMatchObject({
+      value: expect.stringMatching(/^2.50 /),
+      ok: false,
+    });
+    expect(ok.some((row) => row.metric.includes('plain moto_server, depth 1,000'))).toBe(true);
+  });
+
+  it('says why the figure is missing when the phase was skipped or failed', () => {
+    const skipped = buildReport(inputs({ skipped: '--skip-depth' }));
+    const failed = buildReport(inputs({ error: 'moto_server exited early' }));
+
+    expect(skipped.emulator_depth_ratio).toBeNull();
+    expect(skipped.emulator_depth).toBe('skipped: --skip-depth');
+    expect(tableRows(skipped).find((row) => row.metric === 'emulator_depth_ratio')?.value).toBe('skipped: --skip-depth');
+    expect(failed.status).toBe('failed');
+    expect(failed.failures).toEqual(['emulator depth: moto_server exited early']);
   });
 });
