@@ -250,6 +250,16 @@ async function superviseOffline(options: StackOptions, lambdaEndpoint: string, n
     while (!stopping) {
       await sleep(delayMs);
       if (stopping) return;
+      // Something else took the port meanwhile: its answers must not pass for sls's.
+      if (await portTaken(options.lambdaPort)) {
+        deathsInARow++;
+        delayMs = nextDelay(delayMs, 0);
+        notice(
+          `port ${options.lambdaPort} (LAMBDA_PORT) is taken by something else, so sls offline start cannot come back; ` +
+            `stop what uses it; trying again in ${delayMs / 1000} s`,
+        );
+        continue;
+      }
       const next = spawnOffline(options);
       current = next;
       startedAt = Date.now();
