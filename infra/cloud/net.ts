@@ -47,7 +47,7 @@ export async function portTaken(port: number, host = '127.0.0.1', timeoutMs = 1_
       socket.destroy();
       resolve(taken);
     };
-    socket.setTimeout(timeoutMs, () => done(true)); // accepted but silent: still taken
+    socket.setTimeout(timeoutMs, () => done(false)); // no connection in time: nothing reachable there
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
@@ -67,7 +67,7 @@ export type Probe = { readonly kind: 'nothing' } | { readonly kind: 'expected' }
  * call each, SQS ListQueues and S3 ListBuckets with the dummy keys, no retries, a short
  * time-out: a plain web server, or anything else, fails them at once.
  */
-export async function probeAwsEndpoint(endpoint: string, timeoutMs = 2_500): Promise<Probe> {
+export async function probeAwsEndpoint(endpoint: string, timeoutMs = 4_000): Promise<Probe> {
   if (!(await listening(endpoint))) return { kind: 'nothing' };
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -99,11 +99,13 @@ export async function probeAwsEndpoint(endpoint: string, timeoutMs = 2_500): Pro
  * GET /healthcheck answers 200 JSON with `success: true`, and POST /chart renders a
  * tiny chart to a PNG.
  */
-export async function probeChartServer(url: string, timeoutMs = 3_000): Promise<Probe> {
+export async function probeChartServer(url: string, timeoutMs = 4_000): Promise<Probe> {
   if (!(await listening(url))) return { kind: 'nothing' };
   const base = url.replace(/\/+$/, '');
+  // One time budget for both calls, so a server that hangs is named within a few seconds.
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const health = await fetch(`${base}/healthcheck`, { signal: AbortSignal.timeout(timeoutMs) });
+    const health = await fetch(`${base}/healthcheck`, { signal });
     const body = await health.text();
     let success = false;
     try {
@@ -121,7 +123,7 @@ export async function probeChartServer(url: string, timeoutMs = 3_000): Promise<
         format: 'png',
         chart: { type: 'bar', data: { labels: ['a'], datasets: [{ data: [1] }] } },
       }),
-      signal: AbortSignal.timeout(timeoutMs),
+      signal,
     });
     const png = Buffer.from(await chart.arrayBuffer());
     if (!chart.ok || !png.subarray(0, 8).equals(PNG_SIGNATURE)) {
