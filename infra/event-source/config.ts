@@ -5,15 +5,18 @@
  * Nothing here does I/O, so it is unit-tested on its own.
  */
 
+import { LIMITS } from '../../functions/commons/settings.js';
+
 export const DEFAULT_BATCH_SIZE = 10;
-export const MAX_BATCH_SIZE = 10_000;
+/** AWS's limits, as functions/commons/settings.ts checks them for `npm start`. */
+export const MAX_BATCH_SIZE = LIMITS.batchSize;
 /** AWS caps FIFO mappings at 10 records per batch. */
 export const MAX_FIFO_BATCH_SIZE = 10;
-export const MAX_BATCHING_WINDOW_SECONDS = 300;
+export const MAX_BATCHING_WINDOW_SECONDS = LIMITS.batchingWindowSeconds;
 export const DEFAULT_POLLERS = 2;
 export const DEFAULT_WAIT_TIME_SECONDS = 20;
 /** SQS refuses long polls longer than this. */
-export const MAX_WAIT_TIME_SECONDS = 20;
+export const MAX_WAIT_TIME_SECONDS = LIMITS.waitTimeSeconds;
 export const DEFAULT_ENDPOINT = 'http://localhost:4566';
 export const DEFAULT_REGION = 'us-east-1';
 export const DEFAULT_LAMBDA_PORT = 3002;
@@ -185,7 +188,7 @@ export function validateBatching(settings: { batchSize: number; maximumBatchingW
       `maximumBatchingWindow must be an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS} seconds, got ${maximumBatchingWindowSeconds}`,
     );
   }
-  if (batchSize > 10 && maximumBatchingWindowSeconds < 1) {
+  if (batchSize > LIMITS.batchSizeWithoutWindow && maximumBatchingWindowSeconds < 1) {
     throw new EventSourceConfigError(`batchSize ${batchSize} (> 10) needs maximumBatchingWindow of at least 1 second, as on AWS`);
   }
 }
