@@ -247,11 +247,16 @@ class _FastQueue:
     def refresh(self, now):
         """Moves messages whose visibility timeout or delay has passed to ready; drops expired ones."""
         waiting = self.waiting
-        while waiting and waiting[0][0] < now:
+        due = []
+        # `<=`: a delay ends at its instant (moto: delayed while now < delayed_until), a
+        # visibility timeout just after it (visible once now > visible_at); place() tells
+        # them apart, and what is still waiting is filed again after this loop.
+        while waiting and waiting[0][0] <= now:
             _, _, generation, message = heapq.heappop(waiting)
             entry = self.entries.get(message)
-            if entry is None or entry[1] != generation:
-                continue
+            if entry is not None and entry[1] == generation:
+                due.append((message, entry))
+        for message, entry in due:
             self.counts[entry[2]] -= 1
             if self.place(message, entry, now) == READY:
                 self.queue._pending_messages.discard(message)

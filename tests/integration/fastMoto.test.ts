@@ -48,6 +48,91 @@ function runWithWrapper(before: string[], after: string[]): { stdout: string; st
   return { stdout: run.stdout, stderr: run.stderr };
 }
 
+/**
+ * A random sequence of SQS operations on a frozen, hand-advanced clock (moto's own
+ * clock functions replaced), run in-process on plain moto or on the patched one;
+ * prints what a client would observe after each step. Clock steps include the exact
+ * instants a delay or a visibility timeout ends.
+ */
+const DIFFERENTIAL_DRIVER = `import json, random, sys, importlib.util
+mode, seed, steps, wrapper = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+import moto.sqs.models as models
+clock = [1_800_000_000_000.0]
+models.unix_time_millis = lambda dt=None: clock[0]
+models.unix_time = lambda dt=None: clock[0] / 1000
+if mode == "fast":
+    spec = importlib.util.spec_from_file_location("fast", wrapper)
+    fast = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fast)
+    assert fast.SQS_PATCH == "compatible"
+from moto.sqs.exceptions import SQSException
+rng = random.Random(seed)
+backend = models.sqs_backends["123456789012"]["us-east-1"]
+dlq = backend.create_queue("dlq", VisibilityTimeout="1")
+q = backend.create_queue("q", VisibilityTimeout="2", DelaySeconds="0",
+    RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq.queue_arn, "maxReceiveCount": 3}))
+names = ["q", "dlq"]
+handles = []  # (queue name, handle)
+trace = []
+sent = 0
+def attempt(call):
+    try:
+        call()
+        return "ok"
+    except SQSException as error:
+        return type(error).__name__
+for step in range(steps):
+    op = rng.random()
+    if op < 0.25:
+        n = rng.randint(1, 10)
+        entries = {}
+        for i in range(n):
+            entries[str(i)] = {"Id": f"m{i}", "MessageBody": f"b{sent}", "MessageAttributes": {},
+                               "DelaySeconds": rng.choice([None, None, None, 0, 1, 3])}
+            sent += 1
+        backend.send_message_batch("q", entries)
+        trace.append(["send", n])
+    elif op < 0.55:
+        name = rng.choice(["q", "q", "q", "dlq"])
+        queue = backend.get_queue(name)
+        vt = rng.choice([0, 1, 2, 5, queue.visibility_timeout])
+        got = backend.receive_message(name, rng.randint(1, 10), 0, vt)
+        for message in got:
+            handles.append((name, message.receipt_handle))
+        trace.append(["receive", name, vt, [f"{m.body}#{m.approximate_receive_count}" for m in got]])
+    elif op < 0.7:
+        if handles and rng.random() > 0.1:
+            name, handle = rng.choice(handles)
+            if rng.random() < 0.1:
+                name = "dlq" if name == "q" else "q"
+        else:
+            name, handle = "q", "bogus"
+        trace.append(["delete", name, attempt(lambda: backend.delete_message(name, handle))])
+    elif op < 0.8:
+        if handles:
+            name, handle = rng.choice(handles)
+            vt = rng.choice([0, 1, 3])
+            trace.append(["visibility", name, vt, attempt(lambda: backend.change_message_visibility(name, handle, vt))])
+    elif op < 0.97:
+        clock[0] += rng.choice([1, 100, 500, 999, 1000, 1001, 2000, 2001, 3000])
+    elif op < 0.975:
+        backend.purge_queue("q")
+        trace.append(["purge"])
+    for name in names:
+        a = backend.get_queue(name).attributes
+        trace.append([name, a["ApproximateNumberOfMessages"], a["ApproximateNumberOfMessagesNotVisible"], a["ApproximateNumberOfMessagesDelayed"]])
+print(json.dumps(trace))
+`;
+
+function differentialTrace(mode: 'fast' | 'plain', seed: number, steps: number): string {
+  const run = spawnSync(python as string, ['-c', DIFFERENTIAL_DRIVER, mode, String(seed), String(steps), FAST_MOTO_WRAPPER], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
+  return run.stdout;
+}
+
 describe.skipIf(python === null)('the fast moto_server wrapper', () => {
   it('caches exactly the module list moto computes', () => {
     const { stdout, stderr } = runWithWrapper(
@@ -128,6 +213,23 @@ describe.skipIf(python === null)('the fast moto_server wrapper', () => {
     const [missingMethod, version] = stdout.trim().split('\n');
     expect(missingMethod).toMatch(/^moto's SQS internals changed/);
     expect(version).toBe('moto 5.3.0 is not the 5.2.x this patch was written for');
+  });
+
+  it('observes exactly what plain moto does over random operation sequences, redrive and stale handles included', () => {
+    for (const seed of [1, 2, 3]) {
+      const fast = JSON.parse(differentialTrace('fast', seed, 1_500)) as unknown[];
+      const plain = JSON.parse(differentialTrace('plain', seed, 1_500)) as unknown[];
+      const firstDifference = fast.findIndex((step, i) => JSON.stringify(step) !== JSON.stringify(plain[i]));
+
+      expect(fast.length).toBeGreaterThan(3_000);
+      expect(fast).toHaveLength(plain.length);
+      expect({ seed, firstDifference, fast: fast[firstDifference], plain: plain[firstDifference] }).toEqual({
+        seed,
+        firstDifference: -1,
+        fast: undefined,
+        plain: undefined,
+      });
+    }
   });
 
   it('serves SQS and S3 like moto_server', async () => {
@@ -519,6 +621,35 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
     expect(fast).toEqual(plain);
     expect(fast.first).toEqual(['g1-a#1']);
     expect(fast.counts.reduce((a, b) => a + b, 0)).toBe(2);
+  });
+
+  it('delivers each message once to concurrent consumers, and the counts end at zero', async () => {
+    const { fast, plain } = await onBoth(async (sqs) => {
+      const url = await createQueue(sqs, 'concurrent', { VisibilityTimeout: '60' });
+      const bodies = Array.from({ length: 200 }, (_, i) => `c${i}`);
+      await send(sqs, url, bodies);
+      const delivered: string[] = [];
+      await Promise.all(
+        Array.from({ length: 4 }, async () => {
+          for (;;) {
+            const got = await receive(sqs, url);
+            if (got.length === 0) return;
+            delivered.push(...got.map((m) => m.Body as string));
+            await sqs.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: url,
+                Entries: got.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
+              }),
+            );
+          }
+        }),
+      );
+      return { delivered: [...delivered].sort(), end: await counts(sqs, url) };
+    });
+
+    expect(fast).toEqual(plain);
+    expect(fast.delivered).toEqual(Array.from({ length: 200 }, (_, i) => `c${i}`).sort());
+    expect(fast.end).toEqual([0, 0, 0]);
   });
 
   it('drops a message past its retention period, as SQS does (plain moto keeps it)', async () => {
