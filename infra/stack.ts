@@ -1,8 +1,9 @@
 /**
  * The local stack: an AWS emulator, a chart renderer and `sls offline start`, each
- * reused if something already answers at its address, else started here. Used by
- * `npm start` (infra/start.ts), the end-to-end tests and the bench, so all three run
- * the same thing.
+ * reused if the right thing already answers at its address, else started here. The
+ * moto and the sls it starts are supervised: either is started again if it dies, and
+ * the other keeps running. Used by `npm start` (infra/start.ts), the end-to-end tests
+ * and the bench, so all three run the same thing.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
@@ -282,7 +283,8 @@ async function superviseOffline(options: StackOptions, lambdaEndpoint: string, n
       return;
     }
   };
-  void current.exit.then((code) => restart(current, code));
+  const first = current;
+  void first.exit.then((code) => restart(first, code));
   return {
     pid: () => current.child.pid,
     firstExit,
