@@ -7,7 +7,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { waitForHttp } from './net.js';
 
-/** moto_server with its per-request module scan cached (see the file's docstring). */
+/** moto_server with its per-request module scan cached and SQS indexed so its cost is flat in queue depth (see the file's docstring). */
 export const FAST_MOTO_WRAPPER = join(__dirname, 'fast_moto_server.py');
 
 export interface RunningProcess {
