@@ -68,7 +68,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const notice = options.onNotice ?? ((line: string) => process.stdout.write(`[ml-monitor] ${line}\n`));
   const lambdaEndpoint = `http://127.0.0.1:${options.lambdaPort}`;
   let emulator: SupervisedMoto | undefined;
+  let sls: SupervisedOffline | undefined;
   const stopAll = async () => {
+    // No restarts from here on: a Ctrl+C reaches moto too, and its death is then no news.
+    emulator?.halt();
+    sls?.halt();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
   const [aws, chart, lambdaTaken] = await Promise.all([
@@ -96,7 +100,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stops.push(renderer.close);
       started.push(`chart renderer (QuickChart-compatible) at ${renderer.url}`);
     }
-    const sls = await superviseOffline(options, lambdaEndpoint, notice);
+    sls = await superviseOffline(options, lambdaEndpoint, notice);
     stops.push(sls.stop);
     started.push(`sls offline start (Lambda endpoint ${lambdaEndpoint})`);
     return {
@@ -147,6 +151,8 @@ function addressProblems(options: StackOptions, aws: Probe, chart: Probe, lambda
 
 interface SupervisedMoto {
   pid(): number | undefined;
+  /** From now on, a death is not restarted. */
+  halt(): void;
   stop(): Promise<void>;
 }
 
@@ -195,6 +201,9 @@ function superviseMoto(first: RunningProcess, port: number, notice: (line: strin
   watch(first);
   return {
     pid: () => current.child.pid,
+    halt: () => {
+      stopping = true;
+    },
     stop: async () => {
       stopping = true;
       await current.stop();
@@ -206,6 +215,8 @@ interface SupervisedOffline {
   pid(): number | undefined;
   /** Resolves with the exit code the first time sls offline dies on its own (it is then started again). */
   readonly firstExit: Promise<number>;
+  /** From now on, a death is not restarted. */
+  halt(): void;
   stop(): Promise<void>;
 }
 
@@ -288,6 +299,9 @@ async function superviseOffline(options: StackOptions, lambdaEndpoint: string, n
   return {
     pid: () => current.child.pid,
     firstExit,
+    halt: () => {
+      stopping = true;
+    },
     stop: async () => {
       stopping = true;
       await current.stop();
