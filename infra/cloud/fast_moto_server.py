@@ -90,6 +90,7 @@ EXPECTED_SOURCES = {
     "Queue.approximate_number_of_messages": "d357a9506a56d2f8f9f364aa1e0a4739182106db6dbcede0e0699c00d1406eec",
     "Queue.approximate_number_of_messages_not_visible": "5dbecc4dda174358d2aefa96e4b769def47fd6bb2c315241c451e8518c3fabab",
     "Queue.approximate_number_of_messages_delayed": "c3c1dadb0c42ed5f8f5e1fddc8384de67db2df9a4055504f10903bd0b55e8d2f",
+    "Queue.attributes": "40cb990b121628d535cecbcd0e0d333984024633b70a097489ae8611e1a59338",
     "Queue.add_message": "f27c9231c1f2043382bc1435c4dfbab7b645389df642f050d9dda477f6535c35",
     "Queue.delete_message": "fa6fd5b9bd2cafb4aaacd79da7fc656e513e1513197c2939ff002f9ebfd4be46",
     "Queue.wait_for_messages": "58432562ccf2e13ed8841c825dd2614b6e57b71733d1ce9ba6926d38530ba1f1",
@@ -97,9 +98,13 @@ EXPECTED_SOURCES = {
     "SQSBackend.receive_message": "065f3e5e7d2144089ce3b5d16d9306243ccd2f3ee11b44beb851292fadb7652f",
     "SQSBackend.delete_message": "9eb658afdceb6bd9de79334fb31591bc0aa44bc924c0486516165418bbfff777",
     "SQSBackend.change_message_visibility": "f0e9df5f66627114c9249020675ff5accee62a9cab5e797442538c13ac593b99",
+    "SQSBackend.delete_message_batch": "53c0bc5d5f51468ad2e6311da0417ec613b5da28d33337c66a3f1f51d99147b2",
+    "SQSBackend.change_message_visibility_batch": "6194b4570c67a1a0ca8c8b323ecdbf4bf851515379a5145c8396ada0d93da963",
     "SQSBackend.purge_queue": "36c15547d700ca8b1096a83f2a1684abaa9b0beec814296122cabbf1e2308018",
     "SQSBackend.is_message_valid_based_on_retention_period": "cca23b94a5f3af9d9c5af1c09ee5e615017bdf6bd032301cb321c06c7e595d4b",
     "_filter_message_attributes": "2e61eb0503c8ea0acfc9e69207e609006757b5bca6a46cdb315b80c1b360b788",
+    "unix_time": "f0576ec9e5f586e54a3646c4bee8f05589aed07b2aecf0e1943ffcd2585c3960",
+    "unix_time_millis": "7a37e1337d02962edf1a7396cbc8f3872997b0d7cbb22d50e53876019c11dbad",
 }
 
 READY, IN_FLIGHT, DELAYED = 0, 1, 2
@@ -123,6 +128,7 @@ def _targets(m):
         "Queue.approximate_number_of_messages": queue.approximate_number_of_messages.fget,
         "Queue.approximate_number_of_messages_not_visible": queue.approximate_number_of_messages_not_visible.fget,
         "Queue.approximate_number_of_messages_delayed": queue.approximate_number_of_messages_delayed.fget,
+        "Queue.attributes": queue.attributes.fget,
         "Queue.add_message": queue.add_message,
         "Queue.delete_message": queue.delete_message,
         "Queue.wait_for_messages": queue.wait_for_messages,
@@ -130,10 +136,18 @@ def _targets(m):
         "SQSBackend.receive_message": backend.receive_message,
         "SQSBackend.delete_message": backend.delete_message,
         "SQSBackend.change_message_visibility": backend.change_message_visibility,
+        "SQSBackend.delete_message_batch": backend.delete_message_batch,
+        "SQSBackend.change_message_visibility_batch": backend.change_message_visibility_batch,
         "SQSBackend.purge_queue": backend.purge_queue,
         "SQSBackend.is_message_valid_based_on_retention_period": backend.is_message_valid_based_on_retention_period,
         "_filter_message_attributes": m._filter_message_attributes,
+        "unix_time": m.unix_time,
+        "unix_time_millis": m.unix_time_millis,
     }
+
+
+# Names the patch uses from moto's SQS module without relying on their code.
+_NAMES_USED = ("sqs_backends", "ReceiptHandleIsInvalid", "InvalidParameterValue")
 
 
 def _source_hash(function):
@@ -150,6 +164,8 @@ def sqs_compatibility(m=models, version=None):
         return f"moto {version} is not the {WRITTEN_FOR}x this patch was written for"
     try:
         targets = _originals if getattr(m.Queue, "_fast_moto_sqs", False) else _targets(m)
+        for name in _NAMES_USED:
+            getattr(m, name)
     except AttributeError as error:
         return f"moto's SQS internals changed ({error})"
     for name, expected in EXPECTED_SOURCES.items():

@@ -57,14 +57,15 @@ function runWithWrapper(before: string[], after: string[]): { stdout: string; st
 const DIFFERENTIAL_DRIVER = `import json, random, sys, importlib.util
 mode, seed, steps, wrapper = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 import moto.sqs.models as models
-clock = [1_800_000_000_000.0]
-models.unix_time_millis = lambda dt=None: clock[0]
-models.unix_time = lambda dt=None: clock[0] / 1000
 if mode == "fast":
     spec = importlib.util.spec_from_file_location("fast", wrapper)
     fast = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(fast)
     assert fast.SQS_PATCH == "compatible"
+# After the patch (it checks these functions' source): both read the clock through the module.
+clock = [1_800_000_000_000.0]
+models.unix_time_millis = lambda dt=None: clock[0]
+models.unix_time = lambda dt=None: clock[0] / 1000
 from moto.sqs.exceptions import SQSException
 rng = random.Random(seed)
 backend = models.sqs_backends["123456789012"]["us-east-1"]
