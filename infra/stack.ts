@@ -124,7 +124,7 @@ function addressProblems(options: StackOptions, aws: Probe, chart: Probe, lambda
   const problems: string[] = [];
   if (aws.kind === 'other') {
     problems.push(
-      `port ${portOf(options.awsEndpoint)} (AWS_ENDPOINT_URL=${options.awsEndpoint}) answers, but not as an AWS emulator with SQS and S3 ` +
+      `port ${portOf(options.awsEndpoint)} (AWS_ENDPOINT_URL=${options.awsEndpoint}) is in use, but not by an AWS emulator with SQS and S3 ` +
         `(${aws.answer}). Stop what listens there, or set AWS_ENDPOINT_URL to your emulator or to a free port for the embedded moto.`,
     );
   } else if (aws.kind === 'nothing' && !isLoopback(options.awsEndpoint)) {
@@ -134,7 +134,7 @@ function addressProblems(options: StackOptions, aws: Probe, chart: Probe, lambda
   }
   if (chart.kind === 'other') {
     problems.push(
-      `port ${portOf(options.quickchartUrl)} (QUICKCHART_URL=${options.quickchartUrl}) answers, but not as QuickChart (${chart.answer}). ` +
+      `port ${portOf(options.quickchartUrl)} (QUICKCHART_URL=${options.quickchartUrl}) is in use, but not by QuickChart (${chart.answer}). ` +
         'Stop what listens there, or set QUICKCHART_URL to a QuickChart server or to a free port for the embedded renderer.',
     );
   } else if (chart.kind === 'nothing' && !isLoopback(options.quickchartUrl)) {

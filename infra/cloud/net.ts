@@ -67,7 +67,7 @@ export type Probe = { readonly kind: 'nothing' } | { readonly kind: 'expected' }
  * call each, SQS ListQueues and S3 ListBuckets with the dummy keys, no retries, a short
  * time-out: a plain web server, or anything else, fails them at once.
  */
-export async function probeAwsEndpoint(endpoint: string, timeoutMs = 4_000): Promise<Probe> {
+export async function probeAwsEndpoint(endpoint: string, timeoutMs = 3_000): Promise<Probe> {
   if (!(await listening(endpoint))) return { kind: 'nothing' };
   const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
   const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -99,7 +99,7 @@ export async function probeAwsEndpoint(endpoint: string, timeoutMs = 4_000): Pro
  * GET /healthcheck answers 200 JSON with `success: true`, and POST /chart renders a
  * tiny chart to a PNG.
  */
-export async function probeChartServer(url: string, timeoutMs = 4_000): Promise<Probe> {
+export async function probeChartServer(url: string, timeoutMs = 3_000): Promise<Probe> {
   if (!(await listening(url))) return { kind: 'nothing' };
   const base = url.replace(/\/+$/, '');
   // One time budget for both calls, so a server that hangs is named within a few seconds.

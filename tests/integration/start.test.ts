@@ -92,7 +92,7 @@ describe('npm start with the wrong server at an address', () => {
     const run = await runStart({ AWS_ENDPOINT_URL: web.url });
 
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`port ${web.port} (AWS_ENDPOINT_URL=${web.url}) answers, but not as an AWS emulator`);
+    expect(run.stderr).toContain(`port ${web.port} (AWS_ENDPOINT_URL=${web.url}) is in use, but not by an AWS emulator`);
     expect(run.stderr).toMatch(/Stop what listens there, or set AWS_ENDPOINT_URL/);
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
@@ -106,7 +106,7 @@ describe('npm start with the wrong server at an address', () => {
     const run = await runStart({ QUICKCHART_URL: web.url });
 
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`port ${web.port} (QUICKCHART_URL=${web.url}) answers, but not as QuickChart (POST /chart answered 404`);
+    expect(run.stderr).toContain(`port ${web.port} (QUICKCHART_URL=${web.url}) is in use, but not by QuickChart (POST /chart answered 404`);
     expect(run.stderr).toMatch(/set QUICKCHART_URL/);
   });
 
