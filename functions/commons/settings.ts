@@ -159,7 +159,10 @@ export const SETTINGS = {
   esbuildWorkFolder: spec(
     'ESBUILD_WORK_FOLDER',
     '.esbuild',
-    pattern(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))(?!\.\/?$)[^\s\0]+$/, 'a folder inside the project, e.g. .esbuild-mine (a relative path without .. or spaces)'),
+    pattern(
+      /^(?!\/)(?!.*(^|\/)\.\.(\/|$))(?!\.\/?$)[^\s\0]+$/,
+      'a folder inside the project, e.g. .esbuild-mine (a relative path without .. or spaces)',
+    ),
   ),
   motoFast: spec('MOTO_FAST', '1', (raw) => {
     const value = oneOf(['0', '1'] as const)(raw);
