@@ -166,3 +166,22 @@ describe("the README's Configuration table", () => {
     }
   });
 });
+
+describe('serverless.yml', () => {
+  const yml = readFileSync(join(__dirname, '..', '..', 'serverless.yml'), 'utf8');
+  /** Where serverless.yml's default is meant to differ: deployed, the chart server is quickchart.io; the bucket follows the stage. */
+  const DEPLOYED: Record<string, string> = { QUICKCHART_URL: 'https://quickchart.io', BUCKET_NAME: `ml-monitor-\${sls:stage}` };
+
+  it('falls back to the same defaults as the settings module', () => {
+    const defaults = [...yml.matchAll(/\$\{env:([A-Z_]+), '?((?:\$\{[^}]*\}|[^}'])*)'?\}/g)].map((match) => [match[1], match[2]]);
+
+    expect(defaults.length).toBeGreaterThan(15);
+    for (const [name, fallback] of defaults) {
+      const setting = Object.values(SETTINGS).find((s) => s.name === name);
+      expect(setting, `${name} is read by serverless.yml but unknown to settings.ts`).toBeDefined();
+      expect(fallback, name).toBe(
+        DEPLOYED[name as string] ?? setting?.default ?? (name === 'AWS_ENDPOINT_URL' ? LOCAL_AWS_ENDPOINT : undefined),
+      );
+    }
+  });
+});
