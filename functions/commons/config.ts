@@ -24,10 +24,12 @@ export interface Config {
 /**
  * Builds the functions' configuration from an environment; pure, so tests pass their
  * own. Every setting is checked (settings.ts), so a bad one fails the function's load
- * with a message naming it, its value and what is allowed.
+ * with a message naming it, its value and what is allowed. The rules between settings
+ * (visibility ≥ function timeout, …) are the deployment's: `npm start` checks them, and
+ * CloudFormation on AWS.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
-  const settings = readSettings(env);
+  const settings = readSettings(env, { crossChecks: false });
   return {
     awsEndpoint: settings.awsEndpoint,
     region: settings.region,

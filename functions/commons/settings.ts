@@ -26,7 +26,7 @@ export const LIMITS = {
   functionTimeoutSeconds: 900,
   visibilityTimeoutSeconds: 43_200,
   maxReceiveCount: 1_000,
-  recordsPerRun: 1_000,
+  recordsPerRun: 10_000,
 } as const;
 
 export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
@@ -138,7 +138,7 @@ export const SETTINGS = {
   maxReceiveCount: spec('SQS_MAX_RECEIVE_COUNT', '5', integer(1, LIMITS.maxReceiveCount)),
   batchSize: spec('SQS_BATCH_SIZE', '10', integer(1, LIMITS.batchSize)),
   batchingWindowSeconds: spec('SQS_BATCHING_WINDOW', '0', integer(0, LIMITS.batchingWindowSeconds, ' seconds')),
-  pollers: spec('SQS_POLLERS', '2', integer(1, 50)),
+  pollers: spec('SQS_POLLERS', '2', integer(1, 64)),
   waitTimeSeconds: spec('SQS_WAIT_TIME_SECONDS', '20', integer(0, LIMITS.waitTimeSeconds, ' seconds')),
   settledIdsKept: spec('SETTLED_IDS_KEPT', '20000', integer(1, 1_000_000)),
   orphanTtlSeconds: spec('ORPHAN_TTL_SECONDS', '3600', integer(1, 1_209_600, ' seconds (14 days)')),
@@ -177,19 +177,28 @@ export const SETTINGS = {
 type Parsed<S> = S extends SettingSpec<infer T> ? T : never;
 type Values = { -readonly [K in keyof typeof SETTINGS]?: Parsed<(typeof SETTINGS)[K]> };
 
+export interface ReadOptions {
+  /**
+   * Also check the rules between settings (batch size and window, visibility and
+   * function timeout, distinct ports): true for `npm start`, which deploys them
+   * locally; a function only needs each value it reads to be valid.
+   */
+  readonly crossChecks?: boolean;
+}
+
 /** Every problem with `env`'s settings, one line each; empty when all are valid. Pure. */
-export function checkSettings(env: Env): string[] {
-  return read(env).problems;
+export function checkSettings(env: Env, options: ReadOptions = {}): string[] {
+  return read(env, options).problems;
 }
 
 /** Reads and checks every setting; throws a SettingsError naming every bad one. Pure. */
-export function readSettings(env: Env = process.env): Settings {
-  const { settings, problems } = read(env);
+export function readSettings(env: Env = process.env, options: ReadOptions = {}): Settings {
+  const { settings, problems } = read(env, options);
   if (problems.length > 0 || settings === undefined) throw new SettingsError(problems);
   return settings;
 }
 
-function read(env: Env): { settings: Settings | undefined; problems: string[] } {
+function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): { settings: Settings | undefined; problems: string[] } {
   const problems: string[] = [];
   const values = {} as Values;
   for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingSpec<unknown>][]) {
@@ -200,7 +209,7 @@ function read(env: Env): { settings: Settings | undefined; problems: string[] } 
     if (value instanceof Invalid) problems.push(`${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}`);
     else (values as Record<string, unknown>)[key] = value;
   }
-  problems.push(...crossChecks(values));
+  if (withCrossChecks) problems.push(...crossChecks(values));
   if (problems.length > 0) return { settings: undefined, problems };
   // Every setting without a default of undefined was read (no problems).
   const v = values as Required<Values>;

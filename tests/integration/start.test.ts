@@ -77,7 +77,7 @@ describe('npm start with a bad setting', () => {
     const run = await runStart({ RECORDS_PER_RUN: '-1', SQS_WAIT_TIME_SECONDS: '60', AWS_ENDPOINT_URL: ports.awsEndpoint });
 
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain('RECORDS_PER_RUN="-1": must be an integer from 1 to 1000');
+    expect(run.stderr).toContain('RECORDS_PER_RUN="-1": must be an integer from 1 to 10000');
     expect(run.stderr).toContain('SQS_WAIT_TIME_SECONDS="60": must be an integer from 0 to 20 seconds');
     expect(run.stderr).not.toMatch(/\n\s+at /); // no stack trace
     expect(run.stdout).not.toContain('started');

@@ -16,13 +16,13 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   AWS_REGION: ['Mars', /AWS region/],
   QUICKCHART_URL: ['ftp://charts', /http:\/\/ or https:\/\/ URL/],
   BUCKET_NAME: ['My_Bucket', /S3 bucket name/],
-  RECORDS_PER_RUN: ['-1', /integer from 1 to 1000/],
+  RECORDS_PER_RUN: ['-1', /integer from 1 to 10000/],
   FUNCTION_TIMEOUT: ['0', /integer from 1 to 900 seconds/],
   SQS_VISIBILITY_TIMEOUT: ['1.5', /integer from 0 to 43200 seconds/],
   SQS_MAX_RECEIVE_COUNT: ['0', /integer from 1 to 1000/],
   SQS_BATCH_SIZE: ['10001', /integer from 1 to 10000/],
   SQS_BATCHING_WINDOW: ['301', /integer from 0 to 300 seconds/],
-  SQS_POLLERS: ['none', /integer from 1 to 50/],
+  SQS_POLLERS: ['none', /integer from 1 to 64/],
   SQS_WAIT_TIME_SECONDS: ['21', /integer from 0 to 20 seconds/],
   SETTLED_IDS_KEPT: ['0', /integer from 1 to 1000000/],
   ORPHAN_TTL_SECONDS: ['1e3', /integer from 1 to 1209600/],
@@ -126,7 +126,11 @@ describe('readSettings', () => {
 describe('readConfig', () => {
   it('fails the function at load with a configuration error naming the setting', () => {
     expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(ConfigurationError);
-    expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(/RECORDS_PER_RUN="-1": must be an integer from 1 to 1000/);
+    expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(/RECORDS_PER_RUN="-1": must be an integer from 1 to 10000/);
+  });
+
+  it('leaves the rules between settings to npm start', () => {
+    expect(readConfig({ FUNCTION_TIMEOUT: '300', SQS_BATCH_SIZE: '100' }).recordsPerRun).toBe(10);
   });
 
   it('gives the functions what they read', () => {
