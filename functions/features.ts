@@ -14,8 +14,8 @@ import { createLogger } from './commons/logger.js';
 import { sendJsonMessages } from './commons/queues.js';
 
 const config = readConfig();
-const sqs = createSqsClient(config);
 const logger = createLogger('features');
+const sqs = createSqsClient(config, logger);
 const dataset = parseDataset(datasetCsv);
 
 /** Batches of ten in flight at once: enough to keep the queue busy, few enough not to swamp an emulator. */

@@ -14,8 +14,8 @@ import type { Half, HalfKind } from './commons/metricTable.js';
 import { parseRecord, queueNameOf, ScalarMessage } from './commons/schemas.js';
 
 const config = readConfig();
-const s3 = createS3Client(config);
 const logger = createLogger('metric');
+const s3 = createS3Client(config, logger);
 const store = new MetricStore({
   s3,
   bucket: config.bucket,

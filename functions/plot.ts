@@ -18,8 +18,8 @@ import { MetricStore } from './commons/metricStore.js';
 import { putObject } from './commons/s3Objects.js';
 
 const config = readConfig();
-const s3 = createS3Client(config);
 const logger = createLogger('plot');
+const s3 = createS3Client(config, logger);
 const store = new MetricStore({ s3, bucket: config.bucket, settledIdsKept: config.settledIdsKept, orphanTtlMs: config.orphanTtlMs });
 const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
 const errors = new ErrorSeries();

@@ -15,9 +15,9 @@ import { sendJsonMessages } from './commons/queues.js';
 import { FeaturesMessage, parseRecord } from './commons/schemas.js';
 
 const config = readConfig();
-const sqs = createSqsClient(config);
-const s3 = createS3Client(config);
 const logger = createLogger('predictor');
+const sqs = createSqsClient(config, logger);
+const s3 = createS3Client(config, logger);
 const model = assertModel(modelArtefact);
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 

@@ -19,10 +19,41 @@ function commonSettings(config: ClientConfig) {
   };
 }
 
-export function createSqsClient(config: ClientConfig): SQSClient {
-  return new SQSClient(commonSettings(config));
+/** Where a request that is taking long is reported: the function's logger. */
+export interface SlowRequestReporter {
+  warn(message: string, attributes: Record<string, unknown>): void;
 }
 
-export function createS3Client(config: ClientConfig): S3Client {
-  return new S3Client({ ...commonSettings(config), forcePathStyle: config.awsEndpoint !== undefined });
+/** A request to SQS or S3 this slow is worth a line: something is wrong with the endpoint or the network. */
+const SLOW_REQUEST_MS = 5_000;
+
+export function createSqsClient(config: ClientConfig, onSlow?: SlowRequestReporter): SQSClient {
+  return reportSlowRequests(new SQSClient(commonSettings(config)), onSlow);
+}
+
+export function createS3Client(config: ClientConfig, onSlow?: SlowRequestReporter): S3Client {
+  return reportSlowRequests(new S3Client({ ...commonSettings(config), forcePathStyle: config.awsEndpoint !== undefined }), onSlow);
+}
+
+/** Says, once per request, when a command (retries included) has been waiting SLOW_REQUEST_MS. */
+function reportSlowRequests<T extends SQSClient | S3Client>(client: T, onSlow: SlowRequestReporter | undefined): T {
+  if (onSlow === undefined) return client;
+  (client as SQSClient).middlewareStack.add(
+    (next, context) => async (args) => {
+      const started = Date.now();
+      const timer = setTimeout(() => {
+        onSlow.warn(`${context.commandName ?? 'A request'} has been waiting ${SLOW_REQUEST_MS / 1000} s for an answer`, {
+          client: context.clientName,
+          startedAt: new Date(started).toISOString(),
+        });
+      }, SLOW_REQUEST_MS);
+      try {
+        return await next(args);
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+    { step: 'initialize', name: 'reportSlowRequests' },
+  );
+  return client;
 }
