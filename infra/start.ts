@@ -11,6 +11,7 @@ import './cloud/sdkNotice.js';
 import { join } from 'node:path';
 import { ConfigurationError } from '../functions/commons/errors.js';
 import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/settings.js';
+import { consoleLineFilter } from './consoleLines.js';
 import { invokeThroughOffline } from './event-source/lambdaInvoke.js';
 import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';
 
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   const awsEndpoint = settings.awsEndpoint ?? LOCAL_AWS_ENDPOINT;
   const logsDir = settings.logsDir ?? join(PROJECT_DIR, 'logs');
   say('starting the local stack…');
-  const stack = await startStack({ awsEndpoint, quickchartUrl: settings.quickchartUrl, lambdaPort: settings.lambdaPort, logsDir });
+  const slsConsole = consoleLineFilter((text) => process.stdout.write(text));
+  const stack = await startStack({
+    awsEndpoint,
+    quickchartUrl: settings.quickchartUrl,
+    lambdaPort: settings.lambdaPort,
+    logsDir,
+    onOutput: (chunk) => slsConsole.push(chunk),
+  });
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
