@@ -1,7 +1,7 @@
 /** `npm run bench` flags. Pure: argv in, options out (or an error saying what is wrong). */
 
 /** The phases `--only` can pick (the emulator and proxy start only for capacity and pipeline). */
-export const PHASES = ['capacity', 'pipeline', 'depth', 'metric-cost', 'bundles', 'plot'] as const;
+export const PHASES = ['burst', 'capacity', 'pipeline', 'depth', 'metric-cost', 'bundles', 'plot'] as const;
 export type BenchPhase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -33,6 +33,10 @@ export interface BenchOptions {
   /** The same for plain moto_server, whose filling slows with depth; 0 leaves it out. */
   readonly plainDepthMessages: number;
   readonly depthRepeats: number;
+  /** `--burst RUNS`: features runs invoked at once on the shipped defaults; 0: no burst phase. */
+  readonly burstRuns: number;
+  /** RECORDS_PER_RUN of each burst run. */
+  readonly burstRecordsPerRun: number;
   /** Run only these phases (`--only depth,bundles`); undefined: all but the skipped ones. */
   readonly only?: readonly BenchPhase[] | undefined;
   readonly skipCapacity: boolean;
@@ -75,6 +79,8 @@ export const DEFAULTS: BenchOptions = {
   depthMessages: 10_000,
   plainDepthMessages: 1_000,
   depthRepeats: 15,
+  burstRuns: 0,
+  burstRecordsPerRun: 500,
   skipCapacity: false,
   skipDepth: false,
   skipMetricCost: false,
@@ -107,6 +113,13 @@ const NUMBER_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; min: numb
   '--plot-rows': { key: 'plotRows', min: 1, help: 'rows of the generated metric_log.csv for the plot CLI' },
   '--depth': { key: 'depthMessages', min: 10, max: 100_000, help: 'messages in the deep queue, emulator depth phase (the wrapper)' },
   '--plain-depth': { key: 'plainDepthMessages', min: 0, max: 100_000, help: 'the same for plain moto_server (0: not measured)' },
+  '--burst': {
+    key: 'burstRuns',
+    min: 1,
+    max: 200,
+    help: 'the storm: this many features runs at once on the shipped defaults (alone with the depth phase unless --only says otherwise)',
+  },
+  '--burst-records': { key: 'burstRecordsPerRun', min: 1, max: 10_000, help: 'RECORDS_PER_RUN of each burst run' },
   '--depth-repeats': { key: 'depthRepeats', min: 3, max: 200, help: 'timed sends and receives per queue, emulator depth phase' },
 };
 
@@ -171,6 +184,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefine
     }
     options[spec.key] = number;
   }
+  // `--burst` is its own mode: the storm and the emulator's cost at depth, unless --only picks phases.
+  if ((options.burstRuns as number) > 0 && options.only === undefined) options.only = ['burst', 'depth'];
   const parsed = options as unknown as BenchOptions;
   // AWS refuses such a mapping, and so does the event source: say it here, before a stack starts.
   if (parsed.batchSize > 10 && parsed.window < 1) {
@@ -196,6 +211,7 @@ const SKIP_FLAGS: Readonly<Partial<Record<BenchPhase, { key: keyof BenchOptions;
 
 /** Why a phase does not run (the flag that says so), or undefined when it runs. */
 export function skipReason(options: BenchOptions, phase: BenchPhase): string | undefined {
+  if (phase === 'burst' && options.burstRuns === 0) return 'no --burst';
   if (options.only !== undefined && !options.only.includes(phase)) return `--only ${options.only.join(',')}`;
   const skip = SKIP_FLAGS[phase];
   return skip !== undefined && options[skip.key] === true ? skip.flag : undefined;

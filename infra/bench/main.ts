@@ -29,6 +29,7 @@ import { findFreePort } from '../cloud/net.js';
 import { PROJECT_DIR } from '../stack.js';
 import { type BenchOptions, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
 import { type BundlesResult, measureBundles } from './bundles.js';
+import { type BurstResult, measureBurst } from './burst.js';
 import { Cleanup } from './cleanup.js';
 import { type CapacityResult, measureEmulatorCapacity } from './emulatorCapacity.js';
 import { type DepthResult, measureEmulatorDepth } from './emulatorDepth.js';
@@ -95,6 +96,18 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   if (load !== undefined && load > machine.cpus / 2) {
     say(`note: the load average is ${load} before starting: other work on this machine will skew the figures`);
   }
+
+  // The storm first, on a stack of its own, before anything else loads the machine.
+  const burst: Phase<BurstResult> = await phase('burst', skipReason(options, 'burst'), () =>
+    measureBurst({
+      runs: options.burstRuns,
+      recordsPerRun: options.burstRecordsPerRun,
+      timeoutSeconds: options.timeoutSeconds,
+      cleanup,
+      say,
+    }),
+  );
+  await cleanup.runAll(say);
 
   // One moto and proxy for phases 2 and 3; the bench's own calls go to moto directly.
   let moto: Awaited<ReturnType<typeof startMoto>> | undefined;
@@ -192,6 +205,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   const report = buildReport({
     options,
     machine,
+    burst,
     capacity,
     pipeline,
     depth,

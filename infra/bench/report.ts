@@ -5,6 +5,7 @@
 import { loadavg } from 'node:os';
 import type { BenchOptions } from './args.js';
 import type { BundlesResult } from './bundles.js';
+import type { BurstResult } from './burst.js';
 import type { CapacityResult } from './emulatorCapacity.js';
 import type { DepthResult, EmulatorDepth } from './emulatorDepth.js';
 import type { MetricCostResult } from './metricCost.js';
@@ -30,6 +31,7 @@ export interface MachineInfo {
 export interface ReportInputs {
   readonly options: BenchOptions;
   readonly machine: MachineInfo;
+  readonly burst?: Phase<BurstResult>;
   readonly capacity: Phase<CapacityResult>;
   readonly pipeline: Phase<PipelineResult>;
   readonly depth: Phase<DepthResult>;
@@ -132,11 +134,14 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
   const pipeline = value(inputs.pipeline);
   const capacity = value(inputs.capacity);
   const depth = value(inputs.depth);
+  const burstPhase: Phase<BurstResult> = inputs.burst ?? { skipped: 'no --burst' };
+  const burst = value(burstPhase);
   const metricCost = value(inputs.metricCost);
   const bundles = value(inputs.bundles);
   const plot = value(inputs.plot);
   const failures = (
     [
+      ['burst', burstPhase],
       ['emulator capacity', inputs.capacity],
       ['pipeline', inputs.pipeline],
       ['emulator depth', inputs.depth],
@@ -219,6 +224,7 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       ? { records: capacity.records, wall_ms: round(capacity.wallMs, 0), concurrency: capacity.concurrency, requests: capacity.requests }
       : whyMissing(inputs.capacity),
     pipeline_vs_emulator_ratio: pipeline && capacity ? round(pipeline.recordsPerS / capacity.recordsPerS, 3) : null,
+    burst: burst ?? whyMissing(burstPhase),
     emulator_depth_ratio: depth ? depth.wrapper.ratio : null,
     emulator_depth: depth ? depthReport(depth) : whyMissing(inputs.depth),
     plot_cli: plot
@@ -267,9 +273,12 @@ export function buildReport(inputs: ReportInputs): Record<string, unknown> {
       depth_messages: options.depthMessages,
       plain_depth_messages: options.plainDepthMessages,
       depth_repeats: options.depthRepeats,
+      burst_runs: options.burstRuns,
+      burst_records_per_run: options.burstRecordsPerRun,
       only: options.only ?? null,
     },
     phases: {
+      burst: whyMissing(burstPhase) ?? 'ok',
       emulator_capacity: whyMissing(inputs.capacity) ?? 'ok',
       pipeline: whyMissing(inputs.pipeline) ?? (pipeline?.failure === undefined ? 'ok' : `failed: ${pipeline.failure}`),
       emulator_depth: whyMissing(inputs.depth) ?? 'ok',
@@ -349,13 +358,43 @@ interface ReportView {
       }
     | string
     | undefined;
+  readonly burst?: BurstResult | string;
   readonly phases?: Readonly<Record<string, string>>;
+}
+
+/** The storm's rows: no time-out, nothing dead-lettered, every id one row, and how fast. */
+function burstRows(burst: BurstResult): TableRow[] {
+  const deadLetters = Object.values(burst.dead_letters).reduce((sum, count) => sum + count, 0);
+  return [
+    {
+      metric: `burst: ${burst.runs} features runs × ${fmt(burst.records_per_run)} records at once`,
+      value: `answered in ${fmt(burst.invoke_ms.max)} ms at most (p50 ${fmt(burst.invoke_ms.p50)}); ${burst.features_failed} failed`,
+      target: 'within the timeout',
+      ok: burst.features_failed === 0,
+    },
+    {
+      metric: '  drained (every id one row, S3 and logs/)',
+      value:
+        burst.drain_s === null
+          ? `not drained: ${fmt(burst.rows_missing)} missing`
+          : `${fmt(burst.drain_s, 1)} s, ${fmt(burst.records_per_s, 1)} records/s`,
+      target: '≤ 420 s',
+      ok: burst.drain_s !== null && burst.drain_s <= 420 && burst.rows_duplicated === 0,
+    },
+    {
+      metric: '  Lambda time-outs / dead letters',
+      value: `${fmt(burst.lambda_timeouts)} / ${fmt(deadLetters)}`,
+      target: '0 / 0',
+      ok: burst.lambda_timeouts === 0 && deadLetters === 0,
+    },
+  ];
 }
 
 export function tableRows(report: Record<string, unknown>): TableRow[] {
   const r = report as unknown as ReportView;
   const rows: TableRow[] = [];
   const missing = (entry: unknown) => (typeof entry === 'string' ? entry : 'n/a');
+  if (typeof r.burst === 'object') rows.push(...burstRows(r.burst));
   rows.push({ metric: 'records', value: r.records === null ? missing(r.phases?.pipeline) : fmt(r.records), target: '' });
   rows.push({ metric: 'records_per_s (emission → last row)', value: fmt(r.records_per_s, 1), target: '' });
   if (r.latency_ms) {

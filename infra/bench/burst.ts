@@ -1,0 +1,172 @@
+/**
+ * The storm, measured: RUNS `features` invocations at once, each of RECORDS_PER_RUN
+ * records, on the shipped defaults (serverless.yml's batch size, window, pollers,
+ * timeouts; only the schedules are off so the bench is the only producer). Reports
+ * how long each invocation took to answer and whether it timed out, how long the
+ * pipeline took to turn every emitted id into one row of metric_log.csv (in S3 and
+ * in the logs folder, with `plot` invoked every few seconds as the schedule would
+ * each minute), Lambda time-outs anywhere, and what the dead-letter queues hold.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
+import { parseMetricLog } from '../../functions/commons/csv.js';
+import { LOGS } from '../../functions/commons/logs.js';
+import { getText } from '../../functions/commons/s3Objects.js';
+import { localS3, localSqs } from '../cloud/localClients.js';
+import { invokeThroughOffline } from '../event-source/lambdaInvoke.js';
+import { freeStackPorts, PROJECT_DIR, startStack } from '../stack.js';
+import type { Cleanup } from './cleanup.js';
+import { median, round } from './stats.js';
+
+export interface BurstResult {
+  readonly runs: number;
+  readonly records_per_run: number;
+  readonly records_emitted: number;
+  /** Records a run reported it could not send (none, or half). */
+  readonly records_not_sent: number;
+  readonly records_half_sent: number;
+  readonly invoke_ms: { readonly p50: number; readonly max: number };
+  /** `features` runs that failed or timed out instead of answering with their ids. */
+  readonly features_failed: number;
+  /** From the first invocation to every emitted id being one row in S3 and the logs folder. */
+  readonly drain_s: number | null;
+  readonly records_per_s: number | null;
+  readonly rows_missing: number;
+  readonly rows_duplicated: number;
+  /** "[504] - Lambda timeout" anywhere in sls offline's output during the run. */
+  readonly lambda_timeouts: number;
+  readonly dead_letters: Readonly<Record<string, number>>;
+  readonly settings: Readonly<Record<string, string>>;
+}
+
+const BUCKET = 'ml-monitor-dev';
+const DEAD_LETTER_QUEUES = ['features-dlq', 'y_true-dlq', 'y_pred-dlq'];
+/** How often plot is invoked while waiting (the schedule does it each minute). */
+const PLOT_EVERY_MS = 5_000;
+
+export async function measureBurst(options: {
+  runs: number;
+  recordsPerRun: number;
+  timeoutSeconds: number;
+  cleanup: Cleanup;
+  say: (line: string) => void;
+}): Promise<BurstResult> {
+  const { runs, recordsPerRun, cleanup, say } = options;
+  const logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-burst-'));
+  cleanup.add('burst logs dir', () => rm(logsDir, { recursive: true, force: true }));
+  const buildFolder = `.esbuild-bench-burst-${process.pid}`;
+  cleanup.add('burst build folder', () => rm(join(PROJECT_DIR, buildFolder), { recursive: true, force: true }));
+  // Only what the storm is made of, and what keeps the bench the only producer, differ from the shipped defaults.
+  const settings = { RECORDS_PER_RUN: String(recordsPerRun), SCHEDULES_ENABLED: 'false', ESBUILD_WORK_FOLDER: buildFolder };
+  let output = '';
+  say(`burst: starting the stack on the shipped defaults (RECORDS_PER_RUN=${recordsPerRun}, schedules off)…`);
+  const stack = await startStack({
+    ...(await freeStackPorts()),
+    logsDir,
+    env: settings,
+    onOutput: (chunk) => {
+      output += chunk;
+    },
+    onNotice: (line) => say(`burst: stack: ${line}`),
+  });
+  cleanup.add('burst stack', () => stack.stop());
+  const sqs = localSqs(stack.awsEndpoint);
+  const s3 = localS3(stack.awsEndpoint);
+  cleanup.add('burst clients', () => {
+    sqs.destroy();
+    s3.destroy();
+  });
+
+  say(`burst: ${runs} features runs of ${recordsPerRun} records at once…`);
+  const started = Date.now();
+  const answers = await Promise.all(
+    Array.from({ length: runs }, async () => {
+      const invoked = Date.now();
+      const outcome = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-features', {});
+      return { ms: Date.now() - invoked, outcome };
+    }),
+  );
+  const emitted = new Set<string>();
+  let notSent = 0;
+  let halfSent = 0;
+  let failed = 0;
+  for (const { outcome } of answers) {
+    if (!outcome.ok) {
+      failed++;
+      say(`burst: a features run failed: ${outcome.error}`);
+      continue;
+    }
+    const result = outcome.response as { emitted: string[]; notSent?: string[]; halfSent?: string[] };
+    for (const id of result.emitted) emitted.add(id);
+    notSent += result.notSent?.length ?? 0;
+    halfSent += result.halfSent?.length ?? 0;
+  }
+  const invokeMs = answers.map((answer) => answer.ms);
+  say(`burst: ${emitted.size} records emitted; answers within ${Math.max(...invokeMs)} ms; waiting for every row…`);
+
+  const deadline = started + options.timeoutSeconds * 1000;
+  let drainedAt: number | undefined;
+  let rows = new Map<string, number>();
+  while (Date.now() < deadline) {
+    await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-plot', {});
+    const inS3 = countIds((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+    const inLogs = countIds(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => ''));
+    rows = inS3;
+    const done = [...emitted].every((id) => inS3.has(id) && inLogs.has(id));
+    if (done) {
+      drainedAt = Date.now();
+      break;
+    }
+    say(`burst: ${[...emitted].filter((id) => inS3.has(id)).length} of ${emitted.size} rows after ${secondsSince(started)} s`);
+    await new Promise((resolve) => setTimeout(resolve, PLOT_EVERY_MS));
+  }
+  const drainS = drainedAt === undefined ? null : round((drainedAt - started) / 1000, 1);
+  const deadLetters: Record<string, number> = {};
+  for (const name of DEAD_LETTER_QUEUES) {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    );
+    deadLetters[name] =
+      Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) +
+      Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  }
+  const result: BurstResult = {
+    runs,
+    records_per_run: recordsPerRun,
+    records_emitted: emitted.size,
+    records_not_sent: notSent,
+    records_half_sent: halfSent,
+    invoke_ms: { p50: Math.round(median(invokeMs)), max: Math.max(...invokeMs) },
+    features_failed: failed,
+    drain_s: drainS,
+    records_per_s: drainS === null ? null : round(emitted.size / drainS, 1),
+    rows_missing: [...emitted].filter((id) => !rows.has(id)).length,
+    rows_duplicated: [...rows.values()].filter((count) => count > 1).length,
+    lambda_timeouts: output.split('[504] - Lambda timeout').length - 1,
+    dead_letters: deadLetters,
+    settings,
+  };
+  say(
+    drainS === null
+      ? `burst: NOT drained within ${options.timeoutSeconds} s (${result.rows_missing} ids without a row)`
+      : `burst: ${emitted.size} records drained in ${drainS} s (${result.records_per_s}/s), ` +
+          `${result.lambda_timeouts} Lambda time-outs, dead letters ${JSON.stringify(deadLetters)}`,
+  );
+  await cleanup.runOne('burst clients');
+  await cleanup.runOne('burst stack');
+  return result;
+}
+
+/** How many rows each id has in a metric_log.csv text. */
+function countIds(text: string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of parseMetricLog(text)) counts.set(row.id, (counts.get(row.id) ?? 0) + 1);
+  return counts;
+}
+
+function secondsSince(started: number): number {
+  return Math.round((Date.now() - started) / 1000);
+}
