@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/csv.js';
 import { emittedAt } from '../../functions/commons/ids.js';
 import { DEFAULTS, parseBenchArgs, plannedEmission, skipReason, UsageError } from '../../infra/bench/args.js';
+import type { BurstResult } from '../../infra/bench/burst.js';
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
 import type { DepthResult } from '../../infra/bench/emulatorDepth.js';
 import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
@@ -410,5 +411,82 @@ describe('the emulator depth figure', () => {
     expect(tableRows(skipped).find((row) => row.metric === 'emulator_depth_ratio')?.value).toBe('skipped: --skip-depth');
     expect(failed.status).toBe('failed');
     expect(failed.failures).toEqual(['emulator depth: moto_server exited early']);
+  });
+});
+
+describe('the burst mode', () => {
+  const machine: MachineInfo = {
+    cpus: 2,
+    cpu_model: 'test',
+    memory_gb: 4,
+    node: 'v20',
+    platform: 'linux x64',
+    moto: '5.2.1',
+    date: '2026-11-27T00:00:00.000Z',
+    load_average_at_start: [0, 0, 0],
+  };
+  const burst: BurstResult = {
+    runs: 10,
+    records_per_run: 500,
+    records_emitted: 5000,
+    records_not_sent: 0,
+    records_half_sent: 0,
+    invoke_ms: { p50: 4000, max: 4200 },
+    features_failed: 0,
+    drain_s: 34.2,
+    records_per_s: 146.2,
+    rows_missing: 0,
+    rows_duplicated: 0,
+    lambda_timeouts: 0,
+    dead_letters: { 'features-dlq': 0, 'y_true-dlq': 0, 'y_pred-dlq': 0 },
+    settings: { RECORDS_PER_RUN: '500' },
+  };
+  const skippedRest = { skipped: '--only burst,depth' };
+  const inputs = (result: ReportInputs['burst']): ReportInputs => ({
+    options: DEFAULTS,
+    machine,
+    burst: result,
+    capacity: skippedRest,
+    pipeline: skippedRest,
+    depth: skippedRest,
+    metricCost: skippedRest,
+    bundles: skippedRest,
+    plot: skippedRest,
+    benchWallS: 60,
+  });
+
+  it('is its own mode: the storm and the emulator depth, unless --only says otherwise', () => {
+    const options = parseBenchArgs(['--burst', '40']) as NonNullable<ReturnType<typeof parseBenchArgs>>;
+
+    expect(options.burstRuns).toBe(40);
+    expect(options.burstRecordsPerRun).toBe(500);
+    expect(options.only).toEqual(['burst', 'depth']);
+    expect(skipReason(options, 'pipeline')).toBe('--only burst,depth');
+    expect(skipReason(DEFAULTS, 'burst')).toBe('no --burst');
+    expect(parseBenchArgs(['--burst', '5', '--only', 'burst'])?.only).toEqual(['burst']);
+  });
+
+  it('reports drain time, throughput, time-outs and dead letters, each row marked against its target', () => {
+    const report = buildReport(inputs({ ok: burst })) as Record<string, any>;
+    const failing = tableRows(
+      buildReport(inputs({ ok: { ...burst, lambda_timeouts: 2, drain_s: null, records_per_s: null, rows_missing: 7 } })),
+    );
+
+    expect(report.status).toBe('ok');
+    expect(report.burst.drain_s).toBe(34.2);
+    expect(report.burst.dead_letters['y_true-dlq']).toBe(0);
+    expect(report.phases.burst).toBe('ok');
+    expect(
+      tableRows(report).filter((row) => row.ok !== undefined && row.metric.includes('burst') === false && row.target.startsWith('≤ 420')),
+    ).toHaveLength(1);
+    expect(failing.find((row) => row.metric.includes('drained'))).toMatchObject({ value: 'not drained: 7 missing', ok: false });
+    expect(failing.find((row) => row.metric.includes('time-outs'))).toMatchObject({ value: '2 / 0', ok: false });
+  });
+
+  it('says the burst was not asked for when it was not', () => {
+    const report = buildReport({ ...inputs(undefined), burst: undefined }) as Record<string, any>;
+
+    expect(report.burst).toBe('skipped: no --burst');
+    expect(tableRows(report).some((row) => row.metric.startsWith('burst'))).toBe(false);
   });
 });
