@@ -476,9 +476,7 @@ describe('the burst mode', () => {
     expect(report.burst.drain_s).toBe(34.2);
     expect(report.burst.dead_letters['y_true-dlq']).toBe(0);
     expect(report.phases.burst).toBe('ok');
-    expect(
-      tableRows(report).filter((row) => row.ok !== undefined && row.metric.includes('burst') === false && row.target.startsWith('≤ 420')),
-    ).toHaveLength(1);
+    expect(tableRows(report).find((row) => row.metric.includes('drained'))).toMatchObject({ value: '34.2 s, 146.2 records/s', ok: true });
     expect(failing.find((row) => row.metric.includes('drained'))).toMatchObject({ value: 'not drained: 7 missing', ok: false });
     expect(failing.find((row) => row.metric.includes('time-outs'))).toMatchObject({ value: '2 / 0', ok: false });
   });
