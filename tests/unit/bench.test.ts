@@ -340,17 +340,19 @@ describe('what the bench prints', () => {
   });
 });
 
+/** The machine a report says it ran on, for the report tests. */
+const machine: MachineInfo = {
+  cpus: 2,
+  cpu_model: 'test',
+  memory_gb: 4,
+  node: 'v20',
+  platform: 'linux x64',
+  moto: '5.2.1',
+  date: '2026-11-27T00:00:00.000Z',
+  load_average_at_start: [0, 0, 0],
+};
+
 describe('the emulator depth figure', () => {
-  const machine: MachineInfo = {
-    cpus: 2,
-    cpu_model: 'test',
-    memory_gb: 4,
-    node: 'v20',
-    platform: 'linux x64',
-    moto: '5.2.1',
-    date: '2026-11-27T00:00:00.000Z',
-    load_average_at_start: [0, 0, 0],
-  };
   const side = (depth: number, ratio: number) => ({
     depth,
     depth_at_end: depth + 150,
@@ -415,16 +417,6 @@ describe('the emulator depth figure', () => {
 });
 
 describe('the burst mode', () => {
-  const machine: MachineInfo = {
-    cpus: 2,
-    cpu_model: 'test',
-    memory_gb: 4,
-    node: 'v20',
-    platform: 'linux x64',
-    moto: '5.2.1',
-    date: '2026-11-27T00:00:00.000Z',
-    load_average_at_start: [0, 0, 0],
-  };
   const burst: BurstResult = {
     runs: 10,
     records_per_run: 500,
