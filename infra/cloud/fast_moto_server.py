@@ -40,15 +40,7 @@ the wrapper replaces a few of moto's functions in memory before the server start
    and cuts that receive short; here, as on AWS, an expired message is deleted.
    FIFO queues keep moto's own code path (groups and deduplication), unchanged.
 
-3. A listen backlog for bursts. werkzeug's development server listens with a backlog
-   of 128 connections. A burst (ten or forty `features` runs at once, each with eight
-   batches in flight, beside the event source and the functions) opens more than that
-   at once; the kernel then drops the rest (TcpExtListenOverflows counted thousands
-   here) and each client waits for its SYN to be retransmitted, 1, 3, 7, 15 s later:
-   requests that take moto milliseconds took the functions past their timeout. The
-   wrapper asks for a backlog of 4096 (the kernel caps it at net.core.somaxconn).
-
-4. Version safety. The SQS patch replicates moto internals, so it is applied only to
+3. Version safety. The SQS patch replicates moto internals, so it is applied only to
    the moto it was written against: version 5.2.x, and the source of every moto
    function it replaces or relies on hashing to the 5.2.1 text (plus the attributes it
    reads, checked on probe objects). Anything else prints one line to stderr and the
@@ -63,7 +55,6 @@ from copy import deepcopy
 
 import moto
 from moto import backends
-from werkzeug import serving
 
 _MODULES = frozenset(backends.list_of_moto_modules())
 
@@ -565,10 +556,6 @@ def install_sqs_patch(m=models):
 
 
 SQS_PATCH = install_sqs_patch()
-
-# See 3. in the docstring: the class attribute socketserver's listen() reads.
-LISTEN_BACKLOG = 4096
-serving.BaseWSGIServer.request_queue_size = LISTEN_BACKLOG
 
 if __name__ == "__main__":
     from moto.server import main

@@ -250,21 +250,6 @@ describe.skipIf(python === null)('the fast moto_server wrapper', () => {
       await moto.stop();
     }
   });
-
-  it('listens with a backlog large enough for a burst of connections (werkzeug asks for 128)', async () => {
-    const port = await findFreePort();
-    const moto = await startMoto(port, { fast: true });
-    try {
-      // For a listening socket, ss reports the backlog as its Send-Q.
-      const ss = spawnSync('ss', ['-ltnH', `sport = :${port}`], { encoding: 'utf8' });
-      if (ss.error) return void console.warn(`ss is not available (${ss.error.message}): backlog not checked`);
-      const backlog = Number(ss.stdout.trim().split(/\s+/)[2]);
-
-      expect(backlog).toBeGreaterThanOrEqual(1024);
-    } finally {
-      await moto.stop();
-    }
-  });
 });
 
 // ------------------------------------------------------------------ SQS, side by side
