@@ -37,6 +37,8 @@ export interface BurstResult {
   readonly rows_duplicated: number;
   /** "[504] - Lambda timeout" anywhere in sls offline's output during the run. */
   readonly lambda_timeouts: number;
+  /** The same, by function. */
+  readonly lambda_timeouts_by_function: Readonly<Record<string, number>>;
   readonly dead_letters: Readonly<Record<string, number>>;
   readonly settings: Readonly<Record<string, string>>;
 }
@@ -146,6 +148,7 @@ export async function measureBurst(options: {
     rows_missing: [...emitted].filter((id) => !rows.has(id)).length,
     rows_duplicated: [...rows.values()].filter((count) => count > 1).length,
     lambda_timeouts: output.split('[504] - Lambda timeout').length - 1,
+    lambda_timeouts_by_function: timeoutsByFunction(output),
     dead_letters: deadLetters,
     settings,
   };
@@ -158,6 +161,16 @@ export async function measureBurst(options: {
   await cleanup.runOne('burst clients');
   await cleanup.runOne('burst stack');
   return result;
+}
+
+/** serverless-offline's "Unhandled Lambda Error during invoke of 'ml-monitor-dev-metric': Error: [504] - Lambda timeout." lines, by function. */
+export function timeoutsByFunction(output: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const match of output.matchAll(/during invoke of '[^']*?-(\w+)': Error: \[504\] - Lambda timeout/g)) {
+    const name = match[1] as string;
+    counts[name] = (counts[name] ?? 0) + 1;
+  }
+  return counts;
 }
 
 /** How many rows each id has in a metric_log.csv text. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/csv.js';
 import { emittedAt } from '../../functions/commons/ids.js';
 import { DEFAULTS, parseBenchArgs, plannedEmission, skipReason, UsageError } from '../../infra/bench/args.js';
-import type { BurstResult } from '../../infra/bench/burst.js';
+import { type BurstResult, timeoutsByFunction } from '../../infra/bench/burst.js';
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';
 import type { DepthResult } from '../../infra/bench/emulatorDepth.js';
 import { halfEvents, preloadedLog, preloadedTable } from '../../infra/bench/metricCost.js';
@@ -430,6 +430,7 @@ describe('the burst mode', () => {
     rows_missing: 0,
     rows_duplicated: 0,
     lambda_timeouts: 0,
+    lambda_timeouts_by_function: {},
     dead_letters: { 'features-dlq': 0, 'y_true-dlq': 0, 'y_pred-dlq': 0 },
     settings: { RECORDS_PER_RUN: '500' },
   };
@@ -471,6 +472,17 @@ describe('the burst mode', () => {
     expect(tableRows(report).find((row) => row.metric.includes('drained'))).toMatchObject({ value: '34.2 s, 146.2 records/s', ok: true });
     expect(failing.find((row) => row.metric.includes('drained'))).toMatchObject({ value: 'not drained: 7 missing', ok: false });
     expect(failing.find((row) => row.metric.includes('time-outs'))).toMatchObject({ value: '2 / 0', ok: false });
+  });
+
+  it("counts serverless-offline's time-outs by function", () => {
+    const output = [
+      "× Unhandled Lambda Error during invoke of 'ml-monitor-dev-metric': Error: [504] - Lambda timeout.",
+      "× Unhandled Lambda Error during invoke of 'ml-monitor-dev-predictor': Error: [504] - Lambda timeout.",
+      "× Unhandled Lambda Error during invoke of 'ml-monitor-dev-metric': Error: [504] - Lambda timeout.",
+      "× Unhandled Lambda Error during invoke of 'ml-monitor-dev-metric': Error: boom",
+    ].join('\n');
+
+    expect(timeoutsByFunction(output)).toEqual({ metric: 2, predictor: 1 });
   });
 
   it('says the burst was not asked for when it was not', () => {
