@@ -35,10 +35,12 @@ export interface BurstResult {
   readonly records_per_s: number | null;
   readonly rows_missing: number;
   readonly rows_duplicated: number;
-  /** "[504] - Lambda timeout" anywhere in sls offline's output during the run. */
+  /** Invocations serverless-offline ended with "[504] - Lambda timeout" during the run. */
   readonly lambda_timeouts: number;
   /** The same, by function. */
   readonly lambda_timeouts_by_function: Readonly<Record<string, number>>;
+  /** sls offline's warning and error lines, the first 40 (what to read when a figure is off). */
+  readonly problems: readonly string[];
   readonly dead_letters: Readonly<Record<string, number>>;
   readonly settings: Readonly<Record<string, string>>;
 }
@@ -135,6 +137,7 @@ export async function measureBurst(options: {
       Number(attributes.Attributes?.ApproximateNumberOfMessages ?? 0) +
       Number(attributes.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
   }
+  const timeouts = timeoutsByFunction(output);
   const result: BurstResult = {
     runs,
     records_per_run: recordsPerRun,
@@ -147,8 +150,12 @@ export async function measureBurst(options: {
     records_per_s: drainS === null ? null : round(emitted.size / drainS, 1),
     rows_missing: [...emitted].filter((id) => !rows.has(id)).length,
     rows_duplicated: [...rows.values()].filter((count) => count > 1).length,
-    lambda_timeouts: output.split('[504] - Lambda timeout').length - 1,
-    lambda_timeouts_by_function: timeoutsByFunction(output),
+    lambda_timeouts: Object.values(timeouts).reduce((sum, count) => sum + count, 0),
+    lambda_timeouts_by_function: timeouts,
+    problems: output
+      .split('\n')
+      .filter((line) => /\b(WARN|ERROR|Warning|Error)\b|×/.test(line))
+      .slice(0, 40),
     dead_letters: deadLetters,
     settings,
   };
