@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processRecords, recordRejections } from './commons/batch.js';
 import { createS3Client } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
+import { ContendedWriteError } from './commons/errors.js';
 import { createLogger } from './commons/logger.js';
 import { MetricStore } from './commons/metricStore.js';
 import type { Half, HalfKind } from './commons/metricTable.js';
@@ -22,6 +23,8 @@ const store = new MetricStore({
   settledIdsKept: config.settledIdsKept,
   orphanTtlMs: config.orphanTtlMs,
 });
+/** Kept back from the timeout for writing the batch's segment after the table commit. */
+const TIME_FOR_THE_SEGMENT_MS = 5_000;
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 
 function halfKindOf(queueName: string): HalfKind {
@@ -43,7 +46,15 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
   );
   if (halves.length === 0) return response;
   // A failure here throws: the whole batch comes back, and every step is safe to repeat.
-  const outcome = await store.record(halves);
+  // So does losing races to other writers for too long: better than being cut off by the timeout.
+  const outcome = await store
+    .record(halves, Date.now() + context.getRemainingTimeInMillis() - TIME_FOR_THE_SEGMENT_MS)
+    .catch((error: unknown) => {
+      if (error instanceof ContendedWriteError) {
+        logger.warn('Metric table busy: batch left for redelivery', { halves: halves.length, attempts: error.attempts });
+      }
+      throw error;
+    });
   for (const conflict of outcome.conflicts) logger.warn('Conflicting half ignored; the first value is kept', { ...conflict });
   for (const orphan of outcome.orphans) logger.warn('Half orphaned', { ...orphan });
   logger.info('Halves recorded', {

@@ -5,6 +5,7 @@
  * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
  * error_distribution.png (S3 and LOGS_DIR).
  */
+import type { Context } from 'aws-lambda';
 import { errorHistogramChart, renderChart } from './commons/chart.js';
 import { createS3Client } from './commons/clients.js';
 import { OBJECT_KEYS, readConfig } from './commons/config.js';
@@ -48,9 +49,10 @@ function reportCompaction(file: string, result: CompactionResult): void {
   }
 }
 
-export const handler = async (): Promise<PlotResult> => {
+export const handler = async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<PlotResult> => {
   // Orphans are found here too, so they leave the table even when no message comes.
-  const settled = await store.settle();
+  // Half the time at most: the logs and the chart come after.
+  const settled = await store.settle(Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
   for (const orphan of settled.orphans) logger.warn('Half orphaned', { ...orphan });
   const metricLog = await compactor.compact(LOGS.metric_log);
   const orphanLog = await compactor.compact(LOGS.orphans);

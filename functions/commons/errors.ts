@@ -33,5 +33,20 @@ export class ConcurrentWriteError extends MlMonitorError {
   }
 }
 
+/**
+ * A conditional write kept losing to concurrent writers until the invocation had to
+ * stop trying before its timeout. Not a ConcurrentWriteError: nothing retries it
+ * again; the invocation fails and SQS brings its batch back.
+ */
+export class ContendedWriteError extends MlMonitorError {
+  constructor(
+    readonly key: string,
+    readonly attempts: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`s3 object ${key} still changed under us after ${attempts} attempts; stopped before the function's timeout`, options);
+  }
+}
+
 /** The chart server answered, but not with a PNG. */
 export class ChartRenderError extends MlMonitorError {}

@@ -100,7 +100,7 @@ export class LogCompactor {
   }
 
   compact(spec: LogSpec): Promise<CompactionResult> {
-    return retryOnConflict(() => this.#compactOnce(spec), 4);
+    return retryOnConflict(() => this.#compactOnce(spec), { maxAttempts: 4 });
   }
 
   async #compactOnce(spec: LogSpec): Promise<CompactionResult> {

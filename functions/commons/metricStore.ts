@@ -56,8 +56,9 @@ export class MetricStore {
     this.#options = options;
   }
 
-  async record(halves: readonly Half[]): Promise<RecordOutcome> {
-    const { table, newBatches, ...outcome } = await this.#commit(halves);
+  /** `deadline` (epoch ms): give up losing races to other writers in time, with a ContendedWriteError. */
+  async record(halves: readonly Half[], deadline?: number): Promise<RecordOutcome> {
+    const { table, newBatches, ...outcome } = await this.#commit(halves, deadline);
     crashPoint('metric:after-commit');
     await this.#write(newBatches);
     crashPoint('metric:after-segments');
@@ -69,39 +70,42 @@ export class MetricStore {
    * Expires halves past their TTL and writes every batch left in the outbox (by
    * this or any other invocation, finished or crashed), then empties the outbox.
    */
-  async settle(): Promise<RecordOutcome> {
-    const { table, newBatches: _, ...outcome } = await this.#commit([]);
+  async settle(deadline?: number): Promise<RecordOutcome> {
+    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline);
     await this.#write(table.outbox);
-    if (table.outbox.length > 0) await this.#acknowledge(table.outbox);
+    if (table.outbox.length > 0) await this.#acknowledge(table.outbox, deadline);
     return { ...outcome, segmentsWritten: table.outbox.length, pending: Object.keys(table.pending).length };
   }
 
-  #commit(halves: readonly Half[]): Promise<Commit> {
+  #commit(halves: readonly Half[], deadline: number | undefined): Promise<Commit> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
-    return retryOnConflict(async () => {
-      const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
-      const table = stored === undefined ? await this.#newTable() : parseTable(stored.text);
-      const outcome = applyHalves(table, halves, now(), this.#options);
-      // applyHalves appends its batches at the end of the outbox.
-      const newBatches = outcome.table.outbox.slice(table.outbox.length);
-      const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
-      if (next !== table) {
-        await putIfUnchanged(
-          s3,
-          bucket,
-          OBJECT_KEYS.metricTable,
-          JSON.stringify(next),
-          { expectedEtag: stored?.etag },
-          {
-            contentType: 'application/json',
-          },
-        );
-      }
-      // Whatever we wrote earlier has now left the table (by this write or an earlier one).
-      this.#writtenEarlier = [];
-      return { ...outcome, table: next, newBatches };
-    });
+    return retryOnConflict(
+      async () => {
+        const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
+        const table = stored === undefined ? await this.#newTable() : parseTable(stored.text);
+        const outcome = applyHalves(table, halves, now(), this.#options);
+        // applyHalves appends its batches at the end of the outbox.
+        const newBatches = outcome.table.outbox.slice(table.outbox.length);
+        const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
+        if (next !== table) {
+          await putIfUnchanged(
+            s3,
+            bucket,
+            OBJECT_KEYS.metricTable,
+            JSON.stringify(next),
+            { expectedEtag: stored?.etag },
+            {
+              contentType: 'application/json',
+            },
+          );
+        }
+        // Whatever we wrote earlier has now left the table (by this write or an earlier one).
+        this.#writtenEarlier = [];
+        return { ...outcome, table: next, newBatches };
+      },
+      { deadline },
+    );
   }
 
   /** The table's first version numbers its lines after whatever the logs already hold (restored ones). */
@@ -116,24 +120,27 @@ export class MetricStore {
     await Promise.all(batches.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
   }
 
-  #acknowledge(written: readonly OutboxBatch[]): Promise<void> {
+  #acknowledge(written: readonly OutboxBatch[], deadline: number | undefined): Promise<void> {
     const { s3, bucket } = this.#options;
-    return retryOnConflict(async () => {
-      const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
-      if (stored === undefined) return;
-      const table = parseTable(stored.text);
-      const pruned = acknowledgeWritten(table, written);
-      if (pruned === table) return;
-      await putIfUnchanged(
-        s3,
-        bucket,
-        OBJECT_KEYS.metricTable,
-        JSON.stringify(pruned),
-        { expectedEtag: stored.etag },
-        {
-          contentType: 'application/json',
-        },
-      );
-    });
+    return retryOnConflict(
+      async () => {
+        const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
+        if (stored === undefined) return;
+        const table = parseTable(stored.text);
+        const pruned = acknowledgeWritten(table, written);
+        if (pruned === table) return;
+        await putIfUnchanged(
+          s3,
+          bucket,
+          OBJECT_KEYS.metricTable,
+          JSON.stringify(pruned),
+          { expectedEtag: stored.etag },
+          {
+            contentType: 'application/json',
+          },
+        );
+      },
+      { deadline },
+    );
   }
 }

@@ -5,7 +5,7 @@
  * ConcurrentWriteError and retries from a fresh read.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConcurrentWriteError } from './errors.js';
+import { ConcurrentWriteError, ContendedWriteError } from './errors.js';
 
 export interface StoredText {
   readonly text: string;
@@ -84,17 +84,30 @@ export async function putObject(s3: S3Client, bucket: string, key: string, body:
   await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
 }
 
+/** How long retryOnConflict may go on, and what it says while it does. */
+export interface RetryOptions {
+  readonly maxAttempts?: number;
+  /** Epoch ms: no retry is started whose backoff would end after this (the invocation's own deadline). */
+  readonly deadline?: number;
+}
+
 /**
  * Runs `attempt` until it does not lose a race, with jittered backoff. Anything but
  * a ConcurrentWriteError is not retried here: it fails the invocation and SQS retries.
+ * With a deadline, it gives up in time (ContendedWriteError) rather than let the
+ * function be killed by its timeout mid-write: the batch then simply comes back.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T>, maxAttempts = 12): Promise<T> {
+export async function retryOnConflict<T>(attempt: () => Promise<T>, options: RetryOptions = {}): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 12;
   for (let tryNumber = 1; ; tryNumber++) {
     try {
       return await attempt();
     } catch (error) {
       if (!(error instanceof ConcurrentWriteError) || tryNumber >= maxAttempts) throw error;
       const backoffMs = Math.min(1_000, 20 * 2 ** tryNumber) * (0.5 + Math.random());
+      if (options.deadline !== undefined && Date.now() + backoffMs > options.deadline) {
+        throw new ContendedWriteError(error.key, tryNumber, { cause: error });
+      }
       await new Promise((resolve) => setTimeout(resolve, backoffMs));
     }
   }
