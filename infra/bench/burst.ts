@@ -39,6 +39,8 @@ export interface BurstResult {
   readonly lambda_timeouts: number;
   /** The same, by function. */
   readonly lambda_timeouts_by_function: Readonly<Record<string, number>>;
+  /** Batches the event source saw fail whole (time-outs included): they come back after the visibility timeout. */
+  readonly batches_failed: number;
   /** sls offline's warning and error lines, the first 40 (what to read when a figure is off). */
   readonly problems: readonly string[];
   readonly dead_letters: Readonly<Record<string, number>>;
@@ -152,6 +154,7 @@ export async function measureBurst(options: {
     rows_duplicated: [...rows.values()].filter((count) => count > 1).length,
     lambda_timeouts: Object.values(timeouts).reduce((sum, count) => sum + count, 0),
     lambda_timeouts_by_function: timeouts,
+    batches_failed: output.split(', invocation failed (').length - 1,
     problems: output
       .split('\n')
       .filter((line) => /\b(WARN|ERROR|Warning|Error)\b|×/.test(line))

@@ -431,6 +431,7 @@ describe('the burst mode', () => {
     rows_duplicated: 0,
     lambda_timeouts: 0,
     lambda_timeouts_by_function: {},
+    batches_failed: 0,
     problems: [],
     dead_letters: { 'features-dlq': 0, 'y_true-dlq': 0, 'y_pred-dlq': 0 },
     settings: { RECORDS_PER_RUN: '500' },
