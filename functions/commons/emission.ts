@@ -74,6 +74,16 @@ export async function emitRecords(
   let reason: string | undefined;
   let next = 0;
 
+  /** Sends one half of a batch; on failure records why the run stops and returns false. */
+  const sent = async (queue: string, sendBatch: SendBatch, bodies: readonly unknown[]): Promise<boolean> => {
+    try {
+      await sendBatch(bodies);
+      return true;
+    } catch (error) {
+      reason ??= `sending to ${queue} failed: ${(error as Error).message}`;
+      return false;
+    }
+  };
   const worker = async () => {
     while (reason === undefined && next < batches.length) {
       if (now() > options.deadline) {
@@ -81,19 +91,23 @@ export async function emitRecords(
         return;
       }
       const batch = batches[next++] as EmittedRecord[];
-      try {
-        await send.truths(batch.map((r) => ({ id: r.id, body: r.target })));
-      } catch (error) {
-        reason ??= `sending to y_true failed: ${(error as Error).message}`;
+      if (
+        !(await sent(
+          'y_true',
+          send.truths,
+          batch.map((r) => ({ id: r.id, body: r.target })),
+        ))
+      )
         return;
-      }
       for (const record of batch) state.set(record.id, 'halfSent');
-      try {
-        await send.features(batch.map((r) => ({ id: r.id, body: r.features })));
-      } catch (error) {
-        reason ??= `sending to features failed: ${(error as Error).message}`;
+      if (
+        !(await sent(
+          'features',
+          send.features,
+          batch.map((r) => ({ id: r.id, body: r.features })),
+        ))
+      )
         return;
-      }
       for (const record of batch) state.set(record.id, 'emitted');
     }
   };
