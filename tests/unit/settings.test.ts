@@ -53,8 +53,8 @@ describe('readSettings', () => {
       recordsPerRun: 10,
       functionTimeoutSeconds: 30,
       visibilityTimeoutSeconds: 180,
-      batchSize: 10,
-      batchingWindowSeconds: 0,
+      batchSize: 100,
+      batchingWindowSeconds: 1,
       waitTimeSeconds: 20,
       schedulesEnabled: true,
       logLevel: 'INFO',
@@ -94,7 +94,7 @@ describe('readSettings', () => {
   });
 
   it('accepts a batch over 10 only with a batching window, as AWS does', () => {
-    expect(checkSettings({ SQS_BATCH_SIZE: '11' })).toEqual([
+    expect(checkSettings({ SQS_BATCH_SIZE: '11', SQS_BATCHING_WINDOW: '0' })).toEqual([
       expect.stringMatching(/SQS_BATCH_SIZE=11 with SQS_BATCHING_WINDOW=0: .*at least 1 second/),
     ]);
     expect(checkSettings({ SQS_BATCH_SIZE: '10000', SQS_BATCHING_WINDOW: '1' })).toEqual([]);
