@@ -4,7 +4,6 @@
  * invocation; a record whose answer could not be sent is reported failed.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import modelArtefact from '../infra/model/model.json';
 import { processRecords, recordRejections } from './commons/batch.js';
 import { createS3Client, createSqsClient } from './commons/clients.js';
 import { readConfig } from './commons/config.js';
@@ -13,6 +12,7 @@ import { createLogger } from './commons/logger.js';
 import { assertModel, predict } from './commons/model.js';
 import { sendJsonMessages } from './commons/queues.js';
 import { FeaturesMessage, parseRecord } from './commons/schemas.js';
+import modelArtefact from './model/model.json';
 
 const config = readConfig();
 const logger = createLogger('predictor');

@@ -13,7 +13,7 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type DeadLetterReason, reasonKey } from '../../infra/dlq/reasons.js';
+import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
 import { InvalidMessageError } from './errors.js';
 import { putObject } from './s3Objects.js';
 import { queueNameOf } from './schemas.js';

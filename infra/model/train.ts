@@ -1,6 +1,6 @@
 /**
- * `npm run train`: fits the model on infra/model/diabetes.csv and writes the
- * artefact the predictor loads, infra/model/model.json (committed, so a deploy needs
+ * `npm run train`: fits the model on functions/model/diabetes.csv and writes the
+ * artefact the predictor loads, functions/model/model.json (committed, so a deploy needs
  * no training step).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { FEATURE_NAMES, parseDataset } from '../../functions/commons/dataset.js'
 import type { LinearModel } from '../../functions/commons/model.js';
 import { fitOrdinaryLeastSquares } from './ols.js';
 
-export const DATA_FILE = join(__dirname, 'diabetes.csv');
-export const MODEL_FILE = join(__dirname, 'model.json');
+export const DATA_FILE = join(__dirname, '..', '..', 'functions', 'model', 'diabetes.csv');
+export const MODEL_FILE = join(__dirname, '..', '..', 'functions', 'model', 'model.json');
 
 export function trainModel(dataFile = DATA_FILE): LinearModel {
   const rows = parseDataset(readFileSync(dataFile, 'utf8'));
@@ -20,7 +20,7 @@ export function trainModel(dataFile = DATA_FILE): LinearModel {
     featureNames: [...FEATURE_NAMES],
     intercept: fit.intercept,
     coefficients: fit.coefficients,
-    trainedOn: { file: 'infra/model/diabetes.csv', rows: rows.length },
+    trainedOn: { file: 'functions/model/diabetes.csv', rows: rows.length },
   };
 }
 

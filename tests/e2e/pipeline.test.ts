@@ -14,8 +14,8 @@ import { parseDataset } from '../../functions/commons/dataset.js';
 import { LOGS } from '../../functions/commons/logs.js';
 import { assertModel, predict } from '../../functions/commons/model.js';
 import { getText } from '../../functions/commons/s3Objects.js';
+import modelArtefact from '../../functions/model/model.json';
 import { localS3 } from '../../infra/cloud/localClients.js';
-import modelArtefact from '../../infra/model/model.json';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { eventually, startTestStack, type TestStack } from '../helpers/stack.js';
 

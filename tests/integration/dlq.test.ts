@@ -20,6 +20,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type DeadLetterReason, reasonKey } from '../../functions/commons/deadLetterReasons.js';
 import { findFreePort } from '../../infra/cloud/net.js';
 import {
   type DeadLetterQueueDepth,
@@ -29,7 +30,6 @@ import {
   redrive,
   showDeadLetters,
 } from '../../infra/dlq/deadLetters.js';
-import { type DeadLetterReason, reasonKey } from '../../infra/dlq/reasons.js';
 import { type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 import { PROJECT_DIR } from '../helpers/serverlessConfig.js';
 

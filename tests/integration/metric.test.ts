@@ -10,12 +10,12 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { OBJECT_KEYS } from '../../functions/commons/config.js';
 import { parseMetricLog } from '../../functions/commons/csv.js';
+import { readReason } from '../../functions/commons/deadLetterReasons.js';
 import { InjectedCrashError } from '../../functions/commons/faults.js';
 import { LogCompactor } from '../../functions/commons/logStore.js';
 import { LOGS } from '../../functions/commons/logs.js';
 import { MetricStore } from '../../functions/commons/metricStore.js';
 import { getText } from '../../functions/commons/s3Objects.js';
-import { readReason } from '../../infra/dlq/reasons.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../helpers/localCloud.js';
 

@@ -18,7 +18,7 @@ import { LOGS } from '../../functions/commons/logs.js';
 import { MetricStore } from '../../functions/commons/metricStore.js';
 import { assertModel, predict } from '../../functions/commons/model.js';
 import { getText } from '../../functions/commons/s3Objects.js';
-import modelArtefact from '../../infra/model/model.json';
+import modelArtefact from '../../functions/model/model.json';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { handlerEnv, type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
