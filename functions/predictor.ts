@@ -1,7 +1,9 @@
 /**
  * predictor (SQS `features`): answers each feature vector with the model's
  * prediction, under the same id, on `y_pred`. Sends are batched for the whole
- * invocation; a record whose answer could not be sent is reported failed.
+ * invocation; a bad record fails alone (batch item failure), but when sending fails
+ * (after retries) the whole batch fails and comes back, and metric drops the
+ * predictions that had already been sent.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processRecords, recordRejections } from './commons/batch.js';

@@ -4,7 +4,7 @@
  * its own figures with --stats (one JSON line: rows, wall_ms, peak_rss_mb); the bench
  * runs it a few times as a child process and takes medians. The reference is
  * measured side by side when python3 has pandas and matplotlib, else the figures
- * recorded in issue #4 are reported.
+ * recorded in the README's Performance section are reported.
  */
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -48,7 +48,7 @@ export const RECORDED_REFERENCE: PlotReference = {
   tool: 'pandas + matplotlib plt.hist(bins=20)',
   wall_ms: 1300,
   peak_rss_mb: 150,
-  source: 'issue #4, measured on these machines',
+  source: 'pandas + matplotlib, measured on these machines (README, Performance)',
 };
 
 /** mulberry32: a tiny seeded generator, so every bench plots the same file. */
@@ -219,7 +219,7 @@ export async function measurePlotCli(options: {
       };
     }
   } else {
-    say('plot: python3 has no pandas/matplotlib here; the reference figures are the recorded ones (issue #4)');
+    say('plot: python3 has no pandas/matplotlib here; the reference figures are the recorded ones (README, Performance)');
   }
   await cleanup.runOne('plot temp dir');
   return {

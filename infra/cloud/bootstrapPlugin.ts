@@ -75,7 +75,7 @@ export class BootstrapPlugin {
         await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * attempt)));
       }
     }
-    this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 5));
+    this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 10));
   }
 
   /** Restores metric_log.csv and orphans.csv from LOGS_DIR into a bucket that came up empty, and says so. */

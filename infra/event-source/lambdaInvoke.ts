@@ -11,21 +11,11 @@
  */
 import { describeError, type InvokeOutcome, networkErrorCode } from './poller.js';
 
-export interface InvokeOptions {
-  /** Cancels the HTTP call; the outcome is then a failure. */
-  signal?: AbortSignal;
-}
-
 export function invocationUrl(lambdaEndpoint: string, functionName: string): string {
   return `${lambdaEndpoint.replace(/\/+$/, '')}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
 }
 
-export async function invokeThroughOffline(
-  lambdaEndpoint: string,
-  functionName: string,
-  event: unknown,
-  options: InvokeOptions = {},
-): Promise<InvokeOutcome> {
+export async function invokeThroughOffline(lambdaEndpoint: string, functionName: string, event: unknown): Promise<InvokeOutcome> {
   let response: Response;
   let text: string;
   try {
@@ -33,7 +23,6 @@ export async function invokeThroughOffline(
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'RequestResponse' },
       body: JSON.stringify(event),
-      ...(options.signal ? { signal: options.signal } : {}),
     });
     text = await response.text();
   } catch (err) {

@@ -427,10 +427,6 @@ export class OutageReporter {
     this.#retryNote = `retrying every ${seconds(backoff.initialMs)} doubling to ${seconds(backoff.maxMs)} until it works`;
   }
 
-  get failing(): boolean {
-    return this.#since !== undefined;
-  }
-
   failed(reason: string): void {
     const { prefix, problem } = this.#messages;
     if (this.#since === undefined) {
