@@ -10,7 +10,6 @@ import { ConcurrentWriteError, ContendedWriteError } from './errors.js';
 export interface StoredText {
   readonly text: string;
   readonly etag: string;
-  readonly metadata: Readonly<Record<string, string>>;
 }
 
 interface AwsError {
@@ -28,7 +27,6 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
     return {
       text: (await response.Body?.transformToString('utf8')) ?? '',
       etag: response.ETag ?? '',
-      metadata: response.Metadata ?? {},
     };
   } catch (error) {
     if ((error as AwsError)?.name === 'NoSuchKey' || statusOf(error) === 404) return undefined;
