@@ -54,6 +54,12 @@ export interface EmissionOptions {
 
 const RECORDS_PER_BATCH = 10;
 
+/** The two halves of a record, in the order they are sent, and what a record is once each is in. */
+const HALVES = [
+  { queue: 'y_true', sender: 'truths', body: (r: EmittedRecord): unknown => r.target, becomes: 'halfSent' },
+  { queue: 'features', sender: 'features', body: (r: EmittedRecord): unknown => r.features, becomes: 'emitted' },
+] as const;
+
 /**
  * Sends records ten at a time, each batch's true answers first and its feature
  * vectors only once those are in: a record is then either wholly sent, not sent at
@@ -91,24 +97,18 @@ export async function emitRecords(
         return;
       }
       const batch = batches[next++] as EmittedRecord[];
-      if (
-        !(await sent(
-          'y_true',
-          send.truths,
-          batch.map((r) => ({ id: r.id, body: r.target })),
-        ))
-      )
-        return;
-      for (const record of batch) state.set(record.id, 'halfSent');
-      if (
-        !(await sent(
-          'features',
-          send.features,
-          batch.map((r) => ({ id: r.id, body: r.features })),
-        ))
-      )
-        return;
-      for (const record of batch) state.set(record.id, 'emitted');
+      // True answers first: a record is then whole, unsent, or half-sent, never the other half alone.
+      for (const half of HALVES) {
+        if (
+          !(await sent(
+            half.queue,
+            send[half.sender],
+            batch.map((r) => ({ id: r.id, body: half.body(r) })),
+          ))
+        )
+          return;
+        for (const record of batch) state.set(record.id, half.becomes);
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
