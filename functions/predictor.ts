@@ -6,15 +6,15 @@
  * predictions that had already been sent.
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { processRecords, recordRejections } from './commons/batch.js';
-import { createS3Client, createSqsClient } from './commons/clients.js';
-import { readConfig } from './commons/config.js';
-import { crashPoint } from './commons/faults.js';
-import { createLogger } from './commons/logger.js';
-import { assertModel, predict } from './commons/model.js';
-import { sendJsonMessages } from './commons/queues.js';
-import { FeaturesMessage, parseRecord } from './commons/schemas.js';
-import modelArtefact from './model/model.json';
+import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
+import { createS3Client, createSqsClient } from './commons/platform/clients.js';
+import { readConfig } from './commons/platform/config.js';
+import { crashPoint } from './commons/platform/faults.js';
+import { createLogger } from './commons/platform/logger.js';
+import { assertModel, predict } from './commons/model/linearModel.js';
+import { sendJsonMessages } from './commons/messaging/queues.js';
+import { FeaturesMessage, parseRecord } from './commons/messaging/messageSchemas.js';
+import modelArtefact from './commons/model/model.json';
 
 const config = readConfig();
 const logger = createLogger('predictor');

@@ -9,8 +9,8 @@
  */
 import './cloud/sdkNotice.js';
 import { join } from 'node:path';
-import { ConfigurationError } from '../functions/commons/errors.js';
-import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/settings.js';
+import { ConfigurationError } from '../functions/commons/platform/errors.js';
+import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/platform/settings.js';
 import { consoleLineFilter } from './consoleLines.js';
 import { invokeThroughOffline } from './event-source/lambdaInvoke.js';
 import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';

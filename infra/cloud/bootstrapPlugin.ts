@@ -10,7 +10,7 @@
  * kept in LOGS_DIR back (before any queue exists, so no function runs before them):
  * the log goes on where it was instead of starting again at row 1.
  */
-import { restoreLogsFromMirror } from '../../functions/commons/logStore.js';
+import { restoreLogsFromMirror } from '../../functions/commons/logs/compaction.js';
 import {
   type BootstrapClients,
   type BootstrapHooks,

@@ -29,7 +29,7 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { type DeadLetterReason, InvalidReasonRecordError, readReason } from '../../functions/commons/deadLetterReasons.js';
+import { type DeadLetterReason, InvalidReasonRecordError, readReason } from '../../functions/commons/messaging/deadLetterReasons.js';
 
 export const DLQ_SUFFIX = '-dlq';
 export const NO_REASON = 'no reason recorded';

@@ -5,7 +5,7 @@
  * Nothing here does I/O, so it is unit-tested on its own.
  */
 
-import { LIMITS } from '../../functions/commons/settings.js';
+import { LIMITS } from '../../functions/commons/platform/settings.js';
 
 export const DEFAULT_BATCH_SIZE = 10;
 /** AWS's limits, as functions/commons/settings.ts checks them for `npm start`. */

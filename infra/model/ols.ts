@@ -5,7 +5,7 @@
  * the normal equations would square the condition number.
  */
 import { Matrix, solve } from 'ml-matrix';
-import type { DataRow } from '../../functions/commons/dataset.js';
+import type { DataRow } from '../../functions/commons/model/dataset.js';
 
 export interface OlsFit {
   readonly intercept: number;

@@ -1,16 +1,16 @@
 /**
- * `npm run train`: fits the model on functions/model/diabetes.csv and writes the
- * artefact the predictor loads, functions/model/model.json (committed, so a deploy needs
+ * `npm run train`: fits the model on functions/commons/model/diabetes.csv and writes the
+ * artefact the predictor loads, functions/commons/model/model.json (committed, so a deploy needs
  * no training step).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { FEATURE_NAMES, parseDataset } from '../../functions/commons/dataset.js';
-import type { LinearModel } from '../../functions/commons/model.js';
+import { FEATURE_NAMES, parseDataset } from '../../functions/commons/model/dataset.js';
+import type { LinearModel } from '../../functions/commons/model/linearModel.js';
 import { fitOrdinaryLeastSquares } from './ols.js';
 
-export const DATA_FILE = join(__dirname, '..', '..', 'functions', 'model', 'diabetes.csv');
-export const MODEL_FILE = join(__dirname, '..', '..', 'functions', 'model', 'model.json');
+export const DATA_FILE = join(__dirname, '..', '..', 'functions', 'commons', 'model', 'diabetes.csv');
+export const MODEL_FILE = join(__dirname, '..', '..', 'functions', 'commons', 'model', 'model.json');
 
 export function trainModel(dataFile = DATA_FILE): LinearModel {
   const rows = parseDataset(readFileSync(dataFile, 'utf8'));
@@ -20,7 +20,7 @@ export function trainModel(dataFile = DATA_FILE): LinearModel {
     featureNames: [...FEATURE_NAMES],
     intercept: fit.intercept,
     coefficients: fit.coefficients,
-    trainedOn: { file: 'functions/model/diabetes.csv', rows: rows.length },
+    trainedOn: { file: 'functions/commons/model/diabetes.csv', rows: rows.length },
   };
 }
 

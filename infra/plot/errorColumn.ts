@@ -5,7 +5,7 @@
  * million-row log costs a few megabytes, not the file's size in strings.
  */
 import { createReadStream } from 'node:fs';
-import { METRIC_LOG_HEADER } from '../../functions/commons/csv.js';
+import { METRIC_LOG_HEADER } from '../../functions/commons/logs/rowFormat.js';
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;

@@ -5,9 +5,9 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MetricRow, parseMetricLog } from '../../functions/commons/csv.js';
-import { LOGS } from '../../functions/commons/logs.js';
-import { getText } from '../../functions/commons/s3Objects.js';
+import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { invokeThroughOffline } from '../../infra/event-source/lambdaInvoke.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/stack.js';

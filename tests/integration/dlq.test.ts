@@ -20,7 +20,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DeadLetterReason, reasonKey } from '../../functions/commons/deadLetterReasons.js';
+import { type DeadLetterReason, reasonKey } from '../../functions/commons/messaging/deadLetterReasons.js';
 import { findFreePort } from '../../infra/cloud/net.js';
 import {
   type DeadLetterQueueDepth,

@@ -1,7 +1,7 @@
 /** The bench's pure pieces: flags, statistics, request classification, segment parsing, console parsing, report. */
 import { describe, expect, it } from 'vitest';
-import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/csv.js';
-import { emittedAt } from '../../functions/commons/ids.js';
+import { METRIC_LOG_HEADER, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { emittedAt } from '../../functions/commons/messaging/recordIds.js';
 import { DEFAULTS, parseBenchArgs, plannedEmission, skipReason, UsageError } from '../../infra/bench/args.js';
 import { type BurstResult, timeoutsByFunction } from '../../infra/bench/burst.js';
 import { actionFromFormBody, classifyRequest, s3Location, s3Operation, serviceFromCredentialScope } from '../../infra/bench/classify.js';

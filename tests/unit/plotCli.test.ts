@@ -2,7 +2,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { METRIC_LOG_HEADER } from '../../functions/commons/csv.js';
+import { METRIC_LOG_HEADER } from '../../functions/commons/logs/rowFormat.js';
 import { parseArguments, plotFile } from '../../infra/plot/cli.js';
 import { ErrorColumnParser } from '../../infra/plot/errorColumn.js';
 

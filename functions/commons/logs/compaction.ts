@@ -15,11 +15,11 @@
  * lines after them (`lastLineOfLog`), so the log simply goes on.
  */
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { OBJECT_KEYS } from './config.js';
-import { ConcurrentWriteError } from './errors.js';
+import { OBJECT_KEYS } from '../platform/config.js';
+import { ConcurrentWriteError } from '../platform/errors.js';
 import { type MirrorSync, readMirror, syncLogMirror } from './localMirror.js';
-import { firstSeqOfSegment, LOGS, type LogName, type LogSpec, segmentKey } from './logs.js';
-import { getText, objectExists, putIfUnchanged, retryOnConflict } from './s3Objects.js';
+import { firstSeqOfSegment, LOGS, type LogName, type LogSpec, segmentKey } from './logFiles.js';
+import { getText, objectExists, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 
 const LAST_SEQ = 'last-seq';
 

@@ -5,7 +5,7 @@
  * ConcurrentWriteError and retries from a fresh read.
  */
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConcurrentWriteError, ContendedWriteError } from './errors.js';
+import { ConcurrentWriteError, ContendedWriteError } from '../platform/errors.js';
 
 export interface StoredText {
   readonly text: string;

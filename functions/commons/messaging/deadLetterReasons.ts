@@ -9,7 +9,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 // zod/mini: this module is bundled into the handlers, where full zod costs ~440 KB.
 import * as z from 'zod/mini';
-import { getText } from './s3Objects.js';
+import { getText } from '../storage/s3Objects.js';
 
 /** Every reason record lives under this prefix, one folder per source queue. */
 export const REASONS_PREFIX = 'dead-letters/reasons/';

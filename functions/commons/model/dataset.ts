@@ -1,6 +1,6 @@
 /**
  * The diabetes data set (442 rows, 10 scaled features, one target), as shipped in
- * functions/model/diabetes.csv. Parsing is pure; the features handler bundles the file
+ * functions/commons/model/diabetes.csv. Parsing is pure; the features handler bundles the file
  * as text (esbuild's text loader) so no file system is needed on Lambda.
  */
 export const FEATURE_NAMES = ['age', 'sex', 'bmi', 'bp', 's1', 's2', 's3', 's4', 's5', 's6'] as const;

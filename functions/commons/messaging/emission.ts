@@ -1,6 +1,6 @@
 /** Choosing what the features function emits: random data rows under fresh ids. */
-import type { DataRow } from './dataset.js';
-import { newRunId, recordId } from './ids.js';
+import type { DataRow } from '../model/dataset.js';
+import { newRunId, recordId } from './recordIds.js';
 
 export interface EmittedRecord {
   readonly id: string;

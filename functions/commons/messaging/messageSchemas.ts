@@ -6,8 +6,8 @@
 // zod/mini: the same validation as zod, tree-shakable: ~20 KB in a bundle instead of ~440 KB.
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
-import { FEATURE_COUNT } from './dataset.js';
-import { InvalidMessageError } from './errors.js';
+import { FEATURE_COUNT } from '../model/dataset.js';
+import { InvalidMessageError } from '../platform/errors.js';
 
 // zod/mini ships without messages ("Invalid input"); English ones make rejection reasons clear.
 z.config(en());

@@ -14,9 +14,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
-import { InvalidMessageError } from './errors.js';
-import { putObject } from './s3Objects.js';
-import { queueNameOf } from './schemas.js';
+import { InvalidMessageError } from '../platform/errors.js';
+import { putObject } from '../storage/s3Objects.js';
+import { queueNameOf } from './messageSchemas.js';
 
 export type RejectionHandler = (record: SQSRecord, error: unknown) => Promise<void>;
 

@@ -4,7 +4,7 @@
  * partner never came. Each is written as numbered segments and compacted into the
  * one file (see logStore.ts).
  */
-import { formatFloat, METRIC_LOG_HEADER } from './csv.js';
+import { formatFloat, METRIC_LOG_HEADER } from './rowFormat.js';
 
 export type LogName = 'metric_log' | 'orphans';
 

@@ -3,7 +3,7 @@
  * (SendMessageBatch takes ten entries), with the failed entries of a batch retried.
  */
 import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { MlMonitorError } from './errors.js';
+import { MlMonitorError } from '../platform/errors.js';
 
 const urlCache = new Map<string, Promise<string>>();
 

@@ -4,7 +4,7 @@
  * string, never as code: QuickChart evaluates object configs as JavaScript.
  */
 import QuickChart from 'quickchart-js';
-import { ChartRenderError } from './errors.js';
+import { ChartRenderError } from '../platform/errors.js';
 import type { Histogram } from './histogram.js';
 
 export const CHART_TEXT = {

@@ -13,10 +13,10 @@
  * waits for that gap rather than skipping it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { OBJECT_KEYS } from './config.js';
-import { crashPoint } from './faults.js';
-import { lastLineOfLog, writeSegment } from './logStore.js';
-import { LOGS } from './logs.js';
+import { OBJECT_KEYS } from '../platform/config.js';
+import { crashPoint } from '../platform/faults.js';
+import { lastLineOfLog, writeSegment } from '../logs/compaction.js';
+import { LOGS } from '../logs/logFiles.js';
 import {
   type ApplyOutcome,
   acknowledgeWritten,
@@ -27,8 +27,8 @@ import {
   parseTable,
   type TableRules,
   tableAfter,
-} from './metricTable.js';
-import { getText, putIfUnchanged, retryOnConflict } from './s3Objects.js';
+} from './joinTable.js';
+import { getText, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 
 export interface MetricStoreOptions extends TableRules {
   readonly s3: S3Client;

@@ -2,7 +2,7 @@
  * The absolute errors of metric_log.csv, kept by a warm plot container between runs
  * so each run parses only the lines compaction appended, not the whole log.
  */
-import { parseMetricLine, parseMetricLog } from './csv.js';
+import { parseMetricLine, parseMetricLog } from '../logs/rowFormat.js';
 
 export class ErrorSeries {
   #values: number[] = [];
