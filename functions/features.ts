@@ -5,13 +5,13 @@
  * records it sent, which it did not, and which are half-sent (see emitRecords).
  */
 import type { Context } from 'aws-lambda';
+import { type EmissionOutcome, emitRecords, pickRecords } from './commons/messaging/emission.js';
+import { sendJsonMessages } from './commons/messaging/queues.js';
+import { parseDataset } from './commons/model/dataset.js';
+import datasetCsv from './commons/model/diabetes.csv';
 import { createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
-import { parseDataset } from './commons/model/dataset.js';
-import { type EmissionOutcome, emitRecords, pickRecords } from './commons/messaging/emission.js';
 import { createLogger } from './commons/platform/logger.js';
-import { sendJsonMessages } from './commons/messaging/queues.js';
-import datasetCsv from './commons/model/diabetes.csv';
 
 const config = readConfig();
 const logger = createLogger('features');

@@ -5,14 +5,14 @@
  * make a second row (see MetricStore).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Half, HalfKind } from './commons/join/joinTable.js';
+import { MetricStore } from './commons/join/joinTableStore.js';
 import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
+import { parseRecord, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
 import { createS3Client } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { ContendedWriteError } from './commons/platform/errors.js';
 import { createLogger } from './commons/platform/logger.js';
-import { MetricStore } from './commons/join/joinTableStore.js';
-import type { Half, HalfKind } from './commons/join/joinTable.js';
-import { parseRecord, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
 
 const config = readConfig();
 const logger = createLogger('metric');

@@ -6,16 +6,16 @@
  * error_distribution.png (S3 and LOGS_DIR).
  */
 import type { Context } from 'aws-lambda';
-import { errorHistogramChart, renderChart } from './commons/chart/histogramChart.js';
-import { createS3Client } from './commons/platform/clients.js';
-import { OBJECT_KEYS, readConfig } from './commons/platform/config.js';
 import { ErrorSeries } from './commons/chart/absoluteErrors.js';
 import { histogram } from './commons/chart/histogram.js';
-import { writeMirror } from './commons/logs/localMirror.js';
-import { createLogger } from './commons/platform/logger.js';
-import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
-import { LOGS } from './commons/logs/logFiles.js';
+import { errorHistogramChart, renderChart } from './commons/chart/histogramChart.js';
 import { MetricStore } from './commons/join/joinTableStore.js';
+import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
+import { writeMirror } from './commons/logs/localMirror.js';
+import { LOGS } from './commons/logs/logFiles.js';
+import { createS3Client } from './commons/platform/clients.js';
+import { OBJECT_KEYS, readConfig } from './commons/platform/config.js';
+import { createLogger } from './commons/platform/logger.js';
 import { putObject } from './commons/storage/s3Objects.js';
 
 const config = readConfig();

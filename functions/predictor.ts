@@ -7,14 +7,14 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
+import { FeaturesMessage, parseRecord } from './commons/messaging/messageSchemas.js';
+import { sendJsonMessages } from './commons/messaging/queues.js';
+import { assertModel, predict } from './commons/model/linearModel.js';
+import modelArtefact from './commons/model/model.json';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { crashPoint } from './commons/platform/faults.js';
 import { createLogger } from './commons/platform/logger.js';
-import { assertModel, predict } from './commons/model/linearModel.js';
-import { sendJsonMessages } from './commons/messaging/queues.js';
-import { FeaturesMessage, parseRecord } from './commons/messaging/messageSchemas.js';
-import modelArtefact from './commons/model/model.json';
 
 const config = readConfig();
 const logger = createLogger('predictor');

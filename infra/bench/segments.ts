@@ -4,8 +4,9 @@
  * `id,y_true,y_pred,absolute_error` (no header). Once S3 answers 200 those rows are
  * durable, so the time the proxy sees that answer is when each row "arrived". Pure.
  */
-import { emittedAt } from '../../functions/commons/messaging/recordIds.js';
+
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { emittedAt } from '../../functions/commons/messaging/recordIds.js';
 
 export function isMetricSegmentKey(key: string | undefined): boolean {
   return key?.startsWith(LOGS.metric_log.segmentPrefix) === true && key.endsWith('.csv');

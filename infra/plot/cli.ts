@@ -7,8 +7,8 @@
  * or by a QuickChart server with --server.
  */
 import { writeFile } from 'node:fs/promises';
-import { CHART_SIZE, errorHistogramChart, renderChart as renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
 import { histogram } from '../../functions/commons/chart/histogram.js';
+import { CHART_SIZE, errorHistogramChart, renderChart as renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
 import { parseRenderRequest, renderChart } from '../renderer/render.js';
 import { readErrorColumn } from './errorColumn.js';
 

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { freeStackPorts, startStack } from '../../infra/stack.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 

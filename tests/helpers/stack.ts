@@ -5,8 +5,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { invokeThroughOffline } from '../../infra/event-source/lambdaInvoke.js';

@@ -8,12 +8,12 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { OBJECT_KEYS } from '../../functions/commons/platform/config.js';
-import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import type { Half } from '../../functions/commons/join/joinTable.js';
+import { MetricStore } from '../../functions/commons/join/joinTableStore.js';
 import { LogCompactor, restoreLogsFromMirror, writeSegment } from '../../functions/commons/logs/compaction.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
-import { MetricStore } from '../../functions/commons/join/joinTableStore.js';
-import type { Half } from '../../functions/commons/join/joinTable.js';
+import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { OBJECT_KEYS } from '../../functions/commons/platform/config.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 

@@ -8,8 +8,9 @@
  * orphaned) so that a duplicate arriving after its id was settled is recognised and
  * dropped instead of starting a new pending record.
  */
-import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
+
 import { formatOrphanLine, type LogName } from '../logs/logFiles.js';
+import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
 
 export type HalfKind = 'y_true' | 'y_pred';
 

@@ -13,10 +13,11 @@
  * waits for that gap rather than skipping it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { OBJECT_KEYS } from '../platform/config.js';
-import { crashPoint } from '../platform/faults.js';
 import { lastLineOfLog, writeSegment } from '../logs/compaction.js';
 import { LOGS } from '../logs/logFiles.js';
+import { OBJECT_KEYS } from '../platform/config.js';
+import { crashPoint } from '../platform/faults.js';
+import { getText, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 import {
   type ApplyOutcome,
   acknowledgeWritten,
@@ -28,7 +29,6 @@ import {
   type TableRules,
   tableAfter,
 } from './joinTable.js';
-import { getText, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 
 export interface MetricStoreOptions extends TableRules {
   readonly s3: S3Client;

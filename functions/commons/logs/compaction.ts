@@ -17,9 +17,9 @@
 import { DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { OBJECT_KEYS } from '../platform/config.js';
 import { ConcurrentWriteError } from '../platform/errors.js';
+import { getText, objectExists, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 import { type MirrorSync, readMirror, syncLogMirror } from './localMirror.js';
 import { firstSeqOfSegment, LOGS, type LogName, type LogSpec, segmentKey } from './logFiles.js';
-import { getText, objectExists, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 
 const LAST_SEQ = 'last-seq';
 

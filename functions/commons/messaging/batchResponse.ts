@@ -13,9 +13,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
 import { InvalidMessageError } from '../platform/errors.js';
 import { putObject } from '../storage/s3Objects.js';
+import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
 import { queueNameOf } from './messageSchemas.js';
 
 export type RejectionHandler = (record: SQSRecord, error: unknown) => Promise<void>;
