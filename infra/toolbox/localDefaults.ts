@@ -1,0 +1,44 @@
+/**
+ * The local defaults every tool and test shares, in one place: where the project
+ * is, the emulator endpoint and region, the bucket, the service and stage that name
+ * the functions, and the ports. Read from functions/commons/platform/settings.ts
+ * where a setting has a default there (infra may import functions, never the reverse).
+ */
+import { join } from 'node:path';
+import { LOCAL_AWS_ENDPOINT, SETTINGS } from '../../functions/commons/platform/settings.js';
+
+export const PROJECT_DIR = join(__dirname, '..', '..');
+
+/** serverless.yml's `service` and its default stage (`${opt:stage, 'dev'}`). */
+export const SERVICE = 'ml-monitor';
+export const STAGE = 'dev';
+
+/** A setting's default in settings.ts (each one used here has one). */
+function defaultOf(setting: { readonly name: string; readonly default: string | undefined }): string {
+  if (setting.default === undefined) throw new Error(`${setting.name} has no default`);
+  return setting.default;
+}
+
+export const LOCAL_ENDPOINT = LOCAL_AWS_ENDPOINT;
+export const LOCAL_REGION = defaultOf(SETTINGS.region);
+export const BUCKET = defaultOf(SETTINGS.bucket);
+
+/** The ports `npm start` uses when their variables are unset. */
+export const PORTS = {
+  aws: Number(new URL(LOCAL_AWS_ENDPOINT).port),
+  quickchart: Number(new URL(defaultOf(SETTINGS.quickchartUrl)).port),
+  lambda: Number(defaultOf(SETTINGS.lambdaPort)),
+  http: Number(defaultOf(SETTINGS.offlineHttpPort)),
+  websocket: Number(defaultOf(SETTINGS.offlineWebsocketPort)),
+} as const;
+
+/** Emulators accept any key; these are not secrets. */
+export const DUMMY_CREDENTIALS = {
+  accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
+  secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+};
+
+/** The deployed name of a function of serverless.yml: `functionName('features')` is 'ml-monitor-dev-features'. */
+export function functionName(key: string, stage = STAGE): string {
+  return `${SERVICE}-${stage}-${key}`;
+}
