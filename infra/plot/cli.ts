@@ -7,6 +7,7 @@
  * or by a QuickChart server with --server.
  */
 import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
 import { histogram } from '../../functions/commons/chart/histogram.js';
 import { CHART_SIZE, errorHistogramChart, renderChart as renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
 import { parseRenderRequest, renderChart } from '../renderer/render.js';
@@ -21,15 +22,35 @@ interface Options {
   readonly stats: boolean;
 }
 
-export function parseArguments(argv: readonly string[]): Options {
-  const value = (flag: string) => {
-    const index = argv.indexOf(flag);
-    return index === -1 ? undefined : argv[index + 1];
+/** `asked`: --help, answered on stdout with exit status 0. */
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly asked = false,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws UsageError (what was wrong, then the usage) on --help or a bad command line. */
+export function parseArguments(args: string[]): Options {
+  const flags = {
+    input: { type: 'string' },
+    output: { type: 'string' },
+    server: { type: 'string' },
+    stats: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h' },
+  } as const;
+  const parse = () => {
+    try {
+      return parseArgs({ args, options: flags }).values;
+    } catch (error) {
+      throw new UsageError(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
+    }
   };
-  const input = value('--input');
-  const output = value('--output');
-  if (argv.includes('--help') || input === undefined || output === undefined) throw new Error(USAGE);
-  return { input, output, server: value('--server'), stats: argv.includes('--stats') };
+  const { input, output, server, stats, help } = parse();
+  if (help || input === undefined || output === undefined) throw new UsageError(USAGE, help);
+  return { input, output, server, stats };
 }
 
 export async function plotFile(options: Options): Promise<{ rows: number; meanAbsoluteError: number }> {
@@ -64,7 +85,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error: Error) => {
+    if (error instanceof UsageError && error.asked) return console.log(error.message);
     console.error(`plot: ${error.message}`);
-    process.exit(error.message === USAGE ? 2 : 1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   });
 }
