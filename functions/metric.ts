@@ -1,12 +1,12 @@
 /**
  * metric (SQS `y_true` and `y_pred`): upserts each half into the metric table in S3;
  * an id with both halves becomes one row of metric_log.csv, written as a log segment
- * that plot compacts into the file. Duplicated, reordered and late halves never
- * make a second row (see MetricStore).
+ * that `maintain` appends to the file. Duplicated, reordered and late halves never
+ * make a second row (see JoinTableStore).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Half, HalfKind } from './commons/join/joinTable.js';
-import { MetricStore } from './commons/join/joinTableStore.js';
+import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
 import { parseRecord, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
 import { createS3Client } from './commons/platform/clients.js';
@@ -17,7 +17,7 @@ import { createLogger } from './commons/platform/logger.js';
 const config = readConfig();
 const logger = createLogger('metric');
 const s3 = createS3Client(config, logger);
-const store = new MetricStore({
+const store = new JoinTableStore({
   s3,
   bucket: config.bucket,
   settledIdsKept: config.settledIdsKept,

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
 }
 
 /**
- * A first emission right away, then plot until it finds rows, so the first rows and
+ * A first emission right away, then maintain and plot until plot finds rows, so the first rows and
  * histogram show within seconds instead of at the next minute.
  */
 async function firstLook(stack: RunningStack, settings: Settings, logsDir: string): Promise<void> {
@@ -79,6 +79,7 @@ async function firstLook(stack: RunningStack, settings: Settings, logsDir: strin
   let last = 'no answer';
   while (Date.now() < deadline) {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-maintain', {});
     const plot = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-plot', {});
     if (!plot.ok) {
       last = plot.error;

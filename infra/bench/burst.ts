@@ -116,7 +116,7 @@ export async function measureBurst(options: {
   let drainedAt: number | undefined;
   let rows = new Map<string, number>();
   while (Date.now() < deadline) {
-    await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-plot', {});
+    await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-maintain', {});
     const inS3 = countIds((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
     const inLogs = countIds(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => ''));
     rows = inS3;

@@ -26,7 +26,7 @@ import { EMPTY_TABLE, type MetricTable, parseTable } from '../../functions/commo
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { newRunId, recordId } from '../../functions/commons/messaging/recordIds.js';
-import { OBJECT_KEYS } from '../../functions/commons/platform/config.js';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { type BootstrapPlan, bootstrap } from '../cloud/bootstrap.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
@@ -181,7 +181,7 @@ async function runChild(options: {
     );
     const table = JSON.stringify(preloadedTable(options.rows, options.variant, now));
     const resetTable = () =>
-      s3.send(new PutObjectCommand({ Bucket: bucket, Key: OBJECT_KEYS.metricTable, Body: table, ContentType: 'application/json' }));
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.joinTable, Body: table, ContentType: 'application/json' }));
 
     // The handler reads these at import: set them first, then load it.
     Object.assign(process.env, {
@@ -229,7 +229,7 @@ async function runChild(options: {
         s3Bytes += stats.requestBytes + stats.responseBytes;
       }
       // Every record must have become a row: the table moved on by exactly M lines.
-      const after = parseTable((await getText(s3, bucket, OBJECT_KEYS.metricTable))?.text ?? 'null');
+      const after = parseTable((await getText(s3, bucket, BUCKET_KEYS.joinTable))?.text ?? 'null');
       if (after.nextSeq.metric_log !== options.rows + 1 + options.records) {
         throw new Error(`expected the table at line ${options.rows + 1 + options.records}, found ${after.nextSeq.metric_log}`);
       }

@@ -340,12 +340,12 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   }
   const wallS = (lastSeenAt - firstEmission) / 1000;
 
-  // plot compacts the segments into metric_log.csv (its requests count too); then check the file.
+  // maintain compacts the segments into metric_log.csv (its requests count too); then check the file.
   let plotInvocations = 0;
   let metricLog = { rows: 0, distinctIds: 0, missing: emitted.size, doubled: 0, unexpected: 0 };
   if (failure === undefined) {
     for (let attempt = 1; attempt <= 5; attempt++) {
-      await lambda.invoke('plot');
+      await lambda.invoke('maintain');
       plotInvocations++;
       metricLog = await checkMetricLog(s3, emitted);
       // Compaction waits for a gap to fill; every row is already in a segment, so once is enough unless a write raced.

@@ -127,7 +127,7 @@ describe('the books balance', () => {
     const settled = await eventually(
       'rows, orphans and dead letters to settle',
       async () => {
-        await stack.invoke('plot');
+        await stack.invoke('maintain');
         const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
         const orphanLines = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '').split('\n').slice(1).filter(Boolean);
         const deadLettered = (await depth('features-dlq')) + (await depth('y_true-dlq')) + (await depth('y_pred-dlq'));
@@ -138,7 +138,7 @@ describe('the books balance', () => {
     );
     // Let stragglers (late duplicates, redeliveries) land, then look again.
     await new Promise((resolve) => setTimeout(resolve, 4_000));
-    await stack.invoke('plot');
+    await stack.invoke('maintain');
     const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
     const orphanIds = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '')
       .split('\n')

@@ -13,7 +13,7 @@ import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/row
 import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { assertModel, predict } from '../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../functions/commons/model/model.json';
-import { OBJECT_KEYS } from '../../functions/commons/platform/config.js';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
@@ -52,8 +52,8 @@ describe('the pipeline end to end', () => {
     const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
 
     const rows = await eventually('all emitted ids in metric_log.csv', async () => {
-      // plot brings metric_log.csv up to date (every minute; here, now).
-      await stack.invoke('plot');
+      // maintain brings metric_log.csv up to date (every minute; here, now).
+      await stack.invoke('maintain');
       const text = (await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '';
       const found = parseMetricLog(text).filter((row) => emitted.includes(row.id));
       return found.length === emitted.length ? found : undefined;
@@ -72,10 +72,10 @@ describe('the pipeline end to end', () => {
   it('renders the histogram PNG to S3 and logs/', async () => {
     const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
 
-    // The previous test's last plot call already rendered these rows.
+    // The rows the previous test brought into metric_log.csv.
     expect(result.rows).toBe(10);
-    const local = await readFile(join(stack.logsDir, OBJECT_KEYS.errorPlot));
-    const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: OBJECT_KEYS.errorPlot }));
+    const local = await readFile(join(stack.logsDir, BUCKET_KEYS.errorPlot));
+    const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: BUCKET_KEYS.errorPlot }));
     const remote = Buffer.from((await stored.Body?.transformToByteArray()) ?? []);
     expect(remote.equals(local)).toBe(true);
     expect(local.subarray(1, 4).toString('latin1')).toBe('PNG');

@@ -44,7 +44,7 @@ async function oneRun(records: number): Promise<{ emitted: string[]; output: str
     const { emitted } = await invoke<{ emitted: string[] }>('features');
     const deadline = Date.now() + 90_000;
     for (;;) {
-      await invoke('plot');
+      await invoke('maintain');
       const local = await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => '');
       const ids = new Set(parseMetricLog(local).map((row) => row.id));
       if (emitted.every((id) => ids.has(id))) break;

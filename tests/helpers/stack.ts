@@ -73,7 +73,7 @@ export async function waitForRows(stack: TestStack, ids: readonly string[], time
     return await eventually(
       `${ids.length} ids in metric_log.csv`,
       async () => {
-        await stack.invoke('plot');
+        await stack.invoke('maintain');
         const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '').filter((row) => ids.includes(row.id));
         return rows.length >= ids.length ? rows : undefined;
       },

@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { PROJECT_DIR, privateBuildFolder, removeBuildFolder, serverlessEnv } from '../helpers/serverlessConfig.js';
 
 interface Template {
@@ -75,6 +76,17 @@ describe('the packaged CloudFormation', () => {
     });
   });
 
+  it('expires dead-letter reasons when their messages leave the dead-letter queues', () => {
+    const queues = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties);
+    const dlqRetentionDays = Math.max(...queues.filter((q) => q.QueueName.endsWith('-dlq')).map((q) => q.MessageRetentionPeriod)) / 86_400;
+
+    const rules = template.Resources.DataBucket?.Properties.LifecycleConfiguration.Rules;
+
+    expect(rules).toEqual([
+      { Id: 'DeadLetterReasonsExpire', Status: 'Enabled', Prefix: BUCKET_KEYS.deadLetterReasons, ExpirationInDays: dlqRetentionDays },
+    ]);
+  });
+
   it('grants no action on a wildcard resource', () => {
     const role = template.Resources.IamRoleLambdaExecution;
     const statements = role?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
@@ -87,7 +99,7 @@ describe('the packaged CloudFormation', () => {
   });
 
   it('keeps every function bundle under 1 MB', () => {
-    for (const name of ['features', 'predictor', 'metric', 'plot']) {
+    for (const name of ['features', 'predictor', 'metric', 'maintain', 'plot']) {
       expect(statSync(join(packageDir, `${name}.zip`)).size).toBeLessThan(1_000_000);
     }
   });

@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Half } from '../../functions/commons/join/joinTable.js';
-import { MetricStore } from '../../functions/commons/join/joinTableStore.js';
-import { LogCompactor, restoreLogsFromMirror, writeSegment } from '../../functions/commons/logs/compaction.js';
+import { JoinTableStore } from '../../functions/commons/join/joinTableStore.js';
+import { LogCompactor } from '../../functions/commons/logs/compaction.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { OBJECT_KEYS } from '../../functions/commons/platform/config.js';
+import { writeSegment } from '../../functions/commons/logs/segments.js';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 
@@ -35,15 +37,15 @@ async function freshCloud(): Promise<LocalCloud> {
 }
 
 const store = (cloud: LocalCloud, orphanTtlMs = 3_600_000) =>
-  new MetricStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 20_000, orphanTtlMs });
+  new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 20_000, orphanTtlMs });
 const pair = (id: string, yTrue: number, yPred: number): Half[] => [
   { kind: 'y_true', id, value: yTrue },
   { kind: 'y_pred', id, value: yPred },
 ];
 
-/** What plot does each minute: settle the table, compact both logs. */
-async function plotRun(cloud: LocalCloud) {
-  await store(cloud).settle();
+/** What maintain does each minute: expire and flush the table, compact both logs. */
+async function maintainRun(cloud: LocalCloud) {
+  await store(cloud).expireAndFlush();
   const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir });
   return { metricLog: await compactor.compact(LOGS.metric_log), orphans: await compactor.compact(LOGS.orphans) };
 }
@@ -54,8 +56,8 @@ describe('a restart with an empty local cloud', () => {
   it('restores both logs from LOGS_DIR and numbers new rows after them', async () => {
     const before = await freshCloud();
     await store(before).record([...pair('a', 1, 2), ...pair('b', 3, 5), { kind: 'y_true', id: 'lonely', value: 7 }]);
-    await store(before, 0).settle(); // 'lonely' is orphaned at once
-    await plotRun(before);
+    await store(before, 0).expireAndFlush(); // 'lonely' is orphaned at once
+    await maintainRun(before);
     const rowsBefore = await localLog(LOGS.metric_log.key);
     const orphansBefore = await localLog(LOGS.orphans.key);
     expect(parseMetricLog(rowsBefore).map((row) => row.id)).toEqual(['a', 'b']);
@@ -65,7 +67,7 @@ describe('a restart with an empty local cloud', () => {
     const after = await freshCloud();
     const outcome = await restoreLogsFromMirror(after.s3, after.bucket, logsDir);
     await store(after).record(pair('c', 10, 4));
-    await plotRun(after);
+    await maintainRun(after);
 
     expect(outcome).toEqual({ metric_log: { restored: true, rows: 2 }, orphans: { restored: true, rows: 1 } });
     const s3Text = (await getText(after.s3, after.bucket, LOGS.metric_log.key))?.text ?? '';
@@ -73,7 +75,7 @@ describe('a restart with an empty local cloud', () => {
     expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
     expect(s3Text.startsWith(rowsBefore)).toBe(true);
     expect(await localLog(LOGS.orphans.key)).toBe(orphansBefore);
-    const table = JSON.parse((await getText(after.s3, after.bucket, OBJECT_KEYS.metricTable))?.text ?? '{}');
+    const table = JSON.parse((await getText(after.s3, after.bucket, BUCKET_KEYS.joinTable))?.text ?? '{}');
     expect(table.nextSeq).toEqual({ metric_log: 4, orphans: 2 });
     expect(table.orphanCount).toBe(1);
   });
@@ -102,11 +104,11 @@ describe('compaction and the copy in LOGS_DIR', () => {
   it('writes a deleted copy again at the next compaction, even when nothing is new', async () => {
     const cloud = await freshCloud();
     await store(cloud).record(pair('x', 1, 2));
-    await plotRun(cloud);
+    await maintainRun(cloud);
     const text = await localLog(LOGS.metric_log.key);
     await rm(join(logsDir, LOGS.metric_log.key));
 
-    const { metricLog } = await plotRun(cloud);
+    const { metricLog } = await maintainRun(cloud);
 
     expect(metricLog.appended).toEqual([]);
     expect(metricLog.mirror).toBe('written');
@@ -119,7 +121,7 @@ describe('compaction and the copy in LOGS_DIR', () => {
     await writeFile(join(logsDir, LOGS.metric_log.key), local);
     await store(cloud).record(pair('new', 1, 2));
 
-    const { metricLog } = await plotRun(cloud);
+    const { metricLog } = await maintainRun(cloud);
 
     expect(metricLog.appended).toHaveLength(1);
     expect(metricLog.mirror).toBe('diverged');
@@ -129,11 +131,11 @@ describe('compaction and the copy in LOGS_DIR', () => {
   it('names a gap it waits for (a segment committed but not written) and its age', async () => {
     const cloud = await freshCloud();
     await store(cloud).record(pair('one', 1, 2));
-    await plotRun(cloud);
+    await maintainRun(cloud);
     // Line 2 is missing: a metric run that committed it died before writing its segment.
     await writeSegment(cloud.s3, cloud.bucket, LOGS.metric_log, 3, ['three,1.0,1.0,0.0']);
 
-    const { metricLog } = await plotRun(cloud);
+    const { metricLog } = await maintainRun(cloud);
 
     expect(metricLog.appended).toEqual([]);
     expect(metricLog.gap).toMatchObject({ fromSeq: 2, toSeq: 2 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MetricStore } from '../../functions/commons/join/joinTableStore.js';
+import { JoinTableStore } from '../../functions/commons/join/joinTableStore.js';
 import { LogCompactor } from '../../functions/commons/logs/compaction.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
@@ -90,7 +90,7 @@ describe('predictor with real SQS', () => {
     const predictions = [...beforeRedelivery, ...(await drain('y_pred'))];
     expect(beforeRedelivery.length).toBeGreaterThan(0);
     expect(predictions.length).toBeGreaterThan(25);
-    const store = new MetricStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 1000, orphanTtlMs: 3_600_000 });
+    const store = new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 1000, orphanTtlMs: 3_600_000 });
     await store.record([
       ...predictions.map((p) => ({ kind: 'y_pred' as const, id: p.id, value: p.body })),
       ...records.map((_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: dataset[i]?.target as number })),

@@ -1,13 +1,12 @@
 /**
  * The absolute errors of metric_log.csv, kept by a warm plot container between runs
- * so each run parses only the lines compaction appended, not the whole log.
+ * so each run parses only the rows new since the last (see LogTail).
  */
-import { parseMetricLine, parseMetricLog } from '../logs/rowFormat.js';
+import { parseMetricLine } from '../logs/rowFormat.js';
 
-export class ErrorSeries {
+export class AbsoluteErrors {
   #values: number[] = [];
   #sum = 0;
-  #lastSeq = 0;
 
   get count(): number {
     return this.#values.length;
@@ -21,21 +20,17 @@ export class ErrorSeries {
     return this.#values.length === 0 ? Number.NaN : this.#sum / this.#values.length;
   }
 
-  /** Takes a compaction's result: its appended lines if they follow on, else the whole text. */
-  update(log: { readonly appended: readonly string[]; readonly text: string; readonly lastSeq: number }): void {
-    if (log.lastSeq === this.#lastSeq) return;
-    if (log.lastSeq - log.appended.length === this.#lastSeq) {
-      for (const line of log.appended) this.#add(parseMetricLine(line).absoluteError);
-    } else {
-      this.#values = [];
-      this.#sum = 0;
-      for (const row of parseMetricLog(log.text)) this.#add(row.absoluteError);
+  /** Adds metric_log.csv data lines (no header). */
+  add(lines: readonly string[]): void {
+    for (const line of lines) {
+      const value = parseMetricLine(line).absoluteError;
+      this.#values.push(value);
+      this.#sum += value;
     }
-    this.#lastSeq = log.lastSeq;
   }
 
-  #add(value: number): void {
-    this.#values.push(value);
-    this.#sum += value;
+  clear(): void {
+    this.#values = [];
+    this.#sum = 0;
   }
 }

@@ -1,22 +1,23 @@
 /**
- * The metric table in S3 and the log segments it feeds.
+ * The join table in S3 (its logic, pure, is joinTable.ts) and the log segments it
+ * feeds. This class is the one owner of the table's outbox: lines enter it in a
+ * commit and leave it in a later commit, once their segment is known to be written.
  *
- * One invocation costs three S3 requests whatever the batch size or the size of
- * the log: (1) read and (2) conditionally write the table (retried on conflict),
- * which moves completed ids and expired halves into the table's outbox as numbered
- * lines; (3) write the new outbox batch as a log segment (create-only, so a repeat
- * is a no-op). A written batch leaves the outbox in the same store's next commit
- * (it remembers what it wrote), or at the latest when plot settles the table.
+ * `record` (metric) costs three S3 requests whatever the batch size: (1) read and
+ * (2) conditionally write the table (retried on conflict), which moves completed ids
+ * and expired halves into the outbox as numbered lines; (3) write the new outbox
+ * batch as a log segment (create-only, so a repeat is a no-op). The batches a warm
+ * container wrote leave the outbox in its next commit.
  *
- * Every step is safe to repeat. If a run dies between (2) and (3), its batch stays
- * in the outbox and `settle()` (plot, every minute) writes its segment; compaction
- * waits for that gap rather than skipping it.
+ * Every step is safe to repeat. If a run dies between (2) and (3), its batch stays in
+ * the outbox until `expireAndFlush` (maintain, every minute) writes its segment;
+ * compaction waits for that gap rather than skipping it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { lastLineOfLog, writeSegment } from '../logs/compaction.js';
-import { LOGS } from '../logs/logFiles.js';
-import { OBJECT_KEYS } from '../platform/config.js';
+import { LOGS, lastLineOfLog } from '../logs/logFiles.js';
+import { writeSegment } from '../logs/segments.js';
 import { crashPoint } from '../platform/faults.js';
+import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText, putIfUnchanged, retryOnConflict } from '../storage/s3Objects.js';
 import {
   type ApplyOutcome,
@@ -30,29 +31,23 @@ import {
   tableAfter,
 } from './joinTable.js';
 
-export interface MetricStoreOptions extends TableRules {
+export interface JoinTableStoreOptions extends TableRules {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly now?: () => number;
 }
 
 export interface RecordOutcome extends Omit<ApplyOutcome, 'table'> {
-  /** Segments this invocation wrote (its own batches and any left over by others). */
-  readonly segmentsWritten: number;
+  /** Ids still waiting for their other half. */
   readonly pending: number;
 }
 
-interface Commit extends ApplyOutcome {
-  /** Outbox batches this commit created. */
-  readonly newBatches: readonly OutboxBatch[];
-}
-
-export class MetricStore {
-  readonly #options: MetricStoreOptions;
-  /** Batches whose segments this store wrote and the table still lists. */
+export class JoinTableStore {
+  readonly #options: JoinTableStoreOptions;
+  /** Batches whose segments this store wrote and the table may still list. */
   #writtenEarlier: OutboxBatch[] = [];
 
-  constructor(options: MetricStoreOptions) {
+  constructor(options: JoinTableStoreOptions) {
     this.#options = options;
   }
 
@@ -63,41 +58,44 @@ export class MetricStore {
     await this.#write(newBatches);
     crashPoint('metric:after-segments');
     this.#writtenEarlier.push(...newBatches);
-    return { ...outcome, segmentsWritten: newBatches.length, pending: Object.keys(table.pending).length };
+    return { ...outcome, pending: Object.keys(table.pending).length };
   }
 
   /**
-   * Expires halves past their TTL and writes every batch left in the outbox (by
-   * this or any other invocation, finished or crashed), then empties the outbox.
+   * Orphans halves past their TTL, writes the segment of every batch in the outbox
+   * (left by any invocation, finished or crashed) and commits the outbox empty of them.
    */
-  async settle(deadline?: number): Promise<RecordOutcome> {
+  async expireAndFlush(deadline?: number): Promise<RecordOutcome> {
     const { table, newBatches: _, ...outcome } = await this.#commit([], deadline);
-    await this.#write(table.outbox);
-    if (table.outbox.length > 0) await this.#acknowledge(table.outbox, deadline);
-    return { ...outcome, segmentsWritten: table.outbox.length, pending: Object.keys(table.pending).length };
+    if (table.outbox.length > 0) {
+      await this.#write(table.outbox);
+      this.#writtenEarlier.push(...table.outbox);
+      await this.#commit([], deadline);
+    }
+    return { ...outcome, pending: Object.keys(table.pending).length };
   }
 
-  #commit(halves: readonly Half[], deadline: number | undefined): Promise<Commit> {
+  /** Reads the table, applies `halves` and drops the batches written earlier, and writes it back if anything changed. */
+  #commit(halves: readonly Half[], deadline: number | undefined): Promise<ApplyOutcome & { newBatches: readonly OutboxBatch[] }> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(
       async () => {
-        const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
+        const stored = await getText(s3, bucket, BUCKET_KEYS.joinTable);
         const table = stored === undefined ? await this.#newTable() : parseTable(stored.text);
         const outcome = applyHalves(table, halves, now(), this.#options);
         // applyHalves appends its batches at the end of the outbox.
         const newBatches = outcome.table.outbox.slice(table.outbox.length);
         const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
         if (next !== table) {
+          const body = JSON.stringify(next);
           await putIfUnchanged(
             s3,
             bucket,
-            OBJECT_KEYS.metricTable,
-            JSON.stringify(next),
+            BUCKET_KEYS.joinTable,
+            body,
             { expectedEtag: stored?.etag },
-            {
-              contentType: 'application/json',
-            },
+            { contentType: 'application/json' },
           );
         }
         // Whatever we wrote earlier has now left the table (by this write or an earlier one).
@@ -118,29 +116,5 @@ export class MetricStore {
   async #write(batches: readonly OutboxBatch[]): Promise<void> {
     const { s3, bucket } = this.#options;
     await Promise.all(batches.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
-  }
-
-  #acknowledge(written: readonly OutboxBatch[], deadline: number | undefined): Promise<void> {
-    const { s3, bucket } = this.#options;
-    return retryOnConflict(
-      async () => {
-        const stored = await getText(s3, bucket, OBJECT_KEYS.metricTable);
-        if (stored === undefined) return;
-        const table = parseTable(stored.text);
-        const pruned = acknowledgeWritten(table, written);
-        if (pruned === table) return;
-        await putIfUnchanged(
-          s3,
-          bucket,
-          OBJECT_KEYS.metricTable,
-          JSON.stringify(pruned),
-          { expectedEtag: stored.etag },
-          {
-            contentType: 'application/json',
-          },
-        );
-      },
-      { deadline },
-    );
   }
 }

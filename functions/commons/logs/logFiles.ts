@@ -2,8 +2,11 @@
  * The two append-only CSV logs the pipeline keeps in S3 (and mirrors to LOGS_DIR):
  * metric_log.csv, one row per completed id, and orphans.csv, one row per half whose
  * partner never came. Each is written as numbered segments and compacted into the
- * one file (see logStore.ts).
+ * one file by `maintain` (see compaction.ts).
  */
+import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BUCKET_KEYS } from '../storage/bucketKeys.js';
+import { isMissing } from '../storage/s3Objects.js';
 import { formatFloat, METRIC_LOG_HEADER } from './rowFormat.js';
 
 export type LogName = 'metric_log' | 'orphans';
@@ -20,15 +23,15 @@ export interface LogSpec {
 export const LOGS: Readonly<Record<LogName, LogSpec>> = {
   metric_log: {
     name: 'metric_log',
-    key: 'metric_log.csv',
+    key: BUCKET_KEYS.metricLog,
     header: METRIC_LOG_HEADER,
-    segmentPrefix: 'segments/metric_log/',
+    segmentPrefix: BUCKET_KEYS.metricLogSegments,
   },
   orphans: {
     name: 'orphans',
-    key: 'orphans.csv',
+    key: BUCKET_KEYS.orphanLog,
     header: 'id,half,value,first_seen,reason',
-    segmentPrefix: 'segments/orphans/',
+    segmentPrefix: BUCKET_KEYS.orphanLogSegments,
   },
 };
 
@@ -36,14 +39,24 @@ export function formatOrphanLine(orphan: { id: string; half: string; value: numb
   return [orphan.id, orphan.half, formatFloat(orphan.value), new Date(orphan.firstSeen).toISOString(), orphan.reason].join(',');
 }
 
-const SEQ_DIGITS = 12;
+/** Object metadata holding the number of a log's last line (lines are numbered from 1). */
+export const LAST_LINE_METADATA = 'last-seq';
 
-export function segmentKey(spec: LogSpec, firstSeq: number): string {
-  return `${spec.segmentPrefix}${String(firstSeq).padStart(SEQ_DIGITS, '0')}.csv`;
+/** The number of the log's last line, from its metadata; 0 when there is no log yet. */
+export async function lastLineOfLog(s3: S3Client, bucket: string, spec: LogSpec): Promise<number> {
+  try {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: spec.key }));
+    return Number(head.Metadata?.[LAST_LINE_METADATA] ?? 0);
+  } catch (error) {
+    if (isMissing(error)) return 0;
+    throw error;
+  }
 }
 
-export function firstSeqOfSegment(spec: LogSpec, key: string): number | undefined {
-  if (!key.startsWith(spec.segmentPrefix) || !key.endsWith('.csv')) return undefined;
-  const seq = Number(key.slice(spec.segmentPrefix.length, -'.csv'.length));
-  return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+export function linesToText(lines: readonly string[]): string {
+  return lines.map((line) => `${line}\n`).join('');
+}
+
+export function textToLines(text: string): string[] {
+  return text.split('\n').filter((line) => line !== '');
 }

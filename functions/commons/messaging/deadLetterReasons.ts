@@ -9,10 +9,8 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 // zod/mini: this module is bundled into the handlers, where full zod costs ~440 KB.
 import * as z from 'zod/mini';
+import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText } from '../storage/s3Objects.js';
-
-/** Every reason record lives under this prefix, one folder per source queue. */
-export const REASONS_PREFIX = 'dead-letters/reasons/';
 
 /**
  * `dead-letters/reasons/<source queue name>/<SQS messageId>.json`. Keyed by the
@@ -21,7 +19,7 @@ export const REASONS_PREFIX = 'dead-letters/reasons/';
  * finds the record from the DLQ's copy.
  */
 export function reasonKey(queue: string, messageId: string): string {
-  return `${REASONS_PREFIX}${keySegment('queue', queue)}/${keySegment('messageId', messageId)}.json`;
+  return `${BUCKET_KEYS.deadLetterReasons}${keySegment('queue', queue)}/${keySegment('messageId', messageId)}.json`;
 }
 
 /** A slash would silently nest the key somewhere the reader never looks. */

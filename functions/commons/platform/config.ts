@@ -42,9 +42,3 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
   };
 }
-
-/** Object keys in the bucket: one place, so the handlers and tools agree. */
-export const OBJECT_KEYS = {
-  metricTable: 'state/metric-table.json',
-  errorPlot: 'error_distribution.png',
-} as const;

@@ -21,6 +21,17 @@ function statusOf(error: unknown): number | undefined {
   return (error as AwsError)?.$metadata?.httpStatusCode;
 }
 
+/** The object is not there: GetObject says NoSuchKey, HeadObject NotFound, both 404. */
+export function isMissing(error: unknown): boolean {
+  const name = (error as AwsError)?.name;
+  return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404;
+}
+
+/** A conditional read (If-None-Match) found the object as we last read it. */
+export function isNotModified(error: unknown): boolean {
+  return statusOf(error) === 304;
+}
+
 export async function getText(s3: S3Client, bucket: string, key: string): Promise<StoredText | undefined> {
   try {
     const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -29,7 +40,7 @@ export async function getText(s3: S3Client, bucket: string, key: string): Promis
       etag: response.ETag ?? '',
     };
   } catch (error) {
-    if ((error as AwsError)?.name === 'NoSuchKey' || statusOf(error) === 404) return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }
@@ -39,7 +50,7 @@ export async function objectExists(s3: S3Client, bucket: string, key: string): P
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (error) {
-    if ((error as AwsError)?.name === 'NotFound' || statusOf(error) === 404) return false;
+    if (isMissing(error)) return false;
     throw error;
   }
 }

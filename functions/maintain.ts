@@ -1,0 +1,69 @@
+/**
+ * maintain (scheduled, each minute): the logs' upkeep. Orphans halves whose partner
+ * did not come within ORPHAN_TTL_SECONDS (so they leave the join table even when no
+ * message comes), writes the segment of any committed lines a crashed `metric` run
+ * left unwritten, and appends the segments to metric_log.csv and orphans.csv (S3 and
+ * LOGS_DIR, where the copy is only ever appended to).
+ */
+import type { Context } from 'aws-lambda';
+import { JoinTableStore } from './commons/join/joinTableStore.js';
+import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
+import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
+import { createS3Client } from './commons/platform/clients.js';
+import { readConfig } from './commons/platform/config.js';
+import { createLogger } from './commons/platform/logger.js';
+
+const config = readConfig();
+const logger = createLogger('maintain');
+const s3 = createS3Client(config, logger);
+const store = new JoinTableStore({ s3, bucket: config.bucket, settledIdsKept: config.settledIdsKept, orphanTtlMs: config.orphanTtlMs });
+const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
+
+export interface MaintainResult {
+  /** Rows in metric_log.csv, and how many this run appended. */
+  readonly rows: number;
+  readonly rowsAdded: number;
+  readonly orphans: number;
+  readonly orphansAdded: number;
+  /** Ids still waiting for their other half. */
+  readonly pending: number;
+}
+
+/** Says, on every run while it lasts, what keeps a log from being complete. */
+function reportCompaction(spec: LogSpec, result: CompactionResult): void {
+  if (result.gap) {
+    const { fromSeq, toSeq, waitingMs } = result.gap;
+    logger.warn(`${spec.key} waits for lines ${fromSeq}–${toSeq}: committed, but their segment is not written yet`, {
+      fromSeq,
+      toSeq,
+      waitingSeconds: Math.round(waitingMs / 1000),
+    });
+  }
+  if (result.mirror === 'diverged') {
+    logger.error(
+      `${config.logsDir}/${spec.key} holds rows that s3://${config.bucket}/${spec.key} lacks: it is left as it is, not updated`,
+      {
+        action: `keep it (it is your data); move it aside to let the copy in ${config.logsDir} start again from the bucket`,
+      },
+    );
+  }
+}
+
+export const handler = async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MaintainResult> => {
+  // Half the time at most: the logs come after.
+  const flushed = await store.expireAndFlush(Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
+  for (const orphan of flushed.orphans) logger.warn('Half orphaned', { ...orphan });
+  const metricLog = await compactor.compact(LOGS.metric_log);
+  reportCompaction(LOGS.metric_log, metricLog);
+  const orphanLog = await compactor.compact(LOGS.orphans);
+  reportCompaction(LOGS.orphans, orphanLog);
+  const result = {
+    rows: metricLog.lastSeq,
+    rowsAdded: metricLog.appended.length,
+    orphans: orphanLog.lastSeq,
+    orphansAdded: orphanLog.appended.length,
+    pending: flushed.pending,
+  };
+  if (result.rowsAdded > 0 || result.orphansAdded > 0) logger.info('Logs compacted', { ...result });
+  return result;
+};
