@@ -7,7 +7,7 @@ import {
   type MetricTable,
   parseTable,
   type TableRules,
-} from '../../functions/commons/join/joinTable.js';
+} from '../../../../../functions/commons/join/joinTable.js';
 
 const truth = (id: string, value: number): Half => ({ kind: 'y_true', id, value });
 const prediction = (id: string, value: number): Half => ({ kind: 'y_pred', id, value });

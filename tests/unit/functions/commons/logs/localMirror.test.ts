@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncLogMirror } from '../../functions/commons/logs/localMirror.js';
+import { syncLogMirror } from '../../../../../functions/commons/logs/localMirror.js';
 
 let dir: string;
 const file = () => join(dir, 'metric_log.csv');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbsoluteErrors } from '../../functions/commons/chart/absoluteErrors.js';
+import { AbsoluteErrors } from '../../../../../functions/commons/chart/absoluteErrors.js';
 
 describe('AbsoluteErrors', () => {
   it('keeps the absolute errors of the lines it is given, and their mean', () => {

@@ -9,16 +9,16 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { JoinTableStore } from '../../functions/commons/join/joinTableStore.js';
-import { LogCompactor } from '../../functions/commons/logs/compaction.js';
-import { LOGS } from '../../functions/commons/logs/logFiles.js';
-import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { readReason } from '../../functions/commons/messaging/deadLetterReasons.js';
-import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
-import type { MaintainResult } from '../../functions/maintain.js';
-import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
-import { handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../helpers/localCloud.js';
+import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
+import { LogCompactor } from '../../../functions/commons/logs/compaction.js';
+import { LOGS } from '../../../functions/commons/logs/logFiles.js';
+import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
+import { readReason } from '../../../functions/commons/messaging/deadLetterReasons.js';
+import { BUCKET_KEYS } from '../../../functions/commons/storage/bucketKeys.js';
+import { getText } from '../../../functions/commons/storage/s3Objects.js';
+import type { MaintainResult } from '../../../functions/maintain.js';
+import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/factories.js';
+import { handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../../helpers/localCloud.js';
 
 let cloud: LocalCloud;
 let bucketCount = 0;
@@ -39,8 +39,8 @@ beforeEach(async () => {
   handlerEnv({ ...cloud, bucket }, logsDir);
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   vi.resetModules();
-  ({ handler } = await import('../../functions/metric.js'));
-  ({ handler: maintain } = await import('../../functions/maintain.js'));
+  ({ handler } = await import('../../../functions/metric.js'));
+  ({ handler: maintain } = await import('../../../functions/maintain.js'));
 });
 
 afterAll(async () => {

@@ -4,8 +4,8 @@
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LogTail } from '../../functions/commons/logs/logTail.js';
-import { type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
+import { LogTail } from '../../../../../functions/commons/logs/logTail.js';
+import { type LocalCloud, startLocalCloud } from '../../../../helpers/localCloud.js';
 
 let cloud: LocalCloud;
 let key: string;
@@ -24,8 +24,7 @@ beforeEach(() => {
 const put = (text: string) => cloud.s3.send(new PutObjectCommand({ Bucket: cloud.bucket, Key: key, Body: text }));
 const tail = () => new LogTail({ s3: cloud.s3, bucket: cloud.bucket, key });
 /** Lines long enough that the log outgrows the bytes read again for the check. */
-const rows = (from: number, to: number) =>
-  Array.from({ length: to - from + 1 }, (_, i) => `id-${from + i}-${'x'.repeat(40)},1.0,2.0,1.0`);
+const rows = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `id-${from + i}-${'x'.repeat(40)},1.0,2.0,1.0`);
 const text = (lines: readonly string[]) => `id,y_true,y_pred,absolute_error\n${lines.join('\n')}\n`;
 
 describe('LogTail', () => {

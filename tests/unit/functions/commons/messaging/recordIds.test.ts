@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pickRecords } from '../../functions/commons/messaging/emission.js';
-import { emittedAt, newRunId, recordId } from '../../functions/commons/messaging/recordIds.js';
-import { parseDataset } from '../../functions/commons/model/dataset.js';
+import { pickRecords } from '../../../../../functions/commons/messaging/emission.js';
+import { emittedAt, newRunId, recordId } from '../../../../../functions/commons/messaging/recordIds.js';
+import { parseDataset } from '../../../../../functions/commons/model/dataset.js';
 
 const DATA = parseDataset('age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,target\n1,2,3,4,5,6,7,8,9,10,151\n0,0,0,0,0,0,0,0,0,0,75\n');
 

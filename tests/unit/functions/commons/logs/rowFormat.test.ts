@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { formatFloat, formatMetricRow, METRIC_LOG_HEADER, metricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import {
+  formatFloat,
+  formatMetricRow,
+  METRIC_LOG_HEADER,
+  metricRow,
+  parseMetricLog,
+} from '../../../../../functions/commons/logs/rowFormat.js';
 
 describe('metric_log.csv rows', () => {
   it('writes numbers as Python repr does, like the original homework', () => {

@@ -1,7 +1,7 @@
 /** Losing races on a conditional write: retried with backoff, and given up in time before a deadline. */
 import { describe, expect, it } from 'vitest';
-import { ConcurrentWriteError, ContendedWriteError } from '../../functions/commons/platform/errors.js';
-import { retryOnConflict } from '../../functions/commons/storage/s3Objects.js';
+import { ConcurrentWriteError, ContendedWriteError } from '../../../../../functions/commons/platform/errors.js';
+import { retryOnConflict } from '../../../../../functions/commons/storage/s3Objects.js';
 
 const alwaysLoses = () => {
   let attempts = 0;

@@ -1,7 +1,7 @@
 /** How a features run sends its records: whole, not at all, or half-sent — never unaccounted for. */
 import { describe, expect, it } from 'vitest';
-import { type EmissionOutcome, type EmittedRecord, emitRecords, pickRecords } from '../../functions/commons/messaging/emission.js';
-import { parseDataset } from '../../functions/commons/model/dataset.js';
+import { type EmissionOutcome, type EmittedRecord, emitRecords, pickRecords } from '../../../../../functions/commons/messaging/emission.js';
+import { parseDataset } from '../../../../../functions/commons/model/dataset.js';
 
 const DATA = parseDataset('age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,target\n1,2,3,4,5,6,7,8,9,10,151\n0,0,0,0,0,0,0,0,0,0,75\n');
 const records = (count: number) => pickRecords(DATA, count, 1_795_680_657_123);

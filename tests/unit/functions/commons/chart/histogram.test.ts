@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { histogram } from '../../functions/commons/chart/histogram.js';
+import { histogram } from '../../../../../functions/commons/chart/histogram.js';
 
 describe('histogram binning (numpy / plt.hist semantics)', () => {
   it('bins 0..10 into five equal bins with the last bin closed', () => {
