@@ -40,10 +40,16 @@ describe('LogTail', () => {
     expect(await tail().read()).toEqual({ lines: rows(1, 3), restarted: false });
   });
 
-  it('reads only the lines appended since, and none when nothing changed', async () => {
+  /** A reader that has read the first ten rows. */
+  async function warmReader(): Promise<LogTail> {
     const reader = tail();
     await put(text(rows(1, 10)));
     await reader.read();
+    return reader;
+  }
+
+  it('reads only the lines appended since, and none when nothing changed', async () => {
+    const reader = await warmReader();
     await put(text(rows(1, 12)));
 
     const appended = await reader.read();
@@ -66,9 +72,7 @@ describe('LogTail', () => {
   });
 
   it('starts again from the top when the log was replaced by another', async () => {
-    const reader = tail();
-    await put(text(rows(1, 10)));
-    await reader.read();
+    const reader = await warmReader();
     const other = rows(101, 111);
     await put(text(other));
 
@@ -76,9 +80,7 @@ describe('LogTail', () => {
   });
 
   it('starts again when the log became shorter, or went away', async () => {
-    const reader = tail();
-    await put(text(rows(1, 10)));
-    await reader.read();
+    const reader = await warmReader();
     await put(text(rows(1, 2)));
     const shorter = await reader.read();
     await cloud.s3.send(new DeleteObjectCommand({ Bucket: cloud.bucket, Key: key }));

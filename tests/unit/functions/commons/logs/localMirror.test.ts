@@ -17,24 +17,23 @@ afterEach(async () => {
 });
 
 describe('syncLogMirror', () => {
-  it('writes the whole log where there is no copy (first run, or the copy was deleted)', async () => {
-    expect(await syncLogMirror(dir, 'metric_log.csv', log(3))).toBe('written');
-    expect(await readFile(file(), 'utf8')).toBe(log(3));
-  });
+  it.each([
+    {
+      case: 'writes the whole log where there is no copy (first run, or the copy was deleted)',
+      copy: undefined,
+      rows: 3,
+      outcome: 'written',
+    },
+    { case: 'appends only the missing tail to a copy that is a prefix of the log', copy: log(2), rows: 5, outcome: 'appended' },
+    { case: 'completes a copy whose last append was cut short', copy: log(4).slice(0, -3), rows: 4, outcome: 'appended' },
+  ])('$case', async ({ copy, rows, outcome }) => {
+    if (copy !== undefined) await writeFile(file(), copy);
 
-  it('appends only the missing tail to a copy that is a prefix of the log', async () => {
-    await writeFile(file(), log(2));
+    const first = await syncLogMirror(dir, 'metric_log.csv', log(rows));
+    const again = await syncLogMirror(dir, 'metric_log.csv', log(rows));
 
-    expect(await syncLogMirror(dir, 'metric_log.csv', log(5))).toBe('appended');
-    expect(await readFile(file(), 'utf8')).toBe(log(5));
-    expect(await syncLogMirror(dir, 'metric_log.csv', log(5))).toBe('current');
-  });
-
-  it('completes a copy whose last append was cut short', async () => {
-    await writeFile(file(), log(4).slice(0, -3));
-
-    expect(await syncLogMirror(dir, 'metric_log.csv', log(4))).toBe('appended');
-    expect(await readFile(file(), 'utf8')).toBe(log(4));
+    expect([first, again]).toEqual([outcome, 'current']);
+    expect(await readFile(file(), 'utf8')).toBe(log(rows));
   });
 
   it('never shortens a copy that holds more rows than the log (a bucket that came back empty)', async () => {
