@@ -4,16 +4,7 @@ import { inflateSync } from 'node:zlib';
 import { Chart } from 'chart.js';
 import QuickChart from 'quickchart-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureChartEnvironment,
-  FONT_FAMILY,
-  MAX_BODY_BYTES,
-  MAX_DIMENSION_PX,
-  parseRenderRequest,
-  parseRenderRequestBody,
-  RenderRequestError,
-  renderChart,
-} from '../../infra/renderer/render.js';
+import { FONT_FAMILY, MAX_BODY_BYTES, parseRenderRequest, RequestError, renderChart } from '../../infra/renderer/render.js';
 import { type RunningRenderer, startRendererServer } from '../../infra/renderer/server.js';
 
 // The histogram the plot function draws: Cyrillic title and axis titles.
@@ -155,6 +146,40 @@ describe('parseRenderRequest', () => {
     expect(fromJson5.chart.data.datasets[0]?.data).toEqual([1, 2]);
   });
 
+  it('reads what QuickChart clients send: decimal strings, bkg, null or empty as absent, and a version it ignores', () => {
+    // Prepare
+    const body = {
+      width: '640',
+      height: null,
+      devicePixelRatio: '1.5',
+      bkg: 'rgb(0, 0, 255)',
+      format: '',
+      version: '2.9.4',
+      chart: histogramConfig,
+    };
+
+    // Act
+    const request = parseRenderRequest(body);
+
+    // Assess
+    expect(request).toMatchObject({ width: 640, height: 300, devicePixelRatio: 1.5, format: 'png', backgroundColor: 'rgb(0, 0, 255)' });
+  });
+
+  it('names every bad field, with the value it got, in one message', () => {
+    // Prepare
+    const body = { width: 0, format: 'svg', chart: { type: 'sankey' } };
+
+    // Act
+    const act = () => parseRenderRequest(body);
+
+    // Assess
+    expect(act).toThrow(RequestError);
+    expect(act).toThrow(
+      'width: must be whole pixels from 1 to 4000 (got 0); format: is not supported; only "png" is (got "svg"); ' +
+        'chart.type: must be a Chart.js chart type: bar, bubble, doughnut, line, pie, polarArea, radar, scatter (got "sankey")',
+    );
+  });
+
   it('refuses a prototype key anywhere in the config', () => {
     // Prepare
     const chart = '{"type":"bar","options":{"__proto__":{"polluted":true}}}';
@@ -163,7 +188,7 @@ describe('parseRenderRequest', () => {
     const act = () => parseRenderRequest({ chart });
 
     // Assess
-    expect(act).toThrow(/forbidden key "__proto__"/);
+    expect(act).toThrow('chart.options.__proto__: is a forbidden key (it reaches Object.prototype)');
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
@@ -175,7 +200,9 @@ describe('parseRenderRequest', () => {
     const act = () => parseRenderRequest({ chart });
 
     // Assess
-    expect(act).toThrow(/options\.scales\.xAxes.*options\.scales\.x/);
+    expect(act).toThrow(
+      /^chart\.options\.scales\.xAxes: is a Chart\.js 2 option; this renderer draws Chart\.js 4\.\d+\.\d+, use options\.scales\.x$/,
+    );
   });
 
   it('refuses a backgroundColor the canvas cannot parse', () => {
@@ -186,19 +213,30 @@ describe('parseRenderRequest', () => {
     const act = () => parseRenderRequest(body);
 
     // Assess
-    expect(act).toThrow(RenderRequestError);
-    expect(act).toThrow(/backgroundColor/);
+    expect(act).toThrow('backgroundColor: is not a CSS color (got "not-a-colour")');
   });
 
-  it('refuses a body over the size limit with 413', () => {
-    // Prepare
-    const body = ' '.repeat(MAX_BODY_BYTES + 1);
+  it('refuses a config nested deeper than Chart.js can walk', () => {
+    // Prepare: Chart.js would overflow its stack on this and answer a 500
+    const chart = `{type:'bar',data:{labels:${'['.repeat(10_000)}${']'.repeat(10_000)}}}`;
 
     // Act
-    const act = () => parseRenderRequestBody(body);
+    const act = () => parseRenderRequest({ chart });
 
     // Assess
-    expect(act).toThrow(expect.objectContaining({ status: 413 }));
+    expect(act).toThrow(/^chart\.data\.labels(\[0\])+: is nested deeper than 64 levels$/);
+  });
+
+  it('leaves an object config of the caller untouched', () => {
+    // Prepare
+    const chart = structuredClone(histogramConfig);
+
+    // Act
+    const request = parseRenderRequest({ chart });
+
+    // Assess
+    expect(request.chart).not.toBe(chart);
+    expect(request.chart.data.datasets[0]?.data).not.toBe(chart.data.datasets[0]?.data);
   });
 });
 
@@ -241,14 +279,10 @@ describe('renderChart', () => {
   it.skipIf(!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'))(
     'draws text in DejaVu Sans, which has Cyrillic glyphs, when it is installed',
     () => {
-      // Prepare
-      // (nothing: the environment is set up once per process)
-
-      // Act
-      ensureChartEnvironment();
+      // Prepare, Act: importing the renderer sets Chart.js up once per process
 
       // Assess
-      expect(Chart.defaults.font.family).toContain(FONT_FAMILY);
+      expect(Chart.defaults.font.family).toBe(`'${FONT_FAMILY}', sans-serif`);
     },
   );
 
@@ -326,33 +360,52 @@ describe('renderer server over HTTP', () => {
   });
 
   const badRequests: Array<[string, unknown, RegExp]> = [
-    ['a body that is not JSON', '{"chart": ', /not valid JSON/],
-    ['a chart that is neither JSON nor JSON5', { chart: '{type: bar' }, /neither valid JSON nor JSON5/],
+    ['a body that is not JSON', '{"chart": ', /^request body is not valid JSON: /],
+    ['a body that is not an object', [histogramConfig], /^request body: must be a JSON object$/],
     [
-      'a chart with function markers',
+      'a chart that is neither JSON nor JSON5',
+      { chart: '{type: bar' },
+      /^chart: is not data \(functions and other JavaScript are not supported/,
+    ],
+    [
+      'a chart text with function markers',
       { chart: "{type:'bar',options:{onClick:'__BEGINFUNCTION__function(){}__ENDFUNCTION__'}}" },
-      /__BEGINFUNCTION__.*not supported/,
+      /^chart\.options\.onClick: holds a function \(__BEGINFUNCTION__\); functions are not supported/,
     ],
     [
       'an object chart with a function marker in a value',
       { chart: { type: 'bar', data: { labels: ['__BEGINFUNCTION__x__ENDFUNCTION__'] } } },
-      /chart\.data\.labels\[0\].*function/,
+      /^chart\.data\.labels\[0\]: holds a function/,
     ],
-    ['a chart without a type', { chart: { data: { datasets: [] } } }, /chart\.type is missing/],
-    ['an unknown chart type', { chart: { type: 'sankey' } }, /"sankey" is not a Chart\.js chart type/],
-    ['no chart at all', { width: 100 }, /chart is missing/],
-    ['an absurd width', { width: 100_000, chart: histogramConfig }, new RegExp(`width must be at most ${MAX_DIMENSION_PX}`)],
-    ['a negative height', { height: -5, chart: histogramConfig }, /height must be a positive integer/],
-    ['a fractional width', { width: 2.5, chart: histogramConfig }, /width must be a positive integer/],
-    ['a width that is not a number', { width: 'wide', chart: histogramConfig }, /width must be a number/],
-    ['a devicePixelRatio above 4', { devicePixelRatio: 10, chart: histogramConfig }, /devicePixelRatio must be in/],
-    ['a devicePixelRatio of 0', { devicePixelRatio: 0, chart: histogramConfig }, /devicePixelRatio must be in/],
+    ['a chart without a type', { chart: { data: { datasets: [] } } }, /^chart\.type: must be a Chart\.js chart type: bar, /],
+    ['an unknown chart type', { chart: { type: 'sankey' } }, /^chart\.type: .* \(got "sankey"\)$/],
+    [
+      'an unknown dataset type',
+      { chart: { type: 'bar', data: { datasets: [{ type: 'area' }] } } },
+      /^chart\.data\.datasets\[0\]\.type: .* \(got "area"\)$/,
+    ],
+    ['datasets that are not an array', { chart: { type: 'bar', data: { datasets: {} } } }, /^chart\.data\.datasets: /],
+    ['no chart at all', { width: 100 }, /^chart: is missing: send the Chart\.js config as "chart"$/],
+    ['an absurd width', { width: 100_000, chart: histogramConfig }, /^width: must be whole pixels from 1 to 4000 \(got 100000\)$/],
+    ['a negative height', { height: -5, chart: histogramConfig }, /^height: must be whole pixels from 1 to 4000 \(got -5\)$/],
+    ['a fractional width', { width: 2.5, chart: histogramConfig }, /^width: must be whole pixels from 1 to 4000 \(got 2\.5\)$/],
+    ['a width that is not a number', { width: 'wide', chart: histogramConfig }, /^width: must be a number \(got "wide"\)$/],
+    [
+      'a devicePixelRatio above 4',
+      { devicePixelRatio: 10, chart: histogramConfig },
+      /^devicePixelRatio: must be above 0 and at most 4 \(got 10\)$/,
+    ],
+    [
+      'a devicePixelRatio of 0',
+      { devicePixelRatio: 0, chart: histogramConfig },
+      /^devicePixelRatio: must be above 0 and at most 4 \(got 0\)$/,
+    ],
     [
       'too many pixels after devicePixelRatio',
       { width: 4000, height: 4000, devicePixelRatio: 2, chart: histogramConfig },
-      /more than \d+ pixels/,
+      /^request body: width 4000 x height 4000 at devicePixelRatio 2 makes a 8000x8000 px image; it must have 1 to 16000000 pixels$/,
     ],
-    ['an unsupported format', { format: 'svg', chart: histogramConfig }, /format "svg" is not supported/],
+    ['an unsupported format', { format: 'svg', chart: histogramConfig }, /^format: is not supported; only "png" is \(got "svg"\)$/],
   ];
 
   it.each(badRequests)('refuses %s with a 400 and a reason, and keeps serving', async (_name, body, reason) => {
@@ -366,7 +419,7 @@ describe('renderer server over HTTP', () => {
     expect(response.status).toBe(400);
     const payload = (await response.json()) as { error: string };
     expect(payload.error).toMatch(reason);
-    expect(response.headers.get('x-quickchart-error')).toBeTruthy();
+    expect(response.headers.get('x-quickchart-error')).toBe(payload.error);
     await expectHealthy();
   });
 
@@ -457,6 +510,27 @@ describe('renderer server over HTTP', () => {
 
     // Assess
     expect(readPngHeader(png)).toMatchObject({ width: 1200, height: 600 });
+  });
+
+  it('draws the request the pipeline sends: Chart.js 4, PNG, white, devicePixelRatio 1', async () => {
+    // Prepare: quickchart-js set up as functions/commons/chart does it
+    const chart = new QuickChart()
+      .setHost(`127.0.0.1:${renderer.port}`)
+      .setScheme('http')
+      .setConfig(JSON.stringify(histogramConfig))
+      .setWidth(800)
+      .setHeight(500)
+      .setDevicePixelRatio(1)
+      .setBackgroundColor('white')
+      .setVersion('4')
+      .setFormat('png');
+
+    // Act
+    const png = await chart.toBinary();
+
+    // Assess
+    expect(readPngHeader(png)).toMatchObject({ width: 800, height: 500 });
+    expect(topLeftPixel(png)).toEqual([255, 255, 255, 255]);
   });
 
   it('makes quickchart-js throw with the reason when the config holds a function', async () => {
