@@ -5,7 +5,8 @@
  */
 import '../cloud/sdkNotice.js';
 import { parseArgs } from 'node:util';
-import { LOCAL_REGION, localS3, localSqs } from '../cloud/localClients.js';
+import { localS3, localSqs } from '../cloud/localClients.js';
+import { BUCKET, LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
 import {
   DEFAULT_SHOW_LIMIT,
   type DeadLetter,
@@ -19,8 +20,6 @@ import {
   sourceQueueName,
 } from './deadLetters.js';
 
-const DEFAULT_ENDPOINT = 'http://localhost:4566';
-const DEFAULT_BUCKET = 'ml-monitor-dev';
 /** Longer bodies are cut in `show`: a bad message can be up to 256 KiB. */
 const BODY_PREVIEW_CHARS = 500;
 const EXIT_FAILED = 1;
@@ -40,8 +39,8 @@ commands:
 <queue> is the source queue (y_true) or its dead-letter queue (y_true-dlq).
 
 environment:
-  AWS_ENDPOINT_URL  SQS and S3 endpoint (default ${DEFAULT_ENDPOINT}, as for \`npm start\`)
-  BUCKET_NAME       bucket with the rejection reasons (default ${DEFAULT_BUCKET})
+  AWS_ENDPOINT_URL  SQS and S3 endpoint (default ${LOCAL_ENDPOINT}, as for \`npm start\`)
+  BUCKET_NAME       bucket with the rejection reasons (default ${BUCKET})
 
 exit status: 0 done, 1 failed, 2 bad usage`;
 
@@ -125,19 +124,12 @@ function reportRedrive(result: RedriveResult): string | undefined {
   return `redrive of ${result.dlq} incomplete: ${result.sendFailed} not re-sent, ${result.deleteFailed} not deleted`;
 }
 
+/** The SDK rejects with the socket's own error (Node gives a raced IPv4/IPv6 AggregateError the first one's code). */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 
-/** Connection failures, also when wrapped (cause) or raced (AggregateError of IPv4 and IPv6). */
-function isUnreachable(error: unknown, depth = 0): boolean {
-  if (error === null || typeof error !== 'object' || depth > 4) return false;
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  if (typeof code === 'string' && UNREACHABLE_CODES.has(code)) return true;
-  if (Array.isArray(errors) && errors.some((inner) => isUnreachable(inner, depth + 1))) return true;
-  return isUnreachable(cause, depth + 1);
-}
-
 function describeFailure(error: unknown, endpoint: string): string {
-  if (isUnreachable(error)) return `nothing answers at ${endpoint}: is \`npm start\` running? (or set AWS_ENDPOINT_URL)`;
+  if (UNREACHABLE_CODES.has((error as { code?: string }).code ?? ''))
+    return `nothing answers at ${endpoint}: is \`npm start\` running? (or set AWS_ENDPOINT_URL)`;
   if (error instanceof QueueNotFoundError) return `${error.message} at ${endpoint} (\`npm run dlq -- list\` shows the dead-letter queues)`;
   return String(error instanceof Error ? error.message : error).split('\n')[0] as string;
 }
@@ -156,14 +148,14 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const endpoint = process.env.AWS_ENDPOINT_URL || DEFAULT_ENDPOINT;
+  const endpoint = process.env.AWS_ENDPOINT_URL || LOCAL_ENDPOINT;
   const region = process.env.AWS_REGION || LOCAL_REGION;
   const sqs = localSqs(endpoint, region);
   const s3 = localS3(endpoint, region);
   try {
     if (command.name === 'list') console.log(formatList(await listDeadLetterQueues(sqs), endpoint));
     if (command.name === 'show') {
-      const bucket = process.env.BUCKET_NAME || DEFAULT_BUCKET;
+      const bucket = process.env.BUCKET_NAME || BUCKET;
       console.log(formatShow(command.queue, await showDeadLetters(sqs, s3, bucket, command.queue, { limit: command.limit })));
     }
     if (command.name === 'redrive') {

@@ -6,22 +6,16 @@
  */
 
 import { LIMITS } from '../../functions/commons/platform/settings.js';
+import { isRecord } from '../toolbox/isRecord.js';
+import { LOCAL_ENDPOINT, LOCAL_REGION, PORTS } from '../toolbox/localDefaults.js';
 
 export const DEFAULT_BATCH_SIZE = 10;
-/** AWS's limits, as functions/commons/settings.ts checks them for `npm start`. */
-export const MAX_BATCH_SIZE = LIMITS.batchSize;
 /** AWS caps FIFO mappings at 10 records per batch. */
-export const MAX_FIFO_BATCH_SIZE = 10;
-export const MAX_BATCHING_WINDOW_SECONDS = LIMITS.batchingWindowSeconds;
+const MAX_FIFO_BATCH_SIZE = 10;
 export const DEFAULT_POLLERS = 2;
 export const DEFAULT_WAIT_TIME_SECONDS = 20;
-/** SQS refuses long polls longer than this. */
-export const MAX_WAIT_TIME_SECONDS = LIMITS.waitTimeSeconds;
-export const DEFAULT_ENDPOINT = 'http://localhost:4566';
-export const DEFAULT_REGION = 'us-east-1';
-export const DEFAULT_LAMBDA_PORT = 3002;
 /** Serverless' own default when neither the function nor the provider sets `timeout`. */
-export const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 6;
+const DEFAULT_FUNCTION_TIMEOUT_SECONDS = 6;
 
 /** A configuration mistake AWS would also reject; the message says what to change. */
 export class EventSourceConfigError extends Error {
@@ -173,19 +167,16 @@ export function parseSqsEvent(event: unknown, resources: Record<string, unknown>
 /** The limits AWS enforces when it creates an SQS event source mapping. */
 export function validateBatching(settings: { batchSize: number; maximumBatchingWindowSeconds: number; fifo?: boolean }): void {
   const { batchSize, maximumBatchingWindowSeconds, fifo = false } = settings;
-  const maxBatch = fifo ? MAX_FIFO_BATCH_SIZE : MAX_BATCH_SIZE;
+  const maxBatch = fifo ? MAX_FIFO_BATCH_SIZE : LIMITS.batchSize;
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatch) {
     throw new EventSourceConfigError(
       `batchSize must be an integer from 1 to ${maxBatch}${fifo ? ' for a FIFO queue' : ''}, got ${batchSize}`,
     );
   }
-  if (
-    !Number.isInteger(maximumBatchingWindowSeconds) ||
-    maximumBatchingWindowSeconds < 0 ||
-    maximumBatchingWindowSeconds > MAX_BATCHING_WINDOW_SECONDS
-  ) {
+  const maxWindow = LIMITS.batchingWindowSeconds;
+  if (!Number.isInteger(maximumBatchingWindowSeconds) || maximumBatchingWindowSeconds < 0 || maximumBatchingWindowSeconds > maxWindow) {
     throw new EventSourceConfigError(
-      `maximumBatchingWindow must be an integer from 0 to ${MAX_BATCHING_WINDOW_SECONDS} seconds, got ${maximumBatchingWindowSeconds}`,
+      `maximumBatchingWindow must be an integer from 0 to ${maxWindow} seconds, got ${maximumBatchingWindowSeconds}`,
     );
   }
   if (batchSize > LIMITS.batchSizeWithoutWindow && maximumBatchingWindowSeconds < 1) {
@@ -235,15 +226,15 @@ export function resolvePluginSettings(
 ): PluginSettings {
   const raw = isRecord(custom) ? custom : {};
   const waitTimeSeconds = readInteger(raw.waitTimeSeconds, 'custom.sqsEventSource.waitTimeSeconds', DEFAULT_WAIT_TIME_SECONDS);
-  if (waitTimeSeconds < 0 || waitTimeSeconds > MAX_WAIT_TIME_SECONDS) {
-    throw new EventSourceConfigError(`custom.sqsEventSource.waitTimeSeconds must be 0..${MAX_WAIT_TIME_SECONDS}, got ${waitTimeSeconds}`);
+  if (waitTimeSeconds < 0 || waitTimeSeconds > LIMITS.waitTimeSeconds) {
+    throw new EventSourceConfigError(`custom.sqsEventSource.waitTimeSeconds must be 0..${LIMITS.waitTimeSeconds}, got ${waitTimeSeconds}`);
   }
   const pollers = readInteger(raw.pollers, 'custom.sqsEventSource.pollers', DEFAULT_POLLERS);
   if (pollers < 1) throw new EventSourceConfigError(`custom.sqsEventSource.pollers must be at least 1, got ${pollers}`);
   return {
     enabled: raw.enabled !== false && raw.enabled !== 'false',
-    endpoint: nonEmptyString(raw.endpoint) ?? nonEmptyString(env.AWS_ENDPOINT_URL) ?? DEFAULT_ENDPOINT,
-    region: nonEmptyString(raw.region) ?? nonEmptyString(providerRegion) ?? DEFAULT_REGION,
+    endpoint: nonEmptyString(raw.endpoint) ?? nonEmptyString(env.AWS_ENDPOINT_URL) ?? LOCAL_ENDPOINT,
+    region: nonEmptyString(raw.region) ?? nonEmptyString(providerRegion) ?? LOCAL_REGION,
     pollers,
     waitTimeSeconds,
   };
@@ -251,12 +242,12 @@ export function resolvePluginSettings(
 
 /**
  * Where serverless-offline's Lambda API listens: `--lambdaPort`, else
- * `custom.serverless-offline.lambdaPort`, else 3002. The host follows `--host`
+ * `custom.serverless-offline.lambdaPort`, else the local default (3002). The host follows `--host`
  * the same way; wildcard and default hosts are reached through 127.0.0.1.
  */
 export function resolveLambdaEndpoint(cliOptions: Readonly<Record<string, unknown>>, offlineCustom: unknown): string {
   const offline = isRecord(offlineCustom) ? offlineCustom : {};
-  const port = readInteger(cliOptions.lambdaPort ?? offline.lambdaPort, 'lambdaPort', DEFAULT_LAMBDA_PORT);
+  const port = readInteger(cliOptions.lambdaPort ?? offline.lambdaPort, 'lambdaPort', PORTS.lambda);
   const configuredHost = nonEmptyString(cliOptions.host) ?? nonEmptyString(offline.host);
   const host =
     configuredHost === undefined || ['localhost', '0.0.0.0', '::', '[::]'].includes(configuredHost) ? '127.0.0.1' : configuredHost;
@@ -279,8 +270,4 @@ function readNumber(value: unknown, name: string, fallback: number): number {
 
 function nonEmptyString(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,11 @@
  * serverless-offline itself never polls SQS; this starts one SqsEventSourcePoller per
  * enabled `sqs` event and invokes the function through serverless-offline's Lambda API.
  *
+ * Why our own: the usual plugin, serverless-offline-sqs, ignores a handler's
+ * `batchItemFailures` and deletes the whole batch (CoorpAcademy/serverless-plugins
+ * issue 221, open since 2022; the pull request that would close it, 251, was never
+ * merged), while the pipeline's handlers report partial batch failures.
+ *
  * Lifecycle (serverless-offline 13, src/ServerlessOffline.js):
  * - `offline start`: its `offline:start:init` hook starts the Lambda HTTP server, `ready`
  *   waits for SIGINT/SIGTERM, `end` halts and calls process.exit(0). We validate in
@@ -14,9 +19,11 @@
  *   for the Lambda API to answer, and stop on SIGINT/SIGTERM.
  */
 
-import { setTimeout as delay } from 'node:timers/promises';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { localSqs } from '../cloud/localClients.js';
 import { answersHttp } from '../cloud/net.js';
+import { invoke } from '../toolbox/invoke.js';
+import { nextDelay, waitFor } from '../toolbox/retry.js';
 import {
   collectMappings,
   EventSourceConfigError,
@@ -26,8 +33,8 @@ import {
   resolvePluginSettings,
   type ServiceLike,
 } from './config.js';
-import { invokeThroughOffline } from './lambdaInvoke.js';
-import { Backoff, describeError, describeSqsError, OutageReporter, type PollerLogger, SqsEventSourcePoller } from './poller.js';
+import { describeError, describeSqsError, type EventSourceLogger, OutageReporter } from './outage.js';
+import { BACKOFF, SqsEventSourcePoller, sleepUnlessAborted } from './poller.js';
 
 /** Serverless' plugin `log`: a notice-level function with one method per level. */
 export interface ServerlessLog {
@@ -59,7 +66,6 @@ interface ResolvedQueue {
   visibilityTimeoutSeconds: number | undefined;
 }
 
-const BACKOFF = { initialMs: 500, maxMs: 10_000 };
 /** Fallback account id in a made-up ARN; LocalStack's default (moto's is 123456789012). */
 const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -80,14 +86,11 @@ const CUSTOM_SCHEMA = {
   },
 };
 
-/** Keeps the SDK's own logging out of serverless' output; failures are reported by us. */
-const silentSdkLogger = { debug() {}, info() {}, warn() {}, error() {}, trace() {} };
-
 export default class SqsEventSourcePlugin {
   readonly hooks: Record<string, () => Promise<void>>;
   readonly #serverless: ServerlessLike;
   readonly #cliOptions: Readonly<Record<string, unknown>>;
-  readonly #logger: PollerLogger;
+  readonly #logger: EventSourceLogger;
   #prepared: Prepared | undefined;
   #abort = new AbortController();
   #sqs: SQSClient | undefined;
@@ -100,7 +103,7 @@ export default class SqsEventSourcePlugin {
   constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils: { log?: ServerlessLog } = {}) {
     this.#serverless = serverless;
     this.#cliOptions = cliOptions;
-    this.#logger = toPollerLogger(utils.log);
+    this.#logger = toEventSourceLogger(utils.log);
     serverless.configSchemaHandler?.defineCustomProperties(CUSTOM_SCHEMA);
     this.hooks = {
       'before:offline:start:init': async () => this.#prepare(),
@@ -145,7 +148,8 @@ export default class SqsEventSourcePlugin {
       this.#prepared = {
         settings,
         mappings: settings.enabled ? collectMappings(service, stringOption(this.#cliOptions.stage)) : [],
-        lambdaEndpoint: resolveLambdaEndpoint(this.#cliOptions, custom['serverless-offline']),
+        // The bench counts invocations at its recording proxy, which forwards them here (infra/bench/pipeline.ts).
+        lambdaEndpoint: process.env.ML_MONITOR_INVOKE_VIA ?? resolveLambdaEndpoint(this.#cliOptions, custom['serverless-offline']),
       };
     } catch (err) {
       if (err instanceof EventSourceConfigError) throw this.#serverlessError(`sqs event source: ${err.message}`);
@@ -165,7 +169,7 @@ export default class SqsEventSourcePlugin {
     this.#abort = new AbortController();
     this.#stopping = undefined;
     this.#lambdaReady = undefined;
-    this.#sqs = createSqsClient(prepared.settings);
+    this.#sqs = localSqs(prepared.settings.endpoint, prepared.settings.region);
     process.once('SIGINT', this.#onSignal).once('SIGTERM', this.#onSignal);
     const signal = this.#abort.signal;
     this.#starting = prepared.mappings.map((mapping) =>
@@ -186,27 +190,34 @@ export default class SqsEventSourcePlugin {
       queueUrl: queue.url,
       queueArn: queue.arn,
       region: prepared.settings.region,
-      functionName: mapping.functionName,
       label: mapping.functionKey,
       batchSize: mapping.batchSize,
       maximumBatchingWindowSeconds: mapping.maximumBatchingWindowSeconds,
       reportBatchItemFailures: mapping.reportBatchItemFailures,
       pollers: Math.min(prepared.settings.pollers, mapping.maximumConcurrency ?? Number.POSITIVE_INFINITY),
       waitTimeSeconds: prepared.settings.waitTimeSeconds,
-      invoke: (event) => invokeThroughOffline(prepared.lambdaEndpoint, mapping.functionName, event),
+      invoke: (event) => invoke(prepared.lambdaEndpoint, mapping.functionName, event),
       logger: this.#logger,
-      backoff: BACKOFF,
     });
     this.#pollers.push(poller);
     poller.start();
     this.#logger.info(describeMapping(mapping, prepared.settings));
   }
 
-  /** Shared by all mappings: after `after:offline:start:init` this answers at once, for plain `offline` it waits. */
+  /**
+   * True once serverless-offline's Lambda API answers, false if stopped first; shared by
+   * all mappings. After `after:offline:start:init` it answers at once; for plain `offline` it waits.
+   */
   #waitForLambda(endpoint: string, signal: AbortSignal): Promise<boolean> {
-    this.#lambdaReady ??= waitUntilAnswering(endpoint, signal, () =>
-      this.#logger.info(`sqs event source: waiting for serverless-offline's Lambda API at ${endpoint}`),
-    );
+    let announced = false;
+    const state = async (): Promise<'up' | 'stopped' | undefined> => {
+      if (signal.aborted) return 'stopped';
+      if (await answersHttp(endpoint)) return 'up';
+      if (!announced) this.#logger.info(`sqs event source: waiting for serverless-offline's Lambda API at ${endpoint}`);
+      announced = true;
+      return undefined;
+    };
+    this.#lambdaReady ??= waitFor(state, { timeoutMs: Number.POSITIVE_INFINITY, what: 'the Lambda API' }).then((s) => s === 'up');
     return this.#lambdaReady;
   }
 
@@ -226,7 +237,8 @@ export default class SqsEventSourcePlugin {
       this.#logger,
       BACKOFF,
     );
-    const backoff = new Backoff(BACKOFF.initialMs, BACKOFF.maxMs);
+    // Not the toolbox's retry: its waits cannot be cut short, and stop() must not wait out a 10 s backoff.
+    let backoffMs: number | undefined;
     while (!signal.aborted) {
       try {
         const queue = await lookUpQueue(sqs, mapping.queueName, settings.region, signal);
@@ -235,7 +247,8 @@ export default class SqsEventSourcePlugin {
       } catch (err) {
         if (signal.aborted) return undefined;
         outage.failed(describeSqsError(err));
-        await abortableDelay(backoff.next(), signal);
+        backoffMs = nextDelay(backoffMs, BACKOFF);
+        await sleepUnlessAborted(backoffMs, signal);
       }
     }
     return undefined;
@@ -261,20 +274,6 @@ export default class SqsEventSourcePlugin {
   }
 }
 
-function createSqsClient(settings: PluginSettings): SQSClient {
-  return new SQSClient({
-    endpoint: settings.endpoint,
-    region: settings.region,
-    // The emulator accepts any credentials; real ones from the environment still win.
-    credentials: {
-      accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-      secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
-      ...(process.env.AWS_SESSION_TOKEN ? { sessionToken: process.env.AWS_SESSION_TOKEN } : {}),
-    },
-    logger: silentSdkLogger,
-  });
-}
-
 async function lookUpQueue(sqs: SQSClient, queueName: string, region: string, signal: AbortSignal): Promise<ResolvedQueue> {
   const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }), { abortSignal: signal });
   if (!QueueUrl) throw new Error(`GetQueueUrl returned no URL for ${queueName}`);
@@ -289,28 +288,6 @@ async function lookUpQueue(sqs: SQSClient, queueName: string, region: string, si
   };
 }
 
-/** Resolves true once something answers HTTP at `url`, false if aborted first; logs once when it has to wait. */
-async function waitUntilAnswering(url: string, signal: AbortSignal, onWaiting: () => void): Promise<boolean> {
-  let announced = false;
-  while (!signal.aborted) {
-    if (await answersHttp(url)) return true;
-    if (!announced) {
-      announced = true;
-      onWaiting();
-    }
-    await abortableDelay(250, signal);
-  }
-  return false;
-}
-
-async function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  try {
-    await delay(ms, undefined, { signal });
-  } catch {
-    // Aborted by stop(); callers check the signal.
-  }
-}
-
 function describeMapping(mapping: EventSourceMapping, settings: PluginSettings): string {
   const options = [
     `batch ${mapping.batchSize}`,
@@ -321,7 +298,7 @@ function describeMapping(mapping: EventSourceMapping, settings: PluginSettings):
 }
 
 /** Serverless' levels onto the poller's: per-batch lines are notices so they show without --verbose, like serverless-offline's own. */
-function toPollerLogger(log: ServerlessLog | undefined): PollerLogger {
+function toEventSourceLogger(log: ServerlessLog | undefined): EventSourceLogger {
   if (!log) {
     return {
       debug: () => undefined,

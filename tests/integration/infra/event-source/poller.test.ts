@@ -12,14 +12,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
-import { findFreePort } from '../../infra/cloud/net.js';
-import {
-  type InvokeOutcome,
-  type PollerLogger,
-  SqsEventSourcePoller,
-  type SqsEventSourcePollerOptions,
-} from '../../infra/event-source/poller.js';
+import { type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
+import { findFreePort } from '../../../../infra/cloud/net.js';
+import type { EventSourceLogger } from '../../../../infra/event-source/outage.js';
+import { SqsEventSourcePoller, type SqsEventSourcePollerOptions } from '../../../../infra/event-source/poller.js';
+import type { InvokeOutcome } from '../../../../infra/toolbox/invoke.js';
+import { sleep, waitFor } from '../../../../infra/toolbox/retry.js';
 
 const REGION = 'us-east-1';
 const VISIBILITY_TIMEOUT_SECONDS = 1;
@@ -103,18 +101,12 @@ async function messagesLeft(queueUrl: string): Promise<number> {
   return Object.values(Attributes ?? {}).reduce((sum, value) => sum + Number(value), 0);
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function waitUntil(what: string, condition: () => boolean | Promise<boolean>): Promise<boolean> {
+  return waitFor(async () => await condition(), { what, timeoutMs: 15_000, intervalMs: 100 });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Keeps every log line per level, for asserting on what an operator would see. */
-function recordingLogger(): PollerLogger & { lines: Record<'debug' | 'info' | 'warn' | 'error', string[]> } {
+function recordingLogger(): EventSourceLogger & { lines: Record<'debug' | 'info' | 'warn' | 'error', string[]> } {
   const lines = { debug: [] as string[], info: [] as string[], warn: [] as string[], error: [] as string[] };
   return {
     lines,
@@ -167,7 +159,6 @@ function startPoller(
     queueUrl: queue.url,
     queueArn: queue.arn,
     region: REGION,
-    functionName: 'ml-monitor-test-metric',
     label: 'metric',
     reportBatchItemFailures: true,
     waitTimeSeconds: 1,
@@ -194,8 +185,8 @@ describe('SqsEventSourcePoller against moto_server', () => {
     await sendBodies(queue.url, bodies);
 
     startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 2 });
-    await waitFor('all 25 messages to be delivered', () => fn.records().length >= 25);
-    await waitFor('the queue to be empty', async () => (await messagesLeft(queue.url)) === 0);
+    await waitUntil('all 25 messages to be delivered', () => fn.records().length >= 25);
+    await waitUntil('the queue to be empty', async () => (await messagesLeft(queue.url)) === 0);
     // Past the visibility timeout: anything not deleted would have come back by now.
     await sleep((VISIBILITY_TIMEOUT_SECONDS + 1) * 1000);
 
@@ -218,7 +209,7 @@ describe('SqsEventSourcePoller against moto_server', () => {
     expect(record.md5OfBody).toMatch(/^[0-9a-f]{32}$/);
     expect(Number(record.attributes.SentTimestamp)).toBeGreaterThan(0);
     expect(Number(record.attributes.ApproximateFirstReceiveTimestamp)).toBeGreaterThan(0);
-    expect(record.attributes.SenderId).toBeTruthy();
+    expect(record.attributes.SenderId).toMatch(/^\S+$/);
     expect(logger.lines.info.some((line) => /^sqs → metric: \d+ messages? from q\d+-\d+, all succeeded$/.test(line))).toBe(true);
     expect(logger.lines.warn).toEqual([]);
   });
@@ -233,7 +224,7 @@ describe('SqsEventSourcePoller against moto_server', () => {
     await sendBodies(queue.url, ['ok-1', 'bad', 'ok-2']);
 
     startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 1, maximumBatchingWindowSeconds: 1 });
-    await waitFor('the failed message to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 1);
+    await waitUntil('the failed message to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 1);
     await sleep((VISIBILITY_TIMEOUT_SECONDS + 1) * 1000);
 
     const bad = fn.records().filter((r) => r.body === 'bad');
@@ -264,7 +255,7 @@ describe('SqsEventSourcePoller against moto_server', () => {
     await sendBodies(queue.url, ['a', 'b']);
 
     startPoller(queue, { sqs: client, invoke, logger, pollers: 1 });
-    await waitFor('both messages to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 2);
+    await waitUntil('both messages to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 2);
 
     expect(deleted).toEqual([]);
     expect(countBy(received, (r) => r.body)).toEqual(
@@ -289,9 +280,9 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
     const started = Date.now();
     startPoller(queue, { sqs: client, invoke: fn.invoke, pollers: 1, batchSize: 100, maximumBatchingWindowSeconds: 2 });
-    await waitFor('one invocation', () => fn.events.length >= 1);
+    await waitUntil('one invocation', () => fn.events.length >= 1);
     const elapsed = Date.now() - started;
-    await waitFor('the deletes', () => deleted.length >= 25);
+    await waitUntil('the deletes', () => deleted.length >= 25);
 
     expect(fn.events).toHaveLength(1);
     expect(fn.events[0]!.Records).toHaveLength(25);
@@ -309,12 +300,12 @@ describe('SqsEventSourcePoller against moto_server', () => {
       const queue = await createQueueWithDlq(client, queueName);
       const fn = recordingFunction(() => undefined);
       const logger = recordingLogger();
-      startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 2, backoff: { initialMs: 200, maxMs: 1_000 } });
+      startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 2, backoff: { delayMs: 200, maxDelayMs: 1_000 } });
 
       await sendBodies(queue.url, ['before'], client);
-      await waitFor('the first message', () => fn.records().length === 1);
+      await waitUntil('the first message', () => fn.records().length === 1);
       // Its delete must be done too, or the outage also (rightly) reports a failed delete.
-      await waitFor('the first message deleted', async () => {
+      await waitUntil('the first message deleted', async () => {
         const { Attributes } = await client.send(
           new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
         );
@@ -322,14 +313,14 @@ describe('SqsEventSourcePoller against moto_server', () => {
       });
 
       await ownMoto.stop();
-      await waitFor('the outage warning', () => logger.lines.warn.length > 0);
+      await waitUntil('the outage warning', () => logger.lines.warn.length > 0);
       await sleep(2_000); // several failed retries, which must stay quiet
 
       ownMoto = await startMoto(port);
       const recreated = await createQueueWithDlq(client, queueName);
       expect(recreated.url).toBe(queue.url);
       await sendBodies(queue.url, ['after'], client);
-      await waitFor('the message sent after the restart', () => fn.records().some((r) => r.body === 'after'));
+      await waitUntil('the message sent after the restart', () => fn.records().some((r) => r.body === 'after'));
 
       expect(logger.lines.warn, JSON.stringify(logger.lines)).toHaveLength(1);
       expect(logger.lines.warn[0]).toMatch(/^sqs → metric: cannot receive from .*restart-me: SQS endpoint unreachable \(/);
