@@ -22,43 +22,31 @@ interface Options {
   readonly stats: boolean;
 }
 
-/** `asked`: --help, answered on stdout with exit status 0. */
+/** A bad command line (exit status 2), or --help when `asked` (the usage on stdout, status 0). */
 class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly asked = false,
-  ) {
-    super(message);
-  }
+  asked = false;
 }
 
-/** Throws UsageError (what was wrong, then the usage) on --help or a bad command line. */
+const FLAGS = { input: { type: 'string' }, output: { type: 'string' }, server: { type: 'string' }, stats: { type: 'boolean' } } as const;
+
+/** Throws UsageError: what was wrong, then the usage. */
 export function parseArguments(args: string[]): Options {
-  const flags = {
-    input: { type: 'string' },
-    output: { type: 'string' },
-    server: { type: 'string' },
-    stats: { type: 'boolean', default: false },
-    help: { type: 'boolean', short: 'h' },
-  } as const;
   const parse = () => {
     try {
-      return parseArgs({ args, options: flags }).values;
+      return parseArgs({ args, options: { ...FLAGS, help: { type: 'boolean', short: 'h' } } }).values;
     } catch (error) {
       throw new UsageError(`${(error as Error).message.split('\n')[0]}\n${USAGE}`);
     }
   };
-  const { input, output, server, stats, help } = parse();
-  if (help || input === undefined || output === undefined) throw new UsageError(USAGE, help);
+  const { input, output, server, stats = false, help = false } = parse();
+  if (help || input === undefined || output === undefined) throw Object.assign(new UsageError(USAGE), { asked: help });
   return { input, output, server, stats };
 }
 
 export async function plotFile(options: Options): Promise<{ rows: number; meanAbsoluteError: number }> {
   const errors = await readErrorColumn(options.input);
   if (errors.length === 0) throw new Error(`${options.input} has no rows to plot`);
-  let sum = 0;
-  for (const e of errors) sum += e;
-  const meanAbsoluteError = sum / errors.length;
+  const meanAbsoluteError = errors.reduce((sum, error) => sum + error, 0) / errors.length;
   const chart = errorHistogramChart(histogram(errors, 20), { rows: errors.length, meanAbsoluteError });
   const png =
     options.server === undefined
@@ -71,16 +59,10 @@ export async function plotFile(options: Options): Promise<{ rows: number; meanAb
 async function main(): Promise<void> {
   const started = performance.now();
   const options = parseArguments(process.argv.slice(2));
-  const result = await plotFile(options);
-  console.log(`${options.output}: histogram of ${result.rows} absolute errors (MAE ${result.meanAbsoluteError.toFixed(3)})`);
-  if (options.stats) {
-    const stats = {
-      rows: result.rows,
-      wall_ms: Math.round(performance.now() - started),
-      peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
-    };
-    console.log(JSON.stringify(stats));
-  }
+  const { rows, meanAbsoluteError } = await plotFile(options);
+  console.log(`${options.output}: histogram of ${rows} absolute errors (MAE ${meanAbsoluteError.toFixed(3)})`);
+  const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
+  if (options.stats) console.log(JSON.stringify({ rows, wall_ms: Math.round(performance.now() - started), peak_rss_mb: peakRssMb }));
 }
 
 if (require.main === module) {
