@@ -7,6 +7,4 @@
  */
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-const pluginModule = tsxRequire('./plugin.ts', __filename);
-
-module.exports = pluginModule.default ?? pluginModule.SqsEventSourcePlugin;
+module.exports = tsxRequire('./plugin.ts', __filename).default;

@@ -36,17 +36,10 @@ import {
 import { describeError, describeSqsError, type EventSourceLogger, OutageReporter } from './outage.js';
 import { BACKOFF, SqsEventSourcePoller, sleepUnlessAborted } from './poller.js';
 
-/** Serverless' plugin `log`: a notice-level function with one method per level. */
-export interface ServerlessLog {
-  (message: string): void;
-  error(message: string): void;
-  warning(message: string): void;
-  notice(message: string): void;
-  info(message: string): void;
-  debug(message: string): void;
-}
+/** The levels of Serverless' plugin `log` used here. */
+type ServerlessLog = Record<'debug' | 'notice' | 'warning' | 'error', (message: string) => void>;
 
-export interface ServerlessLike {
+interface ServerlessLike {
   service: ServiceLike;
   /** `serverless.classes.Error` is ServerlessError: shown without a stack trace. */
   classes?: { Error?: new (message: string) => Error };
@@ -100,10 +93,11 @@ export default class SqsEventSourcePlugin {
   #stopping: Promise<void> | undefined;
   readonly #onSignal = (): void => void this.stop();
 
-  constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown> = {}, utils: { log?: ServerlessLog } = {}) {
+  constructor(serverless: ServerlessLike, cliOptions: Record<string, unknown>, { log }: { log: ServerlessLog }) {
     this.#serverless = serverless;
     this.#cliOptions = cliOptions;
-    this.#logger = toEventSourceLogger(utils.log);
+    // Per-batch lines are notices so they show without --verbose, like serverless-offline's own.
+    this.#logger = { debug: (m) => log.debug(m), info: (m) => log.notice(m), warn: (m) => log.warning(m), error: (m) => log.error(m) };
     serverless.configSchemaHandler?.defineCustomProperties(CUSTOM_SCHEMA);
     this.hooks = {
       'before:offline:start:init': async () => this.#prepare(),
@@ -228,12 +222,9 @@ export default class SqsEventSourcePlugin {
     settings: PluginSettings,
     signal: AbortSignal,
   ): Promise<ResolvedQueue | undefined> {
+    const problem = `cannot look up queue ${mapping.queueName} at ${settings.endpoint}`;
     const outage = new OutageReporter(
-      {
-        prefix: `sqs → ${mapping.functionKey}`,
-        problem: `cannot look up queue ${mapping.queueName} at ${settings.endpoint}`,
-        recovered: `found queue ${mapping.queueName}`,
-      },
+      { prefix: `sqs → ${mapping.functionKey}`, problem, recovered: `found queue ${mapping.queueName}` },
       this.#logger,
       BACKOFF,
     );
@@ -297,26 +288,6 @@ function describeMapping(mapping: EventSourceMapping, settings: PluginSettings):
   return `sqs → ${mapping.functionKey}: polling ${mapping.queueName} at ${settings.endpoint} (${options.join(', ')})`;
 }
 
-/** Serverless' levels onto the poller's: per-batch lines are notices so they show without --verbose, like serverless-offline's own. */
-function toEventSourceLogger(log: ServerlessLog | undefined): EventSourceLogger {
-  if (!log) {
-    return {
-      debug: () => undefined,
-      info: (message) => console.log(message),
-      warn: (message) => console.warn(message),
-      error: (message) => console.error(message),
-    };
-  }
-  return {
-    debug: (message) => log.debug(message),
-    info: (message) => log.notice(message),
-    warn: (message) => log.warning(message),
-    error: (message) => log.error(message),
-  };
-}
-
 function stringOption(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
-
-export { SqsEventSourcePlugin };
