@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { ConfigurationError } from '../functions/commons/platform/errors.js';
 import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/platform/settings.js';
 import { consoleLineFilter } from './consoleLines.js';
-import { invokeThroughOffline } from './event-source/lambdaInvoke.js';
-import { PROJECT_DIR, type RunningStack, StackStartError, startStack } from './stack.js';
+import { type RunningStack, StackStartError, startStack } from './supervisor.js';
+import { invoke } from './toolbox/invoke.js';
+import { functionName, PROJECT_DIR } from './toolbox/localDefaults.js';
+import { waitFor } from './toolbox/retry.js';
 
 /** How long the first look waits for plot to find rows after the first features run. */
 const FIRST_LOOK_TIMEOUT_MS = 25_000;
@@ -60,10 +62,10 @@ async function main(): Promise<void> {
   say(`  outputs:         ${logsDir}/metric_log.csv, ${logsDir}/error_distribution.png`);
   say(
     settings.schedulesEnabled
-      ? 'features and plot run every minute; to run one now:'
+      ? 'features, maintain and plot run every minute; to run one now:'
       : 'schedules are off (SCHEDULES_ENABLED=false); to run a function:',
   );
-  say(`  aws lambda invoke --endpoint-url ${stack.lambdaEndpoint} --function-name ml-monitor-dev-features out.json`);
+  say(`  aws lambda invoke --endpoint-url ${stack.lambdaEndpoint} --function-name ${functionName('features')} out.json`);
   say('If sls offline or moto dies, it is started again. Ctrl+C stops everything started here.');
   await firstLook(stack, settings, logsDir);
 }
@@ -73,28 +75,24 @@ async function main(): Promise<void> {
  * histogram show within seconds instead of at the next minute.
  */
 async function firstLook(stack: RunningStack, settings: Settings, logsDir: string): Promise<void> {
-  const features = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-features', {});
+  const features = await invoke(stack.lambdaEndpoint, functionName('features'));
   if (!features.ok) return say(`first features run failed: ${features.error}`);
-  const deadline = Date.now() + FIRST_LOOK_TIMEOUT_MS;
   let last = 'no answer';
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-maintain', {});
-    const plot = await invokeThroughOffline(stack.lambdaEndpoint, 'ml-monitor-dev-plot', {});
-    if (!plot.ok) {
-      last = plot.error;
-      continue;
-    }
-    const rows = (plot.response as { rows?: number } | undefined)?.rows ?? 0;
-    if (rows > 0) {
-      return say(
-        `first look: ${rows} row${rows === 1 ? '' : 's'} in ${logsDir}/metric_log.csv, histogram in ${logsDir}/error_distribution.png ` +
-          `(s3://${settings.bucket}/error_distribution.png)`,
-      );
-    }
-    last = 'plot found no rows yet';
-  }
-  say(`first look: no rows after ${FIRST_LOOK_TIMEOUT_MS / 1000} s (${last}); the log above says why`);
+  const rows = await waitFor(
+    async () => {
+      await invoke(stack.lambdaEndpoint, functionName('maintain'));
+      const plot = await invoke(stack.lambdaEndpoint, functionName('plot'));
+      last = plot.ok ? 'plot found no rows yet' : plot.error;
+      const found = plot.ok ? ((plot.response as { rows?: number } | undefined)?.rows ?? 0) : 0;
+      return found > 0 ? found : undefined;
+    },
+    { timeoutMs: FIRST_LOOK_TIMEOUT_MS, intervalMs: 2_000, what: 'the first rows' },
+  ).catch(() => undefined);
+  if (rows === undefined) return say(`first look: no rows after ${FIRST_LOOK_TIMEOUT_MS / 1000} s (${last}); the log above says why`);
+  say(
+    `first look: ${rows} row${rows === 1 ? '' : 's'} in ${logsDir}/metric_log.csv, histogram in ${logsDir}/error_distribution.png ` +
+      `(s3://${settings.bucket}/error_distribution.png)`,
+  );
 }
 
 main().catch((error: unknown) => {

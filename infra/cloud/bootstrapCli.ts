@@ -4,28 +4,19 @@
  * `npm run bootstrap -- --localstack-script` rewrites LocalStack's init hook instead.
  */
 import './sdkNotice.js';
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LOCAL_ENDPOINT, PROJECT_DIR } from '../toolbox/localDefaults.js';
+import { printService, slsEnv } from '../toolbox/sls.js';
 import { awsCliScript, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
 import { localS3, localSqs } from './localClients.js';
 
-const PROJECT_DIR = join(__dirname, '..', '..');
 export const LOCALSTACK_SCRIPT = join(PROJECT_DIR, 'infra/localstack/ready.d/bootstrap.sh');
 
 /** The CloudFormation resources of serverless.yml, variables resolved by Serverless itself. */
 export function templateResources(env: NodeJS.ProcessEnv = process.env): CfnResources {
-  const out = execFileSync(
-    process.execPath,
-    [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'print', '--format', 'json'],
-    {
-      cwd: PROJECT_DIR,
-      env: { ...env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  return (JSON.parse(out) as { resources: { Resources: CfnResources } }).resources.Resources;
+  return printService<{ resources: { Resources: CfnResources } }>(slsEnv({}, env)).resources.Resources;
 }
 
 /** This shell's environment less the settings serverless.yml reads, so defaults apply. */
@@ -35,14 +26,15 @@ export function defaultsEnv(): NodeJS.ProcessEnv {
 }
 
 async function main(): Promise<void> {
-  if (process.argv.includes('--localstack-script')) {
+  const { values } = parseArgs({ options: { 'localstack-script': { type: 'boolean', default: false } } });
+  if (values['localstack-script']) {
     const plan = planFromResources(templateResources(defaultsEnv()));
     writeFileSync(LOCALSTACK_SCRIPT, awsCliScript(plan), { mode: 0o755 });
     console.log(`wrote ${LOCALSTACK_SCRIPT}`);
     return;
   }
   const plan = planFromResources(templateResources());
-  const endpoint = process.env.AWS_ENDPOINT_URL ?? 'http://localhost:4566';
+  const endpoint = process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
   const report = await bootstrap(plan, { sqs: localSqs(endpoint), s3: localS3(endpoint) });
   for (const [name, url] of Object.entries(report.queues)) console.log(`queue  ${name.padEnd(12)} ${url}`);
   for (const bucket of report.buckets) console.log(`bucket ${bucket}`);

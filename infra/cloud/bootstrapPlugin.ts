@@ -10,7 +10,9 @@
  * kept in LOGS_DIR back (before any queue exists, so no function runs before them):
  * the log goes on where it was instead of starting again at row 1.
  */
-import { restoreLogsFromMirror } from '../../functions/commons/logs/compaction.js';
+import { restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
+import { LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
+import { retry } from '../toolbox/retry.js';
 import {
   type BootstrapClients,
   type BootstrapHooks,
@@ -19,7 +21,7 @@ import {
   type CfnResources,
   planFromResources,
 } from './bootstrap.js';
-import { LOCAL_REGION, localS3, localSqs } from './localClients.js';
+import { localS3, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
 
 interface ServerlessLike {
@@ -50,31 +52,21 @@ export class BootstrapPlugin {
 
   async #bootstrap(): Promise<void> {
     const { custom, provider, resources } = this.#serverless.service;
-    const endpoint = custom?.localCloud?.endpoint ?? process.env.AWS_ENDPOINT_URL ?? 'http://localhost:4566';
-    const waitSeconds = Number(custom?.localCloud?.startupWaitSeconds ?? 60);
-    const region = provider.region ?? LOCAL_REGION;
+    const endpoint = custom?.localCloud?.endpoint ?? process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
     const plan = planFromResources(resources?.Resources ?? {});
-    const clients = { sqs: localSqs(endpoint, region), s3: localS3(endpoint, region) };
-    const deadline = Date.now() + waitSeconds * 1000;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const report = await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
-        this.#log.notice(
-          `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`,
-        );
-        break;
-      } catch (error) {
-        const reason = (error as Error).message;
-        if (Date.now() > deadline) {
-          throw new Error(
-            `could not create the queues and bucket at ${endpoint} (${reason}). ` +
-              'Start an emulator there (`npm start` does it for you; or `docker compose up localstack`), or set AWS_ENDPOINT_URL.',
-          );
-        }
-        if (attempt === 1) this.#log.warning(`waiting for the AWS endpoint ${endpoint} (${reason})`);
-        await new Promise((resolve) => setTimeout(resolve, Math.min(2_000, 250 * attempt)));
-      }
-    }
+    const clients = { sqs: localSqs(endpoint, provider.region ?? LOCAL_REGION), s3: localS3(endpoint, provider.region ?? LOCAL_REGION) };
+    const report = await retry(() => bootstrap(plan, clients, this.#restoreHooks(clients, endpoint)), {
+      timeoutMs: Number(custom?.localCloud?.startupWaitSeconds ?? 60) * 1000,
+      onRetry: (error, attempt) => {
+        if (attempt === 1) this.#log.warning(`waiting for the AWS endpoint ${endpoint} (${(error as Error).message})`);
+      },
+    }).catch((error: Error) => {
+      throw new Error(
+        `could not create the queues and bucket at ${endpoint} (${error.message}). ` +
+          'Start an emulator there (`npm start` does it for you; or `docker compose up localstack`), or set AWS_ENDPOINT_URL.',
+      );
+    });
+    this.#log.notice(`local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`);
     this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 10));
   }
 

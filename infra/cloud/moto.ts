@@ -3,17 +3,16 @@
  * 127.0.0.1 only. Used by `npm start` when nothing answers at the endpoint, and by
  * every test that needs a real emulator (each on its own free port).
  */
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { type Spawned, spawnProcess } from '../toolbox/processes.js';
 import { waitForHttp } from './net.js';
 
 /** moto_server with its per-request module scan cached and SQS indexed so its cost is flat in queue depth (see the file's docstring). */
 export const FAST_MOTO_WRAPPER = join(__dirname, 'fast_moto_server.py');
 
-export interface RunningProcess {
+export interface RunningProcess extends Spawned {
   readonly url: string;
-  readonly child: ChildProcess;
-  stop(): Promise<void>;
 }
 
 export class MotoMissingError extends Error {
@@ -45,34 +44,20 @@ export function fastMotoPython(): string | null {
   return wrapperPython;
 }
 
-/** Starts moto_server on 127.0.0.1:`port` and resolves once it answers. */
-export async function startMoto(port: number, options: { quiet?: boolean; fast?: boolean } = {}): Promise<RunningProcess> {
+/** Starts moto_server on 127.0.0.1:`port` (in this process's group: a Ctrl+C reaches it) and resolves once it answers. */
+export async function startMoto(port: number, options: { fast?: boolean } = {}): Promise<RunningProcess> {
   if (!motoAvailable()) throw new MotoMissingError();
   const args = ['-H', '127.0.0.1', '-p', String(port)];
   const python = options.fast === false ? null : fastMotoPython();
   const [command, commandArgs] = python === null ? ['moto_server', args] : [python, [FAST_MOTO_WRAPPER, ...args]];
-  const child = spawn(command, commandArgs, {
-    stdio: options.quiet === false ? ['ignore', 'inherit', 'inherit'] : 'ignore',
-    detached: false,
+  const moto = { ...spawnProcess(command, commandArgs, { group: false, quiet: true }), url: `http://127.0.0.1:${port}` };
+  const exited = moto.exit.then((code) => {
+    throw new Error(`moto_server exited early with code ${code} (is port ${port} taken?)`);
   });
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`moto_server exited early with code ${code} (is port ${port} taken?)`))),
-  );
   exited.catch(() => undefined);
-  await Promise.race([waitForHttp(`${url}/moto-api/`, 'moto_server', 30_000), exited]);
-  return { url, child, stop: () => stopProcess(child) };
-}
-
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
-export async function stopProcess(child: ChildProcess, graceMs = 3_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
+  await Promise.race([waitForHttp(`${moto.url}/moto-api/`, 'moto_server', 30_000), exited]).catch(async (error: unknown) => {
+    await moto.stop();
+    throw error;
   });
+  return moto;
 }

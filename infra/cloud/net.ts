@@ -1,7 +1,9 @@
 /** Small network helpers shared by `npm start`, the bench and the tests. */
 import { connect, createServer } from 'node:net';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ListBucketsCommand } from '@aws-sdk/client-s3';
+import { ListQueuesCommand } from '@aws-sdk/client-sqs';
+import { waitFor } from '../toolbox/retry.js';
+import { localS3, localSqs } from './localClients.js';
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export async function findFreePort(): Promise<number> {
@@ -31,12 +33,12 @@ export async function answersHttp(url: string, timeoutMs = 1_000): Promise<boole
 
 /** Polls `url` until it answers or `timeoutMs` passes; throws with `what` in the message. */
 export async function waitForHttp(url: string, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await answersHttp(url, 1_000)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`${what} did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s`);
+  await waitFor(() => answersHttp(url, 1_000), {
+    timeoutMs,
+    intervalMs: 200,
+    what,
+    onTimeout: () => new Error(`${what} did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s`),
+  });
 }
 
 /** True when something accepts TCP connections on `port` of `host` (whatever it speaks). */
@@ -69,9 +71,7 @@ export type Probe = { readonly kind: 'nothing' } | { readonly kind: 'expected' }
  */
 export async function probeAwsEndpoint(endpoint: string, timeoutMs = 3_000): Promise<Probe> {
   if (!(await listening(endpoint))) return { kind: 'nothing' };
-  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-  const sqs = new SQSClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
-  const s3 = new S3Client({ endpoint, region: 'us-east-1', credentials, forcePathStyle: true, maxAttempts: 1 });
+  const [sqs, s3] = [localSqs(endpoint, undefined, 1), localS3(endpoint, undefined, 1)];
   const call = async (what: string, send: (signal: AbortSignal) => Promise<unknown>): Promise<string | undefined> => {
     try {
       await send(AbortSignal.timeout(timeoutMs));

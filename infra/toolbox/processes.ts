@@ -58,9 +58,11 @@ export function spawnProcess(command: string, args: readonly string[], options: 
       // the group is already empty
     }
   };
-  // If this process exits without stopping it (an uncaught error), take the group down too.
-  process.once('exit', killGroup);
-  void exit.then(() => process.off('exit', killGroup));
+  if (group) {
+    // If this process exits without stopping it (an uncaught error), take the group down too.
+    process.once('exit', killGroup);
+    void exit.then(() => process.off('exit', killGroup));
+  }
   return {
     child,
     exit,

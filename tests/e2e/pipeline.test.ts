@@ -17,9 +17,9 @@ import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
-import { eventually, startTestStack, type TestStack } from '../helpers/stack.js';
+import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
 
-const BUCKET = 'ml-monitor-dev';
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 const model = assertModel(modelArtefact);
 let stack: TestStack;
@@ -51,13 +51,8 @@ describe('the pipeline end to end', () => {
   it('turns one features run into one correct row per emitted id, in S3 and in logs/', async () => {
     const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
 
-    const rows = await eventually('all emitted ids in metric_log.csv', async () => {
-      // maintain brings metric_log.csv up to date (every minute; here, now).
-      await stack.invoke('maintain');
-      const text = (await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '';
-      const found = parseMetricLog(text).filter((row) => emitted.includes(row.id));
-      return found.length === emitted.length ? found : undefined;
-    });
+    // maintain brings metric_log.csv up to date (every minute; here, now).
+    const rows = await waitForRows(stack, emitted);
 
     expect(emitted).toHaveLength(10);
     expect(new Set(rows.map((row) => row.id)).size).toBe(10);
@@ -69,11 +64,14 @@ describe('the pipeline end to end', () => {
     expect(await readFile(join(stack.logsDir, LOGS.metric_log.key), 'utf8')).toBe(s3Text);
   }, 120_000);
 
-  it('renders the histogram PNG to S3 and logs/', async () => {
+  it('renders the histogram of every row of metric_log.csv as a PNG to S3 and logs/', async () => {
+    const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
+    await waitForRows(stack, emitted);
+
     const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
 
-    // The rows the previous test brought into metric_log.csv.
-    expect(result.rows).toBe(10);
+    const logged = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+    expect(result).toEqual({ plotted: true, rows: logged.length });
     const local = await readFile(join(stack.logsDir, BUCKET_KEYS.errorPlot));
     const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: BUCKET_KEYS.errorPlot }));
     const remote = Buffer.from((await stored.Body?.transformToByteArray()) ?? []);
@@ -81,5 +79,5 @@ describe('the pipeline end to end', () => {
     expect(local.subarray(1, 4).toString('latin1')).toBe('PNG');
     expect(local.readUInt32BE(16)).toBe(800);
     expect(local.readUInt32BE(20)).toBe(500);
-  }, 60_000);
+  }, 120_000);
 });

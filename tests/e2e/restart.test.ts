@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { freeStackPorts, startStack } from '../../infra/stack.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
+import { eventually, startTestStack } from '../helpers/stack.js';
 
 const buildFolder = privateBuildFolder();
 let logsDir: string;
@@ -19,39 +19,17 @@ afterAll(async () => {
   if (logsDir) await rm(logsDir, { recursive: true, force: true });
 });
 
-/** One `npm start` … Ctrl+C: a features run whose rows reach logs/, then stop. */
+/** One `npm start` … Ctrl+C on the same logs folder: a features run whose rows reach logs/, then stop. */
 async function oneRun(records: number): Promise<{ emitted: string[]; output: string }> {
-  let output = '';
-  const stack = await startStack({
-    ...(await freeStackPorts()),
-    logsDir,
-    env: { SCHEDULES_ENABLED: 'false', SQS_WAIT_TIME_SECONDS: '1', ESBUILD_WORK_FOLDER: buildFolder, RECORDS_PER_RUN: String(records) },
-    onOutput: (chunk) => {
-      output += chunk;
-    },
-    onNotice: (line) => {
-      output += `[stack] ${line}\n`;
-    },
-  });
-  const invoke = async <T>(name: string): Promise<T> => {
-    const response = await fetch(`${stack.lambdaEndpoint}/2015-03-31/functions/ml-monitor-dev-${name}/invocations`, {
-      method: 'POST',
-      body: '{}',
-    });
-    return (await response.json()) as T;
-  };
+  const stack = await startTestStack({ RECORDS_PER_RUN: String(records) }, { logsDir, buildFolder });
   try {
-    const { emitted } = await invoke<{ emitted: string[] }>('features');
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      await invoke('maintain');
-      const local = await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => '');
-      const ids = new Set(parseMetricLog(local).map((row) => row.id));
-      if (emitted.every((id) => ids.has(id))) break;
-      if (Date.now() > deadline) throw new Error(`rows of ${emitted.length} ids did not reach logs/ in time:\n${output.slice(-3000)}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return { emitted, output };
+    const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
+    await eventually(`rows of ${emitted.length} ids in logs/`, async () => {
+      await stack.invoke('maintain');
+      const ids = new Set(parseMetricLog(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8')).map((row) => row.id));
+      return emitted.every((id) => ids.has(id)) || undefined;
+    });
+    return { emitted, output: stack.output() };
   } finally {
     await stack.stop();
   }

@@ -9,23 +9,36 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
-import { invokeThroughOffline } from '../../infra/event-source/lambdaInvoke.js';
-import { freeStackPorts, type RunningStack, startStack } from '../../infra/stack.js';
+import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
+import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
+import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
+import { waitFor } from '../../infra/toolbox/retry.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
 export interface TestStack extends RunningStack {
   readonly logsDir: string;
+  /** sls offline's output and the stack's notices (each as "[stack] …"). */
   readonly output: () => string;
-  invoke<T>(functionName: string, payload?: unknown): Promise<T>;
+  /** Invokes a function of serverless.yml by its key ('features'); throws on a function error. */
+  invoke<T>(key: string, payload?: unknown): Promise<T>;
 }
 
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const ports = await freeStackPorts();
-  const logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-e2e-'));
+export interface TestStackOptions {
+  /** Default: a new temporary folder. */
+  readonly logsDir?: string;
+  /** Default: a new folder of its own, removed on stop; a given one is kept. */
+  readonly buildFolder?: string;
+}
+
+export async function startTestStack(env: Record<string, string> = {}, options: TestStackOptions = {}): Promise<TestStack> {
+  const logsDir = options.logsDir ?? (await mkdtemp(join(tmpdir(), 'ml-monitor-e2e-')));
+  const buildFolder = options.buildFolder ?? privateBuildFolder();
+  const cleanUp = () => {
+    if (options.buildFolder === undefined) removeBuildFolder(buildFolder);
+  };
   let output = '';
-  const buildFolder = privateBuildFolder();
   const stack = await startStack({
-    ...ports,
+    ...(await freeStackPorts()),
     logsDir,
     env: { SQS_WAIT_TIME_SECONDS: '1', SCHEDULES_ENABLED: 'false', ESBUILD_WORK_FOLDER: buildFolder, ...env },
     onOutput: (chunk) => {
@@ -35,38 +48,27 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
       output += `[stack] ${line}\n`;
     },
   }).catch((error: unknown) => {
-    removeBuildFolder(buildFolder);
+    cleanUp();
     throw error;
   });
   return {
     ...stack,
     async stop() {
       await stack.stop();
-      removeBuildFolder(buildFolder);
+      cleanUp();
     },
     logsDir,
     output: () => output,
-    async invoke<T>(functionName: string, payload: unknown = {}): Promise<T> {
-      const outcome = await invokeThroughOffline(stack.lambdaEndpoint, `ml-monitor-dev-${functionName}`, payload);
-      if (!outcome.ok) throw new Error(`invoking ${functionName}: ${outcome.error}`);
-      return outcome.response as T;
-    },
+    invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
   };
 }
 
+/** Polls `probe` (its errors count as "not yet") until it yields a value. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return await waitFor(() => probe().catch(() => undefined), { what, timeoutMs, intervalMs: 500 });
 }
 
-export const BUCKET = 'ml-monitor-dev';
-
-/** Invokes plot (which compacts the log) until every id is a row in S3's metric_log.csv. */
+/** Invokes maintain (which appends the segments to the log) until every id is a row in S3's metric_log.csv. */
 export async function waitForRows(stack: TestStack, ids: readonly string[], timeoutMs = 90_000): Promise<MetricRow[]> {
   const s3 = localS3(stack.awsEndpoint);
   try {

@@ -2,13 +2,15 @@
  * The infrastructure file itself: `sls package` is run and the CloudFormation it
  * generates is linted with cfn-lint and checked for what production needs.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { PROJECT_DIR, privateBuildFolder, removeBuildFolder, serverlessEnv } from '../helpers/serverlessConfig.js';
+import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { runSls, slsEnv } from '../../infra/toolbox/sls.js';
+import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 
 interface Template {
   Resources: Record<string, { Type: string; Properties: Record<string, any> }>;
@@ -20,10 +22,8 @@ let template: Template;
 const buildFolder = privateBuildFolder();
 
 beforeAll(() => {
-  execFileSync(process.execPath, [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'package', '--package', packageDir], {
-    cwd: PROJECT_DIR,
-    env: serverlessEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder }),
-    stdio: 'pipe',
+  runSls(['package', '--package', packageDir], {
+    env: slsEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder }),
   });
   template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
 }, 180_000);
@@ -67,7 +67,7 @@ describe('the packaged CloudFormation', () => {
   it('blocks public access to the bucket', () => {
     const bucket = template.Resources.DataBucket;
 
-    expect(bucket?.Properties.BucketName).toBe('ml-monitor-dev');
+    expect(bucket?.Properties.BucketName).toBe(BUCKET);
     expect(bucket?.Properties.PublicAccessBlockConfiguration).toEqual({
       BlockPublicAcls: true,
       BlockPublicPolicy: true,

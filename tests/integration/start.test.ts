@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort, portTaken } from '../../infra/cloud/net.js';
-import { freeStackPorts } from '../../infra/stack.js';
+import { freeStackPorts } from '../../infra/supervisor.js';
 
 const PROJECT_DIR = join(__dirname, '..', '..');
 const TSX = join(PROJECT_DIR, 'node_modules/tsx/dist/cli.mjs');
