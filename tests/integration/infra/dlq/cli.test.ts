@@ -5,26 +5,16 @@
 import { spawnSync } from 'node:child_process';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { PurgeQueueCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { reasonKey } from '../../../../functions/commons/messaging/deadLetterReasons.js';
 import { findFreePort } from '../../../../infra/cloud/net.js';
 import { PROJECT_DIR } from '../../../../infra/toolbox/localDefaults.js';
 import { type LocalCloud, startLocalCloud } from '../../../helpers/localCloud.js';
 
-let cloud: LocalCloud;
-
-beforeAll(async () => {
-  cloud = await startLocalCloud();
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
-
-/** Each case starts from empty pipeline queues. */
-beforeEach(async () => {
-  await Promise.all(Object.values(cloud.queueUrls).map((url) => cloud.sqs.send(new PurgeQueueCommand({ QueueUrl: url }))));
-});
+const cloud: LocalCloud = await startLocalCloud();
+afterAll(() => cloud.stop());
+// Each case starts from empty pipeline queues.
+beforeEach(() => Promise.all(Object.values(cloud.queueUrls).map((url) => cloud.sqs.send(new PurgeQueueCommand({ QueueUrl: url })))));
 
 function runCli(args: readonly string[], endpoint = cloud.moto.url): { code: number | null; stdout: string; stderr: string } {
   const env = { ...process.env, AWS_ENDPOINT_URL: endpoint, BUCKET_NAME: cloud.bucket };

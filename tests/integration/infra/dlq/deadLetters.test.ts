@@ -17,32 +17,37 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeadLetterReason, reasonKey } from '../../../../functions/commons/messaging/deadLetterReasons.js';
 import {
   type DeadLetterQueueDepth,
   listDeadLetterQueues,
   NO_REASON,
   QueueNotFoundError,
+  type RedriveResult,
   redrive,
   showDeadLetters,
 } from '../../../../infra/dlq/deadLetters.js';
 import { type LocalCloud, startLocalCloud } from '../../../helpers/localCloud.js';
 
-let cloud: LocalCloud;
+const cloud: LocalCloud = await startLocalCloud();
+afterAll(() => cloud.stop());
+// Each case starts from empty pipeline queues.
+beforeEach(() => Promise.all(Object.values(cloud.queueUrls).map((url) => cloud.sqs.send(new PurgeQueueCommand({ QueueUrl: url })))));
 
-beforeAll(async () => {
-  cloud = await startLocalCloud();
-});
-
-afterAll(async () => {
-  await cloud?.stop();
-});
-
-/** Each test starts from empty pipeline queues. */
-afterEach(async () => {
-  await Promise.all(Object.values(cloud.queueUrls).map((url) => cloud.sqs.send(new PurgeQueueCommand({ QueueUrl: url }))));
-});
+/** A redrive's result, every count zero unless given. */
+function redriveResult(dlq: string, counts: Partial<RedriveResult> = {}): RedriveResult {
+  return {
+    dlq,
+    source: dlq.replace(/-dlq$/, ''),
+    moved: 0,
+    sendFailed: 0,
+    deleteFailed: 0,
+    failures: [],
+    interruptedBy: undefined,
+    ...counts,
+  };
+}
 
 function urlOf(queue: string): string {
   const url = cloud.queueUrls[queue];
@@ -198,15 +203,7 @@ describe('redrive', () => {
 
     const result = await redrive(cloud.sqs, 'y_pred-dlq');
 
-    expect(result).toEqual({
-      dlq: 'y_pred-dlq',
-      source: 'y_pred',
-      moved: 3,
-      sendFailed: 0,
-      deleteFailed: 0,
-      failures: [],
-      interruptedBy: undefined,
-    });
+    expect(result).toEqual(redriveResult('y_pred-dlq', { moved: 3 }));
     expect(await depthOf('y_pred-dlq')).toMatchObject({ depth: 0 });
     const back = await drain(urlOf('y_pred'));
     expect(back.map((message) => message.Body).sort()).toEqual([...bodies].sort());
@@ -239,15 +236,7 @@ describe('redrive', () => {
   it('does nothing on an empty DLQ', async () => {
     const result = await redrive(cloud.sqs, 'y_true-dlq');
 
-    expect(result).toEqual({
-      dlq: 'y_true-dlq',
-      source: 'y_true',
-      moved: 0,
-      sendFailed: 0,
-      deleteFailed: 0,
-      failures: [],
-      interruptedBy: undefined,
-    });
+    expect(result).toEqual(redriveResult('y_true-dlq'));
   });
 });
 
