@@ -19,24 +19,24 @@ import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
-import { eventually, startTestStack, type TestStack } from '../helpers/stack.js';
+import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
+const theStack = stackForFile({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });
 let stack: TestStack;
 let sqs: SQSClient;
 let s3: ReturnType<typeof localS3>;
 
-beforeAll(async () => {
-  stack = await startTestStack({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });
+beforeAll(() => {
+  stack = theStack();
   sqs = localSqs(stack.awsEndpoint);
   s3 = localS3(stack.awsEndpoint);
-}, 240_000);
+});
 
-afterAll(async () => {
+afterAll(() => {
   sqs?.destroy();
   s3?.destroy();
-  await stack?.stop();
-}, 60_000);
+});
 
 let sent = 0;
 

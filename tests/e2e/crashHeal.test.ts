@@ -3,30 +3,23 @@
  * again and leaves moto running; the messages the dead process held come back after
  * their visibility timeout, and every emitted id ends as exactly one row.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, stackForFile, waitForRows } from '../helpers/stack.js';
 
 /** Three features runs of a hundred: each well inside the function timeout on a loaded machine. */
 const RUNS = 3;
 const RECORDS_PER_RUN = 100;
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    // Short, so what the killed process held comes back soon; the function timeout fits in it.
-    SQS_VISIBILITY_TIMEOUT: '15',
-    FUNCTION_TIMEOUT: '15',
-    RECORDS_PER_RUN: String(RECORDS_PER_RUN),
-  });
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 60_000);
+const theStack = stackForFile({
+  // Short, so what the killed process held comes back soon; the function timeout fits in it.
+  SQS_VISIBILITY_TIMEOUT: '15',
+  FUNCTION_TIMEOUT: '15',
+  RECORDS_PER_RUN: String(RECORDS_PER_RUN),
+});
 
 describe('when sls offline is killed mid-flow', () => {
   it('is restarted, keeps moto, and ends with every record as exactly one row', async () => {
     // Prepare
+    const stack = theStack();
     const motoPid = stack.emulatorPid();
     const firstSls = stack.slsPid();
     const emitted: string[] = [];

@@ -3,25 +3,18 @@
  * bootstrap plugin re-creates the queues and bucket, the event source reconnects,
  * and new records flow again — without sls offline exiting or hanging.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
+import { describe, expect, it } from 'vitest';
+import { eventually, stackForFile, waitForRows } from '../helpers/stack.js';
 
-let stack: TestStack;
-let slsExited = false;
-
-beforeAll(async () => {
-  stack = await startTestStack({ LOCAL_CLOUD_WATCH_SECONDS: '1' });
-  void stack.slsExit.then(() => {
-    slsExited = true;
-  });
-}, 240_000);
-
-afterAll(async () => {
-  await stack?.stop();
-}, 60_000);
+const theStack = stackForFile({ LOCAL_CLOUD_WATCH_SECONDS: '1' });
 
 describe('when the emulator restarts', () => {
   it('recovers by itself: rows flow again, with clear log lines', async () => {
+    const stack = theStack();
+    let slsExited = false;
+    void stack.slsExit.then(() => {
+      slsExited = true;
+    });
     const before = await stack.invoke<{ emitted: string[] }>('features');
     await waitForRows(stack, before.emitted);
 

@@ -18,22 +18,20 @@ import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
-import { startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
+import { stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 const model = assertModel(modelArtefact);
+const theStack = stackForFile();
 let stack: TestStack;
 let s3: ReturnType<typeof localS3>;
 
-beforeAll(async () => {
-  stack = await startTestStack();
+beforeAll(() => {
+  stack = theStack();
   s3 = localS3(stack.awsEndpoint);
-}, 240_000);
+});
 
-afterAll(async () => {
-  s3?.destroy();
-  await stack?.stop();
-}, 60_000);
+afterAll(() => s3?.destroy());
 
 /** A row is right if some data row has its y_true and the model predicts its y_pred from it. */
 function matchesADataRow(row: MetricRow): boolean {

@@ -5,6 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
@@ -61,6 +62,18 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     output: () => output,
     invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
   };
+}
+
+/** One stack for a test file: started before its first test, stopped after its last; the getter returns it. */
+export function stackForFile(env: Record<string, string> = {}): () => TestStack {
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack(env);
+  }, 240_000);
+  afterAll(async () => {
+    await stack?.stop();
+  }, 60_000);
+  return () => stack as TestStack;
 }
 
 /** Polls `probe` (its errors count as "not yet") until it yields a value. */

@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { startMoto } from '../../infra/cloud/moto.js';
 import { findFreePort } from '../../infra/cloud/net.js';
 import { startRendererServer } from '../../infra/renderer/server.js';
-
-const PROJECT_DIR = join(__dirname, '..', '..');
+import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 
 /** Local addresses listening on `port`, read from the kernel's socket tables. */
 function listeningAddresses(port: number): string[] {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort, portTaken } from '../../infra/cloud/net.js';
 import { freeStackPorts } from '../../infra/supervisor.js';
+import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 
-const PROJECT_DIR = join(__dirname, '..', '..');
 const TSX = join(PROJECT_DIR, 'node_modules/tsx/dist/cli.mjs');
 
 interface Run {

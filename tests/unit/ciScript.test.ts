@@ -1,8 +1,8 @@
+/** .ci/run, the CI entry point: it stops at once, saying what to install, when moto_server is missing. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-
-const PROJECT_DIR = join(__dirname, '..', '..');
+import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 
 describe('.ci/run', () => {
   it('stops at once with a clear message when moto_server is missing', () => {

@@ -6,8 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 
-const PROJECT_DIR = join(__dirname, '..', '..');
 const composeAvailable = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 if (!composeAvailable) {
   console.warn('docker-compose is not installed: skipping the docker-compose.yml validation (apt-get install docker-compose)');
