@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { type DeadLetterReason, InvalidReasonRecordError, readReason } from '../../functions/commons/messaging/deadLetterReasons.js';
 
-export const DLQ_SUFFIX = '-dlq';
+const DLQ_SUFFIX = '-dlq';
 export const NO_REASON = 'no reason recorded';
 export const DEFAULT_SHOW_LIMIT = 10;
 
@@ -46,7 +46,7 @@ export class QueueNotFoundError extends Error {
   }
 }
 
-export interface DeadLetterQueuePair {
+interface DeadLetterQueuePair {
   /** e.g. `y_true-dlq`. */
   readonly dlq: string;
   readonly dlqUrl: string;
@@ -109,7 +109,7 @@ async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | unde
 }
 
 /** Either name of a pair → both queues; throws QueueNotFoundError naming the first one missing (the DLQ for a wrong name). */
-export async function resolveDeadLetterQueue(sqs: SQSClient, queue: string): Promise<DeadLetterQueuePair> {
+async function resolveDeadLetterQueue(sqs: SQSClient, queue: string): Promise<DeadLetterQueuePair> {
   const dlq = deadLetterQueueName(queue);
   const source = sourceQueueName(dlq);
   const dlqUrl = await findQueueUrl(sqs, dlq);

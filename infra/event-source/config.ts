@@ -26,7 +26,7 @@ export class EventSourceConfigError extends Error {
 }
 
 /** One `sqs` event of one function, normalised. */
-export interface SqsEventSettings {
+interface SqsEventSettings {
   queueName: string;
   batchSize: number;
   maximumBatchingWindowSeconds: number;

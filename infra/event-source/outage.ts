@@ -12,7 +12,7 @@ export interface EventSourceLogger {
   error(message: string): void;
 }
 
-export interface OutageMessages {
+interface OutageMessages {
   /** Starts every line, e.g. `sqs → metric`. */
   prefix: string;
   /** What fails, e.g. `cannot receive from <url>`; the reason is appended. */

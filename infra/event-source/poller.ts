@@ -3,6 +3,8 @@
  * queue, gather a batch, invoke the function, delete what succeeded. Failed messages are
  * simply not deleted; they reappear after the visibility timeout and the queue's own
  * RedrivePolicy dead-letters them, exactly as on AWS. Independent of Serverless.
+ * Hand-built because serverless-offline-sqs deletes a whole batch whatever its
+ * `batchItemFailures` say (CoorpAcademy/serverless-plugins issue 221).
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
