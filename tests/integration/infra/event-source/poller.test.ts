@@ -8,10 +8,11 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
-  SQSClient,
+  type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { localSqs } from '../../../../infra/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
 import { findFreePort } from '../../../../infra/cloud/net.js';
 import type { EventSourceLogger } from '../../../../infra/event-source/outage.js';
@@ -43,7 +44,7 @@ afterAll(async () => {
 });
 
 function sqsClient(endpoint: string): SQSClient {
-  const client = new SQSClient({ endpoint, region: REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = localSqs(endpoint, REGION);
   clients.push(client);
   return client;
 }
