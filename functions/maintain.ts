@@ -1,9 +1,11 @@
 /**
- * maintain (scheduled, each minute): the logs' upkeep. Orphans halves whose partner
- * did not come within ORPHAN_TTL_SECONDS (so they leave the join table even when no
- * message comes), writes the segment of any committed lines a crashed `metric` run
- * left unwritten, and appends the segments to metric_log.csv and orphans.csv (S3 and
- * LOGS_DIR, where the copy is only ever appended to).
+ * maintain (scheduled, each minute): the logs' upkeep, and their one writer. Drops
+ * pending halves of ids already in a log (late duplicates), orphans halves whose
+ * partner did not come within ORPHAN_TTL_SECONDS (so they leave the join table even
+ * when no message comes), writes the segment of any committed lines a crashed
+ * `metric` run left unwritten, and appends the segments to metric_log.csv and
+ * orphans.csv (S3 and LOGS_DIR, where the copy is only ever appended to), dropping any
+ * line whose id a log already holds.
  */
 import type { Context } from 'aws-lambda';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
@@ -16,7 +18,7 @@ import { createLogger } from './commons/platform/logger.js';
 const config = readConfig();
 const logger = createLogger('maintain');
 const s3 = createS3Client(config, logger);
-const store = new JoinTableStore({ s3, bucket: config.bucket, settledIdsKept: config.settledIdsKept, orphanTtlMs: config.orphanTtlMs });
+const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs });
 const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
 
 export interface MaintainResult {
@@ -25,6 +27,8 @@ export interface MaintainResult {
   readonly rowsAdded: number;
   readonly orphans: number;
   readonly orphansAdded: number;
+  /** Halves and lines dropped because their id was already settled: late duplicates. */
+  readonly duplicates: number;
   /** Ids still waiting for their other half. */
   readonly pending: number;
 }
@@ -50,20 +54,25 @@ function reportCompaction(spec: LogSpec, result: CompactionResult): void {
 }
 
 export const handler = async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MaintainResult> => {
+  await compactor.refresh();
   // Half the time at most: the logs come after.
-  const flushed = await store.expireAndFlush(Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
+  const flushed = await store.expireAndFlush(compactor.isSettled, Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
   for (const orphan of flushed.orphans) logger.warn('Half orphaned', { ...orphan });
+  // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
   const orphanLog = await compactor.compact(LOGS.orphans);
   reportCompaction(LOGS.orphans, orphanLog);
+  // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
+  const dropped = await store.dropSettled(compactor.isSettled);
   const result = {
-    rows: metricLog.lastSeq,
-    rowsAdded: metricLog.appended.length,
-    orphans: orphanLog.lastSeq,
-    orphansAdded: orphanLog.appended.length,
-    pending: flushed.pending,
+    rows: metricLog.rows,
+    rowsAdded: metricLog.added,
+    orphans: orphanLog.rows,
+    orphansAdded: orphanLog.added,
+    duplicates: flushed.duplicates + metricLog.duplicates + orphanLog.duplicates + dropped.duplicates,
+    pending: dropped.pending,
   };
-  if (result.rowsAdded > 0 || result.orphansAdded > 0) logger.info('Logs compacted', { ...result });
+  if (result.rowsAdded > 0 || result.orphansAdded > 0 || result.duplicates > 0) logger.info('Logs compacted', { ...result });
   return result;
 };

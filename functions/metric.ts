@@ -20,7 +20,6 @@ const s3 = createS3Client(config, logger);
 const store = new JoinTableStore({
   s3,
   bucket: config.bucket,
-  settledIdsKept: config.settledIdsKept,
   orphanTtlMs: config.orphanTtlMs,
 });
 /** Kept back from the timeout for writing the batch's segment after the table commit. */

@@ -6,8 +6,9 @@
 import { AbsoluteErrors } from './commons/chart/absoluteErrors.js';
 import { histogram } from './commons/chart/histogram.js';
 import { errorHistogramChart, renderChart } from './commons/chart/histogramChart.js';
+import { AppendOnlyLog } from './commons/logs/appendOnlyLog.js';
 import { writeMirror } from './commons/logs/localMirror.js';
-import { LogTail } from './commons/logs/logTail.js';
+import { textToLines } from './commons/logs/logFiles.js';
 import { createS3Client } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
@@ -17,7 +18,7 @@ import { putObject } from './commons/storage/s3Objects.js';
 const config = readConfig();
 const logger = createLogger('plot');
 const s3 = createS3Client(config, logger);
-const metricLog = new LogTail({ s3, bucket: config.bucket, key: BUCKET_KEYS.metricLog });
+const metricLog = new AppendOnlyLog({ s3, bucket: config.bucket, key: BUCKET_KEYS.metricLog });
 const errors = new AbsoluteErrors();
 let plottedRows = -1;
 
@@ -27,9 +28,9 @@ export interface PlotResult {
 }
 
 export const handler = async (): Promise<PlotResult> => {
-  const read = await metricLog.read();
+  const read = await metricLog.readNew();
   if (read.restarted) errors.clear();
-  errors.add(read.lines);
+  errors.add(textToLines(read.lines.toString('utf8')));
   if (errors.count === 0) {
     logger.info('Nothing to plot yet: metric_log.csv has no rows', { bucket: config.bucket });
     return { plotted: false, rows: 0 };

@@ -76,7 +76,7 @@ describe('the packaged CloudFormation', () => {
     });
   });
 
-  it('expires dead-letter reasons when their messages leave the dead-letter queues', () => {
+  it('expires dead-letter reasons with their messages, and aborts cut-short uploads', () => {
     const queues = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties);
     const dlqRetentionDays = Math.max(...queues.filter((q) => q.QueueName.endsWith('-dlq')).map((q) => q.MessageRetentionPeriod)) / 86_400;
 
@@ -84,7 +84,14 @@ describe('the packaged CloudFormation', () => {
 
     expect(rules).toEqual([
       { Id: 'DeadLetterReasonsExpire', Status: 'Enabled', Prefix: BUCKET_KEYS.deadLetterReasons, ExpirationInDays: dlqRetentionDays },
+      { Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
     ]);
+  });
+
+  it('lets one maintain run at a time: the logs have one writer', () => {
+    const maintain = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Maintain'));
+
+    expect(maintain?.[1].Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
   it('grants no action on a wildcard resource', () => {

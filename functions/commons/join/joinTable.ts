@@ -1,12 +1,14 @@
 /**
- * The metric table's logic, pure: how the halves of a record (y_true, y_pred) meet,
+ * The join table's logic, pure: how the halves of a record (y_true, y_pred) meet,
  * and what becomes of a half whose partner never comes.
  *
- * The table holds only what is in flight: ids with one half (`pending`); lines that
- * are committed but not yet written as log segments (`outbox`, numbered per log by
- * `nextSeq`); and a bounded memory of recently settled ids (`settled`: completed or
- * orphaned) so that a duplicate arriving after its id was settled is recognised and
- * dropped instead of starting a new pending record.
+ * The table holds only what is in flight: ids with one half (`pending`), and lines
+ * that are committed but not yet written as log segments (`outbox`, numbered per log
+ * by `nextSeq`). It remembers no settled id: a half of an id already logged or
+ * orphaned, arriving later, is pending again until `maintain`, which knows every id
+ * in the logs, drops it (`dropSettled`), and a line for such an id never reaches a
+ * log (compaction.ts). So exactly once holds at any age, and the table's size follows
+ * the traffic in flight, not the history.
  */
 
 import { formatOrphanLine, type LogName } from '../logs/logFiles.js';
@@ -35,10 +37,8 @@ export interface OutboxBatch {
 }
 
 export interface MetricTable {
-  readonly version: 2;
+  readonly version: 3;
   readonly pending: Readonly<Record<string, PendingRecord>>;
-  /** Oldest first; at most `settledIdsKept` entries. */
-  readonly settled: readonly string[];
   readonly outbox: readonly OutboxBatch[];
   /** Number of the next line of each log; numbers start at 1. */
   readonly nextSeq: Readonly<Record<LogName, number>>;
@@ -47,9 +47,8 @@ export interface MetricTable {
 }
 
 export const EMPTY_TABLE: MetricTable = {
-  version: 2,
+  version: 3,
   pending: {},
-  settled: [],
   outbox: [],
   nextSeq: { metric_log: 1, orphans: 1 },
   orphanCount: 0,
@@ -69,8 +68,6 @@ export function tableAfter(lastLines: Readonly<Record<LogName, number>>): Metric
 }
 
 export interface TableRules {
-  /** How many settled ids to remember for dropping late duplicates. */
-  readonly settledIdsKept: number;
   /** A half waiting longer than this for its partner is orphaned. */
   readonly orphanTtlMs: number;
 }
@@ -94,7 +91,7 @@ export interface ApplyOutcome {
   readonly table: MetricTable;
   readonly newRows: readonly MetricRow[];
   readonly orphans: readonly Orphan[];
-  /** Halves already known (same value) or whose id was already settled. */
+  /** Halves already pending with the same value. */
   readonly duplicates: number;
   /** Halves that contradict a value already recorded; the first value wins. */
   readonly conflicts: readonly Conflict[];
@@ -128,22 +125,12 @@ function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
  */
 export function applyHalves(table: MetricTable, halves: readonly Half[], now: number, rules: TableRules): ApplyOutcome {
   const pending: Record<string, PendingRecord> = { ...table.pending };
-  const settledSet = new Set(table.settled);
-  const settled = [...table.settled];
   const newRows: MetricRow[] = [];
   const conflicts: Conflict[] = [];
   let duplicates = 0;
   let changed = false;
-  const settle = (id: string) => {
-    settledSet.add(id);
-    settled.push(id);
-  };
 
   for (const half of halves) {
-    if (settledSet.has(half.id)) {
-      duplicates++;
-      continue;
-    }
     const current = pending[half.id];
     const known = current === undefined ? undefined : halfValue(current, half.kind);
     if (known !== undefined) {
@@ -156,7 +143,6 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     if (updated.yTrue !== undefined && updated.yPred !== undefined) {
       delete pending[half.id];
       newRows.push(metricRow(half.id, updated.yTrue, updated.yPred));
-      settle(half.id);
     } else {
       pending[half.id] = updated;
     }
@@ -167,7 +153,6 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     if (now - record.firstSeen >= rules.orphanTtlMs) {
       orphans.push(orphanOf(id, record, rules.orphanTtlMs));
       delete pending[id];
-      settle(id);
     }
   }
 
@@ -184,12 +169,10 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     outbox.push({ log: 'orphans', firstSeq: nextSeq.orphans, lines: orphans.map(formatOrphanLine) });
     nextSeq.orphans += orphans.length;
   }
-  const overflow = settled.length - rules.settledIdsKept;
   return {
     table: {
-      version: 2,
+      version: 3,
       pending,
-      settled: overflow > 0 ? settled.slice(overflow) : settled,
       outbox,
       nextSeq,
       orphanCount: table.orphanCount + orphans.length,
@@ -208,17 +191,32 @@ export function acknowledgeWritten(table: MetricTable, written: readonly Pick<Ou
   return outbox.length === table.outbox.length ? table : { ...table, outbox };
 }
 
-/** Reads a stored table, refusing anything that is not one (rather than silently resetting it). */
+/**
+ * Drops the pending ids `isSettled` knows (already in a log): late duplicates, which
+ * count as such. Returns the same table when there were none.
+ */
+export function dropSettled(table: MetricTable, isSettled: (id: string) => boolean): { table: MetricTable; duplicates: number } {
+  const settled = Object.keys(table.pending).filter(isSettled);
+  if (settled.length === 0) return { table, duplicates: 0 };
+  const pending = { ...table.pending };
+  for (const id of settled) delete pending[id];
+  return { table: { ...table, pending }, duplicates: settled.length };
+}
+
+/**
+ * Reads a stored table, refusing anything that is not one (rather than silently
+ * resetting it). A version-2 table (which kept settled ids) is read as version 3.
+ */
 export function parseTable(text: string): MetricTable {
-  const value = JSON.parse(text) as Partial<MetricTable>;
+  const value = JSON.parse(text) as Partial<MetricTable> & { version?: number; settled?: unknown };
   if (
-    value?.version !== 2 ||
+    (value?.version !== 3 && value?.version !== 2) ||
     typeof value.pending !== 'object' ||
-    !Array.isArray(value.settled) ||
     !Array.isArray(value.outbox) ||
     typeof value.nextSeq !== 'object'
   ) {
-    throw new Error('stored metric table is not a version-2 table');
+    throw new Error('stored metric table is not a version-3 (or 2) table');
   }
-  return value as MetricTable;
+  const { settled: _, ...table } = value;
+  return { ...(table as MetricTable), version: 3 };
 }

@@ -23,6 +23,7 @@ import {
   type ApplyOutcome,
   acknowledgeWritten,
   applyHalves,
+  dropSettled,
   type Half,
   type MetricTable,
   type OutboxBatch,
@@ -62,11 +63,12 @@ export class JoinTableStore {
   }
 
   /**
-   * Orphans halves past their TTL, writes the segment of every batch in the outbox
-   * (left by any invocation, finished or crashed) and commits the outbox empty of them.
+   * Drops the pending ids already in a log (`isSettled`: late duplicates), orphans
+   * halves past their TTL, writes the segment of every batch in the outbox (left by
+   * any invocation, finished or crashed) and commits the outbox empty of them.
    */
-  async expireAndFlush(deadline?: number): Promise<RecordOutcome> {
-    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline);
+  async expireAndFlush(isSettled: (id: string) => boolean, deadline?: number): Promise<RecordOutcome> {
+    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
     if (table.outbox.length > 0) {
       await this.#write(table.outbox);
       this.#writtenEarlier.push(...table.outbox);
@@ -75,19 +77,34 @@ export class JoinTableStore {
     return { ...outcome, pending: Object.keys(table.pending).length };
   }
 
-  /** Reads the table, applies `halves` and drops the batches written earlier, and writes it back if anything changed. */
-  #commit(halves: readonly Half[], deadline: number | undefined): Promise<ApplyOutcome & { newBatches: readonly OutboxBatch[] }> {
+  /** Drops the pending ids already in a log (late duplicates whose id a compaction just logged). */
+  async dropSettled(isSettled: (id: string) => boolean, deadline?: number): Promise<RecordOutcome> {
+    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
+    return { ...outcome, pending: Object.keys(table.pending).length };
+  }
+
+  /**
+   * Reads the table, drops the settled ids, applies `halves`, drops the batches written
+   * earlier, and writes it back if anything changed.
+   */
+  #commit(
+    halves: readonly Half[],
+    deadline: number | undefined,
+    isSettled?: (id: string) => boolean,
+  ): Promise<ApplyOutcome & { newBatches: readonly OutboxBatch[] }> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(
       async () => {
         const stored = await getText(s3, bucket, BUCKET_KEYS.joinTable);
-        const table = stored === undefined ? await this.#newTable() : parseTable(stored.text);
-        const outcome = applyHalves(table, halves, now(), this.#options);
+        const read = stored === undefined ? await this.#newTable() : parseTable(stored.text);
+        const { table, duplicates } = isSettled === undefined ? { table: read, duplicates: 0 } : dropSettled(read, isSettled);
+        const applied = applyHalves(table, halves, now(), this.#options);
+        const outcome = { ...applied, duplicates: applied.duplicates + duplicates };
         // applyHalves appends its batches at the end of the outbox.
         const newBatches = outcome.table.outbox.slice(table.outbox.length);
         const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
-        if (next !== table) {
+        if (next !== read) {
           const body = JSON.stringify(next);
           await putIfUnchanged(
             s3,

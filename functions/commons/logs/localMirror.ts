@@ -31,13 +31,19 @@ export type MirrorSync = 'written' | 'appended' | 'current' | 'diverged' | 'off'
 /** How many bytes at each end of the local file are compared with the log. */
 const PROBE_BYTES = 4096;
 
+/** The log being mirrored: its size, and any range of its bytes (appendOnlyLog.ts keeps the ones asked for in memory). */
+export interface LogBytes {
+  readonly size: number;
+  bytes(start: number, end: number): Promise<Buffer>;
+}
+
 /**
- * Brings LOGS_DIR/`name` up to the append-only log `text` without ever dropping a byte
+ * Brings LOGS_DIR/`name` up to the append-only `log` without ever dropping a byte
  * the local file holds. The prefix check compares the local file's first and last
  * 4 KiB with the log at the same offsets: every writer of these files only appends,
  * so a file that agrees at both ends and is not longer is the log's prefix.
  */
-export async function syncLogMirror(logsDir: string | undefined, name: string, text: string): Promise<MirrorSync> {
+export async function syncLogMirror(logsDir: string | undefined, name: string, log: LogBytes): Promise<MirrorSync> {
   if (logsDir === undefined) return 'off';
   const target = join(logsDir, name);
   const size = await stat(target).then(
@@ -48,31 +54,31 @@ export async function syncLogMirror(logsDir: string | undefined, name: string, t
     },
   );
   if (size === undefined) {
-    await writeMirror(logsDir, name, text);
+    await writeMirror(logsDir, name, await log.bytes(0, log.size));
     return 'written';
   }
-  const log = Buffer.from(text, 'utf8');
-  if (size > log.length || !(await agreesAtBothEnds(target, size, log))) return 'diverged';
-  if (size === log.length) return 'current';
+  if (size > log.size || !(await agreesAtBothEnds(target, size, log))) return 'diverged';
+  if (size === log.size) return 'current';
   // A crash mid-append leaves a prefix too (a partial last line): the next sync completes it.
+  const missing = await log.bytes(size, log.size);
   const file = await open(target, 'a');
   try {
-    await file.write(log, size);
+    await file.write(missing);
   } finally {
     await file.close();
   }
   return 'appended';
 }
 
-async function agreesAtBothEnds(path: string, size: number, log: Buffer): Promise<boolean> {
-  if (size <= 2 * PROBE_BYTES) return (await readFile(path)).equals(log.subarray(0, size));
+async function agreesAtBothEnds(path: string, size: number, log: LogBytes): Promise<boolean> {
+  if (size <= 2 * PROBE_BYTES) return (await readFile(path)).equals(await log.bytes(0, size));
   const file = await open(path, 'r');
   try {
     const probe = Buffer.alloc(PROBE_BYTES);
     await file.read(probe, 0, PROBE_BYTES, 0);
-    if (!probe.equals(log.subarray(0, PROBE_BYTES))) return false;
+    if (!probe.equals(await log.bytes(0, PROBE_BYTES))) return false;
     await file.read(probe, 0, PROBE_BYTES, size - PROBE_BYTES);
-    return probe.equals(log.subarray(size - PROBE_BYTES, size));
+    return probe.equals(await log.bytes(size - PROBE_BYTES, size));
   } finally {
     await file.close();
   }

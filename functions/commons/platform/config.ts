@@ -15,8 +15,6 @@ export interface Config {
   readonly logsDir: string | undefined;
   readonly recordsPerRun: number;
   readonly quickchartUrl: string;
-  /** How many settled (completed or orphaned) ids the metric table remembers to drop late duplicates. */
-  readonly settledIdsKept: number;
   /** A half waiting longer than this for its partner goes to orphans.csv. */
   readonly orphanTtlMs: number;
 }
@@ -38,7 +36,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     logsDir: settings.logsDir,
     recordsPerRun: settings.recordsPerRun,
     quickchartUrl: settings.quickchartUrl,
-    settledIdsKept: settings.settledIdsKept,
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
   };
 }

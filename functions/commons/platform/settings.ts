@@ -52,7 +52,6 @@ export interface Settings {
   readonly batchingWindowSeconds: number;
   readonly pollers: number;
   readonly waitTimeSeconds: number;
-  readonly settledIdsKept: number;
   readonly orphanTtlSeconds: number;
   readonly schedulesEnabled: boolean;
   readonly localCloudWatchSeconds: number;
@@ -140,7 +139,6 @@ export const SETTINGS = {
   batchingWindowSeconds: spec('SQS_BATCHING_WINDOW', '1', integer(0, LIMITS.batchingWindowSeconds, ' seconds')),
   pollers: spec('SQS_POLLERS', '2', integer(1, 64)),
   waitTimeSeconds: spec('SQS_WAIT_TIME_SECONDS', '20', integer(0, LIMITS.waitTimeSeconds, ' seconds')),
-  settledIdsKept: spec('SETTLED_IDS_KEPT', '20000', integer(1, 1_000_000)),
   orphanTtlSeconds: spec('ORPHAN_TTL_SECONDS', '3600', integer(1, 1_209_600, ' seconds (14 days)')),
   schedulesEnabled: spec('SCHEDULES_ENABLED', 'true', (raw) => {
     const value = oneOf(['true', 'false'] as const)(raw);
@@ -230,7 +228,6 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
       batchingWindowSeconds: v.batchingWindowSeconds,
       pollers: v.pollers,
       waitTimeSeconds: v.waitTimeSeconds,
-      settledIdsKept: v.settledIdsKept,
       orphanTtlSeconds: v.orphanTtlSeconds,
       schedulesEnabled: v.schedulesEnabled,
       localCloudWatchSeconds: v.localCloudWatchSeconds,

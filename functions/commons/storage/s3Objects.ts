@@ -17,7 +17,7 @@ interface AwsError {
   $metadata?: { httpStatusCode?: number };
 }
 
-function statusOf(error: unknown): number | undefined {
+export function statusOf(error: unknown): number | undefined {
   return (error as AwsError)?.$metadata?.httpStatusCode;
 }
 
@@ -25,6 +25,12 @@ function statusOf(error: unknown): number | undefined {
 export function isMissing(error: unknown): boolean {
   const name = (error as AwsError)?.name;
   return name === 'NoSuchKey' || name === 'NotFound' || statusOf(error) === 404;
+}
+
+/** A conditional write lost: 412, the precondition failed; 409, a concurrent conditional write was in progress. */
+export function isPreconditionFailed(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 412 || status === 409;
 }
 
 /** A conditional read (If-None-Match) found the object as we last read it. */
@@ -82,9 +88,7 @@ export async function putIfUnchanged(
     );
     return out.ETag;
   } catch (error) {
-    const status = statusOf(error);
-    // 412: the precondition failed; 409: a concurrent conditional write was in progress.
-    if (status === 412 || status === 409) throw new ConcurrentWriteError(key, { cause: error });
+    if (isPreconditionFailed(error)) throw new ConcurrentWriteError(key, { cause: error });
     throw error;
   }
 }

@@ -87,15 +87,20 @@ describe('metric handler with real S3', () => {
     expect(localText).toBe(s3Text);
   });
 
-  it('holds only what is in flight, and a late duplicate starts no new pending record', async () => {
+  it('holds only what is in flight: a pending half, no settled id, an empty outbox once maintain ran', async () => {
     await invoke([truth('pending-1', 1), truth('m-1', 100), prediction('m-1', 90)]);
     const rows = (await compactedRows()).rows;
 
     const state = await table();
 
-    expect(Object.keys(state.pending)).toEqual(['pending-1']);
-    expect(state.outbox).toEqual([]);
-    expect(rows.filter((row) => row.id === 'm-1')).toHaveLength(1);
+    expect(state).toEqual({
+      version: 3,
+      pending: { 'pending-1': expect.objectContaining({ yTrue: 1 }) },
+      outbox: [],
+      nextSeq: { metric_log: 2, orphans: 1 },
+      orphanCount: 0,
+    });
+    expect(rows.map((row) => row.id)).toEqual(['m-1']);
   });
 
   it('loses no update and doubles no row with sixteen invocations at once on overlapping ids', async () => {
@@ -163,14 +168,44 @@ describe('metric handler with real S3', () => {
   });
 });
 
+describe('exactly once, at any age', () => {
+  it('counts as duplicates, not rows or orphans, halves of ids logged 25,000 ids earlier', async () => {
+    await invoke([truth('old-pair', 10), prediction('old-pair', 4), truth('old-half', 7), prediction('old-half', 7)]);
+    await maintain();
+    const store = new JoinTableStore({ s3: cloud.s3, bucket, orphanTtlMs: 3_600_000 });
+    for (let batch = 0; batch < 5; batch++) {
+      const ids = Array.from({ length: 5_000 }, (_, i) => `other-${batch}-${i}`);
+      await store.record(
+        ids.flatMap((id) => [
+          { kind: 'y_true' as const, id, value: 1 },
+          { kind: 'y_pred' as const, id, value: 2 },
+        ]),
+      );
+    }
+    await maintain();
+
+    await invoke([truth('old-pair', 10), prediction('old-pair', 4), prediction('old-half', 7)]);
+    const result = await maintain();
+
+    const { rows } = await compactedRows();
+    expect(rows).toHaveLength(25_002);
+    expect(rows.filter((row) => row.id.startsWith('old-'))).toEqual([
+      { id: 'old-pair', yTrue: 10, yPred: 4, absoluteError: 6 },
+      { id: 'old-half', yTrue: 7, yPred: 7, absoluteError: 0 },
+    ]);
+    expect(result).toMatchObject({ rows: 25_002, rowsAdded: 0, orphansAdded: 0, duplicates: 2, pending: 0 });
+    expect((await table()).pending).toEqual({});
+  }, 120_000);
+});
+
 describe('orphans', () => {
   it('moves a half whose partner never comes to orphans.csv after the TTL, and counts it', async () => {
     let now = 1_000_000;
-    const store = new JoinTableStore({ s3: cloud.s3, bucket, settledIdsKept: 1000, orphanTtlMs: 5_000, now: () => now });
+    const store = new JoinTableStore({ s3: cloud.s3, bucket, orphanTtlMs: 5_000, now: () => now });
     await store.record([{ kind: 'y_pred', id: 'o-1', value: 12.5 }]);
 
     now += 5_000;
-    const outcome = await store.expireAndFlush();
+    const outcome = await store.expireAndFlush(() => false);
     await new LogCompactor({ s3: cloud.s3, bucket, logsDir }).compact(LOGS.orphans);
 
     expect(outcome.orphans.map((orphan) => orphan.id)).toEqual(['o-1']);

@@ -90,7 +90,7 @@ describe('predictor with real SQS', () => {
     const predictions = [...beforeRedelivery, ...(await drain('y_pred'))];
     expect(beforeRedelivery.length).toBeGreaterThan(0);
     expect(predictions.length).toBeGreaterThan(25);
-    const store = new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, settledIdsKept: 1000, orphanTtlMs: 3_600_000 });
+    const store = new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs: 3_600_000 });
     await store.record([
       ...predictions.map((p) => ({ kind: 'y_pred' as const, id: p.id, value: p.body })),
       ...records.map((_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: dataset[i]?.target as number })),

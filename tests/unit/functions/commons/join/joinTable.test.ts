@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   acknowledgeWritten,
   applyHalves,
+  dropSettled,
   EMPTY_TABLE,
   type Half,
   type MetricTable,
@@ -11,7 +12,7 @@ import {
 
 const truth = (id: string, value: number): Half => ({ kind: 'y_true', id, value });
 const prediction = (id: string, value: number): Half => ({ kind: 'y_pred', id, value });
-const RULES: TableRules = { settledIdsKept: 100, orphanTtlMs: 60_000 };
+const RULES: TableRules = { orphanTtlMs: 60_000 };
 
 function applyInTurn(batches: Half[][], rules = RULES): { table: MetricTable; rows: string[] } {
   let table = EMPTY_TABLE;
@@ -36,39 +37,19 @@ describe('joining the halves of a record', () => {
     expect(second.table.pending).toEqual({});
   });
 
-  it('makes one row per id when each half comes three times, interleaved, in either order', () => {
+  it('drops the copies of a half while its id waits, and makes one row per id when the other half comes', () => {
     const batches = [
-      [truth('a', 1), prediction('b', 2), truth('a', 1)],
-      [prediction('a', 3), truth('c', 4), prediction('a', 3)],
-      [truth('b', 5), truth('a', 1), prediction('c', 6), truth('b', 5)],
-      [
-        prediction('b', 2),
-        prediction('c', 6),
-        truth('c', 4),
-        prediction('a', 3),
-        truth('b', 5),
-        prediction('b', 2),
-        truth('c', 4),
-        prediction('c', 6),
-      ],
+      [truth('a', 1), prediction('b', 2), truth('a', 1), truth('a', 1)],
+      [truth('c', 4), prediction('b', 2), truth('c', 4), prediction('b', 2)],
+      [prediction('a', 3), truth('c', 4), prediction('c', 6), truth('b', 5)],
     ];
 
     const { table, rows } = applyInTurn(batches);
 
     expect(rows.sort()).toEqual(['a', 'b', 'c']);
     expect(table.pending).toEqual({});
-    expect(table.outbox.flatMap((batch) => batch.lines)).toHaveLength(3);
+    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual(['a,1.0,3.0,2.0', 'c,4.0,6.0,2.0', 'b,5.0,2.0,3.0']);
     expect(table.nextSeq.metric_log).toBe(4);
-  });
-
-  it('drops a duplicate that arrives after its row was made, without a new pending record or a write', () => {
-    const { table } = applyInTurn([[truth('a', 1), prediction('a', 2)]]);
-
-    const late = applyHalves(table, [truth('a', 1), prediction('a', 2)], 5, RULES);
-
-    expect(late.newRows).toEqual([]);
-    expect(late.duplicates).toBe(2);
-    expect(late.table).toBe(table);
   });
 
   it('keeps the first value when a half is contradicted, and reports the conflict', () => {
@@ -80,12 +61,25 @@ describe('joining the halves of a record', () => {
     expect(outcome.table.pending.a?.yTrue).toBe(1);
   });
 
-  it('remembers only the newest settled ids, within the bound', () => {
-    const halves = ['a', 'b', 'c', 'd'].flatMap((id) => [truth(id, 1), prediction(id, 2)]);
+  it('remembers no settled id: a late half of one is pending again, for maintain to drop', () => {
+    const done = applyHalves(EMPTY_TABLE, [truth('a', 1), prediction('a', 2)], 1, RULES);
 
-    const outcome = applyHalves(EMPTY_TABLE, halves, 1, { ...RULES, settledIdsKept: 2 });
+    const late = applyHalves(done.table, [truth('a', 1)], 2, RULES);
 
-    expect(outcome.table.settled).toEqual(['c', 'd']);
+    expect(Object.keys(done.table)).toEqual(['version', 'pending', 'outbox', 'nextSeq', 'orphanCount']);
+    expect(late.table.pending).toEqual({ a: { yTrue: 1, firstSeen: 2 } });
+  });
+
+  it('drops the pending ids already in a log, counting them as duplicates', () => {
+    const { table } = applyHalves(EMPTY_TABLE, [truth('logged', 1), truth('waiting', 2)], 1, RULES);
+
+    const outcome = dropSettled(table, (id) => id === 'logged');
+    const unchanged = dropSettled(outcome.table, (id) => id === 'logged');
+
+    expect(outcome.duplicates).toBe(1);
+    expect(Object.keys(outcome.table.pending)).toEqual(['waiting']);
+    expect(unchanged).toEqual({ table: outcome.table, duplicates: 0 });
+    expect(unchanged.table).toBe(outcome.table);
   });
 
   it('orphans a half whose partner has not come within the TTL, and counts it', () => {
@@ -104,16 +98,6 @@ describe('joining the halves of a record', () => {
     });
   });
 
-  it('drops the partner that arrives after its half was orphaned', () => {
-    const orphaned = applyHalves(applyHalves(EMPTY_TABLE, [truth('late', 1)], 0, RULES).table, [], 60_000, RULES);
-
-    const outcome = applyHalves(orphaned.table, [prediction('late', 2)], 61_000, RULES);
-
-    expect(outcome.newRows).toEqual([]);
-    expect(outcome.duplicates).toBe(1);
-    expect(outcome.table.pending).toEqual({});
-  });
-
   it('empties the outbox of the batches written as segments', () => {
     const { table } = applyInTurn([
       [truth('a', 1), prediction('a', 2)],
@@ -127,6 +111,25 @@ describe('joining the halves of a record', () => {
   });
 
   it('refuses to read something that is not a table', () => {
-    expect(() => parseTable('{"pending":{}}')).toThrow(/version-2/);
+    expect(() => parseTable('{"pending":{}}')).toThrow('stored metric table is not a version-3 (or 2) table');
+  });
+
+  it('reads a version-2 table (which kept settled ids) as version 3, keeping what is in flight', () => {
+    const stored = {
+      version: 2,
+      pending: { a: { yTrue: 1, firstSeen: 5 } },
+      settled: ['b'],
+      outbox: [],
+      nextSeq: { metric_log: 3, orphans: 1 },
+      orphanCount: 0,
+    };
+
+    expect(parseTable(JSON.stringify(stored))).toEqual({
+      version: 3,
+      pending: stored.pending,
+      outbox: [],
+      nextSeq: stored.nextSeq,
+      orphanCount: 0,
+    });
   });
 });

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syncLogMirror } from '../../../../../functions/commons/logs/localMirror.js';
+import { type LogBytes, syncLogMirror } from '../../../../../functions/commons/logs/localMirror.js';
 
 let dir: string;
 const file = () => join(dir, 'metric_log.csv');
@@ -15,6 +15,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
+
+/** A log held whole in memory. */
+function inMemory(text: string): LogBytes {
+  const buffer = Buffer.from(text, 'utf8');
+  return { size: buffer.length, bytes: async (start, end) => buffer.subarray(start, end) };
+}
 
 describe('syncLogMirror', () => {
   it.each([
@@ -29,8 +35,8 @@ describe('syncLogMirror', () => {
   ])('$case', async ({ copy, rows, outcome }) => {
     if (copy !== undefined) await writeFile(file(), copy);
 
-    const first = await syncLogMirror(dir, 'metric_log.csv', log(rows));
-    const again = await syncLogMirror(dir, 'metric_log.csv', log(rows));
+    const first = await syncLogMirror(dir, 'metric_log.csv', inMemory(log(rows)));
+    const again = await syncLogMirror(dir, 'metric_log.csv', inMemory(log(rows)));
 
     expect([first, again]).toEqual([outcome, 'current']);
     expect(await readFile(file(), 'utf8')).toBe(log(rows));
@@ -39,7 +45,7 @@ describe('syncLogMirror', () => {
   it('never shortens a copy that holds more rows than the log (a bucket that came back empty)', async () => {
     await writeFile(file(), log(1000));
 
-    expect(await syncLogMirror(dir, 'metric_log.csv', log(3))).toBe('diverged');
+    expect(await syncLogMirror(dir, 'metric_log.csv', inMemory(log(3)))).toBe('diverged');
     expect(await readFile(file(), 'utf8')).toBe(log(1000));
   });
 
@@ -49,12 +55,12 @@ describe('syncLogMirror', () => {
     const changedLate = `${big.slice(0, -8)}XXXXXXX\n`;
     for (const local of [changedEarly, changedLate]) {
       await writeFile(file(), local);
-      expect(await syncLogMirror(dir, 'metric_log.csv', `${big}more,1\n`)).toBe('diverged');
+      expect(await syncLogMirror(dir, 'metric_log.csv', inMemory(`${big}more,1\n`))).toBe('diverged');
       expect(await readFile(file(), 'utf8')).toBe(local);
     }
   });
 
   it('does nothing without LOGS_DIR (on AWS)', async () => {
-    expect(await syncLogMirror(undefined, 'metric_log.csv', log(1))).toBe('off');
+    expect(await syncLogMirror(undefined, 'metric_log.csv', inMemory(log(1)))).toBe('off');
   });
 });
