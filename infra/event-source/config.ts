@@ -7,7 +7,7 @@
 
 import { LIMITS } from '../../functions/commons/platform/settings.js';
 import { isRecord } from '../toolbox/isRecord.js';
-import { LOCAL_ENDPOINT, LOCAL_REGION, PORTS } from '../toolbox/localDefaults.js';
+import { LOCAL_ENDPOINT, LOCAL_REGION, PORTS, STAGE } from '../toolbox/localDefaults.js';
 
 export const DEFAULT_BATCH_SIZE = 10;
 /** AWS caps FIFO mappings at 10 records per batch. */
@@ -199,7 +199,7 @@ export function collectMappings(service: ServiceLike, stage?: string): EventSour
       mappings.push({
         ...settings,
         functionKey,
-        functionName: fn.name ?? `${service.service ?? 'service'}-${stage ?? service.provider.stage ?? 'dev'}-${functionKey}`,
+        functionName: fn.name ?? `${service.service ?? 'service'}-${stage ?? service.provider.stage ?? STAGE}-${functionKey}`,
         functionTimeoutSeconds: readNumber(fn.timeout ?? service.provider.timeout, 'timeout', DEFAULT_FUNCTION_TIMEOUT_SECONDS),
       });
     }
