@@ -31,7 +31,7 @@ export async function invoke(lambdaEndpoint: string, functionName: string, paylo
     const out = await localLambda(lambdaEndpoint).send(
       new InvokeCommand({ FunctionName: functionName, InvocationType: 'RequestResponse', Payload: JSON.stringify(payload) }),
     );
-    const response = parsePayload(out.Payload === undefined ? '' : Buffer.from(out.Payload).toString('utf8'));
+    const response = parsePayload(out.Payload ? Buffer.from(out.Payload).toString('utf8') : '');
     if (out.FunctionError) return { ok: false, error: `${out.FunctionError} function error: ${describeFunctionError(response)}` };
     return { ok: true, response };
   } catch (error) {
