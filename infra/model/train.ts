@@ -7,10 +7,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FEATURE_NAMES, parseDataset } from '../../functions/commons/model/dataset.js';
 import type { LinearModel } from '../../functions/commons/model/linearModel.js';
+import { PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { fitOrdinaryLeastSquares } from './ols.js';
 
-export const DATA_FILE = join(__dirname, '..', '..', 'functions', 'commons', 'model', 'diabetes.csv');
-export const MODEL_FILE = join(__dirname, '..', '..', 'functions', 'commons', 'model', 'model.json');
+export const DATA_FILE = join(PROJECT_DIR, 'functions/commons/model/diabetes.csv');
+export const MODEL_FILE = join(PROJECT_DIR, 'functions/commons/model/model.json');
 
 export function trainModel(dataFile = DATA_FILE): LinearModel {
   const rows = parseDataset(readFileSync(dataFile, 'utf8'));
@@ -20,7 +21,7 @@ export function trainModel(dataFile = DATA_FILE): LinearModel {
     featureNames: [...FEATURE_NAMES],
     intercept: fit.intercept,
     coefficients: fit.coefficients,
-    trainedOn: { file: 'functions/commons/model/diabetes.csv', rows: rows.length },
+    trainedOn: { file: relative(PROJECT_DIR, dataFile), rows: rows.length },
   };
 }
 

@@ -7,11 +7,12 @@ import { readFileSync } from 'node:fs';
 import { GetPublicAccessBlockCommand } from '@aws-sdk/client-s3';
 import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCliScript, bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
-import { defaultsEnv, LOCALSTACK_SCRIPT, templateResources } from '../../infra/cloud/bootstrapCli.js';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
-import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
-import { findFreePort } from '../../infra/cloud/net.js';
+import { awsCliScript, bootstrap, planFromResources } from '../../../../infra/cloud/bootstrap.js';
+import { defaultsEnv, LOCALSTACK_SCRIPT, templateResources } from '../../../../infra/cloud/bootstrapCli.js';
+import { localS3, localSqs } from '../../../../infra/cloud/localClients.js';
+import { type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
+import { findFreePort } from '../../../../infra/cloud/net.js';
+import { BUCKET } from '../../../../infra/toolbox/localDefaults.js';
 
 const EXPECTED_QUEUES = ['features', 'features-dlq', 'y_pred', 'y_pred-dlq', 'y_true', 'y_true-dlq'];
 let moto: RunningProcess;
@@ -52,7 +53,7 @@ describe('bootstrap of the local cloud', () => {
       expect(Number(redrive.maxReceiveCount)).toBe(5);
       expect(Number(queues[name]?.VisibilityTimeout)).toBe(180);
     }
-    const block = await clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: 'ml-monitor-dev' }));
+    const block = await clients.s3.send(new GetPublicAccessBlockCommand({ Bucket: BUCKET }));
     expect(block.PublicAccessBlockConfiguration?.BlockPublicPolicy).toBe(true);
   });
 

@@ -1,6 +1,6 @@
 /** npm start's console: one line per invocation, failures and everything else kept. */
 import { describe, expect, it } from 'vitest';
-import { consoleLineFilter, isRoutineLine } from '../../infra/consoleLines.js';
+import { consoleLineFilter, isRoutineLine } from '../../../infra/consoleLines.js';
 
 describe("npm start's console", () => {
   it("leaves out serverless-offline's per-invocation line and the event source's success line", () => {

@@ -26,9 +26,9 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
-import { FAST_MOTO_WRAPPER, fastMotoPython, type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
-import { findFreePort } from '../../infra/cloud/net.js';
+import { localS3, localSqs } from '../../../../infra/cloud/localClients.js';
+import { FAST_MOTO_WRAPPER, fastMotoPython, type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
+import { findFreePort } from '../../../../infra/cloud/net.js';
 
 const python = fastMotoPython();
 

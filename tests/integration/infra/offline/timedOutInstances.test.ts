@@ -8,11 +8,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort, waitForHttp } from '../../infra/cloud/net.js';
-import { FIXED_FOR_VERSION, offlineSourceDir, whyNotApplicable } from '../../infra/offline/timedOutInstances.js';
-import { invoke } from '../../infra/toolbox/invoke.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
-import { spawnSls } from '../../infra/toolbox/sls.js';
+import { findFreePort, waitForHttp } from '../../../../infra/cloud/net.js';
+import { FIXED_FOR_VERSION, offlineSourceDir, whyNotApplicable } from '../../../../infra/offline/timedOutInstances.js';
+import { invoke } from '../../../../infra/toolbox/invoke.js';
+import { PROJECT_DIR } from '../../../../infra/toolbox/localDefaults.js';
+import { spawnSls } from '../../../../infra/toolbox/sls.js';
 
 function serviceYaml(withFix: boolean, lambdaPort: number, httpPort: number): string {
   return [

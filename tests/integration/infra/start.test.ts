@@ -8,9 +8,9 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFreePort, portTaken } from '../../infra/cloud/net.js';
-import { freeStackPorts } from '../../infra/supervisor.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { findFreePort, portTaken } from '../../../infra/cloud/net.js';
+import { freeStackPorts } from '../../../infra/supervisor.js';
+import { PROJECT_DIR } from '../../../infra/toolbox/localDefaults.js';
 
 const TSX = join(PROJECT_DIR, 'node_modules/tsx/dist/cli.mjs');
 

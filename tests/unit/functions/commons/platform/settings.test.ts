@@ -6,10 +6,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../functions/commons/platform/config.js';
-import { ConfigurationError } from '../../functions/commons/platform/errors.js';
-import { checkSettings, LOCAL_AWS_ENDPOINT, readSettings, SETTINGS, SettingsError } from '../../functions/commons/platform/settings.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { readConfig } from '../../../../../functions/commons/platform/config.js';
+import { ConfigurationError } from '../../../../../functions/commons/platform/errors.js';
+import {
+  checkSettings,
+  LOCAL_AWS_ENDPOINT,
+  readSettings,
+  SETTINGS,
+  SettingsError,
+} from '../../../../../functions/commons/platform/settings.js';
+import { PROJECT_DIR } from '../../../../../infra/toolbox/localDefaults.js';
 
 /** A bad value for every variable (LOGS_DIR takes any path), and a word of what the message says is allowed. */
 const BAD_VALUES: Record<string, [string, RegExp]> = {
