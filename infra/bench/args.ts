@@ -1,10 +1,13 @@
-/** `npm run bench` flags. Pure: argv in, options out (or an error saying what is wrong). */
+/** `npm run bench` flags, read with node's util.parseArgs. Pure: argv in, options out (or a UsageError saying what is wrong). */
+import { parseArgs } from 'node:util';
 
 /** The phases `--only` can pick (the emulator and proxy start only for capacity and pipeline). */
 export const PHASES = ['burst', 'capacity', 'pipeline', 'depth', 'metric-cost', 'bundles', 'plot'] as const;
 export type BenchPhase = (typeof PHASES)[number];
+/** The phases a `--skip-<phase>` flag leaves out. */
+const SKIPPABLE = ['capacity', 'depth', 'metric-cost', 'bundles', 'plot'] as const satisfies readonly BenchPhase[];
 
-export interface BenchOptions {
+export interface PipelineSettings {
   /** Records pushed through the pipeline (rounded up to a whole number of features runs). */
   readonly records: number;
   readonly recordsPerRun: number;
@@ -16,14 +19,17 @@ export interface BenchOptions {
   readonly waitTimeSeconds: number;
   /** features is invoked again only while each queue holds fewer messages (visible + in flight) than this. */
   readonly maxDepth: number;
-  /** Where bench.json goes (relative to the project unless absolute). */
-  readonly output: string;
-  /** Where to copy sls offline's console, timestamped (for diagnosing the pipeline); none by default. */
-  readonly slsLog?: string | undefined;
-  /** Give up on the pipeline after this many seconds without every row. */
+  /** Give up on the pipeline (or the burst) after this many seconds without every row. */
   readonly timeoutSeconds: number;
   /** FUNCTION_TIMEOUT for features, predictor and metric; unset: serverless.yml's default (30 s). */
   readonly functionTimeout?: number | undefined;
+  /** Where to copy sls offline's console, timestamped (for diagnosing the pipeline); none by default. */
+  readonly slsLog?: string | undefined;
+}
+
+export interface BenchOptions extends PipelineSettings {
+  /** Where bench.json goes (relative to the project unless absolute). */
+  readonly output: string;
   readonly capacityRecords: number;
   readonly metricCostRecords: number;
   readonly metricCostRepeats: number;
@@ -39,11 +45,8 @@ export interface BenchOptions {
   readonly burstRecordsPerRun: number;
   /** Run only these phases (`--only depth,bundles`); undefined: all but the skipped ones. */
   readonly only?: readonly BenchPhase[] | undefined;
-  readonly skipCapacity: boolean;
-  readonly skipDepth: boolean;
-  readonly skipMetricCost: boolean;
-  readonly skipBundles: boolean;
-  readonly skipPlot: boolean;
+  /** Phases left out with `--skip-<phase>`. */
+  readonly skip: readonly BenchPhase[];
 }
 
 /**
@@ -81,117 +84,116 @@ export const DEFAULTS: BenchOptions = {
   depthRepeats: 15,
   burstRuns: 0,
   burstRecordsPerRun: 500,
-  skipCapacity: false,
-  skipDepth: false,
-  skipMetricCost: false,
-  skipBundles: false,
-  skipPlot: false,
+  skip: [],
 };
 
 export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const NUMBER_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; min: number; max?: number; help: string }>> = {
-  '--records': { key: 'records', min: 1, help: 'records to push through the pipeline' },
-  '--records-per-run': { key: 'recordsPerRun', min: 1, max: 9_999, help: 'RECORDS_PER_RUN: records per features invocation' },
-  '--batch-size': { key: 'batchSize', min: 1, max: 10_000, help: 'SQS_BATCH_SIZE: messages per predictor/metric invocation' },
-  '--window': { key: 'window', min: 0, max: 300, help: 'SQS_BATCHING_WINDOW: seconds to gather a batch (>= 1 above batch size 10)' },
-  '--pollers': { key: 'pollers', min: 1, max: 64, help: 'SQS_POLLERS: concurrent pollers per queue' },
-  '--wait-time': { key: 'waitTimeSeconds', min: 0, max: 20, help: 'SQS_WAIT_TIME_SECONDS: long-poll wait' },
-  '--max-depth': { key: 'maxDepth', min: 1, help: 'invoke features only while every queue holds fewer messages than this' },
-  '--function-timeout': {
-    key: 'functionTimeout',
-    min: 1,
-    max: 900,
-    help: "FUNCTION_TIMEOUT in seconds (default: serverless.yml's 30)",
-  },
-  '--timeout': { key: 'timeoutSeconds', min: 1, help: 'seconds to wait for every row before giving up' },
-  '--capacity-records': { key: 'capacityRecords', min: 10, help: 'records for the emulator capacity probe' },
-  '--metric-cost-records': { key: 'metricCostRecords', min: 100, help: 'records per metric cost measurement' },
-  '--metric-cost-repeats': { key: 'metricCostRepeats', min: 1, max: 20, help: 'metric cost measurements per log size (median taken)' },
-  '--plot-rows': { key: 'plotRows', min: 1, help: 'rows of the generated metric_log.csv for the plot CLI' },
-  '--depth': { key: 'depthMessages', min: 10, max: 100_000, help: 'messages in the deep queue, emulator depth phase (the wrapper)' },
-  '--plain-depth': { key: 'plainDepthMessages', min: 0, max: 100_000, help: 'the same for plain moto_server (0: not measured)' },
-  '--burst': {
-    key: 'burstRuns',
-    min: 1,
-    max: 200,
-    help: 'the storm: this many features runs at once on the shipped defaults (alone with the depth phase unless --only says otherwise)',
-  },
-  '--burst-records': { key: 'burstRecordsPerRun', min: 1, max: 10_000, help: 'RECORDS_PER_RUN of each burst run' },
-  '--depth-repeats': { key: 'depthRepeats', min: 3, max: 200, help: 'timed sends and receives per queue, emulator depth phase' },
+type NumberKey = { [K in keyof BenchOptions]-?: NonNullable<BenchOptions[K]> extends number ? K : never }[keyof BenchOptions];
+
+/** Each integer flag: the option it sets, its bounds and its help. */
+const NUMBER_FLAGS: Readonly<Record<string, readonly [key: NumberKey, min: number, max: number, help: string]>> = {
+  records: ['records', 1, Number.POSITIVE_INFINITY, 'records to push through the pipeline'],
+  'records-per-run': ['recordsPerRun', 1, 9_999, 'RECORDS_PER_RUN: records per features invocation'],
+  'batch-size': ['batchSize', 1, 10_000, 'SQS_BATCH_SIZE: messages per predictor/metric invocation'],
+  window: ['window', 0, 300, 'SQS_BATCHING_WINDOW: seconds to gather a batch (>= 1 above batch size 10)'],
+  pollers: ['pollers', 1, 64, 'SQS_POLLERS: concurrent pollers per queue'],
+  'wait-time': ['waitTimeSeconds', 0, 20, 'SQS_WAIT_TIME_SECONDS: long-poll wait'],
+  'max-depth': ['maxDepth', 1, Number.POSITIVE_INFINITY, 'invoke features only while every queue holds fewer messages than this'],
+  'function-timeout': ['functionTimeout', 1, 900, "FUNCTION_TIMEOUT in seconds (default: serverless.yml's 30)"],
+  timeout: ['timeoutSeconds', 1, Number.POSITIVE_INFINITY, 'seconds to wait for every row before giving up'],
+  'capacity-records': ['capacityRecords', 10, Number.POSITIVE_INFINITY, 'records for the emulator capacity probe'],
+  'metric-cost-records': ['metricCostRecords', 100, 10_000, 'records per metric cost measurement'],
+  'metric-cost-repeats': ['metricCostRepeats', 1, 20, 'metric cost measurements per log size (median taken)'],
+  'plot-rows': ['plotRows', 1, Number.POSITIVE_INFINITY, 'rows of the generated metric_log.csv for the plot CLI'],
+  depth: ['depthMessages', 10, 100_000, 'messages in the deep queue, emulator depth phase (the wrapper)'],
+  'plain-depth': ['plainDepthMessages', 0, 100_000, 'the same for plain moto_server (0: not measured)'],
+  'depth-repeats': ['depthRepeats', 3, 200, 'timed sends and receives per queue, emulator depth phase'],
+  burst: [
+    'burstRuns',
+    1,
+    200,
+    'the storm: this many features runs at once on the shipped defaults (with the depth phase unless --only says otherwise)',
+  ],
+  'burst-records': ['burstRecordsPerRun', 1, 10_000, 'RECORDS_PER_RUN of each burst run'],
 };
 
-const BOOLEAN_FLAGS: Readonly<Record<string, { key: keyof BenchOptions; help: string }>> = {
-  '--skip-capacity': { key: 'skipCapacity', help: 'skip the emulator capacity probe' },
-  '--skip-depth': { key: 'skipDepth', help: 'skip the emulator cost vs queue depth measurement' },
-  '--skip-metric-cost': { key: 'skipMetricCost', help: 'skip the metric cost vs log size measurement' },
-  '--skip-bundles': { key: 'skipBundles', help: 'skip sls package (bundle sizes, init times)' },
-  '--skip-plot': { key: 'skipPlot', help: 'skip the plot CLI at scale' },
+const STRING_FLAGS = {
+  output: `where to write the JSON (default ${DEFAULTS.output})`,
+  'sls-log': "append sls offline's console, timestamped, to this file",
+  only: `run only these phases: ${PHASES.join(', ')}`,
+} as const;
+
+const PARSE_OPTIONS = {
+  ...Object.fromEntries([...Object.keys(NUMBER_FLAGS), ...Object.keys(STRING_FLAGS)].map((flag) => [flag, { type: 'string' as const }])),
+  ...Object.fromEntries(SKIPPABLE.map((phase) => [`skip-${phase}`, { type: 'boolean' as const }])),
+  help: { type: 'boolean' as const, short: 'h' },
 };
 
 export function usage(): string {
-  const lines = ['usage: npm run bench -- [flags]', ''];
-  for (const [flag, spec] of Object.entries(NUMBER_FLAGS)) {
-    lines.push(`  ${`${flag} <n>`.padEnd(26)} ${spec.help} (default ${String(DEFAULTS[spec.key])})`);
-  }
-  lines.push(`  ${'--output <path>'.padEnd(26)} where to write the JSON (default ${DEFAULTS.output})`);
-  lines.push(`  ${'--sls-log <path>'.padEnd(26)} append sls offline's console, timestamped, to this file`);
-  lines.push(`  ${'--only <phase,...>'.padEnd(26)} run only these phases: ${PHASES.join(', ')}`);
-  for (const [flag, spec] of Object.entries(BOOLEAN_FLAGS)) lines.push(`  ${flag.padEnd(26)} ${spec.help}`);
-  lines.push(`  ${'--help'.padEnd(26)} this text`);
-  return lines.join('\n');
+  const line = (flag: string, help: string) => `  ${flag.padEnd(26)} ${help}`;
+  return [
+    'usage: npm run bench -- [flags]',
+    '',
+    ...Object.entries(NUMBER_FLAGS).map(([flag, [key, , , help]]) => line(`--${flag} <n>`, `${help} (default ${String(DEFAULTS[key])})`)),
+    ...Object.entries(STRING_FLAGS).map(([flag, help]) => line(`--${flag} <${flag === 'only' ? 'phase,...' : 'path'}>`, help)),
+    ...SKIPPABLE.map((phase) => line(`--skip-${phase}`, `leave out the ${phase} phase`)),
+    line('--help', 'this text'),
+  ].join('\n');
 }
 
-/** Parses `--flag value` and `--flag=value`; throws UsageError. Returns undefined for --help. */
-export function parseBenchArgs(argv: readonly string[]): BenchOptions | undefined {
-  const options: Record<string, unknown> = { ...DEFAULTS };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--help' || arg === '-h') return undefined;
-    const eq = arg.indexOf('=');
-    const flag = arg.startsWith('--') && eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = arg.startsWith('--') && eq > 0 ? arg.slice(eq + 1) : undefined;
-    const booleanSpec = BOOLEAN_FLAGS[flag];
-    if (booleanSpec) {
-      if (inline !== undefined && !['true', 'false'].includes(inline)) throw new UsageError(`${flag} takes no value (or =true/=false)`);
-      options[booleanSpec.key] = inline !== 'false';
-      continue;
-    }
-    const numberSpec = NUMBER_FLAGS[flag];
-    if (!numberSpec && flag !== '--output' && flag !== '--sls-log' && flag !== '--only')
-      throw new UsageError(`unknown flag ${arg}\n${usage()}`);
-    const value = inline ?? argv[++i];
-    if (value === undefined || value === '') throw new UsageError(`${flag} needs a value`);
-    if (flag === '--only') {
-      const phases = value.split(',').map((name) => name.trim());
-      const unknown = phases.filter((name) => !(PHASES as readonly string[]).includes(name));
-      if (unknown.length > 0) throw new UsageError(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
-      options.only = phases;
-      continue;
-    }
-    if (flag === '--output' || flag === '--sls-log') {
-      options[flag === '--output' ? 'output' : 'slsLog'] = value;
-      continue;
-    }
-    const spec = numberSpec as NonNullable<typeof numberSpec>;
-    const number = Number(value);
-    if (!Number.isInteger(number) || number < spec.min || (spec.max !== undefined && number > spec.max)) {
-      throw new UsageError(
-        `${flag} must be an integer from ${spec.min}${spec.max === undefined ? ' up' : ` to ${spec.max}`}, got "${value}"`,
-      );
-    }
-    options[spec.key] = number;
+function integer(flag: string, text: string, min: number, max: number): number {
+  const number = Number(text);
+  if (text.trim() === '' || !Number.isInteger(number) || number < min || number > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min}${Number.isFinite(max) ? ` to ${max}` : ' up'}, got "${text}"`);
   }
-  // `--burst` is its own mode: the storm and the emulator's cost at depth, unless --only picks phases.
-  if ((options.burstRuns as number) > 0 && options.only === undefined) options.only = ['burst', 'depth'];
-  const parsed = options as unknown as BenchOptions;
+  return number;
+}
+
+function phases(text: string): BenchPhase[] {
+  const names = text.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new UsageError(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
+  return names as BenchPhase[];
+}
+
+/** The options `argv` (default: this process's arguments) asks for; undefined for --help. Throws UsageError. */
+export function parseBenchArgs(argv?: readonly string[]): BenchOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      ...(argv === undefined ? {} : { args: [...argv] }),
+      options: PARSE_OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${usage()}`);
+  }
+  if (values.help === true) return undefined;
+  const numbers: Partial<Record<NumberKey, number>> = {};
+  for (const [flag, [key, min, max]] of Object.entries(NUMBER_FLAGS)) {
+    const text = values[flag];
+    if (typeof text === 'string') numbers[key] = integer(flag, text, min, max);
+  }
+  const text = (flag: keyof typeof STRING_FLAGS) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
+  const only = text('only');
+  const options: BenchOptions = {
+    ...DEFAULTS,
+    ...numbers,
+    output: text('output') ?? DEFAULTS.output,
+    slsLog: text('sls-log'),
+    // `--burst` is its own mode: the storm and the emulator's cost at depth, unless --only picks phases.
+    only: only !== undefined ? phases(only) : numbers.burstRuns !== undefined ? ['burst', 'depth'] : undefined,
+    skip: SKIPPABLE.filter((phase) => values[`skip-${phase}`] === true),
+  };
   // AWS refuses such a mapping, and so does the event source: say it here, before a stack starts.
-  if (parsed.batchSize > 10 && parsed.window < 1) {
-    throw new UsageError(`--batch-size ${parsed.batchSize} (> 10) needs --window of at least 1 second, as on AWS`);
+  if (options.batchSize > 10 && options.window < 1) {
+    throw new UsageError(`--batch-size ${options.batchSize} (> 10) needs --window of at least 1 second, as on AWS`);
   }
-  return parsed;
+  return options;
 }
 
 /** Records actually pushed: a whole number of features runs, each emitting recordsPerRun. */
@@ -201,18 +203,9 @@ export function plannedEmission(records: number, recordsPerRun: number): { runs:
   return { runs, recordsPerRun: perRun, records: runs * perRun };
 }
 
-const SKIP_FLAGS: Readonly<Partial<Record<BenchPhase, { key: keyof BenchOptions; flag: string }>>> = {
-  capacity: { key: 'skipCapacity', flag: '--skip-capacity' },
-  depth: { key: 'skipDepth', flag: '--skip-depth' },
-  'metric-cost': { key: 'skipMetricCost', flag: '--skip-metric-cost' },
-  bundles: { key: 'skipBundles', flag: '--skip-bundles' },
-  plot: { key: 'skipPlot', flag: '--skip-plot' },
-};
-
 /** Why a phase does not run (the flag that says so), or undefined when it runs. */
 export function skipReason(options: BenchOptions, phase: BenchPhase): string | undefined {
   if (phase === 'burst' && options.burstRuns === 0) return 'no --burst';
   if (options.only !== undefined && !options.only.includes(phase)) return `--only ${options.only.join(',')}`;
-  const skip = SKIP_FLAGS[phase];
-  return skip !== undefined && options[skip.key] === true ? skip.flag : undefined;
+  return options.skip.includes(phase) ? `--skip-${phase}` : undefined;
 }

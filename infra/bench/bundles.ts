@@ -10,7 +10,8 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { PROJECT_DIR } from '../stack.js';
+import { PROJECT_DIR } from '../toolbox/localDefaults.js';
+import { SERVERLESS_BIN, slsEnv } from '../toolbox/sls.js';
 import type { Cleanup } from './cleanup.js';
 import { median } from './stats.js';
 
@@ -28,10 +29,10 @@ export interface BundlesResult {
   readonly packageS: number;
 }
 
-/** Loads `file` in a fresh node and prints how long the require took, in ms. */
-const REQUIRE_TIMER = `
+/** A script that loads `file` in a fresh node and prints how long the require took, in ms. */
+const requireTimer = (file: string) => `
 const started = process.hrtime.bigint();
-require(process.argv[1]);
+require(${JSON.stringify(file)});
 process.stdout.write(String(Number(process.hrtime.bigint() - started) / 1e6));
 `;
 
@@ -49,16 +50,10 @@ export async function measureBundles(options: { cleanup: Cleanup; say: (line: st
   say('bundles: sls package…');
   const started = performance.now();
   try {
-    await run(process.execPath, [join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js'), 'package', '--package', packageDir], {
+    // Asynchronous (not the toolbox's runSls), so that Ctrl+C is heard while it builds.
+    await run(process.execPath, [SERVERLESS_BIN, 'package', '--package', packageDir], {
       cwd: PROJECT_DIR,
-      env: {
-        ...process.env,
-        SLS_TELEMETRY_DISABLED: '1',
-        SLS_NOTIFICATIONS_MODE: 'off',
-        AWS_ACCESS_KEY_ID: 'test',
-        AWS_SECRET_ACCESS_KEY: 'test',
-        ESBUILD_WORK_FOLDER: buildFolder,
-      },
+      env: slsEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder }),
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
@@ -83,7 +78,7 @@ export async function measureBundles(options: { cleanup: Cleanup; say: (line: st
     ).size;
     const initSamplesMs: number[] = [];
     for (let i = 0; i < samples; i++) {
-      const { stdout } = await run(process.execPath, ['-e', REQUIRE_TIMER, bundle], {
+      const { stdout } = await run(process.execPath, ['-e', requireTimer(bundle)], {
         cwd: unzipped,
         // What a Lambda would have at init, minus the real endpoint: loading must not need the network.
         env: {

@@ -26,7 +26,7 @@ import { planFromResources } from '../cloud/bootstrap.js';
 import { defaultsEnv, templateResources } from '../cloud/bootstrapCli.js';
 import { MotoMissingError, startMoto } from '../cloud/moto.js';
 import { findFreePort } from '../cloud/net.js';
-import { PROJECT_DIR } from '../stack.js';
+import { PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { type BenchOptions, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
 import { type BundlesResult, measureBundles } from './bundles.js';
 import { type BurstResult, measureBurst } from './burst.js';
@@ -157,7 +157,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
     say(
       result.failure === undefined
         ? `pipeline: ${result.records} records in ${result.wallS.toFixed(1)} s (${result.recordsPerS.toFixed(1)}/s), ` +
-            `${result.requestsPerRecord.toFixed(3)} requests/record, metric_log.csv holds each id once`
+            `${(result.requests / result.records).toFixed(3)} requests/record, metric_log.csv holds each id once`
         : `pipeline FAILED: ${result.failure}`,
     );
     return result;
@@ -219,9 +219,9 @@ async function bench(options: BenchOptions, cleanup: Cleanup, children: Set<() =
   writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);
 
   process.stdout.write(`\n${formatTable(tableRows(report))}\n\n`);
-  say(`wrote ${output} (${(report.bench_wall_s as number).toFixed(0)} s in all)`);
+  say(`wrote ${output} (${report.bench_wall_s.toFixed(0)} s in all)`);
   if (report.status !== 'ok') {
-    for (const failure of report.failures as string[]) say(`FAILED: ${failure}`);
+    for (const failure of report.failures ?? []) say(`FAILED: ${failure}`);
     return 1;
   }
   return 0;
@@ -232,7 +232,7 @@ async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let options: BenchOptions | undefined;
   try {
-    options = parseBenchArgs(process.argv.slice(2));
+    options = parseBenchArgs();
   } catch (error) {
     if (error instanceof UsageError) {
       process.stderr.write(`${error.message}\n`);

@@ -7,22 +7,18 @@
  * handler reads its configuration and creates its S3 client at import: a fresh
  * process gets a fresh moto, a fresh proxy and a fresh module. The child bootstraps
  * the template's resources, leaves the bucket as compaction would after K rows
- * (metric_log.csv with the header and K rows, `last-seq` = K; a version-2 table whose
- * nextSeq continues after K), then calls the real handler in-process with SQS events
- * of 100 halves, y_true then y_pred, timing it and counting its S3 traffic at the proxy.
- *
- * Two table variants: `fresh` (the table as EMPTY_TABLE with nextSeq moved on: only
- * the log's size differs between K) and `realistic` (also the last
- * min(K, SETTLED_IDS_KEPT) settled ids a table remembers after K rows, as the
- * pipeline would leave it), since the settled list is what the handler does read and write.
+ * (metric_log.csv with the header and K rows, `last-seq` = K; a join table whose
+ * nextSeq continues after K, as the pipeline leaves it: it remembers no settled id),
+ * then calls the real handler in-process with SQS events of 100 halves, y_true then
+ * y_pred, timing it and counting its S3 traffic at the proxy.
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { EMPTY_TABLE, type MetricTable, parseTable } from '../../functions/commons/join/joinTable.js';
+import { parseTable, tableAfter } from '../../functions/commons/join/joinTable.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { newRunId, recordId } from '../../functions/commons/messaging/recordIds.js';
@@ -32,13 +28,13 @@ import { type BootstrapPlan, bootstrap } from '../cloud/bootstrap.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
 import { startMoto } from '../cloud/moto.js';
 import { findFreePort } from '../cloud/net.js';
-import { PROJECT_DIR } from '../stack.js';
+import { functionName, PROJECT_DIR } from '../toolbox/localDefaults.js';
+import { lastJsonLine, runChild } from './child.js';
 import { RecordingProxy } from './recordingProxy.js';
 import { median } from './stats.js';
 
-export type TableVariant = 'fresh' | 'realistic';
-const SETTLED_IDS_KEPT = 20_000;
 const HALVES_PER_EVENT = 100;
+const METRIC = functionName('metric');
 
 export interface MetricCostRun {
   readonly wallMs: number;
@@ -52,7 +48,6 @@ export interface MetricCostRun {
 
 export interface MetricCostMeasurement {
   readonly rows: number;
-  readonly variant: TableVariant;
   readonly records: number;
   readonly runs: readonly MetricCostRun[];
   readonly medianMsPerRecord: number;
@@ -85,13 +80,6 @@ export function preloadedLog(rows: number, nowMs: number): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The metric table after `rows` rows were written and compacted. */
-export function preloadedTable(rows: number, variant: TableVariant, nowMs: number, settledKept = SETTLED_IDS_KEPT): MetricTable {
-  const settled: string[] = [];
-  if (variant === 'realistic') for (let i = Math.max(0, rows - settledKept); i < rows; i++) settled.push(preloadedId(i, nowMs));
-  return { ...EMPTY_TABLE, settled, nextSeq: { metric_log: rows + 1, orphans: 1 } };
-}
-
 function sqsRecord(queue: string, id: string, value: number): SQSRecord {
   const now = String(Date.now());
   return {
@@ -110,12 +98,12 @@ function sqsRecord(queue: string, id: string, value: number): SQSRecord {
 function lambdaContext(): Context {
   return {
     callbackWaitsForEmptyEventLoop: false,
-    functionName: 'ml-monitor-dev-metric',
+    functionName: METRIC,
     functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:ml-monitor-dev-metric',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${METRIC}`,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
-    logGroupName: '/aws/lambda/ml-monitor-dev-metric',
+    logGroupName: `/aws/lambda/${METRIC}`,
     logStreamName: 'bench',
     getRemainingTimeInMillis: () => 30_000,
     done: () => undefined,
@@ -149,11 +137,10 @@ async function deleteSegments(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
-async function runChild(options: {
+async function runChildMeasurement(options: {
   rows: number;
   records: number;
   repeats: number;
-  variant: TableVariant;
   planFile: string;
 }): Promise<MetricCostMeasurement> {
   const plan = JSON.parse(readFileSync(options.planFile, 'utf8')) as BootstrapPlan;
@@ -179,7 +166,7 @@ async function runChild(options: {
         Metadata: { 'last-seq': String(options.rows) },
       }),
     );
-    const table = JSON.stringify(preloadedTable(options.rows, options.variant, now));
+    const table = JSON.stringify(tableAfter({ metric_log: options.rows, orphans: 0 }));
     const resetTable = () =>
       s3.send(new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.joinTable, Body: table, ContentType: 'application/json' }));
 
@@ -191,7 +178,6 @@ async function runChild(options: {
       AWS_SECRET_ACCESS_KEY: 'test',
       BUCKET_NAME: bucket,
       POWERTOOLS_LOG_LEVEL: 'SILENT',
-      SETTLED_IDS_KEPT: String(SETTLED_IDS_KEPT),
     });
     delete process.env.LOGS_DIR;
     const { handler } = (await import('../../functions/metric.js')) as { handler: Handler };
@@ -245,7 +231,6 @@ async function runChild(options: {
     }
     return {
       rows: options.rows,
-      variant: options.variant,
       records: options.records,
       runs,
       medianMsPerRecord: median(runs.map((run) => run.msPerRecord)),
@@ -272,111 +257,65 @@ export interface MetricCostOptions {
 }
 
 export interface MetricCostResult {
-  readonly measurements: readonly MetricCostMeasurement[];
-  /** Per-record wall time at 100k rows ÷ at 1k rows, fresh table: the log's size alone. */
+  /** At 1,000 rows in the log, then at 100,000. */
+  readonly measurements: readonly [MetricCostMeasurement, MetricCostMeasurement];
+  /** Per-record wall time at 100k rows ÷ at 1k rows: the log's size alone. */
   readonly timeRatio: number;
   readonly bytesRatio: number;
-  /** The same with the table as the pipeline leaves it (settled ids remembered). */
-  readonly realisticTimeRatio: number;
-  readonly realisticBytesRatio: number;
 }
 
-function spawnChild(args: readonly string[], onChild?: (stop: () => void) => void): Promise<MetricCostMeasurement> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, 'infra/bench/metricCost.ts'), ...args], {
-      cwd: PROJECT_DIR,
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    onChild?.(() => child.kill('SIGTERM'));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-5_000)));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
-      if (code === 0) {
-        try {
-          resolve(JSON.parse(last) as MetricCostMeasurement);
-          return;
-        } catch {
-          // fall through to the error below
-        }
-      }
-      reject(
-        new Error(`metric cost child (${args.join(' ')}) exited with ${signal ?? `code ${code}`}:\n${stderr.trim() || stdout.trim()}`),
-      );
-    });
-  });
+async function measureAt(rows: number, options: MetricCostOptions): Promise<MetricCostMeasurement> {
+  options.say(`metric cost: ${rows} rows in the log, ${options.records} records × ${options.repeats}…`);
+  const args = ['--rows', rows, '--records', options.records, '--repeats', options.repeats, '--plan', options.planFile].map(String);
+  const { stdout } = await runChild(
+    process.execPath,
+    ['--import', 'tsx', join(PROJECT_DIR, 'infra/bench/metricCost.ts'), ...args],
+    options.onChild,
+  );
+  const measurement = lastJsonLine<MetricCostMeasurement>(stdout, ['medianMsPerRecord', 'runs']);
+  if (measurement === undefined) throw new Error(`the metric cost child (${args.join(' ')}) printed no result:\n${stdout.slice(-1_000)}`);
+  options.say(
+    `metric cost: ${rows} rows: ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
+      `${Math.round(measurement.medianS3BytesPerRecord)} S3 bytes/record, ${measurement.medianS3RequestsPerInvocation.toFixed(2)} S3 requests/invocation`,
+  );
+  return measurement;
 }
 
 export async function measureMetricCost(options: MetricCostOptions): Promise<MetricCostResult> {
-  const measurements: MetricCostMeasurement[] = [];
-  for (const variant of ['fresh', 'realistic'] as const) {
-    for (const rows of [1_000, 100_000]) {
-      options.say(`metric cost: ${rows} rows in the log, ${variant} table, ${options.records} records × ${options.repeats}…`);
-      const args = [
-        '--rows',
-        rows,
-        '--records',
-        options.records,
-        '--repeats',
-        options.repeats,
-        '--variant',
-        variant,
-        '--plan',
-        options.planFile,
-      ].map(String);
-      const measurement = await spawnChild(args, options.onChild);
-      measurements.push(measurement);
-      options.say(
-        `metric cost: ${rows} rows, ${variant}: ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
-          `${Math.round(measurement.medianS3BytesPerRecord)} S3 bytes/record, ${measurement.medianS3RequestsPerInvocation.toFixed(2)} S3 requests/invocation`,
-      );
-    }
-  }
-  const find = (rows: number, variant: TableVariant) =>
-    measurements.find((m) => m.rows === rows && m.variant === variant) as MetricCostMeasurement;
-  const ratio = (variant: TableVariant, pick: (m: MetricCostMeasurement) => number) =>
-    pick(find(100_000, variant)) / pick(find(1_000, variant));
+  const small = await measureAt(1_000, options);
+  const large = await measureAt(100_000, options);
   return {
-    measurements,
-    timeRatio: ratio('fresh', (m) => m.medianMsPerRecord),
-    bytesRatio: ratio('fresh', (m) => m.medianS3BytesPerRecord),
-    realisticTimeRatio: ratio('realistic', (m) => m.medianMsPerRecord),
-    realisticBytesRatio: ratio('realistic', (m) => m.medianS3BytesPerRecord),
+    measurements: [small, large],
+    timeRatio: large.medianMsPerRecord / small.medianMsPerRecord,
+    bytesRatio: large.medianS3BytesPerRecord / small.medianS3BytesPerRecord,
   };
 }
 
-function argValue(argv: readonly string[], flag: string): string | undefined {
-  const index = argv.indexOf(flag);
-  return index < 0 ? undefined : argv[index + 1];
-}
-
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const variant = argValue(argv, '--variant') ?? 'fresh';
-  const planFile = argValue(argv, '--plan');
-  if ((variant !== 'fresh' && variant !== 'realistic') || planFile === undefined) {
-    console.error(
-      'usage: node --import tsx infra/bench/metricCost.ts --rows K --records M --repeats R --variant fresh|realistic --plan <plan.json>',
-    );
+  const usage = 'usage: node --import tsx infra/bench/metricCost.ts --rows K --records M --repeats R --plan <plan.json>';
+  try {
+    const { values } = parseArgs({
+      options: {
+        rows: { type: 'string', default: '1000' },
+        records: { type: 'string', default: '2000' },
+        repeats: { type: 'string', default: '3' },
+        plan: { type: 'string' },
+      },
+      strict: true,
+    });
+    const [rows, records, repeats] = [values.rows, values.records, values.repeats].map(Number) as [number, number, number];
+    if (![rows, records, repeats].every((n) => Number.isInteger(n) && n > 0) || !values.plan) throw new Error('bad arguments');
+    runChildMeasurement({ rows, records, repeats, planFile: values.plan })
+      .then((result) => {
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+        process.exit(0);
+      })
+      .catch((error: Error) => {
+        console.error(`metric cost: ${error.stack ?? error.message}`);
+        process.exit(1);
+      });
+  } catch (error) {
+    console.error(`${(error as Error).message}\n${usage}`);
     process.exit(2);
   }
-  runChild({
-    rows: Number(argValue(argv, '--rows') ?? 1_000),
-    records: Number(argValue(argv, '--records') ?? 2_000),
-    repeats: Number(argValue(argv, '--repeats') ?? 3),
-    variant,
-    planFile,
-  })
-    .then((result) => {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-      process.exit(0);
-    })
-    .catch((error: Error) => {
-      console.error(`metric cost: ${error.stack ?? error.message}`);
-      process.exit(1);
-    });
 }

@@ -6,7 +6,7 @@
  * measured side by side when python3 has pandas and matplotlib, else the figures
  * recorded in the README's Performance section are reported.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { recordId } from '../../functions/commons/messaging/recordIds.js';
-import { PROJECT_DIR } from '../stack.js';
+import { PROJECT_DIR } from '../toolbox/localDefaults.js';
+import { lastJsonLine, runChild } from './child.js';
 import type { Cleanup } from './cleanup.js';
 import { median } from './stats.js';
 
@@ -105,44 +106,10 @@ export function plotCommand(packageJson: string, cliPath = PLOT_CLI): { command:
   return { command: process.execPath, args: ['--import', 'tsx', cliPath] };
 }
 
-/** The last line of the CLI's stdout that parses as its --stats JSON. */
+/** The CLI's --stats line (the last JSON line of its stdout). */
 export function parseStatsLine(stdout: string): PlotStats | undefined {
-  for (const line of stdout.trim().split('\n').reverse()) {
-    try {
-      const value = JSON.parse(line) as Partial<PlotStats>;
-      if (typeof value.rows === 'number' && typeof value.wall_ms === 'number' && typeof value.peak_rss_mb === 'number') {
-        return { rows: value.rows, wall_ms: value.wall_ms, peak_rss_mb: value.peak_rss_mb };
-      }
-    } catch {
-      // not the stats line
-    }
-  }
-  return undefined;
-}
-
-function runTimed(
-  command: string,
-  args: readonly string[],
-  onChild: (stop: () => void) => void,
-): Promise<{ stdout: string; wallMs: number }> {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(command, args, {
-      cwd: PROJECT_DIR,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
-    });
-    onChild(() => child.kill('SIGTERM'));
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4_000)));
-    child.once('error', reject);
-    child.once('exit', (code, signal) => {
-      if (code === 0) resolve({ stdout, wallMs: performance.now() - started });
-      else reject(new Error(`${args.join(' ')} exited with ${signal ?? `code ${code}`}: ${stderr.trim() || stdout.trim()}`));
-    });
-  });
+  const stats = lastJsonLine<PlotStats>(stdout, ['rows', 'wall_ms', 'peak_rss_mb']);
+  return stats === undefined ? undefined : { rows: stats.rows, wall_ms: stats.wall_ms, peak_rss_mb: stats.peak_rss_mb };
 }
 
 const PANDAS_SCRIPT = `
@@ -189,7 +156,7 @@ export async function measurePlotCli(options: {
   // Exactly what `npm run plot` runs (its node flags are part of its memory figure), read from package.json.
   const cli = plotCommand(await readFile(join(PROJECT_DIR, 'package.json'), 'utf8'));
   for (let i = 0; i < repeats; i++) {
-    const { stdout, wallMs } = await runTimed(
+    const { stdout, wallMs } = await runChild(
       cli.command,
       [...cli.args, '--input', input, '--output', join(dir, `plot-${i}.png`), '--stats'],
       onChild,
@@ -206,7 +173,7 @@ export async function measurePlotCli(options: {
   if (await pandasAvailable()) {
     const refRuns: PlotStats[] = [];
     for (let i = 0; i < repeats; i++) {
-      const { stdout } = await runTimed('python3', ['-c', PANDAS_SCRIPT, input, join(dir, `reference-${i}.png`)], onChild);
+      const { stdout } = await runChild('python3', ['-c', PANDAS_SCRIPT, input, join(dir, `reference-${i}.png`)], onChild);
       const stats = parseStatsLine(stdout);
       if (stats) refRuns.push(stats);
     }

@@ -1,6 +1,6 @@
 /**
  * Process figures from Linux's /proc: resident memory of a process (and of its
- * descendants), and finding a child by its command line. The bench runs on Linux;
+ * descendants). The bench runs on Linux;
  * elsewhere these return undefined and the report says "n/a".
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -25,12 +25,6 @@ export function rssMb(pid: number): number | undefined {
   return status === undefined ? undefined : statusFieldMb(status, 'VmRSS');
 }
 
-/** Peak resident set size over the process's whole life ("high water mark"), MB. */
-export function hwmMb(pid: number): number | undefined {
-  const status = readStatus(pid);
-  return status === undefined ? undefined : statusFieldMb(status, 'VmHWM');
-}
-
 /** The parent pid field of /proc/<pid>/stat (the command may hold spaces and parentheses). Pure. */
 export function parentPidFromStat(stat: string): number | undefined {
   const close = stat.lastIndexOf(')');
@@ -41,7 +35,6 @@ export function parentPidFromStat(stat: string): number | undefined {
 interface ProcessEntry {
   readonly pid: number;
   readonly ppid: number;
-  readonly cmdline: string;
 }
 
 function listProcesses(): ProcessEntry[] {
@@ -56,18 +49,12 @@ function listProcesses(): ProcessEntry[] {
     if (!/^\d+$/.test(name)) continue;
     try {
       const ppid = parentPidFromStat(readFileSync(`/proc/${name}/stat`, 'utf8'));
-      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      if (ppid !== undefined) entries.push({ pid: Number(name), ppid, cmdline });
+      if (ppid !== undefined) entries.push({ pid: Number(name), ppid });
     } catch {
       // Gone between the listing and the read.
     }
   }
   return entries;
-}
-
-/** The first child of `parent` whose command line contains `fragment`. */
-export function findChild(parent: number, fragment: string): number | undefined {
-  return listProcesses().find((entry) => entry.ppid === parent && entry.cmdline.includes(fragment))?.pid;
 }
 
 /** Every descendant of `root` (not root itself). */
@@ -85,13 +72,6 @@ export function descendants(root: number): number[] {
     }
   }
   return found;
-}
-
-/** RSS of `root` plus all its descendants, MB. */
-export function treeRssMb(root: number): number | undefined {
-  const own = rssMb(root);
-  if (own === undefined) return undefined;
-  return descendants(root).reduce((sum, pid) => sum + (rssMb(pid) ?? 0), own);
 }
 
 /** Samples values every `everyMs` and keeps the peak of each. */
@@ -120,10 +100,6 @@ export class PeakSampler {
   stop(): Readonly<Record<string, number>> {
     clearInterval(this.#timer);
     this.sample();
-    return { ...this.#peaks };
-  }
-
-  peaks(): Readonly<Record<string, number>> {
     return { ...this.#peaks };
   }
 }

@@ -1,0 +1,363 @@
+/** infra/bench/report.ts: bench.json and the table, from phase results. */
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../../../infra/bench/args.js';
+import type { BundlesResult } from '../../../../infra/bench/bundles.js';
+import type { BurstResult } from '../../../../infra/bench/burst.js';
+import type { DepthResult, EmulatorDepth } from '../../../../infra/bench/emulatorDepth.js';
+import type { MetricCostMeasurement, MetricCostResult } from '../../../../infra/bench/metricCost.js';
+import type { PipelineResult } from '../../../../infra/bench/pipeline.js';
+import type { PlotCliResult } from '../../../../infra/bench/plotCli.js';
+import { buildReport, costEstimate, formatTable, type ReportInputs, type TableRow, tableRows } from '../../../../infra/bench/report.js';
+
+// ---------------------------------------------------------------- builders
+
+const invocation = (count: number, totalMs: number, batches = 0, messages = 0) => ({
+  count,
+  totalMs,
+  errors: 0,
+  timeouts: 0,
+  batches,
+  messages,
+  failedBatches: 0,
+});
+
+/** 1,000 records: 900 SQS and 60 S3 requests, 70 invocations. */
+function pipelineResult(overrides: Partial<PipelineResult> = {}): PipelineResult {
+  const stats = (count: number) => ({ count, requestBytes: 0, responseBytes: 0, statuses: { 200: count } });
+  return {
+    records: 1_000,
+    rowsSeen: 1_000,
+    recordsPerS: 32.1,
+    wallS: 31.2,
+    stackStartS: 20,
+    latencyMs: { p50: 7_100, p95: 10_400, p99: 11_100 },
+    requests: 960,
+    requestsByOperation: {
+      'sqs:ReceiveMessage': stats(310),
+      'sqs:DeleteMessageBatch': stats(300),
+      'sqs:SendMessageBatch': stats(290),
+      's3:PutObject': stats(40),
+      's3:GetObject': stats(20),
+    },
+    invocationsByFunction: {
+      features: invocation(20, 4_000),
+      predictor: invocation(20, 2_000, 20, 1_000),
+      metric: invocation(20, 5_000, 20, 2_000),
+      maintain: invocation(10, 1_000),
+    },
+    maxQueueDepth: 245,
+    peakRssMb: 473.4,
+    emulatorPeakRssMb: 173.2,
+    segmentWrites: 20,
+    duplicateSegmentIds: 0,
+    metricLog: { rows: 1_000, distinctIds: 1_000, missing: 0, doubled: 0, unexpected: 0 },
+    problems: [],
+    ...overrides,
+  };
+}
+
+function side(depth: number, ratio: number): EmulatorDepth {
+  return {
+    depth,
+    depth_at_end: depth + 150,
+    send: { p50_ms_depth0: 4, p50_ms_deep: 4 * ratio, ratio },
+    receive: { p50_ms_depth0: 5, p50_ms_deep: 5, ratio: 1 },
+    ratio: Math.max(ratio, 1),
+    fill_s: 5,
+  };
+}
+
+const depthResult = (wrapperRatio = 1.1): DepthResult => ({
+  repeats: 15,
+  wrapper: side(10_000, wrapperRatio),
+  plain: side(1_000, 30),
+  plainNote: 'plain moto_server at 1000',
+});
+
+const burstResult = (overrides: Partial<BurstResult> = {}): BurstResult => ({
+  runs: 10,
+  records_per_run: 500,
+  records_emitted: 5000,
+  records_not_sent: 0,
+  records_half_sent: 0,
+  invoke_ms: { p50: 3_700, max: 3_800 },
+  features_failed: 0,
+  drain_s: 20.6,
+  records_per_s: 242.7,
+  rows_missing: 0,
+  rows_duplicated: 0,
+  lambda_timeouts: 0,
+  lambda_timeouts_by_function: {},
+  batches_failed: 0,
+  problems: [],
+  dead_letters: { 'features-dlq': 0, 'y_true-dlq': 0, 'y_pred-dlq': 0 },
+  settings: { RECORDS_PER_RUN: '500' },
+  ...overrides,
+});
+
+const measurement = (rows: number, msPerRecord: number, bytes: number): MetricCostMeasurement => ({
+  rows,
+  records: 2_000,
+  runs: [],
+  medianMsPerRecord: msPerRecord,
+  medianS3BytesPerRecord: bytes,
+  medianS3RequestsPerInvocation: 3,
+});
+
+const metricCostResult: MetricCostResult = {
+  measurements: [measurement(1_000, 0.2, 400), measurement(100_000, 0.15, 400)],
+  timeRatio: 0.75,
+  bytesRatio: 1,
+};
+
+const bundlesResult: BundlesResult = {
+  functions: { features: { bundleBytes: 577_536, zipBytes: 191_488, initMs: 53.2, initSamplesMs: [53.2] } },
+  packageS: 30,
+};
+
+const plotResult: PlotCliResult = {
+  rows: 1_000_000,
+  wall_ms: 420,
+  peak_rss_mb: 110,
+  runs: [],
+  command: 'node infra/plot/cli.ts',
+  process_wall_ms: 700,
+  input_bytes: 60_000_000,
+  reference: { tool: 'pandas', wall_ms: 1_300, peak_rss_mb: 150, source: 'recorded' },
+};
+
+/** Every phase skipped, unless given. */
+function inputs(phases: Partial<Omit<ReportInputs, 'options' | 'machine' | 'benchWallS'>> = {}): ReportInputs {
+  const skipped = { skipped: '--only nothing' };
+  return {
+    options: DEFAULTS,
+    machine: {
+      cpus: 2,
+      cpu_model: 'test',
+      memory_gb: 4,
+      node: 'v20',
+      platform: 'linux x64',
+      moto: '5.2.1',
+      date: '2026-11-27T00:00:00.000Z',
+      load_average_at_start: [0, 0, 0],
+    },
+    capacity: skipped,
+    pipeline: skipped,
+    depth: skipped,
+    metricCost: skipped,
+    bundles: skipped,
+    plot: skipped,
+    benchWallS: 352.04,
+    ...phases,
+  };
+}
+
+const row = (rows: readonly TableRow[], start: string) => rows.find((r) => r.metric.startsWith(start));
+
+// ---------------------------------------------------------------- the pipeline
+
+describe('the pipeline figures', () => {
+  it('gives requests per record in all and by service, from the proxy counts', () => {
+    const report = buildReport(inputs({ pipeline: { ok: pipelineResult() } }));
+
+    expect(report.status).toBe('ok');
+    expect(report.records).toBe(1_000);
+    expect(report.requests_per_record).toBe(0.96);
+    expect(report.requests_per_record_by_service).toEqual({ sqs: 0.9, s3: 0.06 });
+    expect(report.requests_by_operation?.['sqs:ReceiveMessage']).toBe(310);
+  });
+
+  it('gives invocations per record, and each function’s count, mean time and batch', () => {
+    const report = buildReport(inputs({ pipeline: { ok: pipelineResult() } }));
+
+    expect(report.invocations_per_record).toBe(0.07);
+    expect(report.invocations_by_function?.metric).toEqual({
+      invocations: 20,
+      total_duration_ms: 5_000,
+      mean_duration_ms: 250,
+      messages_per_batch: 100,
+      errors: 0,
+    });
+    expect(report.invocations_by_function?.features?.messages_per_batch).toBeNull();
+  });
+
+  it('rounds latency, memory and throughput for people', () => {
+    const report = buildReport(inputs({ pipeline: { ok: pipelineResult() } }));
+
+    expect(report.latency_ms).toEqual({ p50: 7_100, p95: 10_400, p99: 11_100 });
+    expect(report.peak_rss_mb).toBe(473);
+    expect(report.emulator_peak_rss_mb).toBe(173);
+    expect(report.records_per_s).toBe(32.1);
+    expect(report.max_queue_depth).toBe(245);
+  });
+
+  it('fails the report when the pipeline lost rows, saying so first', () => {
+    const failure = 'metric_log.csv holds 999 rows for 1000 records: 1 missing, 0 doubled, 0 not emitted by this run';
+
+    const report = buildReport(inputs({ pipeline: { ok: pipelineResult({ failure }) } }));
+
+    expect(report.status).toBe('failed');
+    expect(report.failures).toEqual([`pipeline: ${failure}`]);
+    expect(report.phases.pipeline).toBe(`failed: ${failure}`);
+  });
+
+  it('prints the records, latency, requests split by service and each function', () => {
+    const rows = tableRows(buildReport(inputs({ pipeline: { ok: pipelineResult() } })));
+
+    expect(row(rows, 'latency')?.value).toBe('7,100 / 10,400 / 11,100 ms');
+    expect(row(rows, 'requests_per_record')).toMatchObject({ value: '0.960 (SQS 0.900, S3 0.060)', target: '≤ 1.0', ok: true });
+    expect(row(rows, '  sqs:ReceiveMessage')?.value).toBe('310 (0.310/record)');
+    expect(row(rows, '  metric')?.value).toBe('20 × 250.0 ms, 100.0 messages a run');
+    expect(row(rows, '  maintain')?.value).toBe('10 × 100.0 ms');
+    expect(row(rows, 'peak_rss_mb')?.value).toBe('473 MB');
+  });
+
+  it('says why the figures are missing when the phase was skipped', () => {
+    const report = buildReport(inputs());
+
+    expect(report.records).toBeNull();
+    expect(report.pipeline).toBe('skipped: --only nothing');
+    expect(row(tableRows(report), 'records')?.value).toBe('skipped: --only nothing');
+  });
+});
+
+describe('costEstimate', () => {
+  it('prices the counted requests and the invocations’ durations per million records', () => {
+    const cost = costEstimate(pipelineResult());
+
+    // 12 s of 256 MB per 1,000 records; 70 invocations; 900 SQS requests; 40 PUT and 20 GET.
+    expect(cost.lambda_gb_s_per_record).toBe(0.003);
+    expect(cost.lambda_compute).toBe(0.04);
+    expect(cost.lambda_requests).toBe(0.014);
+    expect(cost.sqs).toBe(0.36);
+    expect(cost.s3).toBe(0.208);
+    expect(cost.total).toBe(0.622);
+  });
+});
+
+// ---------------------------------------------------------------- the other phases
+
+describe('the emulator depth figure', () => {
+  it('reports p50s at depth 0 and 10k, their ratios, and plain moto beside them', () => {
+    const report = buildReport(inputs({ depth: { ok: depthResult() } }));
+    const depth = report.emulator_depth as Exclude<typeof report.emulator_depth, string | undefined>;
+
+    expect(report.emulator_depth_ratio).toBe(1.1);
+    expect(depth.send).toEqual({ p50_ms_depth0: 4, p50_ms_depth10k: 4.4, ratio: 1.1 });
+    expect(depth.receive).toEqual({ p50_ms_depth0: 5, p50_ms_depth10k: 5, ratio: 1 });
+    expect(depth.plain_moto).toMatchObject({ depth: 1_000, send: { p50_ms_at_depth: 120, ratio: 30 }, note: 'plain moto_server at 1000' });
+  });
+
+  it('prints a row with the target of 2, marked when missed', () => {
+    const ok = tableRows(buildReport(inputs({ depth: { ok: depthResult() } })));
+    const missed = tableRows(buildReport(inputs({ depth: { ok: depthResult(2.5) } })));
+
+    expect(row(ok, 'emulator_depth_ratio')).toMatchObject({ target: '≤ 2', ok: true });
+    expect(row(missed, 'emulator_depth_ratio')).toMatchObject({ value: '2.50 (send 2.50, receive 1.00)', ok: false });
+    expect(row(ok, '  plain moto_server, depth 1,000')?.value).toBe('send 30.0, receive 1.0');
+  });
+
+  it('says why the figure is missing when the phase was skipped', () => {
+    const report = buildReport(inputs({ depth: { skipped: '--skip-depth' } }));
+
+    expect(report.emulator_depth_ratio).toBeNull();
+    expect(report.emulator_depth).toBe('skipped: --skip-depth');
+    expect(row(tableRows(report), 'emulator_depth_ratio')?.value).toBe('skipped: --skip-depth');
+  });
+
+  it('fails the report when the phase failed', () => {
+    const report = buildReport(inputs({ depth: { error: 'moto_server exited early' } }));
+
+    expect(report.status).toBe('failed');
+    expect(report.failures).toEqual(['emulator depth: moto_server exited early']);
+  });
+});
+
+describe('the metric cost, bundles and plot CLI figures', () => {
+  it('prints the metric cost ratios against their target', () => {
+    const report = buildReport(inputs({ metricCost: { ok: metricCostResult } }));
+    const rows = tableRows(report);
+
+    expect(report.metric_cost_ratio_100k_vs_1k).toBe(0.75);
+    expect(row(rows, 'metric_cost_ratio_100k_vs_1k')).toMatchObject({ value: '0.750', target: '≤ 1.3', ok: true });
+    expect(row(rows, '  S3 bytes ratio')).toMatchObject({ value: '1.000', ok: true });
+  });
+
+  it('prints each bundle with its zip size and init time', () => {
+    const report = buildReport(inputs({ bundles: { ok: bundlesResult } }));
+
+    expect(report.bundle_bytes).toEqual({ features: 577_536 });
+    expect(report.zip_bytes).toEqual({ features: 191_488 });
+    expect(report.init_ms).toEqual({ features: 53.2 });
+    expect(row(tableRows(report), 'bundle features')).toMatchObject({
+      metric: 'bundle features (init 53.2 ms)',
+      value: '564 KiB (zip 187 KiB)',
+      ok: true,
+    });
+  });
+
+  it('prints the plot CLI against pandas, with the whole process time', () => {
+    const rows = tableRows(buildReport(inputs({ plot: { ok: plotResult } })));
+
+    expect(row(rows, 'plot CLI, 1,000,000 rows: wall')).toMatchObject({
+      metric: 'plot CLI, 1,000,000 rows: wall (process 700 ms)',
+      value: '420 ms',
+      target: '≤ 1,300 ms (pandas)',
+      ok: true,
+    });
+    expect(row(rows, 'plot CLI, 1,000,000 rows: peak RSS')).toMatchObject({ value: '110 MB', ok: true });
+  });
+});
+
+describe('the burst', () => {
+  it('reports drain time, throughput, time-outs and dead letters, each row against its target', () => {
+    const report = buildReport(inputs({ burst: { ok: burstResult() } }));
+    const rows = tableRows(report);
+
+    expect(report.status).toBe('ok');
+    expect(report.burst).toMatchObject({ drain_s: 20.6, dead_letters: { 'y_true-dlq': 0 } });
+    expect(row(rows, 'burst:')).toMatchObject({ value: 'answered in 3,800 ms at most (p50 3,700); 0 failed', ok: true });
+    expect(row(rows, '  drained')).toMatchObject({ value: '20.6 s, 242.7 records/s', target: '≤ 420 s', ok: true });
+    expect(row(rows, '  Lambda time-outs')).toMatchObject({ value: '0 / 0', ok: true });
+  });
+
+  it('marks a burst that did not drain or timed out', () => {
+    const burst = burstResult({ lambda_timeouts: 2, drain_s: null, records_per_s: null, rows_missing: 7 });
+
+    const rows = tableRows(buildReport(inputs({ burst: { ok: burst } })));
+
+    expect(row(rows, '  drained')).toMatchObject({ value: 'not drained: 7 missing', ok: false });
+    expect(row(rows, '  Lambda time-outs')).toMatchObject({ value: '2 / 0', ok: false });
+  });
+
+  it('says the burst was not asked for when it was not', () => {
+    const report = buildReport(inputs());
+
+    expect(report.burst).toBe('skipped: no --burst');
+    expect(tableRows(report).some((r) => r.metric.startsWith('burst'))).toBe(false);
+  });
+});
+
+describe('formatTable', () => {
+  it('lines up the table and marks missed targets', () => {
+    const lines = formatTable([
+      { metric: 'requests_per_record', value: '1.2', target: '≤ 1.0', ok: false },
+      { metric: 'records', value: '10,000', target: '' },
+    ]).split('\n');
+
+    expect(lines[0]).toMatch(/^metric\s+value\s+target$/);
+    expect(lines[2]).toMatch(/^requests_per_record\s+1\.2\s+≤ 1\.0\s+MISSED$/);
+    expect(lines[3]).toMatch(/^records\s+10,000$/);
+  });
+});
+
+describe('the rest of bench.json', () => {
+  it('records the settings, the machine and the time in all', () => {
+    const report = buildReport(inputs());
+
+    expect(report.settings).toMatchObject({ records_requested: 10_000, RECORDS_PER_RUN: 50, SQS_BATCH_SIZE: 1_000, FUNCTION_TIMEOUT: 30 });
+    expect(report.machine.cpus).toBe(2);
+    expect(report.machine.load_average_at_end).toHaveLength(3);
+    expect(report.bench_wall_s).toBe(352);
+  });
+});
