@@ -64,6 +64,14 @@ describe('the packaged CloudFormation', () => {
     for (const mapping of mappings) expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
   });
 
+  it('lets at most four metric runs write the join table at once', () => {
+    const metric = ofType('AWS::Lambda::EventSourceMapping')
+      .map(([, r]) => r.Properties)
+      .filter((mapping) => JSON.stringify(mapping.FunctionName).includes('MetricLambdaFunction'));
+
+    expect(metric.map((mapping) => mapping.ScalingConfig)).toEqual([{ MaximumConcurrency: 2 }, { MaximumConcurrency: 2 }]);
+  });
+
   it('blocks public access to the bucket', () => {
     const bucket = template.Resources.DataBucket;
 
