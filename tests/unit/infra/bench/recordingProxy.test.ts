@@ -30,16 +30,33 @@ describe('classifyRequest', () => {
     ['PUT', '/ml-monitor-dev/segments/metric_log/000000000001.csv', 'PutObject'],
     ['HEAD', '/ml-monitor-dev/metric_log.csv', 'HeadObject'],
     ['DELETE', '/ml-monitor-dev/metric_log.csv', 'DeleteObject'],
-    ['POST', '/ml-monitor-dev?delete', 'DeleteObjects'],
-    ['POST', '/ml-monitor-dev/?delete=', 'DeleteObjects'],
-    ['GET', '/ml-monitor-dev?list-type=2&prefix=segments%2F', 'ListObjectsV2'],
-    ['GET', '/ml-monitor-dev/?list-type=2', 'ListObjectsV2'],
-    ['HEAD', '/ml-monitor-dev', 'HeadBucket'],
-    ['PUT', '/ml-monitor-dev', 'CreateBucket'],
-    ['PUT', '/ml-monitor-dev?publicAccessBlock', 'PutBucketPublicAccessBlock'],
-    ['GET', '/', 'ListBuckets'],
-  ])('names %s %s as S3 %s', (method, url, operation) => {
+  ])('names the object request %s %s as S3 %s', (method, url, operation) => {
     expect(classifyRequest(method, url, { authorization: AUTH('s3') })).toEqual({ service: 's3', operation });
+  });
+
+  it('names bucket requests by their sub-resource, list type or method', () => {
+    const names = [
+      'POST /ml-monitor-dev?delete',
+      'POST /ml-monitor-dev/?delete=',
+      'GET /ml-monitor-dev?list-type=2&prefix=segments%2F',
+      'HEAD /ml-monitor-dev',
+      'PUT /ml-monitor-dev',
+      'PUT /ml-monitor-dev?publicAccessBlock',
+      'GET /',
+    ].map(
+      (request) =>
+        classifyRequest(request.split(' ')[0] as string, request.split(' ')[1] as string, { authorization: AUTH('s3') }).operation,
+    );
+
+    expect(names).toEqual([
+      'DeleteObjects',
+      'DeleteObjects',
+      'ListObjectsV2',
+      'HeadBucket',
+      'CreateBucket',
+      'PutBucketPublicAccessBlock',
+      'ListBuckets',
+    ]);
   });
 
   it('labels a request without credentials by its method and path', () => {

@@ -226,12 +226,14 @@ describe('costEstimate', () => {
     const cost = costEstimate(pipelineResult());
 
     // 12 s of 256 MB per 1,000 records; 70 invocations; 900 SQS requests; 40 PUT and 20 GET.
-    expect(cost.lambda_gb_s_per_record).toBe(0.003);
-    expect(cost.lambda_compute).toBe(0.04);
-    expect(cost.lambda_requests).toBe(0.014);
-    expect(cost.sqs).toBe(0.36);
-    expect(cost.s3).toBe(0.208);
-    expect(cost.total).toBe(0.622);
+    expect(cost).toEqual({
+      lambda_gb_s_per_record: 0.003,
+      lambda_compute: 0.04,
+      lambda_requests: 0.014,
+      sqs: 0.36,
+      s3: 0.208,
+      total: 0.622,
+    });
   });
 });
 
