@@ -10,7 +10,7 @@ import { answersHttp, findFreePort, type Probe, portOf, portTaken, probeAwsEndpo
 import { startRendererServer } from './renderer/server.js';
 import { DUMMY_CREDENTIALS, LOCAL_REGION } from './toolbox/localDefaults.js';
 import type { Spawned } from './toolbox/processes.js';
-import { nextDelay, sleep, waitFor } from './toolbox/retry.js';
+import { nextDelay, retry, sleep, waitFor } from './toolbox/retry.js';
 import { slsEnv, spawnSls } from './toolbox/sls.js';
 
 export interface StackOptions {
@@ -211,10 +211,16 @@ function supervise<P extends Spawned>(first: P, how: Supervision<P>): Supervised
   const firstExit = new Promise<number>((resolve) => {
     resolveFirstExit = resolve;
   });
-  const failedAgain = (reason: string) => {
-    deathsInARow++;
-    delayMs = nextDelay(delayMs, RESTART_DELAYS);
-    how.notice(`${reason}, ${deathsInARow} times in a row; still retrying, in ${delayMs / 1000} s`);
+  /** Starts it again; throws saying why it cannot, or did not come back. */
+  const startAgain = async (): Promise<P> => {
+    if (stopping) throw new Error(`${how.name}: stopping`);
+    const blocked = await how.blocked?.();
+    if (blocked !== undefined) throw new Error(blocked);
+    const attempt = how.start(stopped.signal);
+    starting = attempt.catch(() => undefined);
+    return await attempt.catch((error: Error) => {
+      throw new Error(`${how.name} did not come back (${error.message.split('\n')[0]})`);
+    });
   };
   const restart = async (died: P, code: number) => {
     if (stopping) return;
@@ -229,27 +235,23 @@ function supervise<P extends Spawned>(first: P, how: Supervision<P>): Supervised
         : `${how.name} exited again (${died.describeExit()}) ${seconds(livedMs)} after starting, ${deathsInARow} times in a row; ` +
             `still retrying, in ${delayMs / 1000} s — its last words: ${lastLine(died.output())}`,
     );
-    while (!stopping) {
-      await sleep(delayMs);
-      if (stopping) return;
-      const blocked = await how.blocked?.();
-      if (blocked !== undefined) {
-        failedAgain(blocked);
-        continue;
-      }
-      const attempt = how.start(stopped.signal);
-      starting = attempt.catch(() => undefined);
-      const next = await attempt.catch((error: Error) => {
-        if (!stopping) failedAgain(`${how.name} did not come back (${error.message.split('\n')[0]})`);
-      });
-      if (next === undefined) continue;
-      if (stopping) return void (await next.stop());
-      current = next;
-      startedAt = Date.now();
-      how.notice(`${how.name} is back (${how.back(next)})`);
-      watch(next);
-      return;
-    }
+    await sleep(delayMs);
+    const next = await retry(startAgain, {
+      ...RESTART_DELAYS,
+      delayMs: nextDelay(delayMs, RESTART_DELAYS),
+      shouldRetry: () => !stopping,
+      onRetry: (error, _attempt, nextDelayMs) => {
+        delayMs = nextDelayMs;
+        deathsInARow++;
+        how.notice(`${(error as Error).message}, ${deathsInARow} times in a row; still retrying, in ${nextDelayMs / 1000} s`);
+      },
+    }).catch(() => undefined);
+    if (next === undefined) return;
+    if (stopping) return void (await next.stop());
+    current = next;
+    startedAt = Date.now();
+    how.notice(`${how.name} is back (${how.back(next)})`);
+    watch(next);
   };
   const watch = (proc: P) => void proc.exit.then((code) => restart(proc, code));
   watch(first);
