@@ -4,13 +4,7 @@
  * row, an orphan or a dead letter.
  */
 import { readFileSync } from 'node:fs';
-import {
-  GetQueueAttributesCommand,
-  GetQueueUrlCommand,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
@@ -19,6 +13,7 @@ import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { queueCounts, queueUrl, sendBodies } from '../helpers/localCloud.js';
 import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
@@ -41,31 +36,14 @@ afterAll(() => {
 let sent = 0;
 
 async function send(queue: string, bodies: string[]): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 10) {
-    const chunk = bodies.slice(i, i + 10);
-    const out = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: await resolveUrl(queue),
-        Entries: chunk.map((MessageBody, j) => ({ Id: `e${j}`, MessageBody })),
-      }),
-    );
-    expect(out.Failed ?? []).toEqual([]);
-    sent += chunk.length;
-  }
+  await sendBodies(sqs, await queueUrl(sqs, queue), bodies);
+  sent += bodies.length;
 }
 
-async function resolveUrl(queue: string): Promise<string> {
-  return (await sqs.send(new GetQueueUrlCommand({ QueueName: queue }))).QueueUrl as string;
-}
-
+/** Messages in a queue, visible or in flight. */
 async function depth(queue: string): Promise<number> {
-  const out = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: await resolveUrl(queue),
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const [visible = 0, inFlight = 0] = await queueCounts(sqs, await queueUrl(sqs, queue));
+  return visible + inFlight;
 }
 
 const features = (id: string, row: number) => JSON.stringify({ id, body: dataset[row]?.features });
@@ -164,7 +142,7 @@ describe('the books balance', () => {
     expect(deadLettered).toBe(malformedCount);
     expect((await depth('y_true')) + (await depth('y_pred')) + (await depth('features'))).toBe(0);
     const dlq = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: await resolveUrl('y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
+      new ReceiveMessageCommand({ QueueUrl: await queueUrl(sqs, 'y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
     );
     expect((dlq.Messages ?? []).map((message) => message.Body).sort()).toEqual([...(malformed.y_true ?? [])].sort());
   }, 240_000);

@@ -1,5 +1,9 @@
-/** A real moto_server per test file, on a free port, with the pipeline's resources in it. */
+/**
+ * A real moto_server per test file, on a free port, with the pipeline's resources
+ * in it; and the few SQS steps tests take on any emulator (send many, count).
+ */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
@@ -51,4 +55,29 @@ export function handlerEnv(cloud: LocalCloud, logsDir: string): void {
 export async function listKeys(cloud: LocalCloud): Promise<string[]> {
   const out = await cloud.s3.send(new ListObjectsV2Command({ Bucket: cloud.bucket }));
   return (out.Contents ?? []).map((object) => object.Key as string);
+}
+
+export async function queueUrl(sqs: SQSClient, name: string): Promise<string> {
+  return (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
+}
+
+/** Sends `bodies` ten at a time; throws if the queue refused any. */
+export async function sendBodies(sqs: SQSClient, url: string, bodies: readonly string[], delaySeconds?: number): Promise<void> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const entries = bodies.slice(i, i + 10).map((body, j) => ({ Id: `m${j}`, MessageBody: body, DelaySeconds: delaySeconds }));
+    const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
+    if ((out.Failed ?? []).length > 0) throw new Error(`${url} refused ${JSON.stringify(out.Failed)}`);
+  }
+}
+
+const COUNT_ATTRIBUTES = [
+  'ApproximateNumberOfMessages',
+  'ApproximateNumberOfMessagesNotVisible',
+  'ApproximateNumberOfMessagesDelayed',
+] as const;
+
+/** [visible, in flight, delayed], as GetQueueAttributes reports them. */
+export async function queueCounts(sqs: SQSClient, url: string): Promise<number[]> {
+  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...COUNT_ATTRIBUTES] }));
+  return COUNT_ATTRIBUTES.map((name) => Number(Attributes?.[name] ?? 0));
 }

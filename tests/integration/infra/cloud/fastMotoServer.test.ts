@@ -21,7 +21,6 @@ import {
   PurgeQueueCommand,
   ReceiveMessageCommand,
   type ReceiveMessageCommandInput,
-  SendMessageBatchCommand,
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -29,6 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3, localSqs } from '../../../../infra/cloud/localClients.js';
 import { FAST_MOTO_WRAPPER, fastMotoPython, type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
 import { findFreePort } from '../../../../infra/cloud/net.js';
+import { queueCounts, sendBodies } from '../../../helpers/localCloud.js';
 
 const python = fastMotoPython();
 
@@ -259,31 +259,8 @@ interface Side {
   readonly sqs: SQSClient;
 }
 
-const COUNT_ATTRIBUTES = [
-  'ApproximateNumberOfMessages',
-  'ApproximateNumberOfMessagesNotVisible',
-  'ApproximateNumberOfMessagesDelayed',
-] as const;
-
-/** [visible, in flight, delayed], as GetQueueAttributes reports them. */
-async function counts(sqs: SQSClient, queueUrl: string): Promise<number[]> {
-  const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
-  return COUNT_ATTRIBUTES.map((name) => Number(Attributes?.[name]));
-}
-
 async function createQueue(sqs: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<string> {
   return (await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl as string;
-}
-
-async function send(sqs: SQSClient, queueUrl: string, bodies: readonly string[], delaySeconds?: number): Promise<void> {
-  for (let i = 0; i < bodies.length; i += 10) {
-    await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: bodies.slice(i, i + 10).map((body, j) => ({ Id: `m${j}`, MessageBody: body, DelaySeconds: delaySeconds })),
-      }),
-    );
-  }
 }
 
 async function receive(sqs: SQSClient, queueUrl: string, input: Partial<ReceiveMessageCommandInput> = {}): Promise<Message[]> {
@@ -339,10 +316,10 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('hides received messages for the visibility timeout, then delivers them again with a higher receive count', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'visibility', { VisibilityTimeout: '1' });
-      await send(sqs, url, ['a', 'b', 'c']);
+      await sendBodies(sqs, url, ['a', 'b', 'c']);
       const first = await receive(sqs, url);
       const whileHidden = await receive(sqs, url);
-      const hiddenCounts = await counts(sqs, url);
+      const hiddenCounts = await queueCounts(sqs, url);
       await sleep(1_300);
       const again = await receive(sqs, url, { VisibilityTimeout: 30 });
       const newHandles = again.every((m) => !first.some((f) => f.ReceiptHandle === m.ReceiptHandle));
@@ -374,7 +351,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
         afterChange: seen(afterChange),
         atOnceAgain: seen(atOnceAgain),
         changedStale,
-        finalCounts: await counts(sqs, url),
+        finalCounts: await queueCounts(sqs, url),
       };
     });
 
@@ -401,14 +378,14 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
         VisibilityTimeout: '1',
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: Attributes?.QueueArn, maxReceiveCount: 2 }),
       });
-      await send(sqs, url, ['bad', 'good']);
+      await sendBodies(sqs, url, ['bad', 'good']);
       const first = await receive(sqs, url, { VisibilityTimeout: 0 });
       const good = first.find((m) => m.Body === 'good');
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: good?.ReceiptHandle }));
       const second = await receive(sqs, url, { VisibilityTimeout: 0 });
       const third = await receive(sqs, url, { VisibilityTimeout: 0 });
-      const sourceCounts = await counts(sqs, url);
-      const dlqCounts = await counts(sqs, dlqUrl);
+      const sourceCounts = await queueCounts(sqs, url);
+      const dlqCounts = await queueCounts(sqs, dlqUrl);
       const deleteMovedInSource = await errorName(
         sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: second[0]?.ReceiptHandle })),
       );
@@ -423,7 +400,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
         deleteMovedInSource,
         inDlq: seen(inDlq),
         deleteInDlq,
-        dlqAfter: await counts(sqs, dlqUrl),
+        dlqAfter: await queueCounts(sqs, dlqUrl),
       };
     });
 
@@ -446,12 +423,12 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
       const url = await createQueue(sqs, 'delays', { DelaySeconds: '1' });
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'queue-delay' }));
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'no-delay', DelaySeconds: 0 }));
-      await send(sqs, url, ['two-seconds'], 2);
+      await sendBodies(sqs, url, ['two-seconds'], 2);
       const atOnce = await receive(sqs, url, { VisibilityTimeout: 30 });
-      const atOnceCounts = await counts(sqs, url);
+      const atOnceCounts = await queueCounts(sqs, url);
       await sleep(1_300);
       const afterOne = await receive(sqs, url, { VisibilityTimeout: 30 });
-      const afterOneCounts = await counts(sqs, url);
+      const afterOneCounts = await queueCounts(sqs, url);
       await sleep(1_000);
       const afterTwo = await receive(sqs, url, { VisibilityTimeout: 30 });
       return { atOnce: seen(atOnce), atOnceCounts, afterOne: seen(afterOne), afterOneCounts, afterTwo: seen(afterTwo) };
@@ -470,7 +447,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('deletes singly and in batches, accepts an already-deleted or older handle, refuses an unknown one', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'deletes', { VisibilityTimeout: '30' });
-      await send(sqs, url, ['d1', 'd2', 'd3', 'd4', 'd5']);
+      await sendBodies(sqs, url, ['d1', 'd2', 'd3', 'd4', 'd5']);
       const [m1, m2, m3, m4] = await receive(sqs, url);
       const single = await errorName(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m1?.ReceiptHandle })));
       const singleAgain = await errorName(sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: m1?.ReceiptHandle })));
@@ -500,7 +477,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
         m4again: m4again?.Body,
         older,
         newerAfterOlder,
-        left: await counts(sqs, url),
+        left: await queueCounts(sqs, url),
       };
     });
 
@@ -521,23 +498,23 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('purges visible, in-flight and delayed messages alike', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'purge', { VisibilityTimeout: '30' });
-      await send(
+      await sendBodies(
         sqs,
         url,
         Array.from({ length: 25 }, (_, i) => `p${i}`),
       );
-      await send(sqs, url, ['late'], 60);
+      await sendBodies(sqs, url, ['late'], 60);
       const inFlight = await receive(sqs, url);
-      const before = await counts(sqs, url);
+      const before = await queueCounts(sqs, url);
       await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
-      const after = await counts(sqs, url);
+      const after = await queueCounts(sqs, url);
       const nothing = await receive(sqs, url);
       const deleteAfterPurge = await errorName(
         sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: inFlight[0]?.ReceiptHandle })),
       );
-      await send(sqs, url, ['fresh']);
+      await sendBodies(sqs, url, ['fresh']);
       const fresh = await receive(sqs, url);
-      return { before, after, nothing: seen(nothing), deleteAfterPurge, fresh: seen(fresh), end: await counts(sqs, url) };
+      return { before, after, nothing: seen(nothing), deleteAfterPurge, fresh: seen(fresh), end: await queueCounts(sqs, url) };
     });
 
     expect(fast).toEqual(plain);
@@ -568,7 +545,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('returns message attributes whose MD5s the SDK accepts, in the order sent, at some depth', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'attributes-md5', { VisibilityTimeout: '30' });
-      await send(
+      await sendBodies(
         sqs,
         url,
         Array.from({ length: 300 }, (_, i) => `bulk${i}`),
@@ -594,7 +571,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
       return {
         inOrder: bodies.join(',') === [...Array.from({ length: 300 }, (_, i) => `bulk${i}`), 'with-attributes ✓'].join(','),
         attributes: Object.keys(last?.MessageAttributes ?? {}).sort(),
-        counts: await counts(sqs, url),
+        counts: await queueCounts(sqs, url),
       };
     });
 
@@ -616,7 +593,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
       const first = await receive(sqs, url, { MaxNumberOfMessages: 1 });
       const second = await receive(sqs, url);
       await sqs.send(new DeleteMessageCommand({ QueueUrl: url, ReceiptHandle: first[0]?.ReceiptHandle }));
-      return { first: seen(first), second: seen(second), counts: await counts(sqs, url) };
+      return { first: seen(first), second: seen(second), counts: await queueCounts(sqs, url) };
     });
 
     expect(fast).toEqual(plain);
@@ -628,7 +605,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'concurrent', { VisibilityTimeout: '60' });
       const bodies = Array.from({ length: 200 }, (_, i) => `c${i}`);
-      await send(sqs, url, bodies);
+      await sendBodies(sqs, url, bodies);
       const delivered: string[] = [];
       await Promise.all(
         Array.from({ length: 4 }, async () => {
@@ -645,7 +622,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
           }
         }),
       );
-      return { delivered: [...delivered].sort(), end: await counts(sqs, url) };
+      return { delivered: [...delivered].sort(), end: await queueCounts(sqs, url) };
     });
 
     expect(fast).toEqual(plain);
@@ -656,14 +633,14 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('drops a message past its retention period, as SQS does (plain moto keeps it)', async () => {
     const sqs = sides.fast.sqs;
     const url = await createQueue(sqs, 'retention', { MessageRetentionPeriod: '1' });
-    await send(sqs, url, ['old']);
-    const before = await counts(sqs, url);
+    await sendBodies(sqs, url, ['old']);
+    const before = await queueCounts(sqs, url);
 
     await sleep(1_300);
-    await send(sqs, url, ['new']);
+    await sendBodies(sqs, url, ['new']);
 
     expect(before).toEqual([1, 0, 0]);
-    expect(await counts(sqs, url)).toEqual([1, 0, 0]);
+    expect(await queueCounts(sqs, url)).toEqual([1, 0, 0]);
     expect(seen(await receive(sqs, url))).toEqual(['new#1']);
   });
 });
