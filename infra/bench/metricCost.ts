@@ -14,6 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -24,12 +26,14 @@ import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../functions/c
 import { newRunId, recordId } from '../../functions/commons/messaging/recordIds.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
-import { type BootstrapPlan, bootstrap } from '../cloud/bootstrap.js';
+import { type BootstrapPlan, bootstrap, planFromResources } from '../cloud/bootstrap.js';
+import { defaultsEnv, templateResources } from '../cloud/bootstrapCli.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
 import { startMoto } from '../cloud/moto.js';
 import { findFreePort } from '../cloud/net.js';
 import { functionName, PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { lastJsonLine, runChild } from './child.js';
+import type { Cleanup } from './cleanup.js';
 import { RecordingProxy } from './recordingProxy.js';
 import { median } from './stats.js';
 
@@ -243,12 +247,12 @@ async function runChildMeasurement(options: {
 // ---------------------------------------------------------------- the parent
 
 export interface MetricCostOptions {
-  readonly planFile: string;
   readonly records: number;
   readonly repeats: number;
+  readonly cleanup: Cleanup;
   readonly say: (line: string) => void;
   /** Children started, so Ctrl+C can stop one mid-measurement. */
-  readonly onChild?: (stop: () => void) => void;
+  readonly onChild: (stop: () => void) => void;
 }
 
 export interface MetricCostResult {
@@ -259,9 +263,9 @@ export interface MetricCostResult {
   readonly bytesRatio: number;
 }
 
-async function measureAt(rows: number, options: MetricCostOptions): Promise<MetricCostMeasurement> {
+async function measureAt(rows: number, planFile: string, options: MetricCostOptions): Promise<MetricCostMeasurement> {
   options.say(`metric cost: ${rows} rows in the log, ${options.records} records × ${options.repeats}…`);
-  const args = ['--rows', rows, '--records', options.records, '--repeats', options.repeats, '--plan', options.planFile].map(String);
+  const args = ['--rows', rows, '--records', options.records, '--repeats', options.repeats, '--plan', planFile].map(String);
   const { stdout } = await runChild(
     process.execPath,
     ['--import', 'tsx', join(PROJECT_DIR, 'infra/bench/metricCost.ts'), ...args],
@@ -277,8 +281,13 @@ async function measureAt(rows: number, options: MetricCostOptions): Promise<Metr
 }
 
 export async function measureMetricCost(options: MetricCostOptions): Promise<MetricCostResult> {
-  const small = await measureAt(1_000, options);
-  const large = await measureAt(100_000, options);
+  const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-plan-'));
+  options.cleanup.add('plan dir', () => rm(dir, { recursive: true, force: true }));
+  const planFile = join(dir, 'plan.json');
+  // The resources as serverless.yml's defaults declare them (not this shell's SQS_* settings).
+  await writeFile(planFile, JSON.stringify(planFromResources(templateResources(defaultsEnv()))));
+  const small = await measureAt(1_000, planFile, options);
+  const large = await measureAt(100_000, planFile, options);
   return {
     measurements: [small, large],
     timeRatio: large.medianMsPerRecord / small.medianMsPerRecord,

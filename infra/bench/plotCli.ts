@@ -7,7 +7,7 @@
  * recorded in the README's Performance section are reported.
  */
 import { execFile } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -139,11 +139,9 @@ export async function measurePlotCli(options: {
   repeats?: number;
   cleanup: Cleanup;
   say: (line: string) => void;
-  onChild?: (stop: () => void) => void;
-}): Promise<PlotCliResult | { skipped: string }> {
-  const { cleanup, say } = options;
-  const onChild = options.onChild ?? (() => undefined);
-  if (!existsSync(PLOT_CLI)) return { skipped: `${PLOT_CLI} does not exist yet` };
+  onChild: (stop: () => void) => void;
+}): Promise<PlotCliResult> {
+  const { cleanup, say, onChild } = options;
   const repeats = options.repeats ?? 3;
   const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-plot-'));
   cleanup.add('plot temp dir', () => rm(dir, { recursive: true, force: true }));
@@ -188,7 +186,6 @@ export async function measurePlotCli(options: {
   } else {
     say('plot: python3 has no pandas/matplotlib here; the reference figures are the recorded ones (README, Performance)');
   }
-  await cleanup.runOne('plot temp dir');
   return {
     rows: options.rows,
     wall_ms: median(runs.map((r) => r.wall_ms)),
