@@ -182,8 +182,5 @@ export async function measureBurst(options: {
       : `burst: ${emitted.size} records drained in ${drainS} s (${result.records_per_s}/s), ` +
           `${result.lambda_timeouts} Lambda time-outs, dead letters ${JSON.stringify(result.dead_letters)}`,
   );
-  await cleanup.runOne('burst clients');
-  await cleanup.runOne('burst stack');
-  await cleanup.runOne('burst proxy');
   return result;
 }

@@ -16,14 +16,6 @@ export class Cleanup {
     this.#steps.push({ name, run });
   }
 
-  /** Runs and forgets one step early (a phase done with its emulator), keeping the others. */
-  async runOne(name: string): Promise<void> {
-    const index = this.#steps.findIndex((step) => step.name === name);
-    if (index < 0) return;
-    const [step] = this.#steps.splice(index, 1);
-    await step?.run();
-  }
-
   /**
    * Runs every step registered so far, newest first; a failing step is reported and
    * the rest still run. Calls while it runs share it; later steps need a later call.

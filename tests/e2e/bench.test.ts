@@ -97,7 +97,7 @@ describe('npm run bench', () => {
     const total = Object.values(byFunction).reduce((sum, f) => sum + (f.invocations as number), 0);
 
     expect(Object.keys(byFunction).sort()).toEqual(['features', 'maintain', 'metric', 'predictor']);
-    expect(byFunction.features?.invocations).toBe(300 / report.settings.RECORDS_PER_RUN);
+    expect(byFunction.features?.invocations).toBe(300 / report.settings.recordsPerRun);
     expect(byFunction.maintain?.invocations).toBeGreaterThanOrEqual(1);
     for (const fn of ['predictor', 'metric']) {
       expect(byFunction[fn]?.invocations, fn).toBeGreaterThan(0);
@@ -132,7 +132,7 @@ describe('npm run bench', () => {
 
   it('records the machine and the settings it ran with', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
-    expect(report.settings.RECORDS_PER_RUN).toBe(50);
+    expect(report.settings.recordsPerRun).toBe(50);
     expect(report.bench_wall_s).toBeGreaterThan(0);
   });
 

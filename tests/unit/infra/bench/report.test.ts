@@ -112,7 +112,6 @@ const metricCostResult: MetricCostResult = {
 
 const bundlesResult: BundlesResult = {
   functions: { features: { bundleBytes: 577_536, zipBytes: 191_488, initMs: 53.2, initSamplesMs: [53.2] } },
-  packageS: 30,
 };
 
 const plotResult: PlotCliResult = {
@@ -357,7 +356,7 @@ describe('the rest of bench.json', () => {
   it('records the settings, the machine and the time in all', () => {
     const report = buildReport(inputs());
 
-    expect(report.settings).toMatchObject({ records_requested: 10_000, RECORDS_PER_RUN: 50, SQS_BATCH_SIZE: 1_000, FUNCTION_TIMEOUT: 30 });
+    expect(report.settings).toMatchObject({ records: 10_000, recordsPerRun: 50, batchSize: 1_000, functionTimeout: 30, logLevel: 'WARN' });
     expect(report.machine.cpus).toBe(2);
     expect(report.machine.load_average_at_end).toHaveLength(3);
     expect(report.bench_wall_s).toBe(352);
