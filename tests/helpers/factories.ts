@@ -1,6 +1,7 @@
-/** Builders for the events the handlers receive, in one place. */
+/** Builders the tests share, in one place: the events the handlers receive, and fixtures a test file starts and stops. */
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { afterAll, beforeAll } from 'vitest';
 
 export function sqsRecord(body: unknown, options: { queue?: string; messageId?: string; raw?: boolean } = {}): SQSRecord {
   const queue = options.queue ?? 'y_true';
@@ -42,4 +43,19 @@ export function lambdaContext(functionName = 'test'): Context {
     fail: () => undefined,
     succeed: () => undefined,
   };
+}
+
+/**
+ * Something started before the tests of a file (or describe block) and stopped after
+ * them; the getter returns it.
+ */
+export function startedForTests<T extends { stop(): Promise<void> }>(start: () => Promise<T>, startMs = 240_000, stopMs = 60_000): () => T {
+  let started: T | undefined;
+  beforeAll(async () => {
+    started = await start();
+  }, startMs);
+  afterAll(async () => {
+    await started?.stop();
+  }, stopMs);
+  return () => started as T;
 }

@@ -5,7 +5,6 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
@@ -14,6 +13,7 @@ import { freeStackPorts, type RunningStack, startStack } from '../../infra/super
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
 import { waitFor } from '../../infra/toolbox/retry.js';
+import { startedForTests } from './factories.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
 export interface TestStack extends RunningStack {
@@ -66,14 +66,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
 
 /** One stack for a test file: started before its first test, stopped after its last; the getter returns it. */
 export function stackForFile(env: Record<string, string> = {}): () => TestStack {
-  let stack: TestStack | undefined;
-  beforeAll(async () => {
-    stack = await startTestStack(env);
-  }, 240_000);
-  afterAll(async () => {
-    await stack?.stop();
-  }, 60_000);
-  return () => stack as TestStack;
+  return startedForTests(() => startTestStack(env));
 }
 
 /** Polls `probe` (its errors count as "not yet") until it yields a value. */

@@ -7,12 +7,13 @@
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findFreePort, waitForHttp } from '../../../../infra/cloud/net.js';
 import { FIXED_FOR_VERSION, offlineSourceDir, whyNotApplicable } from '../../../../infra/offline/timedOutInstances.js';
 import { invoke } from '../../../../infra/toolbox/invoke.js';
 import { PROJECT_DIR } from '../../../../infra/toolbox/localDefaults.js';
 import { spawnSls } from '../../../../infra/toolbox/sls.js';
+import { startedForTests } from '../../../helpers/factories.js';
 
 function serviceYaml(withFix: boolean, lambdaPort: number, httpPort: number): string {
   return [
@@ -71,15 +72,10 @@ describe('a function instance whose invocation timed out', () => {
     // Without the fix: the bug this works around, still there (when it is fixed upstream, drop the fix).
     { withFix: false, afterTimeout: /Lambda timeout/ },
   ])('with the fix: $withFix', ({ withFix, afterTimeout }) => {
-    let service: Awaited<ReturnType<typeof startService>>;
-    beforeAll(async () => {
-      service = await startService(withFix);
-    }, 90_000);
-    afterAll(async () => {
-      await service?.stop();
-    }, 30_000);
+    const theService = startedForTests(() => startService(withFix), 90_000, 30_000);
 
     it(`answers the next invocation with ${afterTimeout.source}`, async () => {
+      const service = theService();
       expect(await service.invoke({})).toBe('ok');
       expect(await service.invoke({ sleepMs: 3_000 })).toMatch(/Lambda timeout/);
 
