@@ -32,17 +32,15 @@ import { queueCounts, sendBodies } from '../../../helpers/localCloud.js';
 
 const python = fastMotoPython();
 
-/** Runs Python with the wrapper loaded as a module (its import applies the patches), after `before`. */
-function runWithWrapper(before: string[], after: string[]): { stdout: string; stderr: string } {
-  const script = [
-    'import importlib.util, sys',
-    'import moto.sqs.models as models',
-    ...before,
-    `spec = importlib.util.spec_from_file_location("fast", ${JSON.stringify(FAST_MOTO_WRAPPER)})`,
-    'fast = importlib.util.module_from_spec(spec)',
-    'spec.loader.exec_module(fast)',
-    ...after,
-  ].join('\n');
+/** Runs Python with the wrapper loaded as a module (its import applies the patches) between `before` and `after`. */
+function runWithWrapper(before: string, after: string): { stdout: string; stderr: string } {
+  const script = `import importlib.util, sys
+import moto.sqs.models as models
+${before}
+spec = importlib.util.spec_from_file_location("fast", ${JSON.stringify(FAST_MOTO_WRAPPER)})
+fast = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(fast)
+${after}`;
   const run = spawnSync(python as string, ['-c', script], { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
   return { stdout: run.stdout, stderr: run.stderr };
@@ -137,13 +135,12 @@ function differentialTrace(mode: 'fast' | 'plain', seed: number, steps: number):
 describe.skipIf(python === null)('the fast moto_server wrapper', () => {
   it('caches exactly the module list moto computes', () => {
     const { stdout, stderr } = runWithWrapper(
-      ['import moto.backends as b', 'original = set(b.list_of_moto_modules())'],
-      [
-        'assert b.list_of_moto_modules() is b.list_of_moto_modules(), "not cached"',
-        'assert set(b.list_of_moto_modules()) == original, "different modules"',
-        'assert "sqs" in original and "s3" in original',
-        'print(len(original))',
-      ],
+      `import moto.backends as b
+original = set(b.list_of_moto_modules())`,
+      `assert b.list_of_moto_modules() is b.list_of_moto_modules(), "not cached"
+assert set(b.list_of_moto_modules()) == original, "different modules"
+assert "sqs" in original and "s3" in original
+print(len(original))`,
     );
 
     expect(stderr).toBe('');
@@ -152,10 +149,8 @@ describe.skipIf(python === null)('the fast moto_server wrapper', () => {
 
   it("finds this machine's moto compatible and patches its SQS", () => {
     const { stdout, stderr } = runWithWrapper(
-      [],
-      [
-        'print(fast.SQS_PATCH, fast.sqs_compatibility(), models.Queue._fast_moto_sqs, models.Queue.add_message is not fast._originals["Queue.add_message"])',
-      ],
+      '',
+      `print(fast.SQS_PATCH, fast.sqs_compatibility(), models.Queue._fast_moto_sqs, models.Queue.add_message is not fast._originals["Queue.add_message"])`,
     );
 
     expect(stderr).toBe('');
@@ -164,18 +159,14 @@ describe.skipIf(python === null)('the fast moto_server wrapper', () => {
 
   it('runs plain moto, with one line on stderr, when an internal it relies on has changed', () => {
     const { stdout, stderr } = runWithWrapper(
-      [
-        // A real moto function, so only its text differs from what the patch was written against.
-        'receive_message = models.SQSBackend.change_message_visibility',
-        'models.SQSBackend.receive_message = receive_message',
-        'original_add = models.Queue.add_message',
-      ],
-      [
-        'assert models.SQSBackend.receive_message is receive_message, "patched anyway"',
-        'assert models.Queue.add_message is original_add, "half patched"',
-        'assert not hasattr(models.Queue, "_fast_moto_sqs")',
-        'print(fast.SQS_PATCH)',
-      ],
+      `# A real moto function, so only its text differs from what the patch was written against.
+receive_message = models.SQSBackend.change_message_visibility
+models.SQSBackend.receive_message = receive_message
+original_add = models.Queue.add_message`,
+      `assert models.SQSBackend.receive_message is receive_message, "patched anyway"
+assert models.Queue.add_message is original_add, "half patched"
+assert not hasattr(models.Queue, "_fast_moto_sqs")
+print(fast.SQS_PATCH)`,
     );
 
     expect(stdout.trim()).toBe("moto's SQSBackend.receive_message differs from moto 5.2.1's");
@@ -186,29 +177,26 @@ describe.skipIf(python === null)('the fast moto_server wrapper', () => {
 
   it('refuses a moto whose objects lost a field, and says so once', () => {
     const { stdout, stderr } = runWithWrapper(
-      [
-        'class Message(models.Message):',
-        '    __module__ = "moto.sqs.models"  # moto files its model instances by module',
-        '    visible_at = property(lambda self: 0.0)  # read-only: moto 5.2 assigns it',
-        'models.Message = Message',
-        'original_receive = models.SQSBackend.receive_message',
-      ],
-      ['assert models.SQSBackend.receive_message is original_receive, "patched anyway"', 'print(fast.SQS_PATCH)'],
+      `class Message(models.Message):
+    __module__ = "moto.sqs.models"  # moto files its model instances by module
+    visible_at = property(lambda self: 0.0)  # read-only: moto 5.2 assigns it
+models.Message = Message
+original_receive = models.SQSBackend.receive_message`,
+      `assert models.SQSBackend.receive_message is original_receive, "patched anyway"
+print(fast.SQS_PATCH)`,
     );
 
     expect(stdout.trim()).toMatch(/^moto's SQS objects changed \(AttributeError: /);
-    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr.trim()).toBe(`fast_moto_server: ${stdout.trim()}; SQS runs as plain moto (not patched)`);
   });
 
   it('refuses another moto version, or a moto without a method it replaces', () => {
     const { stdout } = runWithWrapper(
-      [],
-      [
-        'from types import SimpleNamespace',
-        'changed = SimpleNamespace(Queue=type("Queue", (), {}), SQSBackend=models.SQSBackend, Message=models.Message, _filter_message_attributes=None)',
-        'print(fast.sqs_compatibility(changed))',
-        'print(fast.sqs_compatibility(version="5.3.0"))',
-      ],
+      '',
+      `from types import SimpleNamespace
+changed = SimpleNamespace(Queue=type("Queue", (), {}), SQSBackend=models.SQSBackend, Message=models.Message, _filter_message_attributes=None)
+print(fast.sqs_compatibility(changed))
+print(fast.sqs_compatibility(version="5.3.0"))`,
     );
 
     const [missingMethod, version] = stdout.trim().split('\n');
@@ -274,6 +262,9 @@ async function receive(sqs: SQSClient, queueUrl: string, input: Partial<ReceiveM
   );
   return out.Messages ?? [];
 }
+
+/** 'p0', 'p1', … */
+const numbered = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}${i}`);
 
 /** What a receive shows, without the parts that are random (ids, handles). */
 const seen = (messages: readonly Message[]) => messages.map((m) => `${m.Body}#${m.Attributes?.ApproximateReceiveCount}`);
@@ -498,11 +489,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('purges visible, in-flight and delayed messages alike', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'purge', { VisibilityTimeout: '30' });
-      await sendBodies(
-        sqs,
-        url,
-        Array.from({ length: 25 }, (_, i) => `p${i}`),
-      );
+      await sendBodies(sqs, url, numbered('p', 25));
       await sendBodies(sqs, url, ['late'], 60);
       const inFlight = await receive(sqs, url);
       const before = await queueCounts(sqs, url);
@@ -545,11 +532,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('returns message attributes whose MD5s the SDK accepts, in the order sent, at some depth', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'attributes-md5', { VisibilityTimeout: '30' });
-      await sendBodies(
-        sqs,
-        url,
-        Array.from({ length: 300 }, (_, i) => `bulk${i}`),
-      );
+      await sendBodies(sqs, url, numbered('bulk', 300));
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: url,
@@ -569,7 +552,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
         last = got.at(-1) ?? last;
       }
       return {
-        inOrder: bodies.join(',') === [...Array.from({ length: 300 }, (_, i) => `bulk${i}`), 'with-attributes ✓'].join(','),
+        inOrder: bodies.join(',') === [...numbered('bulk', 300), 'with-attributes ✓'].join(','),
         attributes: Object.keys(last?.MessageAttributes ?? {}).sort(),
         counts: await queueCounts(sqs, url),
       };
@@ -604,7 +587,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
   it('delivers each message once to concurrent consumers, and the counts end at zero', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
       const url = await createQueue(sqs, 'concurrent', { VisibilityTimeout: '60' });
-      const bodies = Array.from({ length: 200 }, (_, i) => `c${i}`);
+      const bodies = numbered('c', 200);
       await sendBodies(sqs, url, bodies);
       const delivered: string[] = [];
       await Promise.all(
@@ -626,7 +609,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
     });
 
     expect(fast).toEqual(plain);
-    expect(fast.delivered).toEqual(Array.from({ length: 200 }, (_, i) => `c${i}`).sort());
+    expect(fast.delivered).toEqual(numbered('c', 200).sort());
     expect(fast.end).toEqual([0, 0, 0]);
   });
 
