@@ -19,7 +19,14 @@ const clients = new Map<string, LambdaClient>();
 export function localLambda(lambdaEndpoint: string): LambdaClient {
   let client = clients.get(lambdaEndpoint);
   if (client === undefined) {
-    client = new LambdaClient({ endpoint: lambdaEndpoint, region: LOCAL_REGION, credentials: DUMMY_CREDENTIALS, maxAttempts: 1 });
+    client = new LambdaClient({
+      endpoint: lambdaEndpoint,
+      region: LOCAL_REGION,
+      credentials: DUMMY_CREDENTIALS,
+      maxAttempts: 1,
+      // A connection per call, as many as are in flight: no idle socket for the server to close under a call.
+      requestHandler: { httpAgent: { keepAlive: false, maxSockets: Number.POSITIVE_INFINITY } },
+    });
     clients.set(lambdaEndpoint, client);
   }
   return client;

@@ -65,7 +65,7 @@ describe('invoke', () => {
     expect(seen.at(-1)).toMatchObject({
       method: 'POST',
       url: '/2015-03-31/functions/ml-monitor-dev-echo/invocations',
-      headers: { 'x-amz-invocation-type': 'RequestResponse' },
+      headers: { 'x-amz-invocation-type': 'RequestResponse', connection: 'close' },
       body: '{"records":2}',
     });
   });
