@@ -22,7 +22,6 @@ export interface StackOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Where sls offline's output goes; default: this process's stdout/stderr. */
   readonly onOutput?: (chunk: string) => void;
-  readonly readyTimeoutMs?: number;
   /** Where the stack's own notices go (restarts); default: stdout with a prefix. */
   readonly onNotice?: (line: string) => void;
 }
@@ -105,7 +104,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stops.push(renderer.close);
       started.push(`chart renderer (QuickChart-compatible) at ${renderer.url}`);
     }
-    sls = supervise(await startOffline(options, lambdaEndpoint, options.readyTimeoutMs ?? SLS_READY_TIMEOUT_MS), {
+    sls = supervise(await startOffline(options, lambdaEndpoint), {
       name: 'sls offline start',
       keeps: ' (the emulator and the queues keep running)',
       // Something else took the port meanwhile: its answers must not pass for sls's.
@@ -113,7 +112,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         (await portTaken(options.lambdaPort))
           ? `port ${options.lambdaPort} (LAMBDA_PORT) is taken by something else, so sls offline start cannot come back; stop what uses it`
           : undefined,
-      start: (signal) => startOffline(options, lambdaEndpoint, SLS_READY_TIMEOUT_MS, signal),
+      start: (signal) => startOffline(options, lambdaEndpoint, signal),
       back: (next) => `pid ${next.child.pid}, Lambda endpoint ${lambdaEndpoint}`,
       notice,
     });
@@ -274,7 +273,7 @@ function supervise<P extends Spawned>(first: P, how: Supervision<P>): Supervised
  * and throws saying why. It runs in its own process group, which is killed when it
  * dies or stops, so nothing it started outlives it and holds a port.
  */
-async function startOffline(options: StackOptions, lambdaEndpoint: string, timeoutMs: number, signal?: AbortSignal): Promise<Spawned> {
+async function startOffline(options: StackOptions, lambdaEndpoint: string, signal?: AbortSignal): Promise<Spawned> {
   const sls = spawnSls(['offline', 'start'], {
     env: slsEnv({
       ...options.env,
@@ -290,16 +289,13 @@ async function startOffline(options: StackOptions, lambdaEndpoint: string, timeo
     }),
     onOutput: options.onOutput ?? ((text) => process.stdout.write(text)),
   });
-  let exited = false;
-  void sls.exit.then(() => {
-    exited = true;
-  });
   const tail = () => sls.output().split('\n').slice(-25).join('\n');
   try {
     await waitFor(
       async () => {
         if (signal?.aborted) throw new StackStartError('sls offline start: stopped while starting');
-        if (exited) throw new StackStartError(`sls offline start exited (${sls.describeExit()}):\n${tail()}`);
+        if (sls.child.exitCode !== null || sls.child.signalCode !== null)
+          throw new StackStartError(`sls offline start exited (${sls.describeExit()}):\n${tail()}`);
         // sls reports a fatal start-up error and then keeps running: treat the report as fatal.
         if (/^\s*(Error|✖)[:\s]/m.test(sls.output()) && !/listening on/.test(sls.output())) {
           throw new StackStartError(`sls offline start failed:\n${tail()}`);
@@ -307,9 +303,10 @@ async function startOffline(options: StackOptions, lambdaEndpoint: string, timeo
         return await answersHttp(lambdaEndpoint, 500);
       },
       {
-        timeoutMs,
+        timeoutMs: SLS_READY_TIMEOUT_MS,
         what: 'sls offline start',
-        onTimeout: () => new StackStartError(`sls offline start did not open ${lambdaEndpoint} within ${timeoutMs / 1000} s:\n${tail()}`),
+        onTimeout: () =>
+          new StackStartError(`sls offline start did not open ${lambdaEndpoint} within ${SLS_READY_TIMEOUT_MS / 1000} s:\n${tail()}`),
       },
     );
     return sls;

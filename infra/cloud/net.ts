@@ -33,12 +33,7 @@ export async function answersHttp(url: string, timeoutMs = 1_000): Promise<boole
 
 /** Polls `url` until it answers or `timeoutMs` passes; throws with `what` in the message. */
 export async function waitForHttp(url: string, what: string, timeoutMs = 30_000): Promise<void> {
-  await waitFor(() => answersHttp(url, 1_000), {
-    timeoutMs,
-    intervalMs: 200,
-    what,
-    onTimeout: () => new Error(`${what} did not answer at ${url} within ${Math.round(timeoutMs / 1000)} s`),
-  });
+  await waitFor(() => answersHttp(url, 1_000), { timeoutMs, intervalMs: 200, what: `${what} to answer at ${url}` });
 }
 
 /** True when something accepts TCP connections on `port` of `host` (whatever it speaks). */
