@@ -156,6 +156,12 @@ export class RecordingProxy {
   readonly url: string;
   readonly #server: Server;
   readonly #agent: Agent;
+  /**
+   * A connection per invocation to serverless-offline: its server closes an idle
+   * keep-alive socket after 5 s, and an invocation sent on a socket as it closes fails
+   * (the event source then leaves the batch to the visibility timeout).
+   */
+  readonly #lambdaAgent = new Agent({ keepAlive: false });
   readonly #target: URL;
   #lambdaTarget: URL | undefined;
   /** Who is told about metric-log segment writes; settable, since the pipeline phase starts after the proxy. */
@@ -237,6 +243,7 @@ export class RecordingProxy {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#agent.destroy();
+    this.#lambdaAgent.destroy();
   }
 
   #record(operation: string, status: string, requestBytes: number, responseBytes: number): void {
@@ -309,7 +316,15 @@ export class RecordingProxy {
     delete headers.connection;
     delete headers['keep-alive'];
     const upstream = httpRequest(
-      { agent: this.#agent, protocol: target.protocol, hostname: target.hostname, port: target.port, method, path: url, headers },
+      {
+        agent: invoked === undefined ? this.#agent : this.#lambdaAgent,
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method,
+        path: url,
+        headers,
+      },
       (response) => {
         const status = response.statusCode ?? 502;
         if (segmentKey !== undefined && keepBody && status === 200) this.#segmentWritten(segmentKey, req, requestChunks);
