@@ -284,8 +284,6 @@ async function startOffline(options: StackOptions, lambdaEndpoint: string, signa
       QUICKCHART_URL: options.quickchartUrl,
       LOGS_DIR: options.logsDir,
       LAMBDA_PORT: String(options.lambdaPort),
-      // The SDK's notice about Node 20's end of support, once per worker, drowns the logs.
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     }),
     onOutput: options.onOutput ?? ((text) => process.stdout.write(text)),
   });

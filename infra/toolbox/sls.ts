@@ -11,9 +11,14 @@ import { type Spawned, type SpawnOptions, spawnProcess } from './processes.js';
 
 export const SERVERLESS_BIN = join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js');
 
-/** `base` (this process's environment) with `extra` on top and Serverless's own chatter off. */
+/**
+ * `base` (this process's environment) with `extra` on top, Serverless's own chatter
+ * off, and the AWS SDK's notice about Node 20's end of support (once per worker, it
+ * drowns the logs) too.
+ */
 export function slsEnv(extra: Readonly<Record<string, string | undefined>> = {}, base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...base, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', ...extra };
+  const quiet = { SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' };
+  return { ...base, ...quiet, ...extra };
 }
 
 export interface SlsRunOptions {
