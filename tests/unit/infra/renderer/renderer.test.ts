@@ -4,8 +4,8 @@ import { inflateSync } from 'node:zlib';
 import { Chart } from 'chart.js';
 import QuickChart from 'quickchart-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FONT_FAMILY, MAX_BODY_BYTES, parseRenderRequest, RequestError, renderChart } from '../../infra/renderer/render.js';
-import { type RunningRenderer, startRendererServer } from '../../infra/renderer/server.js';
+import { FONT_FAMILY, MAX_BODY_BYTES, parseRenderRequest, RequestError, renderChart } from '../../../../infra/renderer/render.js';
+import { type RunningRenderer, startRendererServer } from '../../../../infra/renderer/server.js';
 
 // The histogram the plot function draws: Cyrillic title and axis titles.
 const histogramConfig = {
