@@ -479,37 +479,24 @@ describe('renderer server over HTTP', () => {
     await expectHealthy();
   });
 
-  it('gives quickchart-js a PNG for a config set as a JSON string', async () => {
-    // Prepare
+  it.each([
+    { form: 'a JSON string', config: JSON.stringify(histogramConfig), ratio: undefined, size: { width: 800, height: 400 } },
+    { form: 'an object', config: histogramConfig, ratio: 2, size: { width: 1600, height: 800 } },
+  ])('gives quickchart-js a PNG for a config set as $form', async ({ config, ratio, size }) => {
+    // Prepare: the client sends devicePixelRatio 1 unless told otherwise
     const chart = new QuickChart()
       .setHost(`127.0.0.1:${renderer.port}`)
       .setScheme('http')
-      .setConfig(JSON.stringify(histogramConfig))
+      .setConfig(config as Parameters<QuickChart['setConfig']>[0])
       .setWidth(800)
       .setHeight(400);
-
-    // Act
-    const png = await chart.toBinary();
-
-    // Assess: the client sends devicePixelRatio 1 unless told otherwise
-    expect(readPngHeader(png)).toMatchObject({ width: 800, height: 400 });
-  });
-
-  it('gives quickchart-js a PNG for a config set as an object', async () => {
-    // Prepare
-    const chart = new QuickChart()
-      .setHost(`127.0.0.1:${renderer.port}`)
-      .setScheme('http')
-      .setConfig(histogramConfig as Parameters<QuickChart['setConfig']>[0])
-      .setWidth(600)
-      .setHeight(300)
-      .setDevicePixelRatio(2);
+    if (ratio !== undefined) chart.setDevicePixelRatio(ratio);
 
     // Act
     const png = await chart.toBinary();
 
     // Assess
-    expect(readPngHeader(png)).toMatchObject({ width: 1200, height: 600 });
+    expect(readPngHeader(png)).toMatchObject(size);
   });
 
   it('draws the request the pipeline sends: Chart.js 4, PNG, white, devicePixelRatio 1', async () => {
