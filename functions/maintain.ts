@@ -67,9 +67,9 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   const dropped = await store.dropSettled(compactor.isSettled);
   const result = {
     rows: metricLog.rows,
-    rowsAdded: metricLog.added,
+    rowsAdded: metricLog.added.length,
     orphans: orphanLog.rows,
-    orphansAdded: orphanLog.added,
+    orphansAdded: orphanLog.added.length,
     duplicates: flushed.duplicates + metricLog.duplicates + orphanLog.duplicates + dropped.duplicates,
     pending: dropped.pending,
   };

@@ -39,7 +39,13 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     context,
     (record) => {
       const message = parseRecord(ScalarMessage, record);
-      halves.push({ kind: halfKindOf(queueNameOf(record)), id: message.id, value: message.body });
+      const kind = halfKindOf(queueNameOf(record));
+      halves.push({
+        kind,
+        id: message.id,
+        value: message.body,
+        ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
+      });
     },
     onReject,
   );

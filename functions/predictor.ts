@@ -1,6 +1,6 @@
 /**
  * predictor (SQS `features`): answers each feature vector with the model's
- * prediction, under the same id, on `y_pred`. Sends are batched for the whole
+ * prediction, under the same id and with the model's version, on `y_pred`. Sends are batched for the whole
  * invocation; a bad record fails alone (batch item failure), but when sending fails
  * (after retries) the whole batch fails and comes back, and metric drops the
  * predictions that had already been sent.
@@ -9,7 +9,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
 import { FeaturesMessage, parseRecord } from './commons/messaging/messageSchemas.js';
 import { sendJsonMessages } from './commons/messaging/queues.js';
-import { assertModel, predict } from './commons/model/linearModel.js';
+import { assertModel, modelVersion, predict } from './commons/model/linearModel.js';
 import modelArtefact from './commons/model/model.json';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
@@ -21,16 +21,17 @@ const logger = createLogger('predictor');
 const sqs = createSqsClient(config, logger);
 const s3 = createS3Client(config, logger);
 const model = assertModel(modelArtefact);
+const version = modelVersion(model);
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const predictions: { id: string; body: number }[] = [];
+  const predictions: { id: string; body: number; model: string }[] = [];
   const response = await processRecords(
     event,
     context,
     (record) => {
       const message = parseRecord(FeaturesMessage, record);
-      predictions.push({ id: message.id, body: predict(model, message.body) });
+      predictions.push({ id: message.id, body: predict(model, message.body), model: version });
     },
     onReject,
   );

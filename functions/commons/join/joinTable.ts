@@ -11,7 +11,7 @@
  * the traffic in flight, not the history.
  */
 
-import { formatOrphanLine, type LogName } from '../logs/logFiles.js';
+import { annotate, formatOrphanLine, type LogName } from '../logs/logFiles.js';
 import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
 
 export type HalfKind = 'y_true' | 'y_pred';
@@ -20,11 +20,14 @@ export interface Half {
   readonly kind: HalfKind;
   readonly id: string;
   readonly value: number;
+  /** The version of the model that made a prediction (y_pred only). */
+  readonly model?: string;
 }
 
 export interface PendingRecord {
   readonly yTrue?: number;
   readonly yPred?: number;
+  readonly model?: string;
   /** Epoch ms when the first half arrived. */
   readonly firstSeen: number;
 }
@@ -103,7 +106,8 @@ function halfValue(record: PendingRecord, kind: HalfKind): number | undefined {
 
 function withHalf(record: PendingRecord | undefined, half: Half, now: number): PendingRecord {
   const base = record ?? { firstSeen: now };
-  return half.kind === 'y_true' ? { ...base, yTrue: half.value } : { ...base, yPred: half.value };
+  if (half.kind === 'y_true') return { ...base, yTrue: half.value };
+  return half.model === undefined ? { ...base, yPred: half.value } : { ...base, yPred: half.value, model: half.model };
 }
 
 function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
@@ -126,6 +130,7 @@ function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
 export function applyHalves(table: MetricTable, halves: readonly Half[], now: number, rules: TableRules): ApplyOutcome {
   const pending: Record<string, PendingRecord> = { ...table.pending };
   const newRows: MetricRow[] = [];
+  const newRowModels: (string | undefined)[] = [];
   const conflicts: Conflict[] = [];
   let duplicates = 0;
   let changed = false;
@@ -143,6 +148,7 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     if (updated.yTrue !== undefined && updated.yPred !== undefined) {
       delete pending[half.id];
       newRows.push(metricRow(half.id, updated.yTrue, updated.yPred));
+      newRowModels.push(updated.model);
     } else {
       pending[half.id] = updated;
     }
@@ -162,7 +168,8 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
   const outbox = [...table.outbox];
   const nextSeq = { ...table.nextSeq };
   if (newRows.length > 0) {
-    outbox.push({ log: 'metric_log', firstSeq: nextSeq.metric_log, lines: newRows.map(formatMetricRow) });
+    const lines = newRows.map((row, i) => annotate(formatMetricRow(row), { model: newRowModels[i], at: now }));
+    outbox.push({ log: 'metric_log', firstSeq: nextSeq.metric_log, lines });
     nextSeq.metric_log += newRows.length;
   }
   if (orphans.length > 0) {

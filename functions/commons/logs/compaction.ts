@@ -15,14 +15,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getText, retryOnConflict } from '../storage/s3Objects.js';
 import { AppendOnlyLog } from './appendOnlyLog.js';
 import { type MirrorSync, syncLogMirror } from './localMirror.js';
-import { LOGS, type LogName, type LogSpec, linesToText, textToLines } from './logFiles.js';
+import { LOGS, type LogName, type LogSpec, linesToText, type RowNotes, splitAnnotated, textToLines } from './logFiles.js';
 import { deleteSegments, listSegments } from './segments.js';
 
 export interface CompactionResult {
   /** Rows in the log after compaction. */
   readonly rows: number;
-  /** Lines added to the log by this compaction. */
-  readonly added: number;
+  /** Lines added to the log by this compaction, with their notes (model, when joined). */
+  readonly added: readonly NotedLine[];
   /** Lines dropped because their id was already in a log (or twice in this compaction). */
   readonly duplicates: number;
   readonly lastSeq: number;
@@ -50,6 +50,11 @@ export function idsOfLines(lines: Buffer): string[] {
     start = lineEnd + 1;
   }
   return ids;
+}
+
+export interface NotedLine {
+  readonly line: string;
+  readonly notes: RowNotes;
 }
 
 const idOf = (line: string): string => line.slice(0, line.indexOf(',') === -1 ? undefined : line.indexOf(','));
@@ -102,7 +107,7 @@ export class LogCompactor {
       segments.filter((segment) => segment.firstSeq <= log.lastSeq),
     );
 
-    const kept: string[] = [];
+    const kept: NotedLine[] = [];
     const keptIds = new Set<string>();
     let next = log.lastSeq + 1;
     let gap: LogGap | undefined;
@@ -113,24 +118,25 @@ export class LogCompactor {
         break;
       }
       const lines = textToLines((await getText(this.#s3, this.#bucket, segment.key))?.text ?? '');
-      for (const line of lines) {
-        const id = idOf(line);
+      for (const segmentLine of lines) {
+        const noted = splitAnnotated(segmentLine, segment.lastModified);
+        const id = idOf(noted.line);
         if (this.isSettled(id) || keptIds.has(id)) continue;
         keptIds.add(id);
-        kept.push(line);
+        kept.push(noted);
       }
       next += lines.length;
     }
     const consumed = next - 1 - log.lastSeq;
     if (consumed > 0) {
-      await log.append((log.size === 0 ? `${spec.header}\n` : '') + linesToText(kept), next - 1);
+      await log.append((log.size === 0 ? `${spec.header}\n` : '') + linesToText(kept.map((noted) => noted.line)), next - 1);
       for (const id of keptIds) ids.add(id);
     }
     // Even with nothing new, a copy deleted from LOGS_DIR is written again.
     const mirror = log.size === 0 ? 'current' : await syncLogMirror(this.#logsDir, spec.key, log);
     return {
       rows: ids.size,
-      added: kept.length,
+      added: kept,
       duplicates: consumed - kept.length,
       lastSeq: log.lastSeq,
       mirror,

@@ -60,3 +60,24 @@ export function linesToText(lines: readonly string[]): string {
 export function textToLines(text: string): string[] {
   return text.split('\n').filter((line) => line !== '');
 }
+
+/**
+ * What a row's segment line carries beside the row itself, for metrics.json: the model
+ * version of its prediction and when it was joined. After a tab (no id, number or
+ * version holds one); compaction strips it, so metric_log.csv keeps the seed's format.
+ */
+export interface RowNotes {
+  readonly model: string | undefined;
+  /** Epoch ms the row was joined. */
+  readonly at: number;
+}
+
+export function annotate(line: string, notes: RowNotes): string {
+  return `${line}\t${notes.model ?? ''}\t${notes.at}`;
+}
+
+/** A segment line's log line and its notes; a line without notes (older segments) gets `fallbackAt`. */
+export function splitAnnotated(line: string, fallbackAt: number): { readonly line: string; readonly notes: RowNotes } {
+  const [logLine = '', model = '', at] = line.split('\t');
+  return { line: logLine, notes: { model: model === '' ? undefined : model, at: at === undefined ? fallbackAt : Number(at) } };
+}

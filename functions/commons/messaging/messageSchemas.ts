@@ -88,7 +88,9 @@ export function parseMessageJson(text: string): unknown {
     if (isLosslessNumber(value)) return Number(value.value);
     if (Array.isArray(value)) return value.map(withText);
     if (value !== null && typeof value === 'object') {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, key === 'id' && isLosslessNumber(item) ? item.value : withText(item)]));
+      return Object.fromEntries(
+        Object.entries(value).map(([key, item]) => [key, key === 'id' && isLosslessNumber(item) ? item.value : withText(item)]),
+      );
     }
     return value;
   };
@@ -100,6 +102,8 @@ export function parseMessageJson(text: string): unknown {
 export function checkMessage<T>(schema: z.ZodMiniType<T>, json: unknown): { ok: true; value: T } | { ok: false; reason: string } {
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
-  const reason = parsed.error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${issue.message}`).join('; ');
+  const reason = parsed.error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${issue.message}`)
+    .join('; ');
   return { ok: false, reason };
 }

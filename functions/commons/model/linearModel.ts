@@ -2,6 +2,7 @@
  * The production model: ordinary least squares with an intercept. Only prediction
  * lives here (it is all the predictor bundles); fitting is in infra/model/ols.ts.
  */
+import { createHash } from 'node:crypto';
 import { FEATURE_NAMES } from './dataset.js';
 
 export interface LinearModel {
@@ -32,4 +33,9 @@ export function assertModel(value: unknown): LinearModel {
     model.coefficients.every(Number.isFinite);
   if (!ok) throw new Error('model artefact is not an ordinary-least-squares model over the 10 diabetes features; run `npm run train`');
   return model as LinearModel;
+}
+
+/** The artefact's version, as predictions carry it: `ols-` and the first 8 hex digits of its SHA-256. */
+export function modelVersion(model: LinearModel): string {
+  return `ols-${createHash('sha256').update(JSON.stringify(model)).digest('hex').slice(0, 8)}`;
 }

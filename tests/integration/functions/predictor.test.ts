@@ -15,7 +15,7 @@ import { LogCompactor } from '../../../functions/commons/logs/compaction.js';
 import { LOGS } from '../../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../../functions/commons/model/dataset.js';
-import { assertModel, predict } from '../../../functions/commons/model/linearModel.js';
+import { assertModel, modelVersion, predict } from '../../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../../functions/commons/model/model.json';
 import { InjectedCrashError } from '../../../functions/commons/platform/faults.js';
 import { getText } from '../../../functions/commons/storage/s3Objects.js';
@@ -65,7 +65,9 @@ describe('predictor with real SQS', () => {
 
     const answers = (await drain('y_pred')).sort((a, b) => a.id.localeCompare(b.id));
 
-    expect(answers).toEqual([0, 1, 2].map((i) => ({ id: `p-${i}`, body: predict(model, dataset[i]?.features ?? []) })));
+    expect(answers).toEqual(
+      [0, 1, 2].map((i) => ({ id: `p-${i}`, body: predict(model, dataset[i]?.features ?? []), model: modelVersion(model) })),
+    );
   });
 
   it('rejects a vector of the wrong length or with non-numbers, alone', async () => {

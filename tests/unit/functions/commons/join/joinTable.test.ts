@@ -33,7 +33,8 @@ describe('joining the halves of a record', () => {
     expect(first.newRows).toEqual([]);
     expect(first.table.pending.a).toEqual({ yPred: 150, firstSeen: 1 });
     expect(second.newRows).toEqual([{ id: 'a', yTrue: 200, yPred: 150, absoluteError: 50 }]);
-    expect(second.table.outbox).toEqual([{ log: 'metric_log', firstSeq: 1, lines: ['a,200.0,150.0,50.0'] }]);
+    // The row's segment line notes its model version (none here) and when it was joined.
+    expect(second.table.outbox).toEqual([{ log: 'metric_log', firstSeq: 1, lines: ['a,200.0,150.0,50.0\t\t2'] }]);
     expect(second.table.pending).toEqual({});
   });
 
@@ -48,8 +49,18 @@ describe('joining the halves of a record', () => {
 
     expect(rows.sort()).toEqual(['a', 'b', 'c']);
     expect(table.pending).toEqual({});
-    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual(['a,1.0,3.0,2.0', 'c,4.0,6.0,2.0', 'b,5.0,2.0,3.0']);
+    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual([
+      'a,1.0,3.0,2.0\t\t1002',
+      'c,4.0,6.0,2.0\t\t1002',
+      'b,5.0,2.0,3.0\t\t1002',
+    ]);
     expect(table.nextSeq.metric_log).toBe(4);
+  });
+
+  it('notes the model version of the prediction on the row it makes', () => {
+    const { table } = applyInTurn([[{ ...prediction('a', 3), model: 'ols-1234' }], [truth('a', 1)]]);
+
+    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual(['a,1.0,3.0,2.0\tols-1234\t1001']);
   });
 
   it('keeps the first value when a half is contradicted, and reports the conflict', () => {
