@@ -9,6 +9,7 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
+import { findFreePort } from '../../infra/cloud/net.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
@@ -18,6 +19,8 @@ import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
 export interface TestStack extends RunningStack {
   readonly logsDir: string;
+  /** serverless-offline's HTTP API (the ingestion routes), on a free port: `http://127.0.0.1:<port>`. */
+  readonly httpEndpoint: string;
   /** sls offline's output and the stack's notices (each as "[stack] …"). */
   readonly output: () => string;
   /** Invokes a function of serverless.yml by its key ('features'); throws on a function error. */
@@ -38,10 +41,17 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     if (options.buildFolder === undefined) removeBuildFolder(buildFolder);
   };
   let output = '';
+  const httpPort = await findFreePort();
   const stack = await startStack({
     ...(await freeStackPorts()),
     logsDir,
-    env: { SQS_WAIT_TIME_SECONDS: '1', SCHEDULES_ENABLED: 'false', ESBUILD_WORK_FOLDER: buildFolder, ...env },
+    env: {
+      SQS_WAIT_TIME_SECONDS: '1',
+      SCHEDULES_ENABLED: 'false',
+      ESBUILD_WORK_FOLDER: buildFolder,
+      OFFLINE_HTTP_PORT: String(httpPort),
+      ...env,
+    },
     onOutput: (chunk) => {
       output = (output + chunk).slice(-200_000);
     },
@@ -59,6 +69,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
       cleanUp();
     },
     logsDir,
+    httpEndpoint: `http://127.0.0.1:${env.OFFLINE_HTTP_PORT ?? httpPort}`,
     output: () => output,
     invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
   };

@@ -1,0 +1,126 @@
+/**
+ * The ingestion API's request rules, pure: what `POST /truths` and `POST /predictions`
+ * accept, and the status and reasons of what they refuse. The handler (functions/ingest.ts)
+ * only moves bytes; `npm run ingest` checks its CSV rows with `checkIngestItem` before
+ * sending them, so one bad row never sinks a batch.
+ *
+ * A request is all or nothing: any bad item refuses it whole (400, each bad item with
+ * its index and reason), so a client never has to work out what was taken.
+ */
+import { checkMessage, parseMessageJson, ScalarMessage } from '../messaging/messageSchemas.js';
+
+export type IngestKind = 'truths' | 'predictions';
+
+/** At most this many items, and this many bytes, per request (SQS's own message limit is 256 KiB too). */
+export const INGEST_LIMITS = { items: 500, bytes: 256 * 1024 } as const;
+
+/** An item's problem (`index` in the request's array, 0 for a single object), or the request's own (no index). */
+export interface IngestError {
+  readonly index?: number;
+  readonly reason: string;
+}
+
+export type IngestDecision =
+  | { readonly ok: true; readonly messages: ScalarMessage[] }
+  | { readonly ok: false; readonly status: 400 | 413; readonly errors: IngestError[] };
+
+const FIELDS: Record<IngestKind, readonly string[]> = { truths: ['id', 'body'], predictions: ['id', 'body', 'model'] };
+
+/** Reads a request's body (as API Gateway hands it over) into the messages to queue, or says why not. */
+export function readIngestRequest(kind: IngestKind, body: string | null | undefined, isBase64Encoded = false): IngestDecision {
+  const text = isBase64Encoded && body ? Buffer.from(body, 'base64').toString('utf8') : (body ?? '');
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > INGEST_LIMITS.bytes) {
+    return refuse(413, `the body is ${bytes} bytes, over the ${INGEST_LIMITS.bytes}-byte (256 KiB) limit: send fewer items per request`);
+  }
+  if (text.trim() === '')
+    return refuse(400, `the body is empty: send a JSON object {"id", "body"} or an array of up to ${INGEST_LIMITS.items}`);
+  let json: unknown;
+  try {
+    json = parseMessageJson(text);
+  } catch (error) {
+    return refuse(400, `the body is not JSON (${(error as Error).message})`);
+  }
+  const items = Array.isArray(json) ? json : [json];
+  if (!Array.isArray(json) && typeOf(json) !== 'an object') {
+    return refuse(400, `the body must be a JSON object {"id", "body"} or an array of them, not ${typeOf(json)}`);
+  }
+  if (items.length === 0) return refuse(400, `the array is empty: send 1 to ${INGEST_LIMITS.items} items`);
+  if (items.length > INGEST_LIMITS.items) {
+    return refuse(413, `${items.length} items, over the limit of ${INGEST_LIMITS.items} per request: split them`);
+  }
+  const messages: ScalarMessage[] = [];
+  const errors: IngestError[] = [];
+  items.forEach((item, index) => {
+    const checked = checkIngestItem(kind, item);
+    if (checked.ok) messages.push(checked.value);
+    else errors.push({ index, reason: checked.reason });
+  });
+  return errors.length === 0 ? { ok: true, messages } : { ok: false, status: 400, errors };
+}
+
+/**
+ * One item: `{"id", "body"}`, and on a prediction an optional `"model"`. The id is a
+ * string or a JSON number's text (parseMessageJson keeps it); the message returned is
+ * exactly what the queue carries. The reason names every bad field.
+ */
+export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; value: ScalarMessage } | { ok: false; reason: string } {
+  if (typeOf(item) !== 'an object') return { ok: false, reason: `an item must be an object {"id", "body"}, not ${typeOf(item)}` };
+  const fields = item as Record<string, unknown>;
+  const reasons: string[] = [];
+  // Type problems first, in words a client knows; the finer rules (charset, length) from the queue's schema.
+  const wrongType = new Set<string>();
+  const expect = (field: string, ok: (value: unknown) => boolean, wanted: string) => {
+    const value = fields[field];
+    if (value === undefined) reasons.push(`${field} is missing`);
+    else if (!ok(value)) reasons.push(`${field} must be ${wanted}, not ${typeOf(value)}`);
+    else return;
+    wrongType.add(field);
+  };
+  expect('id', (value) => typeof value === 'string', 'a string or a JSON number');
+  expect('body', (value) => typeof value === 'number', 'a JSON number');
+  if (fields.model !== undefined && kind === 'truths') {
+    reasons.push('model: a truth carries no model version (only predictions do)');
+    wrongType.add('model');
+  } else if (fields.model !== undefined && typeof fields.model !== 'string') {
+    reasons.push(`model must be a string, not ${typeOf(fields.model)}`);
+    wrongType.add('model');
+  }
+  for (const field of Object.keys(fields)) {
+    if (!FIELDS[kind].includes(field) && !(kind === 'truths' && field === 'model')) {
+      reasons.push(
+        `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id and body' : 'a prediction has id, body and model'})`,
+      );
+    }
+  }
+  const known = Object.fromEntries(
+    FIELDS[kind].filter((field) => !wrongType.has(field) && fields[field] !== undefined).map((f) => [f, fields[f]]),
+  );
+  const checked = checkMessage(ScalarMessage, { id: '-', body: 0, ...known });
+  if (!checked.ok)
+    reasons.push(
+      ...checked.reason
+        .split('; ')
+        .map((reason) => reason.replace(/^body: Invalid input: expected number, received .*$/, 'body must be a finite number')),
+    );
+  if (reasons.length > 0) return { ok: false, reason: reasons.join('; ') };
+  const { id, body, model } = fields as { id: string; body: number; model?: string };
+  return { ok: true, value: model === undefined ? { id, body } : { id, body, model } };
+}
+
+/** The answer to a request that was queued. */
+export function acceptedBody(count: number): { accepted: number } {
+  return { accepted: count };
+}
+
+function refuse(status: 400 | 413, reason: string): IngestDecision {
+  return { ok: false, status, errors: [{ reason }] };
+}
+
+/** 'an object', 'an array', 'null', 'a string', …: for reasons. */
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}

@@ -1,0 +1,60 @@
+/**
+ * ingest (HTTP API `POST /truths`, `POST /predictions`): takes true answers and
+ * predictions from a person's own model and queues them on `y_true` / `y_pred`, the
+ * same messages the pipeline's own producers send; the exactly-once join does the rest.
+ * The rules are in commons/ingest/ingestRequest.ts: 202 `{"accepted": N}`, or the whole
+ * request refused (400 with each bad item's index and reason, 413 over the limits).
+ * On AWS the routes take only IAM-signed requests (serverless.yml).
+ */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { acceptedBody, type IngestKind, readIngestRequest } from './commons/ingest/ingestRequest.js';
+import { sendJsonMessages } from './commons/messaging/queues.js';
+import { createSqsClient } from './commons/platform/clients.js';
+import { readConfig } from './commons/platform/config.js';
+import { createLogger } from './commons/platform/logger.js';
+
+const config = readConfig();
+const logger = createLogger('ingest');
+const sqs = createSqsClient(config, logger);
+
+const ROUTES: Record<string, { kind: IngestKind; queue: string }> = {
+  'POST /truths': { kind: 'truths', queue: config.queues.yTrue },
+  'POST /predictions': { kind: 'predictions', queue: config.queues.yPred },
+};
+
+export type IngestEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'body' | 'isBase64Encoded'>;
+
+export const handler = async (event: IngestEvent): Promise<APIGatewayProxyStructuredResultV2> => {
+  const route = ROUTES[event.routeKey];
+  // API Gateway routes only these two here; anything else is a wiring mistake.
+  if (route === undefined) return answer(404, { errors: [{ reason: `no route ${event.routeKey}` }] });
+  const decision = readIngestRequest(route.kind, event.body, event.isBase64Encoded);
+  if (!decision.ok) {
+    logger.info('Request refused', {
+      route: route.kind,
+      status: decision.status,
+      errors: decision.errors.length,
+      first: decision.errors[0]?.reason,
+    });
+    return answer(decision.status, { errors: decision.errors });
+  }
+  try {
+    await sendJsonMessages(sqs, route.queue, decision.messages);
+  } catch (error) {
+    // Some may be queued: the client sends the request again, and the join drops what it already has.
+    logger.error('Records not queued', { route: route.kind, count: decision.messages.length, error: error as Error });
+    return answer(503, {
+      error: `could not queue the ${decision.messages.length} record(s) on ${route.queue} (${(error as Error).message}); some may be queued: send the request again (duplicates are harmless)`,
+    });
+  }
+  logger.info('Records queued', { route: route.kind, queue: route.queue, count: decision.messages.length });
+  return answer(202, acceptedBody(decision.messages.length));
+};
+
+function answer(statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...(statusCode === 503 ? { 'retry-after': '1' } : {}) },
+    body: JSON.stringify(body),
+  };
+}

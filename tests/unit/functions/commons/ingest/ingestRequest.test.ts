@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { checkIngestItem, INGEST_LIMITS, readIngestRequest } from '../../../../../functions/commons/ingest/ingestRequest.js';
+
+const items = (count: number) => JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: `r-${i}`, body: i })));
+
+describe('an accepted request', () => {
+  it('takes one object and keeps a numeric id as its JSON text', () => {
+    const decision = readIngestRequest('truths', '{"id": 1669147134.196809, "body": 295.0}');
+
+    expect(decision).toEqual({ ok: true, messages: [{ id: '1669147134.196809', body: 295 }] });
+  });
+
+  it('takes an array of string and numeric ids, and a prediction with or without its model version', () => {
+    const decision = readIngestRequest(
+      'predictions',
+      '[{"id": "a-1", "body": -2.5, "model": "v2"}, {"id": 17, "body": 1e2}, {"id": 1.50, "body": 0}]',
+    );
+
+    expect(decision).toEqual({
+      ok: true,
+      messages: [
+        { id: 'a-1', body: -2.5, model: 'v2' },
+        { id: '17', body: 100 },
+        { id: '1.50', body: 0 },
+      ],
+    });
+  });
+
+  it('takes exactly 500 items, and a body of exactly 256 KiB', () => {
+    const pad = (text: string) => `${text}${' '.repeat(INGEST_LIMITS.bytes - text.length)}`;
+
+    expect(readIngestRequest('truths', items(500))).toMatchObject({ ok: true, messages: { length: 500 } });
+    expect(readIngestRequest('truths', pad(items(10)))).toMatchObject({ ok: true, messages: { length: 10 } });
+  });
+
+  it('reads a base64-encoded body as API Gateway hands over a binary content type', () => {
+    const body = Buffer.from('{"id": "b", "body": 1}').toString('base64');
+
+    expect(readIngestRequest('truths', body, true)).toEqual({ ok: true, messages: [{ id: 'b', body: 1 }] });
+  });
+});
+
+describe('a refused request', () => {
+  it.each([
+    ['501 items', () => items(501), 413, '501 items, over the limit of 500 per request: split them'],
+    [
+      'a body over 256 KiB',
+      () => `${items(1)}${' '.repeat(INGEST_LIMITS.bytes)}`,
+      413,
+      `the body is ${INGEST_LIMITS.bytes + items(1).length} bytes, over the 262144-byte (256 KiB) limit: send fewer items per request`,
+    ],
+    ['text that is not JSON', () => '{"id": "a", "body": ', 400, /^the body is not JSON \(.+\)$/],
+    ['an empty body', () => '', 400, 'the body is empty: send a JSON object {"id", "body"} or an array of up to 500'],
+    ['an empty array', () => '[]', 400, 'the array is empty: send 1 to 500 items'],
+    ['a JSON number', () => '3', 400, 'the body must be a JSON object {"id", "body"} or an array of them, not a number'],
+    ['JSON null', () => 'null', 400, 'the body must be a JSON object {"id", "body"} or an array of them, not null'],
+  ])('refuses %s as a whole', (_what, body, status, reason) => {
+    const decision = readIngestRequest('truths', body());
+
+    expect(decision).toEqual({
+      ok: false,
+      status,
+      errors: [{ reason: typeof reason === 'string' ? reason : expect.stringMatching(reason) }],
+    });
+  });
+
+  it('refuses the whole request for one bad item, naming each bad item by its index', () => {
+    const decision = readIngestRequest('truths', '[{"id": "a", "body": 1}, {"id": "b"}, {"id": "c", "body": 2}, {"id": "", "body": 3}]');
+
+    expect(decision).toEqual({
+      ok: false,
+      status: 400,
+      errors: [
+        { index: 1, reason: 'body is missing' },
+        { index: 3, reason: 'id: id is empty; id: id may hold only letters, digits and . _ : + -' },
+      ],
+    });
+  });
+
+  it('names a single bad object as index 0', () => {
+    expect(readIngestRequest('predictions', '{"id": "a", "body": "1.5"}')).toEqual({
+      ok: false,
+      status: 400,
+      errors: [{ index: 0, reason: 'body must be a JSON number, not a string' }],
+    });
+  });
+});
+
+describe('an item', () => {
+  it.each([
+    ['truths', { id: 'a', body: 1, model: 'v1' }, 'model: a truth carries no model version (only predictions do)'],
+    ['truths', { body: 1 }, 'id is missing'],
+    ['truths', { id: null, body: 1 }, 'id must be a string or a JSON number, not null'],
+    ['truths', { id: true, body: 1 }, 'id must be a string or a JSON number, not a boolean'],
+    ['truths', { id: 'a b', body: 1 }, 'id: id may hold only letters, digits and . _ : + -'],
+    ['truths', { id: 'x'.repeat(129), body: 1 }, 'id: id is longer than 128 characters'],
+    ['truths', { id: 'a', body: null }, 'body must be a JSON number, not null'],
+    ['truths', { id: 'a', body: [1] }, 'body must be a JSON number, not an array'],
+    ['truths', { id: 'a', body: Number.POSITIVE_INFINITY }, 'body must be a finite number'],
+    ['truths', { id: 'a', body: 1, value: 2 }, 'unknown field "value" (a truth has id and body)'],
+    ['predictions', { id: 'a', body: 1, modle: 'v1' }, 'unknown field "modle" (a prediction has id, body and model)'],
+    ['predictions', { id: 'a', body: 1, model: 2 }, 'model must be a string, not a number'],
+    ['predictions', { id: 'a', body: 1, model: '' }, 'model: model is empty; model: model may hold only letters, digits and . _ : + -'],
+    ['predictions', { id: 'a', body: 1, model: 'v 2' }, 'model: model may hold only letters, digits and . _ : + -'],
+    ['predictions', [1, 2], 'an item must be an object {"id", "body"}, not an array'],
+    ['predictions', 'a', 'an item must be an object {"id", "body"}, not a string'],
+  ] as const)('of %s, %j, is refused: %s', (kind, item, reason) => {
+    expect(checkIngestItem(kind, item)).toEqual({ ok: false, reason });
+  });
+
+  it('names every bad field at once', () => {
+    expect(checkIngestItem('truths', { id: 'a/b', body: 'x', model: 'v1' })).toEqual({
+      ok: false,
+      reason:
+        'body must be a JSON number, not a string; model: a truth carries no model version (only predictions do); id: id may hold only letters, digits and . _ : + -',
+    });
+  });
+});
