@@ -3,23 +3,28 @@
  * pending halves of ids already in a log (late duplicates), orphans halves whose
  * partner did not come within ORPHAN_TTL_SECONDS (so they leave the join table even
  * when no message comes), writes the segment of any committed lines a crashed
- * `metric` run left unwritten, and appends the segments to metric_log.csv and
- * orphans.csv (S3 and LOGS_DIR, where the copy is only ever appended to), dropping any
- * line whose id a log already holds.
+ * `metric` run left unwritten, appends the segments to metric_log.csv and orphans.csv
+ * (S3 and LOGS_DIR, where the copy is only ever appended to), dropping any line whose
+ * id a log already holds, and publishes metrics.json from what it appended.
  */
 import type { Context } from 'aws-lambda';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
 import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
-import { createS3Client } from './commons/platform/clients.js';
+import { countMessages } from './commons/messaging/queues.js';
+import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
+import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
 
 const config = readConfig();
 const logger = createLogger('maintain');
 const s3 = createS3Client(config, logger);
+const sqs = createSqsClient(config, logger);
 const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs });
-const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
+const newCompactor = () => new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
+let compactor = newCompactor();
+const publisher = new MetricsPublisher({ s3, bucket: config.bucket, logsDir: config.logsDir });
 
 export interface MaintainResult {
   /** Rows in metric_log.csv, and how many this run appended. */
@@ -53,18 +58,49 @@ function reportCompaction(spec: LogSpec, result: CompactionResult): void {
   }
 }
 
+/** Reads what is new in the logs; when they are not the ones metrics.json was kept for, reads them again into fresh books. */
+async function readLogs(): Promise<void> {
+  await publisher.load();
+  let consistent = true;
+  await compactor.refresh((name, lines, restarted) => {
+    consistent = publisher.observe(name, lines, restarted) && consistent;
+  });
+  if (consistent) return;
+  logger.warn('The logs are not the ones metrics.json was kept for (replaced or restored): its books start again from them');
+  compactor = newCompactor();
+  publisher.startEmpty();
+  await compactor.refresh((name, lines) => publisher.observe(name, lines, false));
+}
+
+/** Messages in the dead-letter queues; null (and a warning) when they cannot be counted. */
+async function deadLetters(): Promise<number | null> {
+  try {
+    return await countMessages(sqs, config.deadLetterQueues);
+  } catch (error) {
+    logger.warn('Dead-letter queues not counted for metrics.json', { queues: config.deadLetterQueues.join(','), error: String(error) });
+    return null;
+  }
+}
+
 export const handler = async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MaintainResult> => {
-  await compactor.refresh();
+  await readLogs();
   // Half the time at most: the logs come after.
   const flushed = await store.expireAndFlush(compactor.isSettled, Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
   for (const orphan of flushed.orphans) logger.warn('Half orphaned', { ...orphan });
   // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
+  publisher.added('metric_log', metricLog.added);
   const orphanLog = await compactor.compact(LOGS.orphans);
   reportCompaction(LOGS.orphans, orphanLog);
+  publisher.added('orphans', orphanLog.added);
   // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
   const dropped = await store.dropSettled(compactor.isSettled);
+  await publisher.publish(Date.now(), {
+    pending: dropped.pending,
+    pendingPredictions: dropped.pendingPredictions,
+    deadLetters: await deadLetters(),
+  });
   const result = {
     rows: metricLog.rows,
     rowsAdded: metricLog.added.length,

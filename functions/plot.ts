@@ -3,7 +3,7 @@
  * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
  * error_distribution.png (S3 and LOGS_DIR). It only reads the log: `maintain` writes it.
  */
-import { AbsoluteErrors } from './commons/chart/absoluteErrors.js';
+import { AbsoluteErrors, summarizeErrors } from './commons/chart/absoluteErrors.js';
 import { histogram } from './commons/chart/histogram.js';
 import { errorHistogramChart, renderChart } from './commons/chart/histogramChart.js';
 import { AppendOnlyLog } from './commons/logs/appendOnlyLog.js';
@@ -36,11 +36,12 @@ export const handler = async (): Promise<PlotResult> => {
     return { plotted: false, rows: 0 };
   }
   if (errors.count === plottedRows) return { plotted: false, rows: errors.count };
-  const chart = errorHistogramChart(histogram(errors.values, 20), { rows: errors.count, meanAbsoluteError: errors.mean });
+  const summary = summarizeErrors(errors.values);
+  const chart = errorHistogramChart(histogram(errors.values, 20), summary);
   const png = await renderChart(config.quickchartUrl, chart);
   await putObject(s3, config.bucket, BUCKET_KEYS.errorPlot, png, 'image/png');
   await writeMirror(config.logsDir, BUCKET_KEYS.errorPlot, png);
   plottedRows = errors.count;
-  logger.info('Histogram written', { rows: errors.count, meanAbsoluteError: errors.mean, bytes: png.length });
+  logger.info('Histogram written', { ...summary, bytes: png.length });
   return { plotted: true, rows: errors.count };
 };

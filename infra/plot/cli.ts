@@ -8,6 +8,7 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { summarizeErrors } from '../../functions/commons/chart/absoluteErrors.js';
 import { histogram } from '../../functions/commons/chart/histogram.js';
 import { CHART_SIZE, errorHistogramChart, renderChart as renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
 import { parseRenderRequest, renderChart } from '../renderer/render.js';
@@ -46,8 +47,9 @@ export function parseArguments(args: string[]): Options {
 export async function plotFile(options: Options): Promise<{ rows: number; meanAbsoluteError: number }> {
   const errors = await readErrorColumn(options.input);
   if (errors.length === 0) throw new Error(`${options.input} has no rows to plot`);
-  const meanAbsoluteError = errors.reduce((sum, error) => sum + error, 0) / errors.length;
-  const chart = errorHistogramChart(histogram(errors, 20), { rows: errors.length, meanAbsoluteError });
+  const summary = summarizeErrors(errors);
+  const { meanAbsoluteError } = summary;
+  const chart = errorHistogramChart(histogram(errors, 20), summary);
   const png =
     options.server === undefined
       ? await renderChart(parseRenderRequest({ ...CHART_SIZE, devicePixelRatio: 1, backgroundColor: 'white', format: 'png', chart }))

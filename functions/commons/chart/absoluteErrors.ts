@@ -3,6 +3,25 @@
  * so each run parses only the rows new since the last (see LogTail).
  */
 import { parseMetricLine } from '../logs/rowFormat.js';
+import type { ErrorSummary } from './histogramChart.js';
+
+/** The histogram's subtitle figures, exact: rows, MAE, RMSE and the 90th percentile (nearest rank) of |error|. */
+export function summarizeErrors(values: ArrayLike<number>): ErrorSummary {
+  const sorted = Float64Array.from(values).sort();
+  let sum = 0;
+  let squares = 0;
+  for (const value of sorted) {
+    sum += value;
+    squares += value * value;
+  }
+  const rows = sorted.length;
+  return {
+    rows,
+    meanAbsoluteError: sum / rows,
+    rootMeanSquaredError: Math.sqrt(squares / rows),
+    p90AbsoluteError: sorted[Math.max(0, Math.ceil(0.9 * rows) - 1)] ?? Number.NaN,
+  };
+}
 
 export class AbsoluteErrors {
   #values: number[] = [];

@@ -18,6 +18,8 @@ export const CHART_SIZE = { width: 800, height: 500 } as const;
 export interface ErrorSummary {
   readonly rows: number;
   readonly meanAbsoluteError: number;
+  readonly rootMeanSquaredError: number;
+  readonly p90AbsoluteError: number;
 }
 
 function binLabel(from: number, to: number): string {
@@ -49,7 +51,7 @@ export function errorHistogramChart(hist: Histogram, summary: ErrorSummary): Rec
         title: { display: true, text: CHART_TEXT.title, font: { size: 18 } },
         subtitle: {
           display: true,
-          text: `${summary.rows} rows · MAE ${summary.meanAbsoluteError.toFixed(2)}`,
+          text: `n ${summary.rows} · MAE ${summary.meanAbsoluteError.toFixed(2)} · RMSE ${summary.rootMeanSquaredError.toFixed(2)} · p90 ${summary.p90AbsoluteError.toFixed(2)}`,
           padding: { bottom: 10 },
         },
       },

@@ -41,6 +41,13 @@ export interface JoinTableStoreOptions extends TableRules {
 export interface RecordOutcome extends Omit<ApplyOutcome, 'table'> {
   /** Ids still waiting for their other half. */
   readonly pending: number;
+  /** Of those, the ones holding a prediction that waits for its true answer. */
+  readonly pendingPredictions: number;
+}
+
+function pendingOf(table: MetricTable): Pick<RecordOutcome, 'pending' | 'pendingPredictions'> {
+  const records = Object.values(table.pending);
+  return { pending: records.length, pendingPredictions: records.filter((record) => record.yPred !== undefined).length };
 }
 
 export class JoinTableStore {
@@ -59,7 +66,7 @@ export class JoinTableStore {
     await this.#write(newBatches);
     crashPoint('metric:after-segments');
     this.#writtenEarlier.push(...newBatches);
-    return { ...outcome, pending: Object.keys(table.pending).length };
+    return { ...outcome, ...pendingOf(table) };
   }
 
   /**
@@ -74,13 +81,13 @@ export class JoinTableStore {
       this.#writtenEarlier.push(...table.outbox);
       await this.#commit([], deadline);
     }
-    return { ...outcome, pending: Object.keys(table.pending).length };
+    return { ...outcome, ...pendingOf(table) };
   }
 
   /** Drops the pending ids already in a log (late duplicates whose id a compaction just logged). */
   async dropSettled(isSettled: (id: string) => boolean, deadline?: number): Promise<RecordOutcome> {
     const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
-    return { ...outcome, pending: Object.keys(table.pending).length };
+    return { ...outcome, ...pendingOf(table) };
   }
 
   /**

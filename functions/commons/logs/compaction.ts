@@ -52,6 +52,9 @@ export function idsOfLines(lines: Buffer): string[] {
   return ids;
 }
 
+/** Sees each piece of a log read: its new complete lines, and whether the log was replaced (`lines` are then all of it). */
+export type LogObserver = (name: LogName, lines: Buffer, restarted: boolean) => void;
+
 export interface NotedLine {
   readonly line: string;
   readonly notes: RowNotes;
@@ -80,20 +83,24 @@ export class LogCompactor {
   /** Whether `id` is in either log, as last read: it is settled, and any later half of it a duplicate. */
   readonly isSettled = (id: string): boolean => this.#logs.metric_log.ids.has(id) || this.#logs.orphans.ids.has(id);
 
-  /** Reads what is new in both logs (all of them on a cold start), so `isSettled` is current. */
-  async refresh(): Promise<void> {
-    await Promise.all([this.#refresh('metric_log'), this.#refresh('orphans')]);
+  /**
+   * Reads what is new in both logs (all of them on a cold start), so `isSettled` is
+   * current; `observe` sees each piece read (metrics.json's books follow the logs).
+   */
+  async refresh(observe?: LogObserver): Promise<void> {
+    await Promise.all([this.#refresh('metric_log', observe), this.#refresh('orphans', observe)]);
   }
 
   compact(spec: LogSpec): Promise<CompactionResult> {
     return retryOnConflict(() => this.#compactOnce(spec), { maxAttempts: 4 });
   }
 
-  async #refresh(name: LogName): Promise<void> {
+  async #refresh(name: LogName, observe?: LogObserver): Promise<void> {
     const { log, ids } = this.#logs[name];
     const { lines, restarted } = await log.readNew();
     if (restarted) ids.clear();
     for (const id of idsOfLines(lines)) ids.add(id);
+    observe?.(name, lines, restarted);
   }
 
   async #compactOnce(spec: LogSpec): Promise<CompactionResult> {

@@ -1,8 +1,9 @@
 /**
  * Sending to SQS: queue URLs resolved once per cold start, and every send batched
  * (SendMessageBatch takes ten entries), with the failed entries of a batch retried.
+ * And how many messages queues hold (the dead-letter queues, for metrics.json).
  */
-import { GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { MlMonitorError } from '../platform/errors.js';
 
 const urlCache = new Map<string, Promise<string>>();
@@ -57,4 +58,20 @@ async function sendChunk(sqs: SQSClient, url: string, queueName: string, chunk: 
       throw new MlMonitorError(`${entries.length} message(s) to ${queueName} not sent after ${attempt} attempts (${reasons})`);
     }
   }
+}
+
+/** Messages held by the queues, visible or in flight (SQS's approximate counts). */
+export async function countMessages(sqs: SQSClient, queueNames: readonly string[]): Promise<number> {
+  const counts = await Promise.all(
+    queueNames.map(async (name) => {
+      const out = await sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl: await queueUrl(sqs, name),
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
+      );
+      return Number(out.Attributes?.ApproximateNumberOfMessages ?? 0) + Number(out.Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0);
+    }),
+  );
+  return counts.reduce((sum, count) => sum + count, 0);
 }

@@ -11,6 +11,8 @@ export interface Config {
   readonly region: string;
   readonly bucket: string;
   readonly queues: { readonly features: string; readonly yTrue: string; readonly yPred: string };
+  /** Each queue's dead-letter queue: `<queue>-dlq`, as serverless.yml names them. */
+  readonly deadLetterQueues: readonly string[];
   /** Local mirror of the S3 outputs; undefined on AWS. */
   readonly logsDir: string | undefined;
   readonly recordsPerRun: number;
@@ -33,6 +35,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     region: settings.region,
     bucket: settings.bucket,
     queues: settings.queues,
+    deadLetterQueues: Object.values(settings.queues).map((queue) => `${queue}-dlq`),
     logsDir: settings.logsDir,
     recordsPerRun: settings.recordsPerRun,
     quickchartUrl: settings.quickchartUrl,

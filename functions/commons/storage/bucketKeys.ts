@@ -12,6 +12,10 @@ export const BUCKET_KEYS = {
   metricLogSegments: 'segments/metric_log/',
   orphanLogSegments: 'segments/orphans/',
   errorPlot: 'error_distribution.png',
+  /** Windowed regression metrics, per minute and per model version (metrics/metricsBook.ts). */
+  metrics: 'metrics.json',
+  /** The aggregates behind metrics.json. */
+  metricsBook: 'state/metrics-book.json',
   /**
    * Why each rejected message was rejected, read by `npm run dlq`. Expired with the
    * dead-letter queues' retention by the bucket's lifecycle rule: a reason outliving

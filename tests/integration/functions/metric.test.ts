@@ -6,7 +6,7 @@
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
@@ -196,6 +196,53 @@ describe('exactly once, at any age', () => {
     expect(result).toMatchObject({ rows: 25_002, rowsAdded: 0, orphansAdded: 0, duplicates: 2, pending: 0 });
     expect((await table()).pending).toEqual({});
   }, 120_000);
+});
+
+describe('metrics.json', () => {
+  const metricsJson = async () => JSON.parse((await getText(cloud.s3, bucket, BUCKET_KEYS.metrics))?.text ?? 'null');
+
+  it('is published with the log: totals equal to the CSV, per model version and per minute, the pending, the coverage', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `mj-${i}`);
+    await invoke([
+      ...ids.map((id, i) => sqsRecord({ id, body: 100 + i * 1.7, model: i % 3 === 0 ? 'v2' : 'v1' }, { queue: 'y_pred' })),
+      sqsRecord({ id: 'waiting', body: 5, model: 'v1' }, { queue: 'y_pred' }),
+    ]);
+    await invoke(ids.map((id, i) => truth(id, 90 + i * 2)));
+
+    await maintain();
+
+    const { rows, localText } = await compactedRows();
+    const document = await metricsJson();
+    const errors = rows.map((row) => row.yPred - row.yTrue);
+    const mae = rows.reduce((sum, row) => sum + row.absoluteError, 0) / rows.length;
+    const rmse = Math.sqrt(errors.reduce((sum, e) => sum + e * e, 0) / rows.length);
+    expect(localText.split('\n')[0]).toBe('id,y_true,y_pred,absolute_error');
+    expect(document.totals.n).toBe(30);
+    expect(Math.abs(document.totals.mae / mae - 1)).toBeLessThan(1e-9);
+    expect(Math.abs(document.totals.rmse / rmse - 1)).toBeLessThan(1e-9);
+    expect(Object.fromEntries(Object.entries(document.models).map(([model, summary]) => [model, (summary as { n: number }).n]))).toEqual({
+      v1: 20,
+      v2: 10,
+    });
+    expect(document.minutes.reduce((sum: number, minute: { n: number }) => sum + minute.n, 0)).toBe(30);
+    expect(document).toMatchObject({ pending: 1, orphans: 0, dead_letters: 0, label_coverage: 30 / 31 });
+    expect(JSON.parse(await readFile(join(logsDir, BUCKET_KEYS.metrics), 'utf8'))).toEqual(document);
+  });
+
+  it('is rebuilt from the logs when its books are gone, the rows counted in the totals', async () => {
+    await invoke([truth('rb-1', 10), prediction('rb-1', 13), truth('rb-2', 20), prediction('rb-2', 19)]);
+    await maintain();
+    await cloud.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.metricsBook }));
+    vi.resetModules();
+    ({ handler: maintain } = await import('../../../functions/maintain.js'));
+
+    await invoke([truth('rb-3', 1), prediction('rb-3', 1)]);
+    await maintain();
+
+    const document = await metricsJson();
+    expect(document.totals).toMatchObject({ n: 3, mae: 4 / 3, abs_error_max: 3 });
+    expect(document.minutes.reduce((sum: number, minute: { n: number }) => sum + minute.n, 0)).toBe(1);
+  });
 });
 
 describe('orphans', () => {
