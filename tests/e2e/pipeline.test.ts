@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../functions/commons/model/dataset.js';
-import { assertModel, predict } from '../../functions/commons/model/linearModel.js';
+import { assertModel, modelVersion, predict } from '../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../functions/commons/model/model.json';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
@@ -60,6 +60,13 @@ describe('the pipeline end to end', () => {
     }
     const s3Text = (await getText(s3, BUCKET, LOGS.metric_log.key))?.text;
     expect(await readFile(join(stack.logsDir, LOGS.metric_log.key), 'utf8')).toBe(s3Text);
+    // metrics.json follows the log, with the predictor's model version.
+    const metrics = JSON.parse(await readFile(join(stack.logsDir, BUCKET_KEYS.metrics), 'utf8'));
+    const mae = rows.reduce((sum, row) => sum + row.absoluteError, 0) / rows.length;
+    expect(metrics.totals.n).toBe(10);
+    expect(Math.abs(metrics.totals.mae / mae - 1)).toBeLessThan(1e-9);
+    expect(Object.keys(metrics.models)).toEqual([modelVersion(model)]);
+    expect(metrics).toMatchObject({ label_coverage: 1, orphans: 0, pending: 0, dead_letters: 0 });
   }, 120_000);
 
   it('renders the histogram of every row of metric_log.csv as a PNG to S3 and logs/', async () => {
