@@ -21,22 +21,21 @@ export const MAX_MESSAGE_BYTES = 4_096;
  * number is taken as its text (`1669147134.196809` is the id "1669147134.196809"):
  * producers that number their records keep their ids exactly.
  */
-export const RecordId = z
-  .string()
-  .check(
-    z.minLength(1, 'id is empty'),
-    z.maxLength(128, 'id is longer than 128 characters'),
-    z.regex(/^[A-Za-z0-9._:+-]+$/, 'id may hold only letters, digits and . _ : + -'),
-  );
+/** A short name of safe characters: `what` names it in the reasons. */
+function safeName(what: string, maxLength: number) {
+  return z
+    .string()
+    .check(
+      z.minLength(1, `${what} is empty`),
+      z.maxLength(maxLength, `${what} is longer than ${maxLength} characters`),
+      z.regex(/^[A-Za-z0-9._:+-]+$/, `${what} may hold only letters, digits and . _ : + -`),
+    );
+}
+
+export const RecordId = safeName('id', 128);
 
 /** The version of the model that made a prediction: shown per version in metrics.json. */
-export const ModelVersion = z
-  .string()
-  .check(
-    z.minLength(1, 'model is empty'),
-    z.maxLength(64, 'model is longer than 64 characters'),
-    z.regex(/^[A-Za-z0-9._:+-]+$/, 'model may hold only letters, digits and . _ : + -'),
-  );
+export const ModelVersion = safeName('model', 64);
 
 const FiniteNumber = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 
