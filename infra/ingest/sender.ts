@@ -31,7 +31,7 @@ export interface SendOptions {
 export const DEFAULT_SEND_OPTIONS = {
   batchSize: INGEST_LIMITS.items,
   concurrency: 4,
-  attempts: 8,
+  attempts: 6,
   delayMs: 500,
   maxDelayMs: 15_000,
   timeoutMs: 60_000,

@@ -1,0 +1,62 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+const sent = vi.hoisted(() => ({ calls: [] as { queue: string; bodies: unknown[] }[], fail: undefined as Error | undefined }));
+
+vi.mock('../../../functions/commons/messaging/queues.js', () => ({
+  sendJsonMessages: async (_sqs: unknown, queue: string, bodies: unknown[]) => {
+    if (sent.fail) throw sent.fail;
+    sent.calls.push({ queue, bodies });
+  },
+}));
+
+process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+const { handler } = await import('../../../functions/ingest.js');
+
+const post = (route: string, body: string) => handler({ routeKey: `POST /${route}`, body, isBase64Encoded: false });
+
+beforeEach(() => {
+  sent.calls = [];
+  sent.fail = undefined;
+});
+
+describe('the ingest handler', () => {
+  it('queues truths on y_true and predictions on y_pred, and answers 202 with the count', async () => {
+    const truths = await post('truths', '[{"id": 1669147134.196809, "body": 295.0}, {"id": "b", "body": 1}]');
+    const predictions = await post('predictions', '{"id": "b", "body": 2, "model": "v2"}');
+
+    expect(truths).toEqual({ statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"accepted":2}' });
+    expect(predictions.statusCode).toBe(202);
+    expect(sent.calls).toEqual([
+      {
+        queue: 'y_true',
+        bodies: [
+          { id: '1669147134.196809', body: 295 },
+          { id: 'b', body: 1 },
+        ],
+      },
+      { queue: 'y_pred', bodies: [{ id: 'b', body: 2, model: 'v2' }] },
+    ]);
+  });
+
+  it('refuses a bad request with its status and reasons, and queues nothing', async () => {
+    const bad = await post('truths', '[{"id": "a", "body": 1}, {"id": "b", "body": "x"}]');
+    const tooMany = await post('predictions', JSON.stringify(Array.from({ length: 501 }, (_, i) => ({ id: `p${i}`, body: i }))));
+
+    expect(bad.statusCode).toBe(400);
+    expect(JSON.parse(bad.body as string)).toEqual({ errors: [{ index: 1, reason: 'body must be a JSON number, not a string' }] });
+    expect(tooMany.statusCode).toBe(413);
+    expect(sent.calls).toEqual([]);
+  });
+
+  it('answers 503, saying to send again, when the queue does not take the records', async () => {
+    sent.fail = new Error('2 message(s) to y_true not sent after 3 attempts');
+
+    const answer = await post('truths', '{"id": "a", "body": 1}');
+
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers).toMatchObject({ 'retry-after': '1' });
+    expect(JSON.parse(answer.body as string).error).toMatch(
+      /could not queue the 1 record\(s\) on y_true .* send the request again \(duplicates are harmless\)/,
+    );
+  });
+});
