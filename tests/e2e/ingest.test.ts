@@ -1,0 +1,254 @@
+/**
+ * The ingestion API against the whole stack: a real HTTP client posts truths and
+ * predictions to serverless-offline's HTTP port, and every id ends as exactly one row
+ * of metric_log.csv; every kind of bad request gets its status and reason and queues
+ * nothing; `npm run ingest` sends two CSV files through the API.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { getText } from '../../functions/commons/storage/s3Objects.js';
+import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { queueCounts, queueUrl } from '../helpers/localCloud.js';
+import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
+
+const theStack = stackForFile();
+let stack: TestStack;
+let sqs: SQSClient;
+let s3: ReturnType<typeof localS3>;
+
+beforeAll(async () => {
+  stack = theStack();
+  sqs = localSqs(stack.awsEndpoint);
+  s3 = localS3(stack.awsEndpoint);
+  // The HTTP server opens beside the Lambda endpoint the stack waited for.
+  await eventually(
+    'the HTTP API',
+    async () => (await fetch(`${stack.httpEndpoint}/truths`, { method: 'POST', body: '' })).status === 400 || undefined,
+  );
+}, 120_000);
+
+afterAll(() => {
+  sqs?.destroy();
+  s3?.destroy();
+});
+
+async function post(route: string, body: string, method = 'POST'): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${stack.httpEndpoint}${route}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(method === 'GET' ? {} : { body }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** Items as JSON text: an id that is a number is written as a JSON number, digits as given. */
+function items(rows: readonly { id: string; numeric?: boolean; body: number; model?: string }[]): string {
+  const item = (row: (typeof rows)[number]) =>
+    `{"id": ${row.numeric ? row.id : JSON.stringify(row.id)}, "body": ${row.body}${row.model === undefined ? '' : `, "model": ${JSON.stringify(row.model)}`}}`;
+  return `[${rows.map(item).join(', ')}]`;
+}
+
+async function logRows(): Promise<MetricRow[]> {
+  return parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+}
+
+/** Messages in y_true and y_pred, visible, in flight or delayed. */
+async function queued(): Promise<number> {
+  const counts = await Promise.all(['y_true', 'y_pred'].map(async (name) => queueCounts(sqs, await queueUrl(sqs, name))));
+  return counts.flat().reduce((sum, count) => sum + count, 0);
+}
+
+describe('the ingestion API', () => {
+  it('makes exactly one row of each id posted, in either order, duplicated, with numeric and string ids and two model versions', async () => {
+    // Prepare: numeric ids whose text a number would lose ("20261127.50"), and string ids.
+    const ids = [
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `api-${i}`, numeric: false })),
+      ...Array.from({ length: 12 }, (_, i) => ({ id: `${20261127 + i}.50`, numeric: true })),
+    ];
+    const truths = ids.map((row, i) => ({ ...row, body: 100 + i }));
+    const predictions = ids.map((row, i) => ({ ...row, body: 100 + i + 0.25 * (i % 4), model: i % 2 === 0 ? 'ols-v1' : 'ols-v2' }));
+    const truthFirst = (i: number) => i % 2 === 0;
+
+    // Act: half the ids truth first, half prediction first; the first batch of each sent twice.
+    const answers = [
+      await post('/truths', items(truths.filter((_, i) => truthFirst(i)))),
+      await post('/truths', items(truths.filter((_, i) => truthFirst(i)))),
+      await post('/predictions', items(predictions.filter((_, i) => !truthFirst(i)))),
+      await post('/predictions', items(predictions.filter((_, i) => !truthFirst(i)))),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    answers.push(
+      await post('/predictions', items(predictions.filter((_, i) => truthFirst(i)))),
+      await post('/truths', items(truths.filter((_, i) => !truthFirst(i)))),
+      // One more copy of a single object of each kind.
+      await post('/truths', items(truths.slice(0, 1)).slice(1, -1)),
+      await post('/predictions', items(predictions.slice(-1)).slice(1, -1)),
+    );
+    const rows = await waitForRows(
+      stack,
+      ids.map((row) => row.id),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    await stack.invoke('maintain');
+
+    // Assess
+    expect(answers.map((answer) => [answer.status, answer.body.accepted])).toEqual([
+      [202, 12],
+      [202, 12],
+      [202, 12],
+      [202, 12],
+      [202, 12],
+      [202, 12],
+      [202, 1],
+      [202, 1],
+    ]);
+    expect(rows.length).toBe(ids.length);
+    const all = (await logRows()).filter((row) => ids.some((posted) => posted.id === row.id));
+    expect(all.map((row) => row.id).sort()).toEqual(ids.map((row) => row.id).sort());
+    for (const [i, row] of ids.entries()) {
+      expect(all.find((logged) => logged.id === row.id)).toEqual({
+        id: row.id,
+        yTrue: 100 + i,
+        yPred: 100 + i + 0.25 * (i % 4),
+        absoluteError: 0.25 * (i % 4),
+      });
+    }
+  }, 180_000);
+
+  it('refuses every kind of bad request with its status and reason, and queues nothing', async () => {
+    await eventually('y_true and y_pred to drain', async () => (await queued()) === 0 || undefined);
+    const good = (id: string) => `{"id": "${id}", "body": 1}`;
+    const cases: { what: string; route: string; body: string; method?: string; status: number; errors?: unknown }[] = [
+      {
+        what: 'not JSON',
+        route: '/truths',
+        body: `[${good('bad-0')},`,
+        status: 400,
+        errors: [{ reason: expect.stringMatching(/^the body is not JSON \(/) }],
+      },
+      { what: 'an empty body', route: '/truths', body: '', status: 400, errors: [{ reason: expect.stringMatching(/^the body is empty/) }] },
+      {
+        what: 'an empty array',
+        route: '/predictions',
+        body: '[]',
+        status: 400,
+        errors: [{ reason: 'the array is empty: send 1 to 500 items' }],
+      },
+      // (Not a JSON string: serverless-offline hands the function a JSON string body already parsed.)
+      {
+        what: 'a JSON number',
+        route: '/truths',
+        body: '17',
+        status: 400,
+        errors: [{ reason: 'the body must be a JSON object {"id", "body"} or an array of them, not a number' }],
+      },
+      {
+        what: 'a truth with a model version',
+        route: '/truths',
+        body: `[${good('bad-2')}, {"id": "bad-3", "body": 1, "model": "v1"}]`,
+        status: 400,
+        errors: [{ index: 1, reason: 'model: a truth carries no model version (only predictions do)' }],
+      },
+      {
+        what: 'bad items among good ones',
+        route: '/predictions',
+        body: `[${good('bad-4')}, {"id": "bad 5", "body": 1}, {"id": "bad-6", "body": "1"}, {"body": 1}, {"id": "bad-7", "body": 1, "value": 2}, {"id": "bad-8", "body": 1e999}]`,
+        status: 400,
+        errors: [
+          { index: 1, reason: 'id: id may hold only letters, digits and . _ : + -' },
+          { index: 2, reason: 'body must be a JSON number, not a string' },
+          { index: 3, reason: 'id is missing' },
+          { index: 4, reason: 'unknown field "value" (a prediction has id, body and model)' },
+          { index: 5, reason: 'body must be a finite number' },
+        ],
+      },
+      {
+        what: '501 items',
+        route: '/truths',
+        body: `[${Array.from({ length: 501 }, (_, i) => good(`bad-many-${i}`)).join(',')}]`,
+        status: 413,
+        errors: [{ reason: '501 items, over the limit of 500 per request: split them' }],
+      },
+      {
+        what: 'a body over 256 KiB',
+        route: '/predictions',
+        body: `[${Array.from({ length: 10 }, (_, i) => good(`bad-big-${i}`)).join(`,${' '.repeat(30_000)}`)}]`,
+        status: 413,
+        errors: [{ reason: expect.stringMatching(/^the body is \d+ bytes, over the 262144-byte \(256 KiB\) limit/) }],
+      },
+      { what: 'a GET', route: '/truths', body: '', method: 'GET', status: 404 },
+      { what: 'an unknown route', route: '/labels', body: `[${good('bad-9')}]`, status: 404 },
+    ];
+
+    for (const bad of cases) {
+      // Act
+      const answer = await post(bad.route, bad.body, bad.method);
+
+      // Assess
+      expect({ what: bad.what, status: answer.status }).toEqual({ what: bad.what, status: bad.status });
+      if (bad.errors !== undefined) expect(answer.body).toEqual({ errors: bad.errors });
+      expect({ what: bad.what, queued: await queued() }).toEqual({ what: bad.what, queued: 0 });
+    }
+    // Had a good item of a refused request been queued, its partner, sent now, would make it a row.
+    await post('/predictions', items(['bad-0', 'bad-2', 'bad-many-0'].map((id) => ({ id, body: 2 }))));
+    await post('/truths', items(['bad-4', 'bad-big-0', 'control'].map((id) => ({ id, body: 1 }))));
+    await post('/predictions', items([{ id: 'control', body: 2 }]));
+    await waitForRows(stack, ['control']);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    await stack.invoke('maintain');
+    expect((await logRows()).filter((row) => row.id.startsWith('bad')).map((row) => row.id)).toEqual([]);
+  }, 180_000);
+
+  it('`npm run ingest` sends two CSV files through the API, and their rows appear', async () => {
+    // Prepare
+    const dir = mkdtempSync(join(tmpdir(), 'ml-monitor-ingest-'));
+    const ids = Array.from({ length: 30 }, (_, i) => `csv-${i}`);
+    writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n`);
+    writeFileSync(
+      join(dir, 'predictions.csv'),
+      `id,value,model\n${ids.map((id, i) => `${id},${i + 0.5},${i % 2 ? 'v1' : 'v2'}`).join('\n')}\n`,
+    );
+
+    // Act
+    const run = await promisify(execFile)(
+      'npm',
+      [
+        'run',
+        '-s',
+        'ingest',
+        '--',
+        '--truths',
+        join(dir, 'truths.csv'),
+        '--predictions',
+        join(dir, 'predictions.csv'),
+        '--url',
+        stack.httpEndpoint,
+        '--batch',
+        '7',
+      ],
+      { cwd: PROJECT_DIR },
+    ).then(
+      (out) => ({ code: 0, ...out }),
+      (error: { code: number; stdout: string; stderr: string }) => error,
+    );
+    const rows = await waitForRows(stack, ids);
+
+    // Assess
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 31 rows, 30 sent, 1 refused, 0 not sent`);
+    expect(run.stdout).toContain('refused line 32 (id bad id): id: id may hold only letters, digits and . _ : + -');
+    expect(run.stdout).toContain(`predictions.csv → ${stack.httpEndpoint}/predictions: 30 rows, 30 sent, 0 refused, 0 not sent`);
+    expect(run.stderr).toMatch(/truths\.csv: done in/);
+    expect(rows.map((row) => row.id).sort()).toEqual([...ids].sort());
+    expect(rows.every((row) => row.absoluteError === 0.5)).toBe(true);
+  }, 180_000);
+});
