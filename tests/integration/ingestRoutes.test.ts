@@ -1,0 +1,38 @@
+/**
+ * The ingestion API as serverless.yml declares it (`sls print`): two POST routes on
+ * ingest, each behind IAM on AWS (no anonymous writes), and serverless-offline told
+ * not to check IAM locally (it cannot: it would not start its HTTP server).
+ */
+import { describe, expect, it } from 'vitest';
+import { printService, slsEnv } from '../../infra/toolbox/sls.js';
+
+interface Service {
+  functions: Record<string, { handler: string; events?: Record<string, any>[] }>;
+  custom: { 'serverless-offline': Record<string, unknown> };
+}
+
+describe('the ingestion routes in serverless.yml', () => {
+  const service = printService<Service>(slsEnv({ OFFLINE_HTTP_PORT: '3999' }));
+
+  it('routes POST /truths and POST /predictions to ingest, each with IAM authorization', () => {
+    const ingest = service.functions.ingest;
+
+    expect(ingest?.handler).toBe('functions/ingest.handler');
+    expect(ingest?.events).toEqual([
+      { httpApi: { method: 'POST', path: '/truths', authorizer: { type: 'aws_iam' } } },
+      { httpApi: { method: 'POST', path: '/predictions', authorizer: { type: 'aws_iam' } } },
+    ]);
+  });
+
+  it('gives no other function an HTTP route', () => {
+    const routed = Object.entries(service.functions).filter(([, fn]) =>
+      (fn.events ?? []).some((event) => 'httpApi' in event || 'http' in event),
+    );
+
+    expect(routed.map(([name]) => name)).toEqual(['ingest']);
+  });
+
+  it('serves the routes locally on OFFLINE_HTTP_PORT without IAM checks', () => {
+    expect(service.custom['serverless-offline']).toMatchObject({ httpPort: '3999', noAuth: true });
+  });
+});
