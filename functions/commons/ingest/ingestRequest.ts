@@ -24,8 +24,6 @@ export type IngestDecision =
   | { readonly ok: true; readonly messages: ScalarMessage[] }
   | { readonly ok: false; readonly status: 400 | 413; readonly errors: IngestError[] };
 
-const FIELDS: Record<IngestKind, readonly string[]> = { truths: ['id', 'body'], predictions: ['id', 'body', 'model'] };
-
 /** Reads a request's body (as API Gateway hands it over) into the messages to queue, or says why not. */
 export function readIngestRequest(kind: IngestKind, body: string | null | undefined, isBase64Encoded = false): IngestDecision {
   const text = isBase64Encoded && body ? Buffer.from(body, 'base64').toString('utf8') : (body ?? '');
@@ -68,41 +66,36 @@ export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; va
   if (typeOf(item) !== 'an object') return { ok: false, reason: `an item must be an object {"id", "body"}, not ${typeOf(item)}` };
   const fields = item as Record<string, unknown>;
   const reasons: string[] = [];
-  // Type problems first, in words a client knows; the finer rules (charset, length) from the queue's schema.
-  const wrongType = new Set<string>();
-  const expect = (field: string, ok: (value: unknown) => boolean, wanted: string) => {
+  // Missing fields and wrong types first, in words a client knows ...
+  const typed = new Set<string>();
+  const checkType = (field: string, ok: (value: unknown) => boolean, wanted: string) => {
     const value = fields[field];
     if (value === undefined) reasons.push(`${field} is missing`);
     else if (!ok(value)) reasons.push(`${field} must be ${wanted}, not ${typeOf(value)}`);
-    else return;
-    wrongType.add(field);
+    else typed.add(field);
   };
-  expect('id', (value) => typeof value === 'string', 'a string or a JSON number');
-  expect('body', (value) => typeof value === 'number', 'a JSON number');
-  if (fields.model !== undefined && kind === 'truths') {
-    reasons.push('model: a truth carries no model version (only predictions do)');
-    wrongType.add('model');
-  } else if (fields.model !== undefined && typeof fields.model !== 'string') {
-    reasons.push(`model must be a string, not ${typeOf(fields.model)}`);
-    wrongType.add('model');
+  checkType('id', (value) => typeof value === 'string', 'a string or a JSON number');
+  checkType('body', (value) => typeof value === 'number', 'a JSON number');
+  if (fields.model !== undefined) {
+    if (kind === 'truths') reasons.push('model: a truth carries no model version (only predictions do)');
+    else checkType('model', (value) => typeof value === 'string', 'a string');
   }
-  for (const field of Object.keys(fields)) {
-    if (!FIELDS[kind].includes(field) && !(kind === 'truths' && field === 'model')) {
-      reasons.push(
-        `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id and body' : 'a prediction has id, body and model'})`,
-      );
-    }
+  const unknown = Object.keys(fields).filter((field) => !['id', 'body', 'model'].includes(field));
+  for (const field of unknown) {
+    reasons.push(
+      `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id and body' : 'a prediction has id, body and model'})`,
+    );
   }
-  const known = Object.fromEntries(
-    FIELDS[kind].filter((field) => !wrongType.has(field) && fields[field] !== undefined).map((f) => [f, fields[f]]),
-  );
-  const checked = checkMessage(ScalarMessage, { id: '-', body: 0, ...known });
-  if (!checked.ok)
+  // ... then the queue's own rules (characters, lengths, finiteness) on the well-typed fields, stand-ins for the others.
+  const wellTyped = Object.fromEntries([...typed].map((field) => [field, fields[field]]));
+  const checked = checkMessage(ScalarMessage, { id: '-', body: 0, ...wellTyped });
+  if (!checked.ok) {
     reasons.push(
       ...checked.reason
         .split('; ')
         .map((reason) => reason.replace(/^body: Invalid input: expected number, received .*$/, 'body must be a finite number')),
     );
+  }
   if (reasons.length > 0) return { ok: false, reason: reasons.join('; ') };
   const { id, body, model } = fields as { id: string; body: number; model?: string };
   return { ok: true, value: model === undefined ? { id, body } : { id, body, model } };
