@@ -16,6 +16,10 @@ export const BUCKET_KEYS = {
   metrics: 'metrics.json',
   /** The aggregates behind metrics.json. */
   metricsBook: 'state/metrics-book.json',
+  /** The error histogram's bins as the PNG draws them, for the dashboard (written by plot). */
+  histogram: 'histogram.json',
+  /** The alert rules' states and the alerts they raised (written by maintain). */
+  alerts: 'alerts.json',
   /**
    * Why each rejected message was rejected, read by `npm run dlq`. Expired with the
    * dead-letter queues' retention by the bucket's lifecycle rule: a reason outliving
