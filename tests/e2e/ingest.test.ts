@@ -13,6 +13,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
@@ -122,6 +123,12 @@ describe('the ingestion API', () => {
         absoluteError: 0.25 * (i % 4),
       });
     }
+    // The versions the predictions named reach metrics.json (metric_log.csv keeps the seed's columns).
+    const metrics = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.metrics))?.text ?? '{}');
+    expect(metrics.models).toMatchObject({
+      'ols-v1': { n: 12, mae: expect.closeTo(0.25, 9) },
+      'ols-v2': { n: 12, mae: expect.closeTo(0.5, 9) },
+    });
   }, 180_000);
 
   it('refuses every kind of bad request with its status and reason, and queues nothing', async () => {
