@@ -1,11 +1,45 @@
 /** `npm run bench` flags, read with node's util.parseArgs. Pure: argv in, options out (or a UsageError saying what is wrong). */
 import { parseArgs } from 'node:util';
+import { LIMITS, SETTINGS } from '../../functions/commons/platform/settings.js';
 
 /** The phases `--only` can pick (the emulator and proxy start only for capacity and pipeline). */
-export const PHASES = ['burst', 'capacity', 'pipeline', 'depth', 'metric-cost', 'bundles', 'plot'] as const;
+export const PHASES = [
+  'burst',
+  'capacity',
+  'pipeline',
+  'window-sweep',
+  'depth',
+  'metric-cost',
+  'compaction-cost',
+  'contention',
+  'bundles',
+  'plot',
+] as const;
 export type BenchPhase = (typeof PHASES)[number];
-/** The phases a `--skip-<phase>` flag leaves out. */
-const SKIPPABLE = ['capacity', 'depth', 'metric-cost', 'bundles', 'plot'] as const satisfies readonly BenchPhase[];
+/** The phases a `--skip-<phase>` flag leaves out: all but the pipeline and those only a flag asks for. */
+const SKIPPABLE = PHASES.filter((phase) => !['burst', 'pipeline', 'window-sweep'].includes(phase));
+
+/**
+ * The event source settings as shipped: settings.ts's defaults, which serverless.yml's
+ * `${env:…, default}` repeat (tests/unit/functions/commons/platform/settings.test.ts
+ * holds the two together).
+ */
+export const SHIPPED = {
+  batchSize: Number(SETTINGS.batchSize.default),
+  window: Number(SETTINGS.batchingWindowSeconds.default),
+  pollers: Number(SETTINGS.pollers.default),
+  waitTimeSeconds: Number(SETTINGS.waitTimeSeconds.default),
+} as const;
+
+/** Whether a run's batch size and batching window are the shipped ones (bench.json's `uses_shipped_defaults`). */
+export function usesShippedDefaults(settings: Pick<PipelineSettings, 'batchSize' | 'window'>): boolean {
+  return settings.batchSize === SHIPPED.batchSize && settings.window === SHIPPED.window;
+}
+
+/** AWS's rule (settings.ts): a batch over 10 needs a window of at least 1 s; the window sweep's window 0 uses batches of 10. */
+export function batchSizeForWindow(batchSize: number, window: number): number {
+  return window < 1 ? Math.min(batchSize, LIMITS.batchSizeWithoutWindow) : batchSize;
+}
 
 export interface PipelineSettings {
   /** Records pushed through the pipeline (rounded up to a whole number of features runs). */
@@ -43,6 +77,15 @@ export interface BenchOptions extends PipelineSettings {
   readonly burstRuns: number;
   /** RECORDS_PER_RUN of each burst run. */
   readonly burstRecordsPerRun: number;
+  /** `--window-sweep 0,1,2,5`: the pipeline again at each batching window (seconds); empty: no sweep. */
+  readonly windowSweep: readonly number[];
+  /** Records of each window-sweep run. */
+  readonly sweepRecords: number;
+  /** Halves per commit, writers and seconds of each contention run. */
+  readonly contentionSeconds: number;
+  readonly contentionRepeats: number;
+  /** Rounds (compactions) per log size, compaction cost phase. */
+  readonly compactionRounds: number;
   /** Run only these phases (`--only depth,bundles`); undefined: all but the skipped ones. */
   readonly only?: readonly BenchPhase[] | undefined;
   /** Phases left out with `--skip-<phase>`. */
@@ -50,16 +93,11 @@ export interface BenchOptions extends PipelineSettings {
 }
 
 /**
- * Tuned on 2 cores against plain moto, whose SQS costs grow with each queue's depth
- * (it recounts the queue for every message it sends or receives), so the defaults keep
- * every queue shallow while batches stay big enough for ≤ 1 request per record. The
- * wrapper (infra/cloud/fast_moto_server.py) has since made that cost flat (the depth
- * phase shows it); the defaults stay so that runs compare with the README's:
- * - features runs of 50 records: small bursts, smooth depths;
- * - one poller per queue and a 2 s batching window: metric batches of ~100 halves,
- *   so its three S3 requests per invocation cost ~0.05 per record; the batch size
- *   (1000) is only a ceiling, the window is what closes a batch;
- * - 20 s long polls: an idle poller costs one request per 20 s, not per second;
+ * The pipeline runs on the shipped event source settings (SHIPPED: batch size,
+ * batching window, pollers, long-poll wait) unless flags say otherwise; only the load
+ * is the bench's own:
+ * - features runs of 50 records (RECORDS_PER_RUN, shipped 10: the load, not a setting
+ *   of the pipeline's cost per record; each run's requests are per 10 records anyway);
  * - at most 150 messages (visible + in flight) in any queue before features runs again.
  * FUNCTION_TIMEOUT stays serverless.yml's (30 s): the rare invocation that stalls here
  * (about one in a thousand) was seen to stall for good, so a longer timeout only delays
@@ -68,10 +106,10 @@ export interface BenchOptions extends PipelineSettings {
 export const DEFAULTS: BenchOptions = {
   records: 10_000,
   recordsPerRun: 50,
-  batchSize: 1_000,
-  window: 2,
-  pollers: 1,
-  waitTimeSeconds: 20,
+  batchSize: SHIPPED.batchSize,
+  window: SHIPPED.window,
+  pollers: SHIPPED.pollers,
+  waitTimeSeconds: SHIPPED.waitTimeSeconds,
   maxDepth: 150,
   output: 'logs/bench.json',
   timeoutSeconds: 1_800,
@@ -84,6 +122,11 @@ export const DEFAULTS: BenchOptions = {
   depthRepeats: 15,
   burstRuns: 0,
   burstRecordsPerRun: 500,
+  windowSweep: [],
+  sweepRecords: 3_000,
+  contentionSeconds: 5,
+  contentionRepeats: 3,
+  compactionRounds: 7,
   skip: [],
 };
 
@@ -118,12 +161,17 @@ const NUMBER_FLAGS: Readonly<Record<string, readonly [key: NumberKey, min: numbe
     'the storm: this many features runs at once on the shipped defaults (with the depth phase unless --only says otherwise)',
   ],
   'burst-records': ['burstRecordsPerRun', 1, 10_000, 'RECORDS_PER_RUN of each burst run'],
+  'sweep-records': ['sweepRecords', 1, Number.POSITIVE_INFINITY, 'records of each --window-sweep run'],
+  'contention-seconds': ['contentionSeconds', 1, 600, 'seconds of each contention run (1, 2, 4, 8 writers)'],
+  'contention-repeats': ['contentionRepeats', 1, 20, 'contention runs per writer count (median taken)'],
+  'compaction-rounds': ['compactionRounds', 1, 100, 'compactions per log size, compaction cost phase (median taken)'],
 };
 
 const STRING_FLAGS = {
   output: `where to write the JSON (default ${DEFAULTS.output})`,
   'sls-log': "append sls offline's console, timestamped, to this file",
   only: `run only these phases: ${PHASES.join(', ')}`,
+  'window-sweep': 'the pipeline again at each of these batching windows, e.g. 0,1,2,5 (window 0: batches of 10)',
 } as const;
 
 const PARSE_OPTIONS = {
@@ -138,7 +186,9 @@ export function usage(): string {
     'usage: npm run bench -- [flags]',
     '',
     ...Object.entries(NUMBER_FLAGS).map(([flag, [key, , , help]]) => line(`--${flag} <n>`, `${help} (default ${String(DEFAULTS[key])})`)),
-    ...Object.entries(STRING_FLAGS).map(([flag, help]) => line(`--${flag} <${flag === 'only' ? 'phase,...' : 'path'}>`, help)),
+    ...Object.entries(STRING_FLAGS).map(([flag, help]) =>
+      line(`--${flag} <${{ only: 'phase,...', 'window-sweep': 's,...' }[flag as string] ?? 'path'}>`, help),
+    ),
     ...SKIPPABLE.map((phase) => line(`--skip-${phase}`, `leave out the ${phase} phase`)),
     line('--help', 'this text'),
   ].join('\n');
@@ -157,6 +207,12 @@ function phases(text: string): BenchPhase[] {
   const unknown = names.filter((name) => !(PHASES as readonly string[]).includes(name));
   if (unknown.length > 0) throw new UsageError(`--only: unknown phase ${unknown.join(', ')} (phases: ${PHASES.join(', ')})`);
   return names as BenchPhase[];
+}
+
+function windows(text: string): number[] {
+  const values = text.split(',').map((value) => integer('window-sweep', value.trim(), 0, 300));
+  if (new Set(values).size !== values.length) throw new UsageError(`--window-sweep: a window given twice in "${text}"`);
+  return values;
 }
 
 /** The options `argv` (default: this process's arguments) asks for; undefined for --help. Throws UsageError. */
@@ -180,11 +236,13 @@ export function parseBenchArgs(argv?: readonly string[]): BenchOptions | undefin
   }
   const text = (flag: keyof typeof STRING_FLAGS) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const only = text('only');
+  const sweep = text('window-sweep');
   const options: BenchOptions = {
     ...DEFAULTS,
     ...numbers,
     output: text('output') ?? DEFAULTS.output,
     slsLog: text('sls-log'),
+    windowSweep: sweep === undefined ? DEFAULTS.windowSweep : windows(sweep),
     // `--burst` is its own mode: the storm and the emulator's cost at depth, unless --only picks phases.
     only: only !== undefined ? phases(only) : numbers.burstRuns !== undefined ? ['burst', 'depth'] : undefined,
     skip: SKIPPABLE.filter((phase) => values[`skip-${phase}`] === true),
@@ -206,6 +264,7 @@ export function plannedEmission(records: number, recordsPerRun: number): { runs:
 /** Why a phase does not run (the flag that says so), or undefined when it runs. */
 export function skipReason(options: BenchOptions, phase: BenchPhase): string | undefined {
   if (phase === 'burst' && options.burstRuns === 0) return 'no --burst';
+  if (phase === 'window-sweep' && options.windowSweep.length === 0) return 'no --window-sweep';
   if (options.only !== undefined && !options.only.includes(phase)) return `--only ${options.only.join(',')}`;
   return options.skip.includes(phase) ? `--skip-${phase}` : undefined;
 }

@@ -5,16 +5,17 @@
  * (the function's own LogCompactor, after its cold-start read). Time and the bytes
  * that pass through the function (request bodies sent, object bodies received) are
  * measured per round; the figures are the medians. A flat cost shows as a ratio near
- * 1 between the largest log and the smallest.
+ * 1 between the largest log and the smallest. Each round's time is also split into
+ * the time spent in S3 calls (the SDK's and the emulator's, by operation: moto copies
+ * and hashes the whole object server-side for UploadPartCopy and
+ * CompleteMultipartUpload) and the rest, spent in the function itself.
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LogCompactor } from '../../functions/commons/logs/compaction.js';
 import { LAST_LINE_METADATA, LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { writeSegment } from '../../functions/commons/logs/segments.js';
-import { localS3 } from '../cloud/localClients.js';
-import { startMoto } from '../cloud/moto.js';
-import { findFreePort } from '../cloud/net.js';
+import { withEmulator } from './emulator.js';
 import { median } from './stats.js';
 
 export interface CompactionCost {
@@ -22,58 +23,76 @@ export interface CompactionCost {
   readonly logBytes: number;
   readonly msPerRound: number;
   readonly bytesPerRound: number;
+  /** Of msPerRound, the time S3 calls took to answer (median of the rounds), and by operation. */
+  readonly s3MsPerRound: number;
+  readonly s3MsByOperation: Readonly<Record<string, number>>;
+  /** The rest, the function's own work: the median of each round's difference, at least 0 (S3 calls can overlap a little). */
+  readonly functionMsPerRound: number;
 }
 
 export interface CompactionCostOptions {
   readonly logRows: readonly number[];
   readonly rowsPerRound: number;
   readonly rounds: number;
+  /** The moto started, so main's cleanup can stop it on Ctrl+C. */
+  readonly onEmulator?: (stop: () => Promise<void>) => void;
 }
 
 const row = (i: number) =>
   formatMetricRow(metricRow(`${1795680657123 + i}-9f3a1c2e-${String(i % 10_000).padStart(4, '0')}`, 151, 160.234567890123));
 
-export async function measureCompactionCost(options: CompactionCostOptions): Promise<CompactionCost[]> {
-  const moto = await startMoto(await findFreePort());
-  const s3 = localS3(moto.url);
-  let bytes = 0;
-  s3.middlewareStack.add(
-    (next) => async (args) => {
-      const body = (args.input as { Body?: unknown }).Body;
-      if (body instanceof Uint8Array || typeof body === 'string') bytes += Buffer.byteLength(body);
-      const result = await next(args);
-      bytes += Number((result.output as { ContentLength?: number }).ContentLength ?? 0);
-      return result;
-    },
-    { step: 'initialize', name: 'countBodyBytes' },
-  );
-  try {
+export function measureCompactionCost(options: CompactionCostOptions): Promise<CompactionCost[]> {
+  return withEmulator(async (s3) => {
+    let bytes = 0;
+    let s3Ms: Record<string, number> = {};
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        const body = (args.input as { Body?: unknown }).Body;
+        if (body instanceof Uint8Array || typeof body === 'string') bytes += Buffer.byteLength(body);
+        const started = performance.now();
+        try {
+          const result = await next(args);
+          bytes += Number((result.output as { ContentLength?: number }).ContentLength ?? 0);
+          return result;
+        } finally {
+          const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
+          s3Ms[operation] = (s3Ms[operation] ?? 0) + performance.now() - started;
+        }
+      },
+      { step: 'initialize', name: 'countBodyBytesAndTime' },
+    );
     const costs: CompactionCost[] = [];
     for (const logRows of options.logRows) {
       const bucket = `compaction-${logRows}`;
       const logBytes = await seedLog(s3, bucket, logRows);
       const compactor = new LogCompactor({ s3, bucket, logsDir: undefined });
       await compactor.refresh();
-      const times: number[] = [];
-      const moved: number[] = [];
+      const rounds: { ms: number; bytes: number; s3Ms: Record<string, number> }[] = [];
       let next = logRows + 1;
       for (let round = 0; round < options.rounds; round++) {
         const lines = Array.from({ length: options.rowsPerRound }, (_, i) => row(next + i));
         await writeSegment(s3, bucket, LOGS.metric_log, next, lines);
         next += lines.length;
         bytes = 0;
+        s3Ms = {};
         const started = performance.now();
         await compactor.compact(LOGS.metric_log);
-        times.push(performance.now() - started);
-        moved.push(bytes);
+        rounds.push({ ms: performance.now() - started, bytes, s3Ms });
       }
-      costs.push({ logRows, logBytes, msPerRound: median(times), bytesPerRound: median(moved) });
+      const s3Total = (round: (typeof rounds)[number]) => Object.values(round.s3Ms).reduce((sum, ms) => sum + ms, 0);
+      const operations = [...new Set(rounds.flatMap((round) => Object.keys(round.s3Ms)))].sort();
+      costs.push({
+        logRows,
+        logBytes,
+        msPerRound: median(rounds.map((round) => round.ms)),
+        bytesPerRound: median(rounds.map((round) => round.bytes)),
+        s3MsPerRound: median(rounds.map(s3Total)),
+        s3MsByOperation: Object.fromEntries(operations.map((op) => [op, median(rounds.map((round) => round.s3Ms[op] ?? 0))])),
+        functionMsPerRound: Math.max(0, median(rounds.map((round) => round.ms - s3Total(round)))),
+      });
     }
     return costs;
-  } finally {
-    s3.destroy();
-    await moto.stop();
-  }
+  }, options.onEmulator);
 }
 
 /** A log of `rows` rows, as `maintain` would have left it (its last line number in the metadata). */

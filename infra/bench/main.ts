@@ -5,12 +5,16 @@
  * 2. moto on a free port with the recording proxy in front of it, and the emulator's
  *    own capacity (raw send/receive/delete cycles, straight to moto);
  * 3. the real pipeline (sls offline, real handlers, our event source) against the
- *    proxy, N records, every row followed to the log and checked in metric_log.csv;
- * 4. the emulator's cost per SQS request at depth 0 vs 10,000 (fresh emulators: the
+ *    proxy, N records on the shipped batch size and window unless flags say otherwise,
+ *    every row followed to the log and checked in metric_log.csv;
+ * 4. (`--window-sweep 0,1,2,5` only) the same again at each batching window;
+ * 5. the emulator's cost per SQS request at depth 0 vs 10,000 (fresh emulators: the
  *    wrapper, and plain moto_server for comparison);
- * 5. the metric handler's cost per record with 1k vs 100k rows in the log;
- * 6. the deployable bundles (sizes, init time);
- * 7. the plot CLI on a million rows vs pandas + matplotlib.
+ * 6. the metric handler's cost per record after 1k vs 100k records of history;
+ * 7. maintain's compaction of a minute's rows into a 10k vs a 1M-row log;
+ * 8. the join table's contention: 1, 2, 4 and 8 concurrent writers;
+ * 9. the deployable bundles (sizes, init time);
+ * 10. the plot CLI on a million rows vs pandas + matplotlib.
  *
  * `--only depth` (or any list of phases) runs just those; `--skip-…` leaves one out.
  *
@@ -22,22 +26,23 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
-import { startMoto } from '../cloud/moto.js';
-import { findFreePort } from '../cloud/net.js';
 import { PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { type BenchOptions, type BenchPhase, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
 import { measureBundles } from './bundles.js';
 import { measureBurst } from './burst.js';
 import { Cleanup } from './cleanup.js';
+import { measureCompactionCost } from './compactionCost.js';
+import { startRecordedEmulator } from './emulator.js';
 import { measureEmulatorCapacity } from './emulatorCapacity.js';
 import { measureEmulatorDepth } from './emulatorDepth.js';
 import { measureMetricCost } from './metricCost.js';
 import { runPipeline } from './pipeline.js';
 import { measurePlotCli } from './plotCli.js';
 import { descendants } from './procfs.js';
-import { RecordingProxy } from './recordingProxy.js';
-import { buildReport, formatTable, type MachineInfo, type Phase, tableRows } from './report.js';
+import { buildReport, COMPACTION_LOG_ROWS, CONTENTION_WRITERS, formatTable, type MachineInfo, type Phase, tableRows } from './report.js';
 import { round } from './stats.js';
+import { measureTableContention } from './tableContention.js';
+import { measureWindowSweep } from './windowSweep.js';
 
 function say(line: string): void {
   process.stderr.write(`[bench] ${line}\n`);
@@ -104,16 +109,9 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
   );
 
   // One moto and proxy for the capacity and the pipeline; the bench's own calls go to moto directly.
-  let emulator: Promise<{ moto: Awaited<ReturnType<typeof startMoto>>; proxy: RecordingProxy }> | undefined;
+  let emulator: ReturnType<typeof startRecordedEmulator> | undefined;
   const startEmulator = () => {
-    emulator ??= (async () => {
-      const moto = await startMoto(await findFreePort());
-      cleanup.add('moto', () => moto.stop());
-      const proxy = await RecordingProxy.start({ target: moto.url });
-      cleanup.add('recording proxy', () => proxy.close());
-      say(`moto at ${moto.url} (pid ${moto.child.pid}), recording proxy at ${proxy.url}`);
-      return { moto, proxy };
-    })();
+    emulator ??= startRecordedEmulator(cleanup, say);
     return emulator;
   };
   const capacity = await phase('emulator capacity', 'capacity', async () => {
@@ -138,6 +136,9 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
   });
   // Skipped, the pipeline left the emulator running for nobody.
   await cleanup.runAll(say);
+  const windowSweep = await phase('window sweep', 'window-sweep', () =>
+    measureWindowSweep({ windows: options.windowSweep, records: options.sweepRecords, settings: options, cleanup, say }),
+  );
 
   const depth = await phase('emulator depth', 'depth', () =>
     measureEmulatorDepth({
@@ -151,11 +152,57 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
   const metricCost = await phase('metric cost', 'metric-cost', () =>
     measureMetricCost({ records: options.metricCostRecords, repeats: options.metricCostRepeats, cleanup, say, onChild }),
   );
+  const onEmulator = (stop: () => Promise<void>) => cleanup.add('moto', stop);
+  const compactionCost = await phase('compaction cost', 'compaction-cost', async () => {
+    say(`compaction cost: logs of ${COMPACTION_LOG_ROWS.join(' and ')} rows, ${options.compactionRounds} rounds of 600 rows each…`);
+    const result = await measureCompactionCost({
+      logRows: COMPACTION_LOG_ROWS,
+      rowsPerRound: 600,
+      rounds: options.compactionRounds,
+      onEmulator,
+    });
+    for (const cost of result) {
+      say(
+        `compaction cost: ${cost.logRows} rows: ${cost.msPerRound.toFixed(0)} ms (S3 ${cost.s3MsPerRound.toFixed(0)} ms), ${cost.bytesPerRound} bytes a round`,
+      );
+    }
+    return result;
+  });
+  const contention = await phase('table contention', 'contention', async () => {
+    say(`table contention: ${CONTENTION_WRITERS.join(', ')} writers, ${options.contentionSeconds} s × ${options.contentionRepeats} each…`);
+    const result = await measureTableContention({
+      writers: CONTENTION_WRITERS,
+      batchSize: options.batchSize,
+      secondsPerRun: options.contentionSeconds,
+      repeats: options.contentionRepeats,
+      onEmulator,
+    });
+    for (const run of result) {
+      say(
+        `table contention: ${run.writers} writers: ${run.recordsPerSecond.toFixed(0)} records/s, ${run.conflictRetriesPerCommit.toFixed(2)} retries/commit`,
+      );
+    }
+    return result;
+  });
   const bundles = await phase('bundles', 'bundles', () => measureBundles({ cleanup, say }));
   const plot = await phase('plot cli', 'plot', () => measurePlotCli({ rows: options.plotRows, cleanup, say, onChild }));
 
   const benchWallS = (performance.now() - started) / 1000;
-  const report = buildReport({ options, machine, burst, capacity, pipeline, depth, metricCost, bundles, plot, benchWallS });
+  const report = buildReport({
+    options,
+    machine,
+    burst,
+    capacity,
+    pipeline,
+    windowSweep,
+    depth,
+    metricCost,
+    compactionCost,
+    contention,
+    bundles,
+    plot,
+    benchWallS,
+  });
   const output = isAbsolute(options.output) ? options.output : join(PROJECT_DIR, options.output);
   mkdirSync(dirname(output), { recursive: true });
   writeFileSync(output, `${JSON.stringify(report, null, 2)}\n`);

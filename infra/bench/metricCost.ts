@@ -1,16 +1,19 @@
 /**
- * Phase 4: does the metric handler's cost per record grow with metric_log.csv? It
- * must not: a run touches the table and writes a segment, never the log itself.
+ * Does the metric handler's cost per record grow with history? It must not: the join
+ * table holds only what is in flight, and a run never touches the log itself.
  *
  * Each measurement runs in a child process of its own (`node --import tsx
- * infra/bench/metricCost.ts --rows K …`, printing one JSON line), because the
- * handler reads its configuration and creates its S3 client at import: a fresh
- * process gets a fresh moto, a fresh proxy and a fresh module. The child bootstraps
- * the template's resources, leaves the bucket as compaction would after K rows
- * (metric_log.csv with the header and K rows, `last-seq` = K; a join table whose
- * nextSeq continues after K, as the pipeline leaves it: it remembers no settled id),
- * then calls the real handler in-process with SQS events of 100 halves, y_true then
- * y_pred, timing it and counting its S3 traffic at the proxy.
+ * infra/bench/metricCost.ts --history K …`, printing one JSON line), because the
+ * handlers read their configuration and create their S3 clients at import: a fresh
+ * process gets a fresh moto, a fresh proxy and fresh modules. The child bootstraps the
+ * template's resources, warms the handler up on M records and wipes the bucket, then
+ * gives the bucket the state K records really leave: it
+ * pushes K records through the real `metric` handler (SQS events of 100 halves, y_true
+ * then y_pred) with the real `maintain` handler run every COMPACT_EVERY records (it
+ * flushes the table's outbox, drops settled ids and appends the segments to
+ * metric_log.csv, as its schedule would each minute). Then it times the handler on M
+ * more records, counting its S3 traffic at the proxy, `repeats` times (`maintain`
+ * between them, untimed); the figures are the medians.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -18,14 +21,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DeleteObjectsCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { parseTable, tableAfter } from '../../functions/commons/join/joinTable.js';
-import { LOGS } from '../../functions/commons/logs/logFiles.js';
-import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../functions/commons/logs/rowFormat.js';
-import { newRunId, recordId } from '../../functions/commons/messaging/recordIds.js';
+import { parseTable } from '../../functions/commons/join/joinTable.js';
+import { recordId } from '../../functions/commons/messaging/recordIds.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
+import type { MaintainResult } from '../../functions/maintain.js';
 import { type BootstrapPlan, bootstrap, planFromResources } from '../cloud/bootstrap.js';
 import { defaultsEnv, templateResources } from '../cloud/bootstrapCli.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
@@ -40,13 +42,25 @@ import { median } from './stats.js';
 const HALVES_PER_EVENT = 100;
 const METRIC = functionName('metric');
 
+/** Records between two `maintain` runs while the history builds up (a busy minute's worth). */
+export const COMPACT_EVERY = 5_000;
+/** Records per run id: recordId numbers at most 10,000 records per run. */
+const RECORDS_PER_RUN_ID = 10_000;
+
 export interface MetricCostRun {
+  /** Records through the handler before this repeat (the history it ran on). */
+  readonly history: number;
+  /** The join table's size when the repeat started. */
+  readonly tableBytes: number;
   readonly msPerRecord: number;
   readonly s3RequestsPerInvocation: number;
   readonly s3BytesPerRecord: number;
 }
 
 export interface MetricCostMeasurement {
+  /** Records pushed through metric and maintain before the measurement. */
+  readonly history: number;
+  /** Rows of metric_log.csv then. */
   readonly rows: number;
   readonly records: number;
   readonly runs: readonly MetricCostRun[];
@@ -57,27 +71,11 @@ export interface MetricCostMeasurement {
 
 // ---------------------------------------------------------------- pure helpers
 
-/** Old, well-formed ids for pre-loaded rows (a day ago, ten thousand per run id). */
-export function preloadedId(index: number, nowMs: number): string {
-  const runId = (0x10000000 + Math.floor(index / 10_000)).toString(16);
-  return recordId(nowMs - 86_400_000 + Math.floor(index / 10), runId, index % 10_000);
-}
-
 /** A deterministic y_true/y_pred pair in the data set's range (25..346). */
 export function syntheticPair(index: number): { yTrue: number; yPred: number } {
   const yTrue = 25 + ((index * 7919) % 322);
   const yPred = yTrue + (((index * 104729) % 2001) - 1000) / 17;
   return { yTrue, yPred };
-}
-
-/** metric_log.csv as compaction leaves it after `rows` rows. */
-export function preloadedLog(rows: number, nowMs: number): string {
-  const lines: string[] = [METRIC_LOG_HEADER];
-  for (let i = 0; i < rows; i++) {
-    const { yTrue, yPred } = syntheticPair(i);
-    lines.push(formatMetricRow(metricRow(preloadedId(i, nowMs), yTrue, yPred)));
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 function sqsRecord(queue: string, id: string, value: number): SQSRecord {
@@ -95,16 +93,30 @@ function sqsRecord(queue: string, id: string, value: number): SQSRecord {
   };
 }
 
-/** What the handler reads of its context (the logger's keys and the time left), for a fresh request id each call. */
-function lambdaContext(): Context {
-  const arn = `arn:aws:lambda:us-east-1:000000000000:function:${METRIC}`;
+/** What a handler reads of its context (the logger's keys and the time left), for a fresh request id each call. */
+function lambdaContext(name = METRIC): Context {
+  const arn = `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
   return {
-    functionName: METRIC,
+    functionName: name,
     invokedFunctionArn: arn,
     memoryLimitInMB: '256',
     awsRequestId: randomUUID(),
     getRemainingTimeInMillis: () => 30_000,
   } as Context;
+}
+
+/** `count` fresh ids from `first` on: a new run id each RECORDS_PER_RUN_ID records, as many features runs would. */
+export function freshIds(first: number, count: number, emittedAtMs: number, runIds: Map<number, string>): string[] {
+  return Array.from({ length: count }, (_, i) => {
+    const index = first + i;
+    const run = Math.floor(index / RECORDS_PER_RUN_ID);
+    let runId = runIds.get(run);
+    if (runId === undefined) {
+      runId = (0x10000000 + run).toString(16);
+      runIds.set(run, runId);
+    }
+    return recordId(emittedAtMs, runId, index % RECORDS_PER_RUN_ID);
+  });
 }
 
 /** Events for `ids`: per chunk of 100, the y_true halves, then the y_pred halves (which complete the rows). */
@@ -122,10 +134,17 @@ export function halfEvents(ids: readonly string[], firstIndex: number): SQSEvent
 // ---------------------------------------------------------------- the child
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+type Maintain = (event: unknown, context: Context) => Promise<MaintainResult>;
 
-async function deleteSegments(s3: S3Client, bucket: string): Promise<void> {
+async function tableSize(s3: S3Client, bucket: string): Promise<{ bytes: number; nextSeq: number }> {
+  const text = (await getText(s3, bucket, BUCKET_KEYS.joinTable))?.text;
+  return text === undefined ? { bytes: 0, nextSeq: 1 } : { bytes: Buffer.byteLength(text), nextSeq: parseTable(text).nextSeq.metric_log };
+}
+
+/** Deletes every object in the bucket: what a warm-up left is no part of the history. */
+async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   for (;;) {
-    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'segments/' }));
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
     const keys = (page.Contents ?? []).map((object) => ({ Key: object.Key as string }));
     if (keys.length === 0) return;
     await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: keys, Quiet: true } }));
@@ -133,7 +152,7 @@ async function deleteSegments(s3: S3Client, bucket: string): Promise<void> {
 }
 
 async function runChildMeasurement(options: {
-  rows: number;
+  history: number;
   records: number;
   repeats: number;
   planFile: string;
@@ -151,21 +170,8 @@ async function runChildMeasurement(options: {
     const report = await bootstrap(plan, { sqs, s3 });
     const bucket = report.buckets[0];
     if (bucket === undefined) throw new Error('the template has no bucket');
-    const now = Date.now();
-    await s3.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: LOGS.metric_log.key,
-        Body: preloadedLog(options.rows, now),
-        ContentType: 'text/csv',
-        Metadata: { 'last-seq': String(options.rows) },
-      }),
-    );
-    const table = JSON.stringify(tableAfter({ metric_log: options.rows, orphans: 0 }));
-    const resetTable = () =>
-      s3.send(new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.joinTable, Body: table, ContentType: 'application/json' }));
 
-    // The handler reads these at import: set them first, then load it.
+    // The handlers read these at import: set them first, then load them.
     Object.assign(process.env, {
       AWS_ENDPOINT_URL: proxy.url,
       AWS_REGION: 'us-east-1',
@@ -176,47 +182,67 @@ async function runChildMeasurement(options: {
     });
     delete process.env.LOGS_DIR;
     const { handler } = (await import('../../functions/metric.js')) as { handler: Handler };
-
     const call = async (event: SQSEvent) => {
       const response = await handler(event, lambdaContext());
       if (response.batchItemFailures.length > 0) throw new Error(`metric rejected ${response.batchItemFailures.length} halves`);
     };
-    // Warm-up, not measured: the first calls pay for connections, lazy SDK loading and V8's
-    // optimisation of the handler's paths, none of which is per-record cost.
-    await resetTable();
-    const warmRun = newRunId();
-    const warmIds = Array.from({ length: options.records }, (_, i) => recordId(now, warmRun, i % 10_000));
+    // Warm-up, the same for every history and then wiped: the first calls pay for connections, lazy SDK
+    // loading and V8's optimisation of the handler's paths, none of which is per-record cost.
+    const warmIds = freshIds(0, options.records, Date.now(), new Map([[0, 'ffffffff']]));
     for (const event of halfEvents(warmIds, 0)) await call(event);
+    await emptyBucket(s3, bucket);
+    // maintain after the wipe: its compactor reads the logs as the history leaves them.
+    const { handler: maintainHandler } = (await import('../../functions/maintain.js')) as { handler: Maintain };
+    let rows = 0;
+    const maintain = async () => {
+      rows = (await maintainHandler(undefined, lambdaContext(functionName('maintain')))).rows;
+    };
+    const runIds = new Map<number, string>();
+    let pushed = 0;
+    const push = async (count: number) => {
+      const ids = freshIds(pushed, count, Date.now(), runIds);
+      for (const event of halfEvents(ids, pushed)) await call(event);
+      pushed += count;
+    };
+
+    // The history: K records, maintain every COMPACT_EVERY (and once at the end), as the schedule would.
+    while (pushed < options.history) {
+      await push(Math.min(COMPACT_EVERY, options.history - pushed));
+      await maintain();
+    }
+    if (rows !== options.history) throw new Error(`after ${options.history} records metric_log.csv holds ${rows} rows`);
+    const history = pushed;
+    const rowsBefore = rows;
 
     const runs: MetricCostRun[] = [];
     for (let repeat = 0; repeat < options.repeats; repeat++) {
-      await resetTable();
-      await deleteSegments(s3, bucket);
-      const runId = newRunId();
-      const emittedAtMs = Date.now();
-      const ids = Array.from({ length: options.records }, (_, i) => recordId(emittedAtMs, runId, i % 10_000));
-      if (new Set(ids).size !== ids.length) throw new Error('--metric-cost-records must be at most 10000');
-      const events = halfEvents(ids, repeat * options.records);
+      const before = await tableSize(s3, bucket);
+      const historyNow = pushed;
       proxy.reset();
       const started = performance.now();
-      for (const event of events) await call(event);
+      await push(options.records);
       const wallMs = performance.now() - started;
       const s3Stats = Object.entries(proxy.counts()).filter(([operation]) => operation.startsWith('s3:'));
       const s3Requests = s3Stats.reduce((sum, [, stats]) => sum + stats.count, 0);
       const s3Bytes = s3Stats.reduce((sum, [, stats]) => sum + stats.requestBytes + stats.responseBytes, 0);
       // Every record must have become a row: the table moved on by exactly M lines.
-      const after = parseTable((await getText(s3, bucket, BUCKET_KEYS.joinTable))?.text ?? 'null');
-      if (after.nextSeq.metric_log !== options.rows + 1 + options.records) {
-        throw new Error(`expected the table at line ${options.rows + 1 + options.records}, found ${after.nextSeq.metric_log}`);
+      const after = await tableSize(s3, bucket);
+      if (after.nextSeq !== before.nextSeq + options.records) {
+        throw new Error(`expected the table at line ${before.nextSeq + options.records}, found ${after.nextSeq}`);
       }
       runs.push({
+        history: historyNow,
+        tableBytes: before.bytes,
         msPerRecord: wallMs / options.records,
-        s3RequestsPerInvocation: s3Requests / events.length,
+        s3RequestsPerInvocation: s3Requests / ((2 * options.records) / HALVES_PER_EVENT),
         s3BytesPerRecord: s3Bytes / options.records,
       });
+      await maintain();
     }
+    if (rows !== pushed) throw new Error(`after ${pushed} records metric_log.csv holds ${rows} rows`);
     return {
-      rows: options.rows,
+      history,
+      rows: rowsBefore,
       records: options.records,
       runs,
       medianMsPerRecord: median(runs.map((run) => run.msPerRecord)),
@@ -243,16 +269,16 @@ export interface MetricCostOptions {
 }
 
 export interface MetricCostResult {
-  /** At 1,000 rows in the log, then at 100,000. */
+  /** After 1,000 records, then after 100,000. */
   readonly measurements: readonly [MetricCostMeasurement, MetricCostMeasurement];
-  /** Per-record wall time at 100k rows ÷ at 1k rows: the log's size alone. */
+  /** Per-record wall time after 100k records ÷ after 1k: history alone. */
   readonly timeRatio: number;
   readonly bytesRatio: number;
 }
 
-async function measureAt(rows: number, planFile: string, options: MetricCostOptions): Promise<MetricCostMeasurement> {
-  options.say(`metric cost: ${rows} rows in the log, ${options.records} records × ${options.repeats}…`);
-  const args = ['--rows', rows, '--records', options.records, '--repeats', options.repeats, '--plan', planFile].map(String);
+async function measureAt(history: number, planFile: string, options: MetricCostOptions): Promise<MetricCostMeasurement> {
+  options.say(`metric cost: ${history} records of history (metric + maintain), then ${options.records} records × ${options.repeats}…`);
+  const args = ['--history', history, '--records', options.records, '--repeats', options.repeats, '--plan', planFile].map(String);
   const { stdout } = await runChild(
     process.execPath,
     ['--import', 'tsx', join(PROJECT_DIR, 'infra/bench/metricCost.ts'), ...args],
@@ -261,7 +287,7 @@ async function measureAt(rows: number, planFile: string, options: MetricCostOpti
   const measurement = lastJsonLine<MetricCostMeasurement>(stdout, ['medianMsPerRecord', 'runs']);
   if (measurement === undefined) throw new Error(`the metric cost child (${args.join(' ')}) printed no result:\n${stdout.slice(-1_000)}`);
   options.say(
-    `metric cost: ${rows} rows: ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
+    `metric cost: after ${history} records: ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
       `${Math.round(measurement.medianS3BytesPerRecord)} S3 bytes/record, ${measurement.medianS3RequestsPerInvocation.toFixed(2)} S3 requests/invocation`,
   );
   return measurement;
@@ -283,20 +309,20 @@ export async function measureMetricCost(options: MetricCostOptions): Promise<Met
 }
 
 if (require.main === module) {
-  const usage = 'usage: node --import tsx infra/bench/metricCost.ts --rows K --records M --repeats R --plan <plan.json>';
+  const usage = 'usage: node --import tsx infra/bench/metricCost.ts --history K --records M --repeats R --plan <plan.json>';
   try {
     const { values } = parseArgs({
       options: {
-        rows: { type: 'string', default: '1000' },
+        history: { type: 'string', default: '1000' },
         records: { type: 'string', default: '2000' },
         repeats: { type: 'string', default: '3' },
         plan: { type: 'string' },
       },
       strict: true,
     });
-    const [rows, records, repeats] = [values.rows, values.records, values.repeats].map(Number) as [number, number, number];
-    if (![rows, records, repeats].every((n) => Number.isInteger(n) && n > 0) || !values.plan) throw new Error('bad arguments');
-    runChildMeasurement({ rows, records, repeats, planFile: values.plan })
+    const [history, records, repeats] = [values.history, values.records, values.repeats].map(Number) as [number, number, number];
+    if (![history, records, repeats].every((n) => Number.isInteger(n) && n > 0) || !values.plan) throw new Error('bad arguments');
+    runChildMeasurement({ history, records, repeats, planFile: values.plan })
       .then((result) => {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         process.exit(0);

@@ -76,6 +76,8 @@ export interface PipelineResult {
 
 /** How often the queues' depths are asked of moto (for pacing and max_queue_depth). */
 const DEPTH_SAMPLE_MS = 500;
+/** A depth sample moto has not answered in this long is given up (and reported). */
+const SAMPLE_TIMEOUT_MS = 5_000;
 /** A features run taking this long is stalled, not slow: say so. */
 const SLOW_INVOCATION_MS = 10_000;
 /** Any request but a long poll (at most 20 s) taking this long is worth a line: an invocation too (a window gathers before it). */
@@ -106,6 +108,8 @@ class RowClock {
 class QueueDepths {
   readonly now: Record<QueueName, number> = { features: 0, y_true: 0, y_pred: 0 };
   max = 0;
+  /** Samples moto did not answer within SAMPLE_TIMEOUT_MS: which queue, when. */
+  readonly unanswered: string[] = [];
   /** When the last sample started: pacing only trusts samples taken after its last invocation. */
   sampledAt = 0;
   #running = true;
@@ -124,7 +128,12 @@ class QueueDepths {
 
   async #sample(sqs: SQSClient, name: QueueName, url: string): Promise<void> {
     const attributes = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] as const;
-    const out = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...attributes] })).catch(() => undefined);
+    const command = new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: [...attributes] });
+    // A sample moto does not answer must not freeze the pacing (and the progress line) with it: say so instead.
+    const out = await sqs.send(command, { abortSignal: AbortSignal.timeout(SAMPLE_TIMEOUT_MS) }).catch((error: Error) => {
+      if (error.name === 'AbortError' || error.name === 'TimeoutError') this.unanswered.push(`${name} at ${new Date().toISOString()}`);
+      return undefined;
+    });
     if (out === undefined) return;
     this.now[name] = attributes.reduce((sum, attribute) => sum + Number(out.Attributes?.[attribute] ?? 0), 0);
     this.max = Math.max(this.max, this.now[name]);
@@ -225,7 +234,13 @@ function watchProgress(
   const progress = new ProgressPrinter();
   const reported = new Set<string>();
   const started = Date.now();
+  let unanswered = 0;
   const ticker = setInterval(() => {
+    if (depths.unanswered.length > unanswered) {
+      unanswered = depths.unanswered.length;
+      progress.done();
+      say(`pipeline: moto did not answer GetQueueAttributes within ${SAMPLE_TIMEOUT_MS / 1000} s (${depths.unanswered.at(-1)})`);
+    }
     for (const stuck of proxy.stuck(STUCK_AFTER_MS)) {
       if (stuck.operation === 'sqs:ReceiveMessage' || reported.has(stuck.operation)) continue;
       reported.add(stuck.operation);

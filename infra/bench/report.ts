@@ -3,15 +3,18 @@
  * with the targets the project holds itself to. Pure: phase results in, report out.
  */
 import { loadavg } from 'node:os';
-import type { BenchOptions } from './args.js';
+import { type BenchOptions, SHIPPED, usesShippedDefaults } from './args.js';
 import type { BundlesResult } from './bundles.js';
 import type { BurstResult } from './burst.js';
+import type { CompactionCost } from './compactionCost.js';
 import type { CapacityResult } from './emulatorCapacity.js';
 import type { DepthResult, EmulatorDepth, OperationDepth } from './emulatorDepth.js';
 import type { MetricCostResult } from './metricCost.js';
 import type { PipelineResult } from './pipeline.js';
 import type { PlotCliResult } from './plotCli.js';
-import { round } from './stats.js';
+import { median, round } from './stats.js';
+import type { ContentionRun } from './tableContention.js';
+import type { SweepRun } from './windowSweep.js';
 
 /** A phase's outcome: its result, or why there is none. */
 export type Phase<T> = { readonly ok: T } | { readonly skipped: string } | { readonly error: string };
@@ -34,16 +37,28 @@ export interface ReportInputs {
   readonly burst?: Phase<BurstResult>;
   readonly capacity: Phase<CapacityResult>;
   readonly pipeline: Phase<PipelineResult>;
+  readonly windowSweep?: Phase<readonly SweepRun[]>;
   readonly depth: Phase<DepthResult>;
   readonly metricCost: Phase<MetricCostResult>;
+  readonly compactionCost?: Phase<readonly CompactionCost[]>;
+  readonly contention?: Phase<readonly ContentionRun[]>;
   readonly bundles: Phase<BundlesResult>;
   readonly plot: Phase<PlotCliResult>;
   readonly benchWallS: number;
 }
 
+/** The compaction cost phase's log sizes: the ratio is the last's over the first's. */
+export const COMPACTION_LOG_ROWS = [10_000, 1_000_000] as const;
+/** Concurrent writers of the join table, contention phase. */
+export const CONTENTION_WRITERS = [1, 2, 4, 8] as const;
+
 export const TARGETS = {
   requestsPerRecord: 1.0,
+  /** Emission to row, median. */
+  latencyP50Ms: 5_000,
   metricCostRatio: 1.3,
+  /** Appending to a 1M-row log over a 10k-row one, time and bytes. */
+  compactionCostRatio: 1.3,
   /** SQS p50 per request at depth 10,000 over depth 0, the worse of send and receive. */
   emulatorDepthRatio: 2,
   bundleBytes: 1024 * 1024,
@@ -177,11 +192,72 @@ function metricCostFigures(metricCost: MetricCostResult) {
     time_ratio: round(metricCost.timeRatio, 3),
     bytes_ratio: round(metricCost.bytesRatio, 3),
     measurements: metricCost.measurements.map((m) => ({
-      rows: m.rows,
+      history_records: m.history,
+      log_rows: m.rows,
+      table_bytes: m.runs.length > 0 ? median(m.runs.map((run) => run.tableBytes)) : null,
       records: m.records,
       ms_per_record: round(m.medianMsPerRecord, 4),
       s3_bytes_per_record: round(m.medianS3BytesPerRecord, 0),
       s3_requests_per_invocation: round(m.medianS3RequestsPerInvocation, 2),
+    })),
+  };
+}
+
+/** One window of the sweep, as bench.json holds it. */
+function sweepFigures(run: SweepRun) {
+  const base = { window_s: run.window, batch_size: run.batchSize, uses_shipped_defaults: run.usesShippedDefaults };
+  if ('error' in run.result) return { ...base, status: `error: ${run.result.error}` };
+  const figures = pipelineFigures(run.result);
+  return {
+    ...base,
+    status: run.result.failure === undefined ? 'ok' : `failed: ${run.result.failure}`,
+    records: figures.records,
+    requests_per_record: figures.requests_per_record,
+    requests_per_record_by_service: figures.requests_per_record_by_service,
+    requests_by_operation: figures.requests_by_operation,
+    latency_ms: figures.latency_ms,
+    records_per_s: figures.records_per_s,
+    max_queue_depth: figures.max_queue_depth,
+    metric_messages_per_batch: figures.invocations_by_function.metric?.messages_per_batch ?? null,
+    predictor_messages_per_batch: figures.invocations_by_function.predictor?.messages_per_batch ?? null,
+  };
+}
+
+/** maintain's compaction at each log size, the ratios of the largest to the smallest, and where the time goes. */
+export function compactionFigures(costs: readonly CompactionCost[]) {
+  const small = costs[0];
+  const large = costs[costs.length - 1];
+  const ratio = (pick: (cost: CompactionCost) => number) => (small && large ? round(pick(large) / pick(small), 3) : null);
+  return {
+    time_ratio: ratio((cost) => cost.msPerRound),
+    bytes_ratio: ratio((cost) => cost.bytesPerRound),
+    /** The S3 calls' time alone (moto's server-side copy and hash of the whole log above 5 MiB). */
+    s3_time_ratio: ratio((cost) => cost.s3MsPerRound),
+    logs: costs.map((cost) => ({
+      log_rows: cost.logRows,
+      log_bytes: cost.logBytes,
+      ms_per_round: round(cost.msPerRound, 1),
+      s3_ms_per_round: round(cost.s3MsPerRound, 1),
+      function_ms_per_round: round(cost.functionMsPerRound, 1),
+      s3_share_of_time: round(Math.min(1, cost.s3MsPerRound / cost.msPerRound), 2),
+      s3_ms_by_operation: mapValues(cost.s3MsByOperation, (ms) => round(ms, 1)),
+      bytes_per_round: cost.bytesPerRound,
+    })),
+  };
+}
+
+function contentionFigures(runs: readonly ContentionRun[], options: BenchOptions) {
+  return {
+    batch_size: options.batchSize,
+    seconds_per_run: options.contentionSeconds,
+    repeats: options.contentionRepeats,
+    writers: runs.map((run) => ({
+      writers: run.writers,
+      commits_per_s: round(run.commitsPerSecond, 1),
+      records_per_s: round(run.recordsPerSecond, 0),
+      conflict_retries_per_commit: round(run.conflictRetriesPerCommit, 3),
+      commit_ms_p50: round(run.commitMsP50, 1),
+      repeats_records_per_s: run.repeatsRecordsPerSecond.map((value) => round(value, 0)),
     })),
   };
 }
@@ -191,6 +267,13 @@ export function buildReport(inputs: ReportInputs) {
   const capacity = value(inputs.capacity);
   const depth = value(inputs.depth);
   const burstPhase: Phase<BurstResult> = inputs.burst ?? { skipped: 'no --burst' };
+  const sweepPhase: Phase<readonly SweepRun[]> = inputs.windowSweep ?? { skipped: 'no --window-sweep' };
+  const compactionPhase: Phase<readonly CompactionCost[]> = inputs.compactionCost ?? { skipped: 'not run' };
+  const contentionPhase: Phase<readonly ContentionRun[]> = inputs.contention ?? { skipped: 'not run' };
+  const sweep = value(sweepPhase);
+  const compaction = value(compactionPhase);
+  const compactionReport = compaction === undefined ? undefined : compactionFigures(compaction);
+  const contention = value(contentionPhase);
   const metricCost = value(inputs.metricCost);
   const bundles = value(inputs.bundles);
   const plot = value(inputs.plot);
@@ -198,8 +281,11 @@ export function buildReport(inputs: ReportInputs) {
     burst: burstPhase,
     emulator_capacity: inputs.capacity,
     pipeline: inputs.pipeline,
+    window_sweep: sweepPhase,
     emulator_depth: inputs.depth,
     metric_cost: inputs.metricCost,
+    compaction_cost: compactionPhase,
+    table_contention: contentionPhase,
     bundles: inputs.bundles,
     plot_cli: inputs.plot,
   };
@@ -207,12 +293,18 @@ export function buildReport(inputs: ReportInputs) {
     'error' in phase ? [`${name.replace('_', ' ')}: ${phase.error}`] : [],
   );
   if (pipeline?.failure !== undefined) failures.unshift(`pipeline: ${pipeline.failure}`);
+  for (const run of sweep ?? []) {
+    const why = 'error' in run.result ? run.result.error : run.result.failure;
+    if (why !== undefined) failures.push(`window sweep, window ${run.window} s: ${why}`);
+  }
   const options = inputs.options;
   const figures = pipeline === undefined ? undefined : pipelineFigures(pipeline);
 
   return {
     status: failures.length === 0 ? 'ok' : 'failed',
     ...(failures.length === 0 ? {} : { failures }),
+    /** The pipeline ran on serverless.yml's batch size and batching window (settings.ts's defaults). */
+    uses_shipped_defaults: usesShippedDefaults(options),
     records: figures?.records ?? null,
     records_per_s: figures?.records_per_s ?? null,
     latency_ms: figures?.latency_ms ?? null,
@@ -224,8 +316,14 @@ export function buildReport(inputs: ReportInputs) {
     peak_rss_mb: figures?.peak_rss_mb ?? null,
     emulator_peak_rss_mb: figures?.emulator_peak_rss_mb ?? null,
     max_queue_depth: figures?.max_queue_depth ?? null,
+    window_sweep: sweep ? sweep.map(sweepFigures) : whyMissing(sweepPhase),
     metric_cost_ratio_100k_vs_1k: metricCost ? round(metricCost.timeRatio, 3) : null,
+    metric_bytes_ratio_100k_vs_1k: metricCost ? round(metricCost.bytesRatio, 3) : null,
     metric_cost: metricCost ? metricCostFigures(metricCost) : whyMissing(inputs.metricCost),
+    compaction_cost_ratio_1m_vs_10k: compactionReport?.time_ratio ?? null,
+    compaction_bytes_ratio_1m_vs_10k: compactionReport?.bytes_ratio ?? null,
+    compaction_cost: compactionReport ?? whyMissing(compactionPhase),
+    table_contention: contention ? contentionFigures(contention, options) : whyMissing(contentionPhase),
     bundle_bytes: bundles ? mapValues(bundles.functions, (f) => f.bundleBytes) : null,
     zip_bytes: bundles ? mapValues(bundles.functions, (f) => f.zipBytes) : null,
     init_ms: bundles ? mapValues(bundles.functions, (f) => round(f.initMs, 1)) : null,
@@ -241,7 +339,13 @@ export function buildReport(inputs: ReportInputs) {
     cost_estimate_usd_per_million_records: figures?.cost_estimate_usd_per_million_records ?? null,
     pipeline: figures?.pipeline ?? whyMissing(inputs.pipeline),
     // What applied: the flags (and this shell's FUNCTION_TIMEOUT, else serverless.yml's 30 s); the stack logs at WARN, without schedules.
-    settings: { ...options, functionTimeout: options.functionTimeout ?? 30, logLevel: 'WARN', schedulesEnabled: false },
+    settings: {
+      ...options,
+      functionTimeout: options.functionTimeout ?? 30,
+      logLevel: 'WARN',
+      schedulesEnabled: false,
+      shipped: SHIPPED,
+    },
     phases: {
       ...mapValues(phases, (phase) => whyMissing(phase) ?? 'ok'),
       ...(pipeline?.failure === undefined ? {} : { pipeline: `failed: ${pipeline.failure}` }),
@@ -297,13 +401,25 @@ function burstRows(burst: BurstResult): TableRow[] {
 }
 
 function pipelineRows(r: BenchReport): TableRow[] {
+  const { batchSize, window, pollers } = r.settings;
   const rows: TableRow[] = [
+    {
+      metric: 'uses_shipped_defaults (batch size, window)',
+      value: `${r.uses_shipped_defaults} (batch ${batchSize}, window ${window} s, ${pollers} pollers)`,
+      target: `batch ${SHIPPED.batchSize}, window ${SHIPPED.window} s`,
+      ok: r.uses_shipped_defaults,
+    },
     { metric: 'records', value: r.records === null ? (r.phases.pipeline ?? 'n/a') : fmt(r.records), target: '' },
     { metric: 'records_per_s (emission → last row)', value: fmt(r.records_per_s, 1), target: '' },
   ];
   if (r.latency_ms) {
     const { p50, p95, p99 } = r.latency_ms;
-    rows.push({ metric: 'latency p50 / p95 / p99 (emission → row)', value: `${fmt(p50)} / ${fmt(p95)} / ${fmt(p99)} ms`, target: '' });
+    rows.push({
+      metric: 'latency p50 / p95 / p99 (emission → row)',
+      value: `${fmt(p50)} / ${fmt(p95)} / ${fmt(p99)} ms`,
+      target: `p50 ≤ ${fmt(TARGETS.latencyP50Ms)} ms`,
+      ok: p50 !== undefined && p50 <= TARGETS.latencyP50Ms,
+    });
   }
   const byService = r.requests_per_record_by_service;
   rows.push({
@@ -336,6 +452,22 @@ function pipelineRows(r: BenchReport): TableRow[] {
     },
   );
   return rows;
+}
+
+function sweepRows(r: BenchReport): TableRow[] {
+  const sweep = r.window_sweep;
+  if (typeof sweep !== 'object') return [];
+  return sweep.map((run) => {
+    const metric = `window ${run.window_s} s, batch ${run.batch_size}${run.uses_shipped_defaults ? ' (shipped)' : ''}`;
+    if (!('records' in run)) return { metric, value: run.status, target: '' };
+    const { p50, p95 } = run.latency_ms;
+    return {
+      metric: `${metric}: requests/record, p50 / p95, records/s`,
+      value: `${fmt(run.requests_per_record, 3)}, ${fmt(p50)} / ${fmt(p95)} ms, ${fmt(run.records_per_s, 1)}/s`,
+      target: `≤ ${TARGETS.requestsPerRecord.toFixed(1)}, p50 ≤ ${fmt(TARGETS.latencyP50Ms)} ms`,
+      ok: run.status === 'ok' && run.requests_per_record <= TARGETS.requestsPerRecord && (p50 ?? Number.NaN) <= TARGETS.latencyP50Ms,
+    };
+  });
 }
 
 function depthRows(r: BenchReport): TableRow[] {
@@ -371,10 +503,39 @@ function metricCostRows(r: BenchReport): TableRow[] {
   const target = `≤ ${TARGETS.metricCostRatio}`;
   if (typeof cost !== 'object') return [{ metric: 'metric_cost_ratio_100k_vs_1k', value: cost ?? 'n/a', target }];
   const within = (ratio: number) => ratio <= TARGETS.metricCostRatio;
+  const [small, large] = cost.measurements;
+  const per = (m: typeof small) => (m ? `${fmt(m.ms_per_record, 3)} ms, ${fmt(m.s3_bytes_per_record)} B` : 'n/a');
   return [
     { metric: 'metric_cost_ratio_100k_vs_1k (time)', value: fmt(cost.time_ratio, 3), target, ok: within(cost.time_ratio) },
-    { metric: '  S3 bytes ratio', value: fmt(cost.bytes_ratio, 3), target, ok: within(cost.bytes_ratio) },
+    { metric: 'metric_bytes_ratio_100k_vs_1k (S3 bytes)', value: fmt(cost.bytes_ratio, 3), target, ok: within(cost.bytes_ratio) },
+    { metric: '  per record after 1k / 100k records', value: `${per(small)} / ${per(large)}`, target: '' },
   ];
+}
+
+function compactionRows(r: BenchReport): TableRow[] {
+  const cost = r.compaction_cost;
+  const target = `≤ ${TARGETS.compactionCostRatio}`;
+  if (typeof cost !== 'object') return [{ metric: 'compaction_cost_ratio_1m_vs_10k', value: cost ?? 'n/a', target }];
+  const within = (ratio: number | null) => ratio !== null && ratio <= TARGETS.compactionCostRatio;
+  const logs = cost.logs.map((log) => `${fmt(log.ms_per_round)} ms (S3 ${fmt(log.s3_ms_per_round)})`).join(' / ');
+  return [
+    { metric: 'compaction_cost_ratio_1m_vs_10k (time)', value: fmt(cost.time_ratio, 3), target, ok: within(cost.time_ratio) },
+    { metric: 'compaction_bytes_ratio_1m_vs_10k (bytes moved)', value: fmt(cost.bytes_ratio, 3), target, ok: within(cost.bytes_ratio) },
+    { metric: '  a round at 10k / 1M rows', value: logs, target: '' },
+    { metric: '  time ratio of the S3 calls alone', value: fmt(cost.s3_time_ratio, 2), target: '' },
+  ];
+}
+
+function contentionRows(r: BenchReport): TableRow[] {
+  const contention = r.table_contention;
+  if (typeof contention !== 'object') return [{ metric: 'table_contention', value: contention ?? 'n/a', target: '' }];
+  return contention.writers.map((run) => ({
+    metric: `table contention, ${run.writers} writer${run.writers === 1 ? '' : 's'} (batch ${contention.batch_size})`,
+    value:
+      `${fmt(run.records_per_s)} rec/s, ${fmt(run.commits_per_s, 1)} commits/s, ` +
+      `${fmt(run.conflict_retries_per_commit, 2)} retries, p50 ${fmt(run.commit_ms_p50)} ms`,
+    target: '',
+  }));
 }
 
 function bundleAndPlotRows(r: BenchReport): TableRow[] {
@@ -408,8 +569,11 @@ export function tableRows(report: BenchReport): TableRow[] {
   return [
     ...(typeof report.burst === 'object' ? burstRows(report.burst) : []),
     ...pipelineRows(report),
+    ...sweepRows(report),
     ...depthRows(report),
     ...metricCostRows(report),
+    ...compactionRows(report),
+    ...contentionRows(report),
     ...bundleAndPlotRows(report),
   ];
 }

@@ -5,16 +5,15 @@
  * code). Each batch has the shipped size, half new y_true halves and half the
  * y_pred halves of the writer's previous batch, so the table holds what a busy
  * pipeline's does. Conflict retries are counted at the client (a table write
- * refused with 412 or 409). The ceiling on AWS is extrapolated in report.ts from
- * the time a commit takes here and S3's own latencies.
+ * refused with 412 or 409). Each writer count runs `repeats` times, each in a bucket
+ * of its own; every figure is the median of the repeats.
  */
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { Half } from '../../functions/commons/join/joinTable.js';
 import { JoinTableStore } from '../../functions/commons/join/joinTableStore.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { localS3 } from '../cloud/localClients.js';
-import { startMoto } from '../cloud/moto.js';
-import { findFreePort } from '../cloud/net.js';
+import { withEmulator } from './emulator.js';
+import { median } from './stats.js';
 
 export interface ContentionRun {
   readonly writers: number;
@@ -24,6 +23,8 @@ export interface ContentionRun {
   readonly conflictRetriesPerCommit: number;
   /** Median time of one commit (read, write, segment), retries included. */
   readonly commitMsP50: number;
+  /** records/s of each repeat, in the order run. */
+  readonly repeatsRecordsPerSecond: readonly number[];
 }
 
 export interface ContentionOptions {
@@ -31,52 +32,77 @@ export interface ContentionOptions {
   /** Halves per batch: the shipped SQS_BATCH_SIZE. */
   readonly batchSize: number;
   readonly secondsPerRun: number;
+  /** Runs per writer count (median taken). */
+  readonly repeats: number;
+  /** The moto started, so main's cleanup can stop it on Ctrl+C. */
+  readonly onEmulator?: (stop: () => Promise<void>) => void;
 }
 
-export async function measureTableContention(options: ContentionOptions): Promise<ContentionRun[]> {
-  const moto = await startMoto(await findFreePort());
-  const s3 = localS3(moto.url);
-  let refused = 0;
-  s3.middlewareStack.add(
-    (next, context) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-        const key = (args.input as { Key?: string }).Key;
-        if (context.commandName === 'PutObjectCommand' && key === BUCKET_KEYS.joinTable && (status === 412 || status === 409)) refused++;
-        throw error;
-      }
-    },
-    { step: 'initialize', name: 'countTableConflicts' },
-  );
-  try {
+type RunFigures = Omit<ContentionRun, 'repeatsRecordsPerSecond'>;
+
+export function measureTableContention(options: ContentionOptions): Promise<ContentionRun[]> {
+  return withEmulator(async (s3) => {
+    const conflicts = { refused: 0 };
+    s3.middlewareStack.add(
+      (next, context) => async (args) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          const key = (args.input as { Key?: string }).Key;
+          const refused = status === 412 || status === 409;
+          if (context.commandName === 'PutObjectCommand' && key === BUCKET_KEYS.joinTable && refused) conflicts.refused++;
+          throw error;
+        }
+      },
+      { step: 'initialize', name: 'countTableConflicts' },
+    );
     const runs: ContentionRun[] = [];
     for (const writers of options.writers) {
-      const bucket = `contention-${writers}`;
-      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-      const store = new JoinTableStore({ s3, bucket, orphanTtlMs: 3_600_000 });
-      refused = 0;
-      const times: number[] = [];
-      const started = Date.now();
-      const until = started + options.secondsPerRun * 1000;
-      await Promise.all(Array.from({ length: writers }, (_, writer) => writeUntil(store, writer, options.batchSize, until, times)));
-      const seconds = (Date.now() - started) / 1000;
-      const commits = times.length;
+      const repeats: RunFigures[] = [];
+      for (let repeat = 0; repeat < options.repeats; repeat++) {
+        repeats.push(await contend(s3, `contention-${writers}-${repeat}`, writers, options, conflicts));
+      }
+      const mid = (pick: (run: RunFigures) => number) => median(repeats.map(pick));
       runs.push({
         writers,
-        commitsPerSecond: commits / seconds,
-        // Each batch completes batchSize / 2 records (the y_pred halves of the previous batch).
-        recordsPerSecond: (commits * options.batchSize) / 2 / seconds,
-        conflictRetriesPerCommit: commits === 0 ? 0 : refused / commits,
-        commitMsP50: median(times),
+        commitsPerSecond: mid((run) => run.commitsPerSecond),
+        recordsPerSecond: mid((run) => run.recordsPerSecond),
+        conflictRetriesPerCommit: mid((run) => run.conflictRetriesPerCommit),
+        commitMsP50: mid((run) => run.commitMsP50),
+        repeatsRecordsPerSecond: repeats.map((run) => run.recordsPerSecond),
       });
     }
     return runs;
-  } finally {
-    s3.destroy();
-    await moto.stop();
-  }
+  }, options.onEmulator);
+}
+
+/** One run: `writers` writers commit to a fresh table in `bucket` for secondsPerRun. */
+async function contend(
+  s3: S3Client,
+  bucket: string,
+  writers: number,
+  options: ContentionOptions,
+  conflicts: { refused: number },
+): Promise<RunFigures> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  conflicts.refused = 0;
+  const times: number[] = [];
+  const started = Date.now();
+  const until = started + options.secondsPerRun * 1000;
+  // A store per writer, as each metric container has its own: a store acknowledges the batches it wrote in its next commit.
+  const stores = Array.from({ length: writers }, () => new JoinTableStore({ s3, bucket, orphanTtlMs: 3_600_000 }));
+  await Promise.all(stores.map((store, writer) => writeUntil(store, writer, options.batchSize, until, times)));
+  const seconds = (Date.now() - started) / 1000;
+  const commits = times.length;
+  return {
+    writers,
+    commitsPerSecond: commits / seconds,
+    // Each batch completes batchSize / 2 records (the y_pred halves of the previous batch).
+    recordsPerSecond: (commits * options.batchSize) / 2 / seconds,
+    conflictRetriesPerCommit: commits === 0 ? 0 : conflicts.refused / commits,
+    commitMsP50: median(times),
+  };
 }
 
 async function writeUntil(store: JoinTableStore, writer: number, batchSize: number, until: number, times: number[]): Promise<void> {
@@ -93,9 +119,4 @@ async function writeUntil(store: JoinTableStore, writer: number, batchSize: numb
     times.push(performance.now() - started);
     previous = ids;
   }
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? Number.NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
 }

@@ -46,6 +46,9 @@ beforeAll(async () => {
     '300',
     '--skip-plot',
     '--skip-metric-cost',
+    // A million-row log and 60 s of contention: the bench's own runs cover them; report.test.ts checks their keys.
+    '--skip-compaction-cost',
+    '--skip-contention',
     // The depth phase fills a queue to 10,000 messages: its own `--only depth` run covers it.
     '--skip-depth',
     '--capacity-records',
@@ -130,9 +133,11 @@ describe('npm run bench', () => {
     }
   });
 
-  it('records the machine and the settings it ran with', () => {
+  it('records the machine and the settings it ran with: the shipped batch size and window', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.settings.recordsPerRun).toBe(50);
+    expect(report.uses_shipped_defaults).toBe(true);
+    expect(report.settings).toMatchObject({ batchSize: report.settings.shipped.batchSize, window: report.settings.shipped.window });
     expect(report.bench_wall_s).toBeGreaterThan(0);
   });
 
@@ -142,6 +147,9 @@ describe('npm run bench', () => {
     expect(report.plot_cli).toBe('skipped: --skip-plot');
     expect(report.emulator_depth).toBe('skipped: --skip-depth');
     expect(report.phases.metric_cost).toBe('skipped: --skip-metric-cost');
+    expect(report.compaction_cost_ratio_1m_vs_10k).toBeNull();
+    expect(report.table_contention).toBe('skipped: --skip-contention');
+    expect(report.window_sweep).toBe('skipped: no --window-sweep');
   });
 
   it('prints the table and leaves no build folder behind', () => {

@@ -1,13 +1,16 @@
 /** infra/bench/args.ts: `npm run bench` flags through util.parseArgs. */
 import { describe, expect, it } from 'vitest';
+import { SETTINGS } from '../../../../functions/commons/platform/settings.js';
 import {
   type BenchOptions,
+  batchSizeForWindow,
   DEFAULTS,
   parseBenchArgs,
   plannedEmission,
   skipReason,
   UsageError,
   usage,
+  usesShippedDefaults,
 } from '../../../../infra/bench/args.js';
 
 /** Parses flags that must be valid. */
@@ -22,6 +25,23 @@ describe('parseBenchArgs', () => {
     const options = parseBenchArgs([]);
 
     expect(options).toEqual(DEFAULTS);
+  });
+
+  it('runs the pipeline on the shipped batch size, window, pollers and long poll (settings.ts, as serverless.yml)', () => {
+    const options = parsed([]);
+
+    expect(options).toMatchObject({ batchSize: 100, window: 1, pollers: 2, waitTimeSeconds: 20 });
+    expect(String(options.batchSize)).toBe(SETTINGS.batchSize.default);
+    expect(String(options.window)).toBe(SETTINGS.batchingWindowSeconds.default);
+    expect(usesShippedDefaults(options)).toBe(true);
+    expect(usesShippedDefaults(parsed(['--batch-size', '1000', '--window', '2']))).toBe(false);
+    expect(usesShippedDefaults(parsed(['--records-per-run', '10']))).toBe(true);
+  });
+
+  it('reads --window-sweep as whole seconds, each once', () => {
+    expect(parsed(['--window-sweep', '0,1, 2,5']).windowSweep).toEqual([0, 1, 2, 5]);
+    expect(() => parseBenchArgs(['--window-sweep', '1,1'])).toThrow(/given twice/);
+    expect(() => parseBenchArgs(['--window-sweep', '1,x'])).toThrow(/--window-sweep must be an integer from 0 to 300/);
   });
 
   it('reads --flag value and --flag=value', () => {
@@ -74,7 +94,8 @@ describe('parseBenchArgs', () => {
 
     expect(text).toMatch(/--records <n>\s+records to push through the pipeline \(default 10000\)/);
     expect(text).toMatch(/--skip-metric-cost\s+leave out the metric-cost phase/);
-    expect(text).toMatch(/--only <phase,\.\.\.>\s+run only these phases: burst, capacity, pipeline, depth, metric-cost, bundles, plot/);
+    expect(text).toMatch(/--only <phase,\.\.\.>\s+run only these phases: burst, capacity, pipeline, window-sweep, depth, metric-cost,/);
+    expect(text).toMatch(/--window-sweep <s,\.\.\.>\s+the pipeline again at each of these batching windows/);
   });
 });
 
@@ -98,6 +119,22 @@ describe('skipReason', () => {
   it('skips the burst unless --burst asks for it', () => {
     expect(skipReason(DEFAULTS, 'burst')).toBe('no --burst');
     expect(skipReason(parsed(['--burst', '2']), 'burst')).toBeUndefined();
+  });
+
+  it('skips the window sweep unless --window-sweep asks for it; runs compaction and contention unless skipped', () => {
+    expect(skipReason(DEFAULTS, 'window-sweep')).toBe('no --window-sweep');
+    expect(skipReason(parsed(['--window-sweep', '1']), 'window-sweep')).toBeUndefined();
+    expect(skipReason(DEFAULTS, 'compaction-cost')).toBeUndefined();
+    expect(skipReason(parsed(['--skip-compaction-cost']), 'compaction-cost')).toBe('--skip-compaction-cost');
+    expect(skipReason(parsed(['--skip-contention']), 'contention')).toBe('--skip-contention');
+  });
+});
+
+describe('batchSizeForWindow', () => {
+  it('takes batches of at most 10 without a window, as AWS and settings.ts require', () => {
+    expect(batchSizeForWindow(100, 0)).toBe(10);
+    expect(batchSizeForWindow(5, 0)).toBe(5);
+    expect(batchSizeForWindow(100, 1)).toBe(100);
   });
 });
 

@@ -1,16 +1,20 @@
 /** infra/bench/metricCost.ts: the fixtures a measurement starts from. */
 import { describe, expect, it } from 'vitest';
-import { parseMetricLog } from '../../../../functions/commons/logs/rowFormat.js';
 import { emittedAt } from '../../../../functions/commons/messaging/recordIds.js';
-import { halfEvents, preloadedLog, syntheticPair } from '../../../../infra/bench/metricCost.js';
+import { freshIds, halfEvents, syntheticPair } from '../../../../infra/bench/metricCost.js';
 
-describe('preloadedLog', () => {
-  it('is a log as compaction leaves it: header, K rows of distinct pipeline ids', () => {
-    const rows = parseMetricLog(preloadedLog(25, 1_795_680_000_000));
+describe('freshIds', () => {
+  it('numbers ids on from where the last call stopped, a new run id every 10,000, never one twice', () => {
+    const runIds = new Map<number, string>();
 
-    expect(rows).toHaveLength(25);
-    expect(new Set(rows.map((row) => row.id)).size).toBe(25);
-    expect(rows.every((row) => (emittedAt(row.id) ?? 0) < 1_795_680_000_000)).toBe(true);
+    const first = freshIds(0, 9_999, 1_795_680_000_000, runIds);
+    const next = freshIds(9_999, 2, 1_795_680_000_000, runIds);
+    const ids = [...first, ...next];
+
+    expect(new Set(ids).size).toBe(10_001);
+    expect(ids.every((id) => emittedAt(id) === 1_795_680_000_000)).toBe(true);
+    expect(next[0]?.split('-')[1]).toBe(first[0]?.split('-')[1]);
+    expect(next[1]?.split('-')[1]).not.toBe(first[0]?.split('-')[1]);
   });
 });
 

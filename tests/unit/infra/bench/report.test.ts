@@ -3,11 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../../../infra/bench/args.js';
 import type { BundlesResult } from '../../../../infra/bench/bundles.js';
 import type { BurstResult } from '../../../../infra/bench/burst.js';
+import type { CompactionCost } from '../../../../infra/bench/compactionCost.js';
 import type { DepthResult, EmulatorDepth } from '../../../../infra/bench/emulatorDepth.js';
 import type { MetricCostMeasurement, MetricCostResult } from '../../../../infra/bench/metricCost.js';
 import type { PipelineResult } from '../../../../infra/bench/pipeline.js';
 import type { PlotCliResult } from '../../../../infra/bench/plotCli.js';
 import { buildReport, costEstimate, formatTable, type ReportInputs, type TableRow, tableRows } from '../../../../infra/bench/report.js';
+import type { ContentionRun } from '../../../../infra/bench/tableContention.js';
+import type { SweepRun } from '../../../../infra/bench/windowSweep.js';
 
 // ---------------------------------------------------------------- builders
 
@@ -95,20 +98,47 @@ const burstResult = (overrides: Partial<BurstResult> = {}): BurstResult => ({
   ...overrides,
 });
 
-const measurement = (rows: number, msPerRecord: number, bytes: number): MetricCostMeasurement => ({
-  rows,
+const measurement = (history: number, msPerRecord: number, bytes: number): MetricCostMeasurement => ({
+  history,
+  rows: history,
   records: 2_000,
-  runs: [],
+  runs: [{ history, tableBytes: 96, msPerRecord, s3RequestsPerInvocation: 2.5, s3BytesPerRecord: bytes }],
   medianMsPerRecord: msPerRecord,
   medianS3BytesPerRecord: bytes,
   medianS3RequestsPerInvocation: 3,
 });
 
 const metricCostResult: MetricCostResult = {
-  measurements: [measurement(1_000, 0.2, 400), measurement(100_000, 0.15, 400)],
+  measurements: [measurement(1_000, 0.2, 400), measurement(100_000, 0.15, 410)],
   timeRatio: 0.75,
-  bytesRatio: 1,
+  bytesRatio: 1.025,
 };
+
+const compaction = (logRows: number, ms: number, s3Ms: number, bytes: number): CompactionCost => ({
+  logRows,
+  logBytes: logRows * 69,
+  msPerRound: ms,
+  bytesPerRound: bytes,
+  s3MsPerRound: s3Ms,
+  s3MsByOperation: { GetObject: s3Ms / 2, UploadPartCopy: s3Ms / 2 },
+  functionMsPerRound: ms - s3Ms,
+});
+
+const contention = (writers: number, recordsPerSecond: number, retries: number): ContentionRun => ({
+  writers,
+  commitsPerSecond: recordsPerSecond / 50,
+  recordsPerSecond,
+  conflictRetriesPerCommit: retries,
+  commitMsP50: 40.04,
+  repeatsRecordsPerSecond: [recordsPerSecond - 10, recordsPerSecond, recordsPerSecond + 5],
+});
+
+const sweepRun = (window: number, batchSize: number, overrides: Partial<PipelineResult> = {}): SweepRun => ({
+  window,
+  batchSize,
+  usesShippedDefaults: window === 1 && batchSize === 100,
+  result: pipelineResult(overrides),
+});
 
 const bundlesResult: BundlesResult = {
   functions: { features: { bundleBytes: 577_536, zipBytes: 191_488, initMs: 53.2, initSamplesMs: [53.2] } },
@@ -203,7 +233,7 @@ describe('the pipeline figures', () => {
   it('prints the records, latency, requests split by service and each function', () => {
     const rows = tableRows(buildReport(inputs({ pipeline: { ok: pipelineResult() } })));
 
-    expect(row(rows, 'latency')?.value).toBe('7,100 / 10,400 / 11,100 ms');
+    expect(row(rows, 'latency')).toMatchObject({ value: '7,100 / 10,400 / 11,100 ms', target: 'p50 ≤ 5,000 ms', ok: false });
     expect(row(rows, 'requests_per_record')).toMatchObject({ value: '0.960 (SQS 0.900, S3 0.060)', target: '≤ 1.0', ok: true });
     expect(row(rows, '  sqs:ReceiveMessage')?.value).toBe('310 (0.310/record)');
     expect(row(rows, '  metric')?.value).toBe('20 × 250.0 ms, 100.0 messages a run');
@@ -280,8 +310,15 @@ describe('the metric cost, bundles and plot CLI figures', () => {
     const rows = tableRows(report);
 
     expect(report.metric_cost_ratio_100k_vs_1k).toBe(0.75);
+    expect(report.metric_bytes_ratio_100k_vs_1k).toBe(1.025);
+    expect(report.metric_cost).toMatchObject({
+      measurements: [
+        { history_records: 1_000, log_rows: 1_000, table_bytes: 96, ms_per_record: 0.2, s3_bytes_per_record: 400 },
+        { history_records: 100_000, log_rows: 100_000, table_bytes: 96, ms_per_record: 0.15, s3_bytes_per_record: 410 },
+      ],
+    });
     expect(row(rows, 'metric_cost_ratio_100k_vs_1k')).toMatchObject({ value: '0.750', target: '≤ 1.3', ok: true });
-    expect(row(rows, '  S3 bytes ratio')).toMatchObject({ value: '1.000', ok: true });
+    expect(row(rows, 'metric_bytes_ratio_100k_vs_1k')).toMatchObject({ value: '1.025', ok: true });
   });
 
   it('prints each bundle with its zip size and init time', () => {
@@ -356,9 +393,162 @@ describe('the rest of bench.json', () => {
   it('records the settings, the machine and the time in all', () => {
     const report = buildReport(inputs());
 
-    expect(report.settings).toMatchObject({ records: 10_000, recordsPerRun: 50, batchSize: 1_000, functionTimeout: 30, logLevel: 'WARN' });
+    expect(report.settings).toMatchObject({
+      records: 10_000,
+      recordsPerRun: 50,
+      batchSize: 100,
+      window: 1,
+      functionTimeout: 30,
+      logLevel: 'WARN',
+    });
+    expect(report.settings.shipped).toEqual({ batchSize: 100, window: 1, pollers: 2, waitTimeSeconds: 20 });
     expect(report.machine.cpus).toBe(2);
     expect(report.machine.load_average_at_end).toHaveLength(3);
     expect(report.bench_wall_s).toBe(352);
+  });
+});
+
+// ---------------------------------------------------------------- issue 9's keys
+
+describe('uses_shipped_defaults', () => {
+  it('is true on the defaults and false once the batch size or the window differs', () => {
+    expect(buildReport(inputs()).uses_shipped_defaults).toBe(true);
+    expect(buildReport({ ...inputs(), options: { ...DEFAULTS, batchSize: 1_000 } }).uses_shipped_defaults).toBe(false);
+    expect(buildReport({ ...inputs(), options: { ...DEFAULTS, window: 2 } }).uses_shipped_defaults).toBe(false);
+    // The load is the bench's own: other records per run keep the defaults shipped.
+    expect(buildReport({ ...inputs(), options: { ...DEFAULTS, recordsPerRun: 10 } }).uses_shipped_defaults).toBe(true);
+  });
+
+  it('heads the pipeline rows, marked missed off the shipped settings', () => {
+    const ok = tableRows(buildReport(inputs({ pipeline: { ok: pipelineResult() } })));
+    const off = tableRows(buildReport({ ...inputs(), options: { ...DEFAULTS, batchSize: 1_000, window: 2 } }));
+
+    expect(row(ok, 'uses_shipped_defaults')).toMatchObject({
+      value: 'true (batch 100, window 1 s, 2 pollers)',
+      target: 'batch 100, window 1 s',
+      ok: true,
+    });
+    expect(row(off, 'uses_shipped_defaults')).toMatchObject({ value: 'false (batch 1000, window 2 s, 2 pollers)', ok: false });
+  });
+});
+
+describe('the window sweep', () => {
+  const sweep = [
+    sweepRun(0, 10),
+    sweepRun(1, 100, { latencyMs: { p50: 2_400, p95: 3_900, p99: 4_500 }, requests: 900 }),
+    sweepRun(5, 100, { failure: 'timed out' }),
+  ];
+
+  it('gives each window its batch size, requests per record, latency and throughput', () => {
+    const report = buildReport(inputs({ windowSweep: { ok: sweep } }));
+
+    expect(report.window_sweep).toEqual([
+      expect.objectContaining({ window_s: 0, batch_size: 10, uses_shipped_defaults: false, status: 'ok', requests_per_record: 0.96 }),
+      expect.objectContaining({
+        window_s: 1,
+        batch_size: 100,
+        uses_shipped_defaults: true,
+        records: 1_000,
+        requests_per_record: 0.96,
+        latency_ms: { p50: 2_400, p95: 3_900, p99: 4_500 },
+        records_per_s: 32.1,
+        metric_messages_per_batch: 100,
+        predictor_messages_per_batch: 50,
+      }),
+      expect.objectContaining({ window_s: 5, status: 'failed: timed out' }),
+    ]);
+    expect(report.status).toBe('failed');
+    expect(report.failures).toEqual(['window sweep, window 5 s: timed out']);
+  });
+
+  it('prints a row per window against both targets', () => {
+    const rows = tableRows(buildReport(inputs({ windowSweep: { ok: sweep } })));
+
+    expect(row(rows, 'window 1 s, batch 100 (shipped)')).toMatchObject({
+      value: '0.960, 2,400 / 3,900 ms, 32.1/s',
+      target: '≤ 1.0, p50 ≤ 5,000 ms',
+      ok: true,
+    });
+    expect(row(rows, 'window 0 s, batch 10:')).toMatchObject({ ok: false });
+  });
+
+  it('says it was not asked for', () => {
+    expect(buildReport(inputs()).window_sweep).toBe('skipped: no --window-sweep');
+  });
+});
+
+describe('the compaction cost', () => {
+  const costs = [compaction(10_000, 20, 8, 42_000), compaction(1_000_000, 500, 470, 4_000)];
+
+  it('gives the 1M over 10k ratios of time and bytes, and the time split between S3 and the function', () => {
+    const report = buildReport(inputs({ compactionCost: { ok: costs } }));
+
+    expect(report.compaction_cost_ratio_1m_vs_10k).toBe(25);
+    expect(report.compaction_bytes_ratio_1m_vs_10k).toBe(0.095);
+    expect(report.compaction_cost).toMatchObject({
+      s3_time_ratio: 58.75,
+      logs: [
+        {
+          log_rows: 10_000,
+          log_bytes: 690_000,
+          ms_per_round: 20,
+          s3_ms_per_round: 8,
+          function_ms_per_round: 12,
+          s3_share_of_time: 0.4,
+          bytes_per_round: 42_000,
+        },
+        { log_rows: 1_000_000, ms_per_round: 500, s3_share_of_time: 0.94, s3_ms_by_operation: { GetObject: 235, UploadPartCopy: 235 } },
+      ],
+    });
+  });
+
+  it('prints the time ratio as missed and the bytes ratio as met', () => {
+    const rows = tableRows(buildReport(inputs({ compactionCost: { ok: costs } })));
+
+    expect(row(rows, 'compaction_cost_ratio_1m_vs_10k')).toMatchObject({ value: '25.000', target: '≤ 1.3', ok: false });
+    expect(row(rows, 'compaction_bytes_ratio_1m_vs_10k')).toMatchObject({ value: '0.095', ok: true });
+    expect(row(rows, '  a round at 10k / 1M rows')?.value).toBe('20 ms (S3 8) / 500 ms (S3 470)');
+  });
+
+  it('leaves the ratios null with the reason when not run, and a failed neighbour fails the report', () => {
+    const report = buildReport(inputs({ compactionCost: { skipped: '--skip-compaction-cost' }, contention: { error: 'moto exited' } }));
+
+    expect([report.compaction_cost_ratio_1m_vs_10k, report.compaction_bytes_ratio_1m_vs_10k]).toEqual([null, null]);
+    expect(report.compaction_cost).toBe('skipped: --skip-compaction-cost');
+    expect(report.table_contention).toBe('error: moto exited');
+    expect(report.failures).toEqual(['table contention: moto exited']);
+  });
+});
+
+describe('the table contention', () => {
+  it('gives each writer count its medians, rounded, with the repeats beside them', () => {
+    const runs = [contention(1, 2_000, 0), contention(8, 2_600.4, 1.2222)];
+
+    const report = buildReport(inputs({ contention: { ok: runs } }));
+
+    expect(report.table_contention).toEqual({
+      batch_size: 100,
+      seconds_per_run: 5,
+      repeats: 3,
+      writers: [
+        {
+          writers: 1,
+          commits_per_s: 40,
+          records_per_s: 2_000,
+          conflict_retries_per_commit: 0,
+          commit_ms_p50: 40,
+          repeats_records_per_s: [1_990, 2_000, 2_005],
+        },
+        {
+          writers: 8,
+          commits_per_s: 52,
+          records_per_s: 2_600,
+          conflict_retries_per_commit: 1.222,
+          commit_ms_p50: 40,
+          repeats_records_per_s: [2_590, 2_600, 2_605],
+        },
+      ],
+    });
+    expect(row(tableRows(report), 'table contention, 8 writers')?.value).toBe('2,600 rec/s, 52.0 commits/s, 1.22 retries, p50 40 ms');
   });
 });
