@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     awsEndpoint,
     quickchartUrl: settings.quickchartUrl,
     lambdaPort: settings.lambdaPort,
+    httpPort: settings.offlineHttpPort,
     logsDir,
     onOutput: (chunk) => slsConsole.push(chunk),
   });

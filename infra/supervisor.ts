@@ -17,6 +17,8 @@ export interface StackOptions {
   readonly awsEndpoint: string;
   readonly quickchartUrl: string;
   readonly lambdaPort: number;
+  /** serverless-offline's HTTP port: the ingestion API and the dashboard. */
+  readonly httpPort: number;
   readonly logsDir: string;
   /** Extra environment for the functions and plugins (queue settings, bucket, …). */
   readonly env?: Readonly<Record<string, string>>;
@@ -73,12 +75,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     sls?.halt();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   };
-  const [aws, chart, lambdaTaken] = await Promise.all([
+  const [aws, chart, taken] = await Promise.all([
     probeAwsEndpoint(options.awsEndpoint),
     probeChartServer(options.quickchartUrl),
-    portTaken(options.lambdaPort),
+    takenSlsPort(options),
   ]);
-  const problems = addressProblems(options, aws, chart, lambdaTaken);
+  const problems = addressProblems(options, aws, chart, taken);
   if (problems.length > 0) throw new StackStartError(problems.length === 1 ? problems.join('') : `\n  ${problems.join('\n  ')}`);
   /** Starts one part, or throws a StackStartError naming it and its port. */
   const begin = async <T>(what: string, port: number, start: () => Promise<T>): Promise<T> =>
@@ -108,10 +110,12 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       name: 'sls offline start',
       keeps: ' (the emulator and the queues keep running)',
       // Something else took the port meanwhile: its answers must not pass for sls's.
-      blocked: async () =>
-        (await portTaken(options.lambdaPort))
-          ? `port ${options.lambdaPort} (LAMBDA_PORT) is taken by something else, so sls offline start cannot come back; stop what uses it`
-          : undefined,
+      blocked: async () => {
+        const port = await takenSlsPort(options);
+        return (
+          port && `port ${port.port} (${port.name}) is taken by something else, so sls offline start cannot come back; stop what uses it`
+        );
+      },
       start: (signal) => startOffline(options, lambdaEndpoint, signal),
       back: (next) => `pid ${next.child.pid}, Lambda endpoint ${lambdaEndpoint}`,
       notice,
@@ -135,7 +139,22 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
 }
 
 /** What is wrong with the addresses, one line each, saying what to do; empty when all is well. */
-function addressProblems(options: StackOptions, aws: Probe, chart: Probe, lambdaTaken: boolean): string[] {
+/** The first of sls offline's own ports that something else holds. */
+async function takenSlsPort(options: StackOptions): Promise<{ port: number; name: string; what: string } | undefined> {
+  const ports = [
+    { port: options.lambdaPort, name: 'LAMBDA_PORT', what: "serverless-offline's Lambda endpoint" },
+    { port: options.httpPort, name: 'OFFLINE_HTTP_PORT', what: 'the ingestion API and the dashboard' },
+  ];
+  const taken = await Promise.all(ports.map((port) => portTaken(port.port)));
+  return ports.find((_, i) => taken[i]);
+}
+
+function addressProblems(
+  options: StackOptions,
+  aws: Probe,
+  chart: Probe,
+  taken: { port: number; name: string; what: string } | undefined,
+): string[] {
   const problems: string[] = [];
   if (aws.kind === 'other') {
     problems.push(
@@ -155,10 +174,10 @@ function addressProblems(options: StackOptions, aws: Probe, chart: Probe, lambda
   } else if (chart.kind === 'nothing' && !isLoopback(options.quickchartUrl)) {
     problems.push(`nothing answers at QUICKCHART_URL=${options.quickchartUrl}`);
   }
-  if (lambdaTaken) {
+  if (taken !== undefined) {
     problems.push(
-      `port ${options.lambdaPort} (LAMBDA_PORT, serverless-offline's Lambda endpoint) is taken (another npm start?). ` +
-        'Stop what uses it, or set LAMBDA_PORT to a free port.',
+      `port ${taken.port} (${taken.name}, ${taken.what}) is taken (another npm start?). ` +
+        `Stop what uses it, or set ${taken.name} to a free port.`,
     );
   }
   return problems;
@@ -284,6 +303,7 @@ async function startOffline(options: StackOptions, lambdaEndpoint: string, signa
       QUICKCHART_URL: options.quickchartUrl,
       LOGS_DIR: options.logsDir,
       LAMBDA_PORT: String(options.lambdaPort),
+      OFFLINE_HTTP_PORT: String(options.httpPort),
     }),
     onOutput: options.onOutput ?? ((text) => process.stdout.write(text)),
   });
@@ -324,7 +344,7 @@ function lastLine(text: string): string {
 }
 
 /** Free ports for a whole stack, for tests and the bench. */
-export async function freeStackPorts(): Promise<{ awsEndpoint: string; quickchartUrl: string; lambdaPort: number }> {
-  const [aws, chart, lambda] = [await findFreePort(), await findFreePort(), await findFreePort()];
-  return { awsEndpoint: `http://127.0.0.1:${aws}`, quickchartUrl: `http://127.0.0.1:${chart}`, lambdaPort: lambda };
+export async function freeStackPorts(): Promise<{ awsEndpoint: string; quickchartUrl: string; lambdaPort: number; httpPort: number }> {
+  const [aws, chart, lambda, http] = [await findFreePort(), await findFreePort(), await findFreePort(), await findFreePort()];
+  return { awsEndpoint: `http://127.0.0.1:${aws}`, quickchartUrl: `http://127.0.0.1:${chart}`, lambdaPort: lambda, httpPort: http };
 }

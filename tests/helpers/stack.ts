@@ -9,7 +9,6 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
-import { findFreePort } from '../../infra/cloud/net.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
@@ -41,15 +40,14 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     if (options.buildFolder === undefined) removeBuildFolder(buildFolder);
   };
   let output = '';
-  const httpPort = await findFreePort();
+  const ports = await freeStackPorts();
   const stack = await startStack({
-    ...(await freeStackPorts()),
+    ...ports,
     logsDir,
     env: {
       SQS_WAIT_TIME_SECONDS: '1',
       SCHEDULES_ENABLED: 'false',
       ESBUILD_WORK_FOLDER: buildFolder,
-      OFFLINE_HTTP_PORT: String(httpPort),
       ...env,
     },
     onOutput: (chunk) => {
@@ -69,7 +67,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
       cleanUp();
     },
     logsDir,
-    httpEndpoint: `http://127.0.0.1:${env.OFFLINE_HTTP_PORT ?? httpPort}`,
+    httpEndpoint: `http://127.0.0.1:${ports.httpPort}`,
     output: () => output,
     invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
   };

@@ -30,7 +30,7 @@ async function runStart(env: Record<string, string>): Promise<Run> {
       AWS_ENDPOINT_URL: ports.awsEndpoint,
       QUICKCHART_URL: ports.quickchartUrl,
       LAMBDA_PORT: String(ports.lambdaPort),
-      OFFLINE_HTTP_PORT: String(await findFreePort()),
+      OFFLINE_HTTP_PORT: String(ports.httpPort),
       OFFLINE_WEBSOCKET_PORT: String(await findFreePort()),
       LOGS_DIR: join(tmpdir(), 'ml-monitor-start-test-logs'),
       ESBUILD_WORK_FOLDER: `.esbuild-start-test-${process.pid}`,
@@ -110,13 +110,16 @@ describe('npm start with the wrong server at an address', () => {
     expect(run.stderr).toMatch(/set QUICKCHART_URL/);
   });
 
-  it('names the Lambda port and its variable when the port is taken', async () => {
+  it.each([
+    ['LAMBDA_PORT', "serverless-offline's Lambda endpoint"],
+    ['OFFLINE_HTTP_PORT', 'the ingestion API and the dashboard'],
+  ])('names the port of %s and what it serves when it is taken', async (variable, what) => {
     const web = await webServer();
 
-    const run = await runStart({ LAMBDA_PORT: String(web.port) });
+    const run = await runStart({ [variable]: String(web.port) });
 
     expect(run.code).not.toBe(0);
-    expect(run.stderr).toContain(`port ${web.port} (LAMBDA_PORT, serverless-offline's Lambda endpoint) is taken`);
-    expect(run.stderr).toMatch(/set LAMBDA_PORT to a free port/);
+    expect(run.stderr).toContain(`port ${web.port} (${variable}, ${what}) is taken`);
+    expect(run.stderr).toContain(`set ${variable} to a free port`);
   });
 });
