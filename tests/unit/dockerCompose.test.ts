@@ -27,7 +27,12 @@ describe.skipIf(!composeAvailable)('docker-compose.yml', () => {
   it('publishes every port on 127.0.0.1 only', () => {
     const published = [...normalised.matchAll(/^\s+- (\S+:\d+:\d+\/tcp)$/gm)].map((m) => m[1]);
 
-    expect(published.sort()).toEqual(['127.0.0.1:3002:3002/tcp', '127.0.0.1:3400:3400/tcp', '127.0.0.1:4566:4566/tcp']);
+    expect(published.sort()).toEqual([
+      '127.0.0.1:3000:3000/tcp',
+      '127.0.0.1:3002:3002/tcp',
+      '127.0.0.1:3400:3400/tcp',
+      '127.0.0.1:4566:4566/tcp',
+    ]);
   });
 
   it('runs the bootstrap as a LocalStack ready hook, keeps QuickChart telemetry off, and mounts logs/', () => {
