@@ -9,6 +9,18 @@ describe("npm start's console", () => {
     expect(isRoutineLine('sqs → metric: 10 messages from y_true, all succeeded')).toBe(true);
   });
 
+  it("leaves out each HTTP request's line, the blank lines around it, and the schedule's success line", () => {
+    expect(
+      [
+        'POST /truths (λ: ingest)',
+        '\u001b[32mGET / (λ: dashboard)\u001b[39m',
+        '',
+        '  ',
+        'Successfully invoked scheduled function: [plot]',
+      ].map(isRoutineLine),
+    ).toEqual([true, true, true, true, true]);
+  });
+
   it('keeps failures, warnings and the functions own lines', () => {
     for (const line of [
       "× Unhandled Lambda Error during invoke of 'ml-monitor-dev-metric': Error: [504] - Lambda timeout.",
