@@ -1,11 +1,13 @@
 /**
  * plot (scheduled, each minute): reads what is new in metric_log.csv and renders the
  * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
- * error_distribution.png (S3 and LOGS_DIR). It only reads the log: `maintain` writes it.
+ * error_distribution.png (S3 and LOGS_DIR), and the same bins and counts to
+ * histogram.json beside it for the dashboard. It only reads the log: `maintain` writes it.
  */
 import { AbsoluteErrors, summarizeErrors } from './commons/chart/absoluteErrors.js';
 import { histogram } from './commons/chart/histogram.js';
 import { errorHistogramChart, renderChart } from './commons/chart/histogramChart.js';
+import { histogramDocument } from './commons/dashboard/histogramDocument.js';
 import { AppendOnlyLog } from './commons/logs/appendOnlyLog.js';
 import { writeMirror } from './commons/logs/localMirror.js';
 import { textToLines } from './commons/logs/logFiles.js';
@@ -37,10 +39,14 @@ export const handler = async (): Promise<PlotResult> => {
   }
   if (errors.count === plottedRows) return { plotted: false, rows: errors.count };
   const summary = summarizeErrors(errors.values);
-  const chart = errorHistogramChart(histogram(errors.values, 20), summary);
+  const bins = histogram(errors.values, 20);
+  const chart = errorHistogramChart(bins, summary);
   const png = await renderChart(config.quickchartUrl, chart);
   await putObject(s3, config.bucket, BUCKET_KEYS.errorPlot, png, 'image/png');
   await writeMirror(config.logsDir, BUCKET_KEYS.errorPlot, png);
+  const binsJson = JSON.stringify(histogramDocument(bins, summary, new Date()));
+  await putObject(s3, config.bucket, BUCKET_KEYS.histogram, binsJson, 'application/json');
+  await writeMirror(config.logsDir, BUCKET_KEYS.histogram, binsJson);
   plottedRows = errors.count;
   logger.info('Histogram written', { ...summary, bytes: png.length });
   return { plotted: true, rows: errors.count };

@@ -114,7 +114,7 @@ describe('the packaged CloudFormation', () => {
   });
 
   it('keeps every function bundle under 1 MB', () => {
-    for (const name of ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest']) {
+    for (const name of ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest', 'dashboard']) {
       expect(statSync(join(packageDir, `${name}.zip`)).size).toBeLessThan(1_000_000);
     }
   });

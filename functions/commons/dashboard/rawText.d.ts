@@ -1,0 +1,5 @@
+// Files bundled as text: esbuild's "text" loader (serverless.yml), vite's `?raw` in the tests.
+declare module '*?raw' {
+  const text: string;
+  export default text;
+}

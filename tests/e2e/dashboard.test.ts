@@ -1,0 +1,204 @@
+/**
+ * The dashboard in a real browser (headless Chromium through playwright-core) against
+ * the whole stack: the page loads from serverless-offline's HTTP port, every KPI shows
+ * metrics.json's value, each chart's canvas is drawn, the page follows new rows
+ * without a reload, nothing is logged as an error, and it is usable at 1280 and 375 px
+ * (screenshots in a temporary folder; UPDATE_README_SCREENSHOT=1 also writes the
+ * README's infra/readme/dashboard.png).
+ */
+import { copyFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
+import { getText } from '../../functions/commons/storage/s3Objects.js';
+import { localS3 } from '../../infra/cloud/localClients.js';
+import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
+import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
+
+const missing = browserMissing();
+if (missing !== undefined) console.warn(missing);
+
+const KPIS = ['rows', 'mae', 'rmse', 'abs_error_p90', 'bias', 'label_coverage', 'orphans', 'dead_letters', 'pending'] as const;
+
+/** What the page must show for each KPI, computed here from metrics.json on its own. */
+function expectedKpis(metrics: any): Record<(typeof KPIS)[number], string> {
+  const two = (value: number | null) => (value === null ? '—' : value.toFixed(2));
+  const whole = (value: number | null) => (value === null ? '—' : String(value));
+  return {
+    rows: String(metrics.totals.n),
+    mae: two(metrics.totals.mae),
+    rmse: two(metrics.totals.rmse),
+    abs_error_p90: two(metrics.totals.abs_error_p90),
+    bias: two(metrics.totals.bias),
+    label_coverage: metrics.label_coverage === null ? '—' : `${(metrics.label_coverage * 100).toFixed(1)} %`,
+    orphans: whole(metrics.orphans),
+    dead_letters: whole(metrics.dead_letters),
+    pending: whole(metrics.pending),
+  };
+}
+
+async function shownKpis(page: Page): Promise<Record<string, string>> {
+  return Object.fromEntries(await Promise.all(KPIS.map(async (name) => [name, (await page.textContent(`[data-kpi="${name}"]`)) ?? ''])));
+}
+
+describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
+  const theStack = stackForFile();
+  let stack: TestStack;
+  let s3: ReturnType<typeof localS3>;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let shots: string;
+
+  /** Emits a run of rows (and a few through the API, as model "api-v1"), and waits until metrics.json counts them. */
+  async function emitRows(): Promise<void> {
+    const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
+    const suffix = `${Date.now()}`;
+    const apiIds = [0, 1, 2].map((i) => `web-${suffix}-${i}`);
+    const post = (route: string, items: unknown) =>
+      fetch(`${stack.httpEndpoint}/${route}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(items),
+      });
+    await post(
+      'predictions',
+      apiIds.map((id, i) => ({ id, body: 100 + i * 10, model: 'api-v1' })),
+    );
+    await post(
+      'truths',
+      apiIds.map((id, i) => ({ id, body: 104 + i * 7 })),
+    );
+    const ids = [...emitted, ...apiIds];
+    await waitForRows(stack, ids);
+    await eventually('metrics.json to count the rows', async () => {
+      await stack.invoke('maintain');
+      const text = (await getText(s3, BUCKET, BUCKET_KEYS.metrics))?.text;
+      const rows = (await getText(s3, BUCKET, BUCKET_KEYS.metricLog))?.text.trim().split('\n').length ?? 1;
+      return text !== undefined && JSON.parse(text).totals.n === rows - 1 ? true : undefined;
+    });
+    await stack.invoke('plot');
+  }
+
+  beforeAll(async () => {
+    stack = theStack();
+    s3 = localS3(stack.awsEndpoint);
+    shots = await mkdtemp(join(tmpdir(), 'ml-monitor-dashboard-'));
+    await emitRows();
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    errors = collectErrors(page);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    s3?.destroy();
+  });
+
+  it('loads the page and shows every KPI as metrics.json has it', async () => {
+    // Act
+    const response = await page.goto(`${stack.httpEndpoint}/`);
+    await page.waitForFunction(() => (globalThis as any).document.body.dataset.updatedAt !== undefined, undefined, { timeout: 30_000 });
+
+    // Assess: the API serves the bucket's document, and the page shows its figures.
+    expect(response?.status()).toBe(200);
+    const inBucket = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.metrics))?.text ?? 'null');
+    const served: any = await (await fetch(`${stack.httpEndpoint}/metrics.json`)).json();
+    expect(served).toEqual(inBucket);
+    expect(await shownKpis(page)).toEqual(expectedKpis(served));
+    expect(Number(await page.getAttribute('[data-kpi="rows"]', 'data-value'))).toBe(served.totals.n);
+    expect(await page.textContent('[data-kpi="last_row"]')).toMatch(/\d/);
+    // The model table: the predictor's version and the API's, each with its row count and MAE.
+    const models = await page.$$eval('#models tbody tr', (rows) =>
+      rows.map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent)),
+    );
+    expect(models).toEqual(
+      expect.arrayContaining(
+        Object.entries(served.models).map(([version, summary]: [string, any]) => [
+          version,
+          String(summary.n),
+          summary.mae.toFixed(2),
+          summary.rmse.toFixed(2),
+          summary.bias.toFixed(2),
+          summary.abs_error_p90.toFixed(2),
+        ]),
+      ),
+    );
+    expect(models.map((row) => row[0])).toContain('api-v1');
+    // No firing alert: nothing rendered.
+    expect(await page.$$('[data-alert]')).toHaveLength(0);
+  });
+
+  it('draws each chart: histogram with the PNG bins, MAE/RMSE per minute, predicted vs actual', async () => {
+    const histogram = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.histogram))?.text ?? 'null');
+    const rows: any = await (await fetch(`${stack.httpEndpoint}/rows.json`)).json();
+
+    for (const chart of ['histogram', 'minutes', 'scatter']) {
+      expect({ chart, inked: (await inkedPixels(page, `canvas[data-chart="${chart}"]`)) > 500 }).toEqual({ chart, inked: true });
+    }
+    expect(histogram.counts).toHaveLength(20);
+    expect(histogram.edges).toHaveLength(21);
+    expect(histogram.counts.reduce((a: number, b: number) => a + b, 0)).toBe(histogram.rows);
+    const drawn = await page.evaluate(() => {
+      const chart = (globalThis as any).Chart.getChart('histogram');
+      return { labels: chart.data.labels.length, counts: chart.data.datasets[0].data };
+    });
+    expect(drawn).toEqual({ labels: 20, counts: histogram.counts });
+    expect(rows.rows).toBeGreaterThan(0);
+    expect(rows.y_true).toHaveLength(rows.rows);
+  });
+
+  it('follows new rows without a reload', async () => {
+    // Prepare: a marker a reload would wipe.
+    const before = await page.textContent('[data-kpi="rows"]');
+    await page.evaluate(() => {
+      (globalThis as any).dashboardMarker = 'still here';
+    });
+
+    // Act
+    await emitRows();
+    const after = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.metrics))?.text ?? 'null');
+    await page.waitForFunction(
+      (rows) => (globalThis as any).document.querySelector('[data-kpi="rows"]')?.textContent === rows,
+      String(after.totals.n),
+      {
+        timeout: 30_000,
+      },
+    );
+
+    // Assess
+    expect(Number(before)).toBeLessThan(after.totals.n);
+    expect(await page.evaluate(() => (globalThis as any).dashboardMarker)).toBe('still here');
+    expect(await shownKpis(page)).toEqual(expectedKpis(after));
+  }, 180_000);
+
+  it('is usable at 1280 and 375 px wide, with screenshots', async () => {
+    for (const width of [1280, 375]) {
+      // Act
+      await page.setViewportSize({ width, height: 900 });
+      await page.waitForTimeout(300);
+      const file = join(shots, `dashboard-${width}.png`);
+      await page.screenshot({ path: file, fullPage: true });
+
+      // Assess: nothing wider than the screen, every KPI and chart visible.
+      const overflow = await page.evaluate(() => {
+        const root = (globalThis as any).document.documentElement;
+        return root.scrollWidth - root.clientWidth;
+      });
+      expect({ width, overflow }).toEqual({ width, overflow: 0 });
+      for (const name of KPIS) expect(await page.isVisible(`[data-kpi="${name}"]`)).toBe(true);
+      for (const chart of ['histogram', 'minutes', 'scatter'])
+        expect(await inkedPixels(page, `canvas[data-chart="${chart}"]`)).toBeGreaterThan(500);
+      if (width === 1280 && process.env.UPDATE_README_SCREENSHOT === '1')
+        await copyFile(file, join(PROJECT_DIR, 'infra/readme/dashboard.png'));
+    }
+    console.info(`dashboard screenshots in ${shots}`);
+  });
+
+  it('logs no console error and throws no exception', () => {
+    expect(errors).toEqual([]);
+  });
+});
