@@ -78,6 +78,8 @@ export interface PipelineResult {
 const DEPTH_SAMPLE_MS = 500;
 /** A depth sample moto has not answered in this long is given up (and reported). */
 const SAMPLE_TIMEOUT_MS = 5_000;
+/** While rows are missing after the last features run, maintain runs this often (its schedule: each minute). */
+const MAINTAIN_EVERY_MS = 60_000;
 /** A features run taking this long is stalled, not slow: say so. */
 const SLOW_INVOCATION_MS = 10_000;
 /** Any request but a long poll (at most 20 s) taking this long is worth a line: an invocation too (a window gathers before it). */
@@ -158,7 +160,7 @@ async function startPipelineStack(context: PipelineContext, settings: PipelineSe
   cleanup.add('pipeline build folder', () => rm(join(PROJECT_DIR, buildFolder), { recursive: true, force: true }));
   const slsLog = settings.slsLog === undefined ? undefined : createWriteStream(settings.slsLog, { flags: 'a' });
   cleanup.add('sls log', () => new Promise<void>((resolve) => (slsLog ? slsLog.end(() => resolve()) : resolve())));
-  const [quickchartPort, lambdaPort] = [await findFreePort(), await findFreePort()];
+  const [quickchartPort, lambdaPort, httpPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   proxy.routeInvocations(`http://127.0.0.1:${lambdaPort}`);
 
   say(`pipeline: starting the stack (sls offline, build folder ${buildFolder})…`);
@@ -166,6 +168,7 @@ async function startPipelineStack(context: PipelineContext, settings: PipelineSe
     awsEndpoint: proxy.url,
     quickchartUrl: `http://127.0.0.1:${quickchartPort}`,
     lambdaPort,
+    httpPort,
     logsDir,
     env: {
       SCHEDULES_ENABLED: 'false',
@@ -349,7 +352,15 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   let metricLog: MetricLogCheck | undefined;
   try {
     await emit(plan.runs, plan.recordsPerRun, settings, { proxy, depths, emitted, say }, deadline);
+    let maintainedAt = Date.now();
     while (rows.count(emitted.keys()) < emitted.size) {
+      // The schedule is off: as it would each minute, maintain writes the segment of a batch a run committed but
+      // did not write (an instance dropped mid-run), and orphans what must be.
+      if (Date.now() - maintainedAt > MAINTAIN_EVERY_MS) {
+        maintainedAt = Date.now();
+        say(`pipeline: ${emitted.size - rows.count(emitted.keys())} rows still missing: invoking maintain, as its schedule would`);
+        await invokeOrThrow(proxy.url, functionName('maintain'));
+      }
       if (Date.now() > deadline) {
         throw new Error(
           `timed out after ${settings.timeoutSeconds} s: ${rows.count(emitted.keys())} of ${emitted.size} emitted records ` +
