@@ -6,13 +6,13 @@
  * (screenshots in a temporary folder; UPDATE_README_SCREENSHOT=1 also writes the
  * README's infra/readme/dashboard.png).
  */
-import { copyFile, mkdtemp } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
+import { getText, putObject } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
@@ -142,6 +142,7 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     expect(histogram.counts).toHaveLength(20);
     expect(histogram.edges).toHaveLength(21);
     expect(histogram.counts.reduce((a: number, b: number) => a + b, 0)).toBe(histogram.rows);
+    expect(JSON.parse(await readFile(join(stack.logsDir, BUCKET_KEYS.histogram), 'utf8'))).toEqual(histogram);
     const drawn = await page.evaluate(() => {
       const chart = (globalThis as any).Chart.getChart('histogram');
       return { labels: chart.data.labels.length, counts: chart.data.datasets[0].data };
@@ -174,6 +175,22 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     expect(await page.evaluate(() => (globalThis as any).dashboardMarker)).toBe('still here');
     expect(await shownKpis(page)).toEqual(expectedKpis(after));
   }, 180_000);
+
+  it('shows the firing alerts of alerts.json, and none once nothing fires', async () => {
+    // Prepare
+    const kept = (await getText(s3, BUCKET, BUCKET_KEYS.alerts))?.text;
+    const firing = { rule: 'mae_ratio', state: 'FIRING', value: 61.234, threshold: 45, window: 15, at: new Date().toISOString() };
+
+    // Act
+    await putObject(s3, BUCKET, BUCKET_KEYS.alerts, JSON.stringify({ firing: [firing] }), 'application/json');
+    await page.waitForSelector('[data-alert]', { timeout: 30_000 });
+    const shown = await page.textContent('[data-alert]');
+    await putObject(s3, BUCKET, BUCKET_KEYS.alerts, kept ?? '{"firing": []}', 'application/json');
+    await page.waitForSelector('[data-alert]', { state: 'detached', timeout: 30_000 });
+
+    // Assess
+    expect(shown).toMatch(/^FIRING: mae_ratio over 15 min: 61\.23 \(threshold 45\.00\)/);
+  }, 90_000);
 
   it('is usable at 1280 and 375 px wide, with screenshots', async () => {
     for (const width of [1280, 375]) {
