@@ -189,7 +189,7 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     await page.waitForSelector('[data-alert]', { state: 'detached', timeout: 30_000 });
 
     // Assess
-    expect(shown).toMatch(/^FIRING: mae_ratio over 15 min: 61\.23 \(threshold 45\.00\)/);
+    expect(shown).toMatch(/^FIRING: mae_ratio over 15 min: 61\.23, threshold 45\.00 \(since /);
   }, 90_000);
 
   it('is usable at 1280 and 375 px wide, with screenshots', async () => {

@@ -101,15 +101,19 @@ export function modelRows(metrics) {
     ]);
 }
 
-/** One line per firing alert of alerts.json; none when the file is absent or nothing fires. */
+/**
+ * One line per firing alert of alerts.json (its own summary when it has one); none when
+ * the file is absent or nothing fires.
+ */
 export function alertLines(alerts) {
   const firing = Array.isArray(alerts?.firing) ? alerts.firing : [];
   return firing.map((alert) => {
+    const since = alert.at === undefined ? '' : ` (since ${clock(alert.at)})`;
+    if (typeof alert.summary === 'string') return `${alert.state ?? 'FIRING'}: ${alert.rule}: ${alert.summary}${since}`;
     const value = typeof alert.value === 'number' ? fixed2(alert.value) : String(alert.value ?? NONE);
     const threshold = typeof alert.threshold === 'number' ? fixed2(alert.threshold) : String(alert.threshold ?? NONE);
-    const window = alert.window === undefined ? '' : ` over ${alert.window}${typeof alert.window === 'number' ? ' min' : ''}`;
-    const since = alert.at === undefined ? '' : ` since ${clock(alert.at)}`;
-    return `${alert.state ?? 'FIRING'}: ${alert.rule}${window}: ${value} (threshold ${threshold})${since}`;
+    const window = alert.window === undefined ? '' : alert.window === 'all' ? ' over all rows' : ` over ${alert.window} min`;
+    return `${alert.state ?? 'FIRING'}: ${alert.rule}${window}: ${value}, threshold ${threshold}${since}`;
   });
 }
 

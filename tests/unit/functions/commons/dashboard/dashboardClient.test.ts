@@ -78,14 +78,27 @@ describe('the dashboard script', () => {
     expect(modelRows(metrics)[0]).toEqual(['ols-3f2a9c1d', '1200', '43.00', '54.00', '-0.80', '89.60']);
   });
 
-  it('says each firing alert in one line, and nothing without alerts.json', () => {
+  it('says each firing alert in one line, with its own summary when it has one, and nothing without alerts.json', () => {
+    const at = '2026-11-27T07:00:00.000Z';
     const lines = alertLines({
-      firing: [{ rule: 'mae_ratio', state: 'FIRING', value: 61.234, threshold: 45, window: 15, at: '2026-11-27T07:00:00.000Z' }],
+      firing: [
+        { rule: 'mae_ratio', state: 'FIRING', value: 61.234, threshold: 45, window: 15, at },
+        {
+          rule: 'coverage_below',
+          state: 'FIRING',
+          value: 0.5,
+          threshold: 0.8,
+          window: 'all',
+          at,
+          summary: 'label coverage 0.5 over all 40 rows is below 0.8',
+        },
+      ],
     });
 
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^FIRING: mae_ratio over 15 min: 61\.23 \(threshold 45\.00\) since \d/);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^FIRING: mae_ratio over 15 min: 61\.23, threshold 45\.00 \(since \d/);
+    expect(lines[1]).toMatch(/^FIRING: coverage_below: label coverage 0\.5 over all 40 rows is below 0\.8 \(since \d/);
     expect(alertLines(null)).toEqual([]);
-    expect(alertLines({})).toEqual([]);
+    expect(alertLines({ rules: [], firing: [], recent: [] })).toEqual([]);
   });
 });
