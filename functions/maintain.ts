@@ -5,15 +5,20 @@
  * when no message comes), writes the segment of any committed lines a crashed
  * `metric` run left unwritten, appends the segments to metric_log.csv and orphans.csv
  * (S3 and LOGS_DIR, where the copy is only ever appended to), dropping any line whose
- * id a log already holds, and publishes metrics.json from what it appended.
+ * id a log already holds, and publishes metrics.json from what it appended. With each
+ * metrics update it judges the alert rules (alerts.json; a rule that starts or stops
+ * firing is published once to the alerts topic) and, on AWS, puts the figures in
+ * CloudWatch (embedded metric format).
  */
 import type { Context } from 'aws-lambda';
+import { AlertKeeper } from './commons/alerts/alertKeeper.js';
+import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
 import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
 import { countMessages } from './commons/messaging/queues.js';
 import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
-import { createS3Client, createSqsClient } from './commons/platform/clients.js';
+import { createS3Client, createSnsClient, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
 
@@ -25,6 +30,16 @@ const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: confi
 const newCompactor = () => new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
 let compactor = newCompactor();
 const publisher = new MetricsPublisher({ s3, bucket: config.bucket, logsDir: config.logsDir });
+const alerts = new AlertKeeper({
+  s3,
+  sns: createSnsClient(config, logger),
+  bucket: config.bucket,
+  logsDir: config.logsDir,
+  topicArn: config.alertsTopicArn,
+  settings: config.alerts,
+  logger,
+});
+const putCloudWatchMetrics = cloudWatchPublisher();
 
 export interface MaintainResult {
   /** Rows in metric_log.csv, and how many this run appended. */
@@ -96,11 +111,14 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   publisher.added('orphans', orphanLog.added);
   // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
   const dropped = await store.dropSettled(compactor.isSettled);
-  await publisher.publish(Date.now(), {
+  const now = Date.now();
+  const metrics = await publisher.publish(now, {
     pending: dropped.pending,
     pendingPredictions: dropped.pendingPredictions,
     deadLetters: await deadLetters(),
   });
+  const alerted = await alerts.update(metrics, now);
+  putCloudWatchMetrics?.({ metrics, settings: config.alerts, firing: alerted.document.firing.length, now });
   const result = {
     rows: metricLog.rows,
     rowsAdded: metricLog.added.length,

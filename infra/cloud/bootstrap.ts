@@ -1,10 +1,13 @@
 /**
- * Creates the pipeline's queues and bucket on a local endpoint (moto, LocalStack)
- * from the very CloudFormation resources in serverless.yml, so the local cloud is
- * what `sls deploy` would create. Idempotent: an existing queue gets its attributes
- * brought in line, an existing bucket is kept.
+ * Creates the pipeline's queues, bucket and SNS topics on a local endpoint (moto,
+ * LocalStack) from the very CloudFormation resources in serverless.yml, so the local
+ * cloud is what `sls deploy` would create. Idempotent: an existing queue gets its
+ * attributes brought in line, an existing bucket or topic is kept. Each topic also
+ * gets, locally only, a queue subscribed to it (`alerts-inbox`, raw delivery: each
+ * message is the JSON the function published), where `npm run alerts` reads.
  */
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, ListSubscriptionsByTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 
 export interface CfnResource {
@@ -21,11 +24,22 @@ export interface QueuePlan {
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
+export interface TopicPlan {
+  readonly logicalId: string;
+  readonly name: string;
+  /** The local queue subscribed to the topic (not in the template: AWS users subscribe their own). */
+  readonly inbox: string;
+}
+
 export interface BootstrapPlan {
   /** Dead-letter queues come before the queues that name them. */
   readonly queues: readonly QueuePlan[];
   readonly buckets: readonly string[];
+  readonly topics: readonly TopicPlan[];
 }
+
+/** The local queue that receives the alerts topic's messages (`npm run alerts` reads it). */
+export const ALERTS_INBOX = 'alerts-inbox';
 
 const QUEUE_ATTRIBUTES = [
   'VisibilityTimeout',
@@ -58,8 +72,11 @@ export function planFromResources(resources: CfnResources): BootstrapPlan {
   }
   const queues: QueuePlan[] = [];
   const buckets: string[] = [];
+  const topics: TopicPlan[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     if (resource.Type === 'AWS::S3::Bucket') buckets.push(requireName(logicalId, resource, 'BucketName'));
+    if (resource.Type === 'AWS::SNS::Topic')
+      topics.push({ logicalId, name: requireName(logicalId, resource, 'TopicName'), inbox: ALERTS_INBOX });
     if (resource.Type !== 'AWS::SQS::Queue') continue;
     const props = resource.Properties ?? {};
     const attributes = Object.fromEntries(
@@ -78,17 +95,23 @@ export function planFromResources(resources: CfnResources): BootstrapPlan {
   }
   // Dead-letter queues first: a redrive policy needs its target's ARN.
   queues.sort((a, b) => Number(a.redrive !== undefined) - Number(b.redrive !== undefined));
-  return { queues, buckets };
+  if (new Set(topics.map((topic) => topic.inbox)).size < topics.length)
+    throw new Error('one local inbox per topic: the template has more than one topic');
+  return { queues, buckets, topics };
 }
 
 export interface BootstrapClients {
   readonly sqs: SQSClient;
   readonly s3: S3Client;
+  /** Without it the topics (and their inboxes) are not created: tools that need only queues and bucket. */
+  readonly sns?: SNSClient;
 }
 
 export interface BootstrapReport {
   readonly queues: Readonly<Record<string, string>>;
   readonly buckets: readonly string[];
+  /** Topic ARNs by logical id (what a `Ref` to the topic stands for). */
+  readonly topics: Readonly<Record<string, string>>;
 }
 
 async function ensureQueue(sqs: SQSClient, queue: QueuePlan, attributes: Record<string, string>): Promise<string> {
@@ -159,7 +182,30 @@ export async function bootstrap(plan: BootstrapPlan, clients: BootstrapClients, 
     urls[queue.name] = url;
     arns.set(queue.name, await queueArn(clients.sqs, url));
   }
-  return { queues: urls, buckets: plan.buckets };
+  const topics: Record<string, string> = {};
+  if (clients.sns !== undefined) {
+    for (const topic of plan.topics) {
+      const { url, topicArn } = await ensureTopicWithInbox(clients.sns, clients.sqs, topic);
+      urls[topic.inbox] = url;
+      topics[topic.logicalId] = topicArn;
+    }
+  }
+  return { queues: urls, buckets: plan.buckets, topics };
+}
+
+/** The topic, its inbox queue, and one raw-delivery subscription of the queue to the topic (never two). */
+async function ensureTopicWithInbox(sns: SNSClient, sqs: SQSClient, topic: TopicPlan): Promise<{ url: string; topicArn: string }> {
+  const created = await sns.send(new CreateTopicCommand({ Name: topic.name }));
+  const topicArn = created.TopicArn as string;
+  const url = await ensureQueue(sqs, { logicalId: topic.inbox, name: topic.inbox, attributes: {} }, {});
+  const inboxArn = await queueArn(sqs, url);
+  const subscriptions = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: topicArn }));
+  if (!(subscriptions.Subscriptions ?? []).some((s) => s.Protocol === 'sqs' && s.Endpoint === inboxArn)) {
+    await sns.send(
+      new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: inboxArn, Attributes: { RawMessageDelivery: 'true' } }),
+    );
+  }
+  return { url, topicArn };
 }
 
 /**
@@ -192,6 +238,14 @@ export function awsCliScript(plan: BootstrapPlan): string {
       `$AWS s3api put-public-access-block --bucket ${bucket} --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true`,
     );
     lines.push(`echo "bucket ${bucket} ready"`);
+  }
+  for (const topic of plan.topics) {
+    lines.push(`topic="$($AWS sns create-topic --name ${topic.name} --query TopicArn --output text)"`);
+    lines.push(`$AWS sqs create-queue --queue-name ${topic.inbox} >/dev/null`);
+    lines.push(
+      `$AWS sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[].Endpoint' --output text | grep -w "$(arn ${topic.inbox})" >/dev/null || $AWS sns subscribe --topic-arn "$topic" --protocol sqs --notification-endpoint "$(arn ${topic.inbox})" --attributes RawMessageDelivery=true >/dev/null`,
+    );
+    lines.push(`echo "topic ${topic.name} ready, queue ${topic.inbox} subscribed"`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -1,5 +1,5 @@
 /**
- * `npm run bootstrap`: creates the queues and bucket of serverless.yml on
+ * `npm run bootstrap`: creates the queues, bucket and topic of serverless.yml on
  * AWS_ENDPOINT_URL (default http://localhost:4566), as `sls offline start` does.
  * `npm run bootstrap -- --localstack-script` rewrites LocalStack's init hook instead.
  */
@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { LOCAL_ENDPOINT, PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { printService, slsEnv } from '../toolbox/sls.js';
 import { awsCliScript, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
-import { localS3, localSqs } from './localClients.js';
+import { localS3, localSns, localSqs } from './localClients.js';
 
 export const LOCALSTACK_SCRIPT = join(PROJECT_DIR, 'infra/localstack/ready.d/bootstrap.sh');
 
@@ -35,9 +35,10 @@ async function main(): Promise<void> {
   }
   const plan = planFromResources(templateResources());
   const endpoint = process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
-  const report = await bootstrap(plan, { sqs: localSqs(endpoint), s3: localS3(endpoint) });
+  const report = await bootstrap(plan, { sqs: localSqs(endpoint), s3: localS3(endpoint), sns: localSns(endpoint) });
   for (const [name, url] of Object.entries(report.queues)) console.log(`queue  ${name.padEnd(12)} ${url}`);
   for (const bucket of report.buckets) console.log(`bucket ${bucket}`);
+  for (const arn of Object.values(report.topics)) console.log(`topic  ${arn}`);
 }
 
 if (require.main === module) {

@@ -9,6 +9,10 @@
  * Whenever it finds the bucket empty of the pipeline's state, it first puts the logs
  * kept in LOGS_DIR back (before any queue exists, so no function runs before them):
  * the log goes on where it was instead of starting again at row 1.
+ *
+ * A function's environment variable that is a `Ref` to a topic of the template
+ * (maintain's ALERTS_TOPIC_ARN) gets the local topic's ARN, as CloudFormation would
+ * give it on AWS.
  */
 import { restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
 import { LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
@@ -21,12 +25,15 @@ import {
   type CfnResources,
   planFromResources,
 } from './bootstrap.js';
-import { localS3, localSqs } from './localClients.js';
+import { localS3, localSns, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
+
+type Environment = Record<string, unknown>;
 
 interface ServerlessLike {
   service: {
-    provider: { region?: string };
+    provider: { region?: string; environment?: Environment };
+    functions?: Record<string, { environment?: Environment }>;
     custom?: { localCloud?: { endpoint?: string; startupWaitSeconds?: number | string; watchSeconds?: number | string } };
     resources?: { Resources?: CfnResources };
   };
@@ -54,7 +61,8 @@ export class BootstrapPlugin {
     const { custom, provider, resources } = this.#serverless.service;
     const endpoint = custom?.localCloud?.endpoint ?? process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
     const plan = planFromResources(resources?.Resources ?? {});
-    const clients = { sqs: localSqs(endpoint, provider.region ?? LOCAL_REGION), s3: localS3(endpoint, provider.region ?? LOCAL_REGION) };
+    const region = provider.region ?? LOCAL_REGION;
+    const clients = { sqs: localSqs(endpoint, region), s3: localS3(endpoint, region), sns: localSns(endpoint, region) };
     const report = await retry(() => bootstrap(plan, clients, this.#restoreHooks(clients, endpoint)), {
       timeoutMs: Number(custom?.localCloud?.startupWaitSeconds ?? 60) * 1000,
       onRetry: (error, attempt) => {
@@ -66,8 +74,24 @@ export class BootstrapPlugin {
           'Start an emulator there (`npm start` does it for you; or `docker compose up localstack`), or set AWS_ENDPOINT_URL.',
       );
     });
-    this.#log.notice(`local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}`);
+    this.#resolveTopicRefs(report.topics);
+    const topics = Object.values(report.topics).map((arn) => arn.split(':').at(-1));
+    this.#log.notice(
+      `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}` +
+        (topics.length > 0 ? `; topic ${topics.join(', ')}` : ''),
+    );
     this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 10));
+  }
+
+  /** Puts each topic's local ARN in place of a `Ref` to it in the functions' environments. */
+  #resolveTopicRefs(topics: Readonly<Record<string, string>>): void {
+    const { provider, functions } = this.#serverless.service;
+    for (const environment of [provider.environment, ...Object.values(functions ?? {}).map((fn) => fn.environment)]) {
+      for (const [name, value] of Object.entries(environment ?? {})) {
+        const ref = (value as { Ref?: unknown } | null)?.Ref;
+        if (typeof ref === 'string' && topics[ref] !== undefined && environment !== undefined) environment[name] = topics[ref];
+      }
+    }
   }
 
   /** Restores metric_log.csv and orphans.csv from LOGS_DIR into a bucket that came up empty, and says so. */

@@ -5,6 +5,7 @@
  * backoff (toolbox/retry.ts) and say what they wait for.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DUMMY_CREDENTIALS, LOCAL_REGION } from '../toolbox/localDefaults.js';
 
@@ -14,4 +15,8 @@ export function localSqs(endpoint: string, region = LOCAL_REGION, maxAttempts = 
 
 export function localS3(endpoint: string, region = LOCAL_REGION, maxAttempts = 2): S3Client {
   return new S3Client({ endpoint, region, credentials: DUMMY_CREDENTIALS, forcePathStyle: true, maxAttempts });
+}
+
+export function localSns(endpoint: string, region = LOCAL_REGION, maxAttempts = 2): SNSClient {
+  return new SNSClient({ endpoint, region, credentials: DUMMY_CREDENTIALS, maxAttempts });
 }

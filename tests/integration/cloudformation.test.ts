@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { METRICS_NAMESPACE } from '../../functions/commons/alerts/cloudWatchMetrics.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { runSls, slsEnv } from '../../infra/toolbox/sls.js';
@@ -111,6 +112,42 @@ describe('the packaged CloudFormation', () => {
       expect([statement.Resource].flat()).not.toContain('*');
       expect([statement.Action].flat().some((a: string) => a.endsWith(':*'))).toBe(false);
     }
+  });
+
+  it('gives maintain the alerts topic: its ARN, the alert rules with their defaults, and sns:Publish on that topic alone', () => {
+    const topic = template.Resources.AlertsTopic;
+    const maintain = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Maintain'))?.[1];
+    const statements = template.Resources.IamRoleLambdaExecution?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const sns = statements.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('sns:')));
+
+    expect(topic?.Type).toBe('AWS::SNS::Topic');
+    expect(topic?.Properties.TopicName).toBe('ml-monitor-alerts-dev');
+    expect(maintain?.Properties.Environment.Variables).toMatchObject({
+      ALERTS_TOPIC_ARN: { Ref: 'AlertsTopic' },
+      ALERT_WINDOW_MINUTES: '15',
+      ALERT_MAE_ABOVE: 'off',
+      ALERT_MAE_RATIO: '1.5',
+      ALERT_COVERAGE_BELOW: '0.8',
+      ALERT_MIN_ROWS: '30',
+    });
+    expect(sns).toEqual([{ Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertsTopic' } }]);
+  });
+
+  it('alarms in CloudWatch when an alert rule fires, on the metric maintain publishes', () => {
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
+
+    expect(alarms).toEqual([
+      expect.objectContaining({
+        Namespace: METRICS_NAMESPACE,
+        MetricName: 'AlertsFiring',
+        Dimensions: [{ Name: 'service', Value: 'ml-monitor' }],
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      }),
+    ]);
   });
 
   it('keeps every function bundle under 1 MB', () => {

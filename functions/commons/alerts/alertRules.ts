@@ -41,6 +41,9 @@ export interface AlertWindow {
   readonly to: string;
 }
 
+/** A window in a message: its minutes, or `all` (label coverage is over all rows). */
+export type WindowName = number | 'all';
+
 export interface Evaluation {
   readonly rule: RuleName;
   /** undefined: too few rows to judge; the rule keeps its state. */
@@ -51,7 +54,15 @@ export interface Evaluation {
   readonly rows: number;
   /** null for label coverage, which is over all rows. */
   readonly window: AlertWindow | null;
-  readonly baseline?: { readonly mae: number | null; readonly rows: number; readonly window: AlertWindow };
+  readonly baseline?: Baseline;
+}
+
+/** The ratio rule's baseline: the window before, with its MAE and rows. */
+export interface Baseline {
+  readonly mae: number | null;
+  readonly rows: number;
+  readonly from: string;
+  readonly to: string;
 }
 
 /** One message on the topic, and one entry of alerts.json's `firing` and `recent`. */
@@ -60,12 +71,16 @@ export interface AlertMessage {
   readonly state: AlertState;
   readonly value: number | null;
   readonly threshold: number | null;
-  readonly window: AlertWindow | null;
+  /** Minutes judged (the current one and those before it), or `all`. */
+  readonly window: WindowName;
+  /** The window's minutes: `from` inclusive, `to` exclusive; absent for `all`. */
+  readonly from?: string;
+  readonly to?: string;
   /** When the rule started (FIRING) or stopped (RESOLVED) firing. */
   readonly at: string;
   readonly rows: number;
   readonly summary: string;
-  readonly baseline?: Evaluation['baseline'];
+  readonly baseline?: Baseline;
 }
 
 export interface RuleDescription {
@@ -168,7 +183,7 @@ export function evaluateRules(input: AlertInput, settings: AlertSettings, now: n
       threshold,
       rows: current.rows,
       window: current.window,
-      baseline: { mae: before.mae, rows: before.rows, window: before.window },
+      baseline: { mae: before.mae, rows: before.rows, from: before.window.from, to: before.window.to },
     });
   }
   if (settings.coverageBelow !== undefined) {
@@ -216,7 +231,8 @@ function message(evaluation: Evaluation, state: AlertState, now: number): AlertM
     state,
     value: evaluation.value,
     threshold: evaluation.threshold,
-    window: evaluation.window,
+    window: evaluation.window?.minutes ?? 'all',
+    ...(evaluation.window === null ? {} : { from: evaluation.window.from, to: evaluation.window.to }),
     at: new Date(now).toISOString(),
     rows: evaluation.rows,
     summary: summary(evaluation, state),
@@ -261,7 +277,13 @@ export function nextAlertsDocument(
     firing.push(
       latest === undefined || latest.firing !== true
         ? alert
-        : { ...alert, value: latest.value, threshold: latest.threshold, rows: latest.rows },
+        : {
+            ...alert,
+            value: latest.value,
+            threshold: latest.threshold,
+            rows: latest.rows,
+            ...(latest.window === null ? {} : { from: latest.window.from, to: latest.window.to }),
+          },
     );
   }
   firing.push(...published.filter((alert) => alert.state === 'FIRING'));

@@ -5,6 +5,7 @@
  * moto nor LocalStack resolves bucket subdomains of localhost.
  */
 import { S3Client } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Config } from './config.js';
 
@@ -35,8 +36,13 @@ export function createS3Client(config: ClientConfig, onSlow?: SlowRequestReporte
   return reportSlowRequests(new S3Client({ ...commonSettings(config), forcePathStyle: config.awsEndpoint !== undefined }), onSlow);
 }
 
+/** maintain's, for the alerts topic. */
+export function createSnsClient(config: ClientConfig, onSlow?: SlowRequestReporter): SNSClient {
+  return reportSlowRequests(new SNSClient(commonSettings(config)), onSlow);
+}
+
 /** Says, once per request, when a command (retries included) has been waiting SLOW_REQUEST_MS. */
-function reportSlowRequests<T extends SQSClient | S3Client>(client: T, onSlow: SlowRequestReporter | undefined): T {
+function reportSlowRequests<T extends SQSClient | S3Client | SNSClient>(client: T, onSlow: SlowRequestReporter | undefined): T {
   if (onSlow === undefined) return client;
   (client as SQSClient).middlewareStack.add(
     (next, context) => async (args) => {

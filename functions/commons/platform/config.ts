@@ -3,7 +3,7 @@
  * local default, so `sls offline start` works with none set; on AWS serverless.yml
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
-import { readSettings } from './settings.js';
+import { type AlertRuleSettings, readSettings } from './settings.js';
 
 export interface Config {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
@@ -19,6 +19,10 @@ export interface Config {
   readonly quickchartUrl: string;
   /** A half waiting longer than this for its partner goes to orphans.csv. */
   readonly orphanTtlMs: number;
+  /** The alert rules maintain judges with each metrics update. */
+  readonly alerts: AlertRuleSettings;
+  /** Where alerts are published; undefined: kept in alerts.json only. */
+  readonly alertsTopicArn: string | undefined;
 }
 
 /**
@@ -40,5 +44,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     recordsPerRun: settings.recordsPerRun,
     quickchartUrl: settings.quickchartUrl,
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
+    alerts: settings.alerts,
+    alertsTopicArn: settings.alertsTopicArn,
   };
 }

@@ -63,6 +63,18 @@ export interface Settings {
   readonly esbuildWorkFolder: string;
   readonly motoFast: boolean;
   readonly motoPython: string;
+  readonly alerts: AlertRuleSettings;
+  /** The SNS topic alerts go to (serverless.yml sets it); undefined: alerts are kept in alerts.json only. */
+  readonly alertsTopicArn: string | undefined;
+}
+
+/** The alert rules' settings (functions/commons/alerts/alertRules.ts); a threshold that is off is undefined. */
+export interface AlertRuleSettings {
+  readonly windowMinutes: number;
+  readonly maeAbove: number | undefined;
+  readonly maeRatio: number | undefined;
+  readonly coverageBelow: number | undefined;
+  readonly minRows: number;
 }
 
 /** One variable: its name, its default as written in the README (undefined: unset), and how it is read. */
@@ -110,6 +122,17 @@ function oneOf<T extends string>(values: readonly T[], options: { caseInsensitiv
 }
 
 const text = (raw: string): string => raw;
+
+/** A decimal number in [min, max] (`above`: greater than min), or `off`. */
+function numberOrOff(min: number, max: number, options: { above?: boolean } = {}): (raw: string) => number | undefined | Invalid {
+  const range = `${options.above ? 'greater than' : 'from'} ${min}${Number.isFinite(max) ? ` ${options.above ? 'and at most' : 'to'} ${max}` : ''}`;
+  return (raw) => {
+    if (raw.trim().toLowerCase() === 'off') return undefined;
+    const value = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
+    const inRange = options.above ? value > min : value >= min;
+    return Number.isFinite(value) && inRange && value <= max ? value : new Invalid(`off or a number ${range}`);
+  };
+}
 
 const queueName = pattern(/^[A-Za-z0-9_-]{1,80}$/, 'an SQS queue name: 1 to 80 letters, digits, - or _');
 
@@ -167,6 +190,20 @@ export const SETTINGS = {
     return value instanceof Invalid ? value : value === '1';
   }),
   motoPython: spec('MOTO_PYTHON', 'python3', pattern(/^\S+$/, 'a Python command or path, without spaces')),
+  alertWindowMinutes: spec('ALERT_WINDOW_MINUTES', '15', integer(1, 720, ' minutes')),
+  alertMaeAbove: spec('ALERT_MAE_ABOVE', 'off', numberOrOff(0, Number.POSITIVE_INFINITY)),
+  alertMaeRatio: spec('ALERT_MAE_RATIO', '1.5', numberOrOff(1, Number.POSITIVE_INFINITY, { above: true })),
+  alertCoverageBelow: spec('ALERT_COVERAGE_BELOW', '0.8', numberOrOff(0, 1, { above: true })),
+  alertMinRows: spec('ALERT_MIN_ROWS', '30', integer(1, 1_000_000)),
+  alertsTopicArn: spec(
+    'ALERTS_TOPIC_ARN',
+    undefined,
+    pattern(
+      /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+      'an SNS topic ARN, e.g. arn:aws:sns:us-east-1:123456789012:alerts',
+    ),
+    false,
+  ),
   featuresQueue: spec('FEATURES_QUEUE', 'features', queueName, false),
   yTrueQueue: spec('Y_TRUE_QUEUE', 'y_true', queueName, false),
   yPredQueue: spec('Y_PRED_QUEUE', 'y_pred', queueName, false),
@@ -239,6 +276,14 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
       esbuildWorkFolder: v.esbuildWorkFolder,
       motoFast: v.motoFast,
       motoPython: v.motoPython,
+      alerts: {
+        windowMinutes: v.alertWindowMinutes,
+        maeAbove: v.alertMaeAbove,
+        maeRatio: v.alertMaeRatio,
+        coverageBelow: v.alertCoverageBelow,
+        minRows: v.alertMinRows,
+      },
+      alertsTopicArn: v.alertsTopicArn,
     },
   };
 }

@@ -19,3 +19,7 @@ echo "queue y_pred ready"
 $AWS s3api create-bucket --bucket ml-monitor-dev >/dev/null 2>&1 || $AWS s3api head-bucket --bucket ml-monitor-dev
 $AWS s3api put-public-access-block --bucket ml-monitor-dev --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
 echo "bucket ml-monitor-dev ready"
+topic="$($AWS sns create-topic --name ml-monitor-alerts-dev --query TopicArn --output text)"
+$AWS sqs create-queue --queue-name alerts-inbox >/dev/null
+$AWS sns list-subscriptions-by-topic --topic-arn "$topic" --query 'Subscriptions[].Endpoint' --output text | grep -w "$(arn alerts-inbox)" >/dev/null || $AWS sns subscribe --topic-arn "$topic" --protocol sqs --notification-endpoint "$(arn alerts-inbox)" --attributes RawMessageDelivery=true >/dev/null
+echo "topic ml-monitor-alerts-dev ready, queue alerts-inbox subscribed"

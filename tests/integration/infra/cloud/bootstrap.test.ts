@@ -9,12 +9,12 @@ import { GetQueueAttributesCommand, ListQueuesCommand } from '@aws-sdk/client-sq
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCliScript, bootstrap, planFromResources } from '../../../../infra/cloud/bootstrap.js';
 import { defaultsEnv, LOCALSTACK_SCRIPT, templateResources } from '../../../../infra/cloud/bootstrapCli.js';
-import { localS3, localSqs } from '../../../../infra/cloud/localClients.js';
+import { localS3, localSns, localSqs } from '../../../../infra/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../../../infra/cloud/moto.js';
 import { findFreePort } from '../../../../infra/cloud/net.js';
 import { BUCKET } from '../../../../infra/toolbox/localDefaults.js';
 
-const EXPECTED_QUEUES = ['features', 'features-dlq', 'y_pred', 'y_pred-dlq', 'y_true', 'y_true-dlq'];
+const EXPECTED_QUEUES = ['alerts-inbox', 'features', 'features-dlq', 'y_pred', 'y_pred-dlq', 'y_true', 'y_true-dlq'];
 let moto: RunningProcess;
 const resources = templateResources(defaultsEnv());
 
@@ -40,7 +40,7 @@ async function describeQueues(endpoint: string) {
 describe('bootstrap of the local cloud', () => {
   it('creates every queue with its dead-letter queue, and the bucket, twice without harm', async () => {
     const plan = planFromResources(resources);
-    const clients = { sqs: localSqs(moto.url), s3: localS3(moto.url) };
+    const clients = { sqs: localSqs(moto.url), s3: localS3(moto.url), sns: localSns(moto.url) };
 
     await bootstrap(plan, clients);
     await bootstrap(plan, clients);

@@ -98,7 +98,13 @@ describe('evaluateRules', () => {
     const [worse] = evaluateRules(metrics([[0, 20, 3.1], ...baseline]), settings, NOW);
     const [same] = evaluateRules(metrics([[0, 20, 2.9], ...baseline]), settings, NOW);
 
-    expect(worse).toMatchObject({ rule: 'mae_ratio', firing: true, value: 3.1, threshold: 3, baseline: { mae: 2, rows: 20 } });
+    expect(worse).toMatchObject({
+      rule: 'mae_ratio',
+      firing: true,
+      value: 3.1,
+      threshold: 3,
+      baseline: { mae: 2, rows: 20, from: minuteStart(3), to: minuteStart(1) },
+    });
     expect(same).toMatchObject({ rule: 'mae_ratio', firing: false, value: 2.9, threshold: 3 });
   });
 
@@ -192,7 +198,9 @@ describe('transitions', () => {
         state: 'FIRING',
         value: 9,
         threshold: 5,
-        window: { minutes: 2, from: minuteStart(1), to: minuteStart(-1) },
+        window: 2,
+        from: minuteStart(1),
+        to: minuteStart(-1),
         at: new Date(NOW).toISOString(),
         rows: 20,
         summary: 'MAE 9 over the last 2 min (20 rows) is above 5',
@@ -220,6 +228,25 @@ describe('transitions', () => {
       ['mae_above', true],
       ['mae_ratio', false],
       ['coverage_below', false],
+    ]);
+  });
+
+  it("names the coverage rule's window `all`: it is over all rows", () => {
+    const coverage = { ...OFF, coverageBelow: 0.8 };
+
+    const { published } = update(undefined, metrics([[30, 40, 1]], 0.5), coverage);
+
+    expect(published).toEqual([
+      {
+        rule: 'coverage_below',
+        state: 'FIRING',
+        value: 0.5,
+        threshold: 0.8,
+        window: 'all',
+        at: new Date(NOW).toISOString(),
+        rows: 40,
+        summary: 'label coverage 0.5 over all 40 rows is below 0.8',
+      },
     ]);
   });
 

@@ -42,6 +42,12 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ESBUILD_WORK_FOLDER: ['../elsewhere', /folder inside the project/],
   MOTO_FAST: ['yes', /one of 0, 1/],
   MOTO_PYTHON: ['python 3', /Python command/],
+  ALERT_WINDOW_MINUTES: ['0', /integer from 1 to 720 minutes/],
+  ALERT_MAE_ABOVE: ['-1', /off or a number from 0/],
+  ALERT_MAE_RATIO: ['1', /off or a number greater than 1/],
+  ALERT_COVERAGE_BELOW: ['1.5', /off or a number greater than 0 and at most 1/],
+  ALERT_MIN_ROWS: ['0', /integer from 1 to 1000000/],
+  ALERTS_TOPIC_ARN: ['alerts', /SNS topic ARN/],
   FEATURES_QUEUE: ['features queue', /SQS queue name/],
   Y_TRUE_QUEUE: ['y.true', /SQS queue name/],
   Y_PRED_QUEUE: ['x'.repeat(81), /SQS queue name/],
@@ -122,6 +128,16 @@ describe('readSettings', () => {
       'OFFLINE_HTTP_PORT and QUICKCHART_URL both use port 3000: each needs its own port',
     ]);
     expect(checkSettings({ QUICKCHART_URL: 'https://quickchart.io', LAMBDA_PORT: '443' })).toEqual([]);
+  });
+
+  it('reads the alert rules, a threshold being off or a number', () => {
+    expect(readSettings({}).alerts).toEqual({ windowMinutes: 15, maeAbove: undefined, maeRatio: 1.5, coverageBelow: 0.8, minRows: 30 });
+    expect(
+      readSettings({ ALERT_MAE_ABOVE: '12.5', ALERT_MAE_RATIO: 'off', ALERT_COVERAGE_BELOW: 'OFF', ALERT_WINDOW_MINUTES: '1' }).alerts,
+    ).toMatchObject({ windowMinutes: 1, maeAbove: 12.5, maeRatio: undefined, coverageBelow: undefined });
+    expect(readSettings({ ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:ml-monitor-alerts-dev' }).alertsTopicArn).toBe(
+      'arn:aws:sns:us-east-1:123456789012:ml-monitor-alerts-dev',
+    );
   });
 
   it('reads log levels in any case and the queue names serverless.yml sets', () => {
