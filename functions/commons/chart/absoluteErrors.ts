@@ -5,7 +5,10 @@
 import { parseMetricLine } from '../logs/rowFormat.js';
 import type { ErrorSummary } from './histogramChart.js';
 
-/** The histogram's subtitle figures, exact: rows, MAE, RMSE and the 90th percentile (nearest rank) of |error|. */
+/**
+ * The histogram's subtitle figures, exact: rows, MAE, RMSE and the 90th percentile of
+ * |error| at rank ⌊0.9 (n − 1)⌋, as metrics.json's sketch ranks it (numpy's 'lower').
+ */
 export function summarizeErrors(values: ArrayLike<number>): ErrorSummary {
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
@@ -19,7 +22,7 @@ export function summarizeErrors(values: ArrayLike<number>): ErrorSummary {
     rows,
     meanAbsoluteError: sum / rows,
     rootMeanSquaredError: Math.sqrt(squares / rows),
-    p90AbsoluteError: sorted[Math.max(0, Math.ceil(0.9 * rows) - 1)] ?? Number.NaN,
+    p90AbsoluteError: sorted[Math.floor(0.9 * (rows - 1))] ?? Number.NaN,
   };
 }
 

@@ -43,7 +43,8 @@ function direct(data: readonly Row[]) {
     mape: withY.reduce((sum, row) => sum + Math.abs(row.yPred - row.yTrue) / Math.abs(row.yTrue), 0) / withY.length,
     mapeSkipped: n - withY.length,
     r2: 1 - errors.reduce((sum, e) => sum + e * e, 0) / totalSquares,
-    quantile: (q: number) => abs[Math.max(0, Math.ceil(q * n) - 1)] as number,
+    // The rank DDSketch uses: ⌊q (n − 1)⌋ (numpy's 'lower').
+    quantile: (q: number) => abs[Math.floor(q * (n - 1))] as number,
     max: abs[n - 1] as number,
   };
 }
