@@ -4,7 +4,8 @@
  * `ml-monitor`, dimension `service=ml-monitor`: WindowMAE and WindowRMSE (the alert
  * window), MAE and RMSE (all rows), LabelCoverage, Rows, Pending, DeadLetters and
  * AlertsFiring, the number of rules firing (serverless.yml's alarm watches it).
- * Locally (IS_OFFLINE set by serverless-offline) nothing is written.
+ * Locally nothing is written: not under serverless-offline (IS_OFFLINE), nor against
+ * an emulator (AWS_ENDPOINT_URL set: the tests that run maintain on moto).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsDocument } from '../metrics/metricsBook.js';
@@ -39,11 +40,11 @@ export function cloudWatchValues({ metrics, settings, firing, now }: CloudWatchF
 
 const COUNTS = new Set(['WindowRows', 'Rows', 'Pending', 'DeadLetters', 'AlertsFiring']);
 
-/** A publisher of the figures, or undefined where CloudWatch is not there (serverless-offline). */
+/** A publisher of the figures, or undefined where CloudWatch is not there (serverless-offline, an emulator). */
 export function cloudWatchPublisher(
   env: Readonly<Record<string, string | undefined>> = process.env,
 ): ((figures: CloudWatchFigures) => void) | undefined {
-  if (env.IS_OFFLINE !== undefined && env.IS_OFFLINE !== '') return undefined;
+  if (env.IS_OFFLINE || env.AWS_ENDPOINT_URL) return undefined;
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'ml-monitor' });
   return (figures) => {
     for (const [name, value] of Object.entries(cloudWatchValues(figures))) {

@@ -41,8 +41,9 @@ describe('cloudWatchValues', () => {
 });
 
 describe('cloudWatchPublisher', () => {
-  it('writes nothing under serverless-offline', () => {
+  it('writes nothing under serverless-offline or against an emulator', () => {
     expect(cloudWatchPublisher({ IS_OFFLINE: 'true' })).toBeUndefined();
+    expect(cloudWatchPublisher({ AWS_ENDPOINT_URL: 'http://localhost:4566' })).toBeUndefined();
   });
 
   it('writes one embedded-metric-format line per run on AWS', () => {
