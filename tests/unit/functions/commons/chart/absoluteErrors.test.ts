@@ -33,7 +33,7 @@ describe('AbsoluteErrors', () => {
 });
 
 describe('the histogram subtitle figures', () => {
-  it('are the rows, MAE, RMSE and the 90th percentile at metrics.json's rank, exact', () => {
+  it('are the rows, MAE, RMSE and the 90th percentile at the rank metrics.json uses, exact', () => {
     const values = Array.from({ length: 20 }, (_, i) => 20 - i);
 
     const summary = summarizeErrors(values);
