@@ -125,7 +125,8 @@ describe('npm run bench', () => {
   });
 
   it('reports each bundle: bigger unzipped than zipped, under 1 MB, with an init time', () => {
-    expect(Object.keys(report.bundle_bytes).sort()).toEqual(['features', 'maintain', 'metric', 'plot', 'predictor']);
+    // Every function of serverless.yml: the pipeline's five among them (the HTTP API's come and go with their issues).
+    expect(Object.keys(report.bundle_bytes)).toEqual(expect.arrayContaining(['features', 'maintain', 'metric', 'plot', 'predictor']));
     for (const fn of Object.keys(report.bundle_bytes)) {
       expect(report.bundle_bytes[fn], fn).toBeGreaterThan(report.zip_bytes[fn]);
       expect(report.bundle_bytes[fn], fn).toBeLessThan(1024 * 1024);

@@ -255,14 +255,9 @@ describe('costEstimate', () => {
     const cost = costEstimate(pipelineResult());
 
     // 12 s of 256 MB per 1,000 records; 70 invocations; 900 SQS requests; 40 PUT and 20 GET.
-    expect(cost).toEqual({
-      lambda_gb_s_per_record: 0.003,
-      lambda_compute: 0.04,
-      lambda_requests: 0.014,
-      sqs: 0.36,
-      s3: 0.208,
-      total: 0.622,
-    });
+    expect([cost.lambda_gb_s_per_record, cost.lambda_compute, cost.lambda_requests]).toEqual([0.003, 0.04, 0.014]);
+    expect([cost.sqs, cost.s3, cost.total]).toEqual([0.36, 0.208, 0.622]);
+    expect(Object.keys(cost)).toHaveLength(6);
   });
 });
 
