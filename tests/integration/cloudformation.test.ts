@@ -129,6 +129,8 @@ describe('the packaged CloudFormation', () => {
       ALERT_MAE_RATIO: '1.5',
       ALERT_COVERAGE_BELOW: '0.8',
       ALERT_MIN_ROWS: '30',
+      ALERT_BASELINE_FROM: 'off',
+      ALERT_BASELINE_TO: 'off',
     });
     expect(sns).toEqual([{ Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertsTopic' } }]);
   });

@@ -19,6 +19,7 @@ import {
   evaluateRules,
   isAlertsDocument,
   nextAlertsDocument,
+  pinnedBaseline,
   transitions,
 } from './alertRules.js';
 
@@ -58,12 +59,13 @@ export class AlertKeeper {
   async update(metrics: AlertInput, now: number): Promise<AlertUpdate> {
     const { s3, bucket, logsDir, settings } = this.#options;
     const previous = await this.#load();
-    const evaluations = evaluateRules(metrics, settings, now);
+    const pinned = pinnedBaseline(metrics, settings, now, previous?.baseline);
+    const evaluations = evaluateRules(metrics, settings, now, pinned);
     const published: AlertMessage[] = [];
     for (const alert of transitions(previous, evaluations, now)) {
       if (await this.#publish(alert)) published.push(alert);
     }
-    const document = nextAlertsDocument(previous, settings, evaluations, published, now);
+    const document = nextAlertsDocument(previous, settings, evaluations, published, now, pinned);
     const { updated_at: _, ...content } = document;
     const fingerprint = JSON.stringify(content);
     if (fingerprint !== this.#stored) {

@@ -6,7 +6,9 @@
  *
  * The window is whole minutes, as metrics.json counts a row in the minute it was
  * joined: the last `windowMinutes` minutes up to and including the current one; the
- * baseline of the ratio rule is the window before it. Window MAE and RMSE are exact:
+ * baseline of the ratio rule is the window before it, or a pinned period (its MAE
+ * taken once the period is over and kept in alerts.json, as metrics.json keeps only
+ * a day of minutes). Window MAE and RMSE are exact:
  * Σ n·mae / Σ n and √(Σ n·rmse² / Σ n) over the minutes.
  *
  * A rule with fewer than `minRows` rows to judge (in its window, in its baseline, or
@@ -29,7 +31,12 @@ export interface AlertSettings {
   /** Label coverage (a fraction) below this; undefined: off. */
   readonly coverageBelow: number | undefined;
   readonly minRows: number;
+  /** A pinned baseline period for the ratio rule (ms since epoch, `to` exclusive); undefined: the window before. */
+  readonly baseline?: { readonly from: number; readonly to: number } | undefined;
 }
+
+/** Minutes after a pinned period ends before its MAE is taken: rows joined in it may still be on their way to the log. */
+export const BASELINE_SETTLE_MINUTES = 2;
 
 /** The figures metrics.json has that the rules read. */
 export type AlertInput = Pick<MetricsDocument, 'minutes' | 'totals' | 'label_coverage'>;
@@ -92,6 +99,8 @@ export interface RuleDescription {
 /** alerts.json: the rules, those firing now, and the latest transitions (newest last). */
 export interface AlertsDocument {
   readonly updated_at: string;
+  /** The pinned baseline period's figures, once taken. */
+  readonly baseline?: Baseline;
   readonly rules: readonly RuleDescription[];
   readonly firing: readonly AlertMessage[];
   readonly recent: readonly AlertMessage[];
@@ -149,7 +158,10 @@ export function describeRules(settings: AlertSettings): RuleDescription[] {
     {
       rule: 'mae_ratio',
       enabled: settings.maeRatio !== undefined,
-      description: `MAE over the last ${w} min above ${settings.maeRatio ?? 'ALERT_MAE_RATIO (off)'} × the MAE of the ${w} min before (${min} in each)`,
+      description:
+        settings.baseline === undefined
+          ? `MAE over the last ${w} min above ${settings.maeRatio ?? 'ALERT_MAE_RATIO (off)'} × the MAE of the ${w} min before (${min} in each)`
+          : `MAE over the last ${w} min above ${settings.maeRatio ?? 'ALERT_MAE_RATIO (off)'} × the MAE of ${new Date(settings.baseline.from).toISOString()} to ${new Date(settings.baseline.to).toISOString()} (${min} in each)`,
     },
     {
       rule: 'coverage_below',
@@ -159,9 +171,32 @@ export function describeRules(settings: AlertSettings): RuleDescription[] {
   ];
 }
 
-/** Every enabled rule, judged on one metrics.json. */
-export function evaluateRules(input: AlertInput, settings: AlertSettings, now: number): Evaluation[] {
-  const { current, before } = currentWindows(input, settings.windowMinutes, now);
+/**
+ * The pinned baseline: `kept` when it is the same period, else taken from
+ * metrics.json once the period is over (and BASELINE_SETTLE_MINUTES more); undefined
+ * before that, when nothing is pinned, or when metrics.json has no row of the period.
+ */
+export function pinnedBaseline(input: AlertInput, settings: AlertSettings, now: number, kept: Baseline | undefined): Baseline | undefined {
+  if (settings.baseline === undefined) return undefined;
+  const { from, to } = settings.baseline;
+  if (kept !== undefined && Date.parse(kept.from) === from && Date.parse(kept.to) === to) return kept;
+  if (now < to + BASELINE_SETTLE_MINUTES * MINUTE_MS) return undefined;
+  const figures = windowFigures(input.minutes, from, to);
+  return figures.rows === 0 ? undefined : { mae: figures.mae, rows: figures.rows, from: figures.window.from, to: figures.window.to };
+}
+
+/** Every enabled rule, judged on one metrics.json; `pinned`: the pinned baseline's figures, when one is set. */
+export function evaluateRules(input: AlertInput, settings: AlertSettings, now: number, pinned?: Baseline): Evaluation[] {
+  const { current, before: previousWindow } = currentWindows(input, settings.windowMinutes, now);
+  const before =
+    settings.baseline === undefined
+      ? { mae: previousWindow.mae, rows: previousWindow.rows, from: previousWindow.window.from, to: previousWindow.window.to }
+      : (pinned ?? {
+          mae: null,
+          rows: 0,
+          from: new Date(settings.baseline.from).toISOString(),
+          to: new Date(settings.baseline.to).toISOString(),
+        });
   const enough = current.rows >= settings.minRows && current.mae !== null;
   const evaluations: Evaluation[] = [];
   if (settings.maeAbove !== undefined) {
@@ -183,7 +218,7 @@ export function evaluateRules(input: AlertInput, settings: AlertSettings, now: n
       threshold,
       rows: current.rows,
       window: current.window,
-      baseline: { mae: before.mae, rows: before.rows, from: before.window.from, to: before.window.to },
+      baseline: before,
     });
   }
   if (settings.coverageBelow !== undefined) {
@@ -267,6 +302,7 @@ export function nextAlertsDocument(
   evaluations: readonly Evaluation[],
   published: readonly AlertMessage[],
   now: number,
+  pinned?: Baseline,
 ): AlertsDocument {
   const enabled = new Set(evaluations.map((evaluation) => evaluation.rule));
   const resolved = new Set(published.filter((alert) => alert.state === 'RESOLVED').map((alert) => alert.rule));
@@ -289,6 +325,7 @@ export function nextAlertsDocument(
   firing.push(...published.filter((alert) => alert.state === 'FIRING'));
   return {
     updated_at: new Date(now).toISOString(),
+    ...(pinned === undefined ? {} : { baseline: pinned }),
     rules: describeRules(settings),
     firing,
     recent: [...(previous?.recent ?? []), ...published].slice(-RECENT_KEPT),

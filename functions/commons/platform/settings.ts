@@ -75,6 +75,8 @@ export interface AlertRuleSettings {
   readonly maeRatio: number | undefined;
   readonly coverageBelow: number | undefined;
   readonly minRows: number;
+  /** The ratio rule's pinned baseline period (ms since epoch); undefined: the window before. */
+  readonly baseline: { readonly from: number; readonly to: number } | undefined;
 }
 
 /** One variable: its name, its default as written in the README (undefined: unset), and how it is read. */
@@ -122,6 +124,13 @@ function oneOf<T extends string>(values: readonly T[], options: { caseInsensitiv
 }
 
 const text = (raw: string): string => raw;
+
+/** A time with its zone (ISO 8601, e.g. 2026-11-27T06:00Z), as ms since epoch, or `off`. */
+function timeOrOff(raw: string): number | undefined | Invalid {
+  if (raw.trim().toLowerCase() === 'off') return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) ? Date.parse(raw) : Number.NaN;
+  return Number.isFinite(time) ? time : new Invalid('off or a time with its zone, e.g. 2026-11-27T06:00Z');
+}
 
 /** A decimal number in [min, max] (`above`: greater than min), or `off`. */
 function numberOrOff(min: number, max: number, options: { above?: boolean } = {}): (raw: string) => number | undefined | Invalid {
@@ -195,6 +204,8 @@ export const SETTINGS = {
   alertMaeRatio: spec('ALERT_MAE_RATIO', '1.5', numberOrOff(1, Number.POSITIVE_INFINITY, { above: true })),
   alertCoverageBelow: spec('ALERT_COVERAGE_BELOW', '0.8', numberOrOff(0, 1, { above: true })),
   alertMinRows: spec('ALERT_MIN_ROWS', '30', integer(1, 1_000_000)),
+  alertBaselineFrom: spec('ALERT_BASELINE_FROM', 'off', timeOrOff),
+  alertBaselineTo: spec('ALERT_BASELINE_TO', 'off', timeOrOff),
   alertsTopicArn: spec(
     'ALERTS_TOPIC_ARN',
     undefined,
@@ -282,6 +293,11 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
         maeRatio: v.alertMaeRatio,
         coverageBelow: v.alertCoverageBelow,
         minRows: v.alertMinRows,
+        // Both or none (npm start refuses one alone, or an empty period).
+        baseline:
+          v.alertBaselineFrom !== undefined && v.alertBaselineTo !== undefined && v.alertBaselineFrom < v.alertBaselineTo
+            ? { from: v.alertBaselineFrom, to: v.alertBaselineTo }
+            : undefined,
       },
       alertsTopicArn: v.alertsTopicArn,
     },
@@ -308,6 +324,12 @@ function crossChecks(v: Values): string[] {
       `SQS_VISIBILITY_TIMEOUT=${visibilityTimeoutSeconds} with FUNCTION_TIMEOUT=${functionTimeoutSeconds}: the visibility timeout must be ` +
         'at least the function timeout (AWS refuses the event source otherwise; it advises 6×)',
     );
+  }
+  const { alertBaselineFrom: from, alertBaselineTo: to } = v;
+  if ((from === undefined) !== (to === undefined)) {
+    problems.push('ALERT_BASELINE_FROM and ALERT_BASELINE_TO: a pinned baseline needs both (or neither: the window before)');
+  } else if (from !== undefined && to !== undefined && from >= to) {
+    problems.push('ALERT_BASELINE_FROM must be before ALERT_BASELINE_TO: the baseline period is empty');
   }
   const ports: [string, number | undefined][] = [
     ['LAMBDA_PORT', v.lambdaPort],

@@ -11,6 +11,7 @@ import {
   evaluateRules,
   isAlertsDocument,
   nextAlertsDocument,
+  pinnedBaseline,
   RECENT_KEPT,
   transitions,
   windowFigures,
@@ -177,6 +178,45 @@ describe('evaluateRules', () => {
 
   it('evaluates no rule that is off', () => {
     expect(evaluateRules(metrics([[0, 100, 100]], 0), OFF, NOW)).toEqual([]);
+  });
+});
+
+describe('a pinned baseline', () => {
+  const pinned = { ...OFF, maeRatio: 1.5, baseline: { from: Date.parse(minuteStart(10)), to: Date.parse(minuteStart(8)) } };
+  const input = metrics([
+    [0, 20, 7],
+    [2, 20, 100],
+    [9, 10, 2],
+    [10, 10, 4],
+  ]);
+
+  it('is taken from its minutes once the period is over and settled, then kept', () => {
+    const early = pinnedBaseline(input, pinned, Date.parse(minuteStart(7)), undefined);
+    const taken = pinnedBaseline(input, pinned, NOW, undefined);
+    const kept = pinnedBaseline(metrics([[0, 20, 7]]), pinned, NOW, taken);
+
+    expect(early).toBeUndefined();
+    expect(taken).toEqual({ mae: 3, rows: 20, from: minuteStart(10), to: minuteStart(8) });
+    expect(kept).toBe(taken);
+    expect(pinnedBaseline(input, OFF, NOW, taken)).toBeUndefined();
+  });
+
+  it('stands in for the window before in the ratio rule', () => {
+    const [rule] = evaluateRules(input, pinned, NOW, pinnedBaseline(input, pinned, NOW, undefined));
+    const [notYet] = evaluateRules(input, pinned, NOW, undefined);
+
+    expect(rule).toMatchObject({ rule: 'mae_ratio', firing: true, value: 7, threshold: 4.5, baseline: { mae: 3, rows: 20 } });
+    expect(notYet).toMatchObject({ rule: 'mae_ratio', firing: undefined, threshold: null });
+  });
+
+  it('is kept in alerts.json', () => {
+    const baseline = pinnedBaseline(input, pinned, NOW, undefined);
+    const evaluations = evaluateRules(input, pinned, NOW, baseline);
+
+    const document = nextAlertsDocument(undefined, pinned, evaluations, [], NOW, baseline);
+
+    expect(document.baseline).toEqual(baseline);
+    expect(document.rules[1]?.description).toContain(`the MAE of ${minuteStart(10)} to ${minuteStart(8)}`);
   });
 });
 

@@ -48,6 +48,8 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ALERT_COVERAGE_BELOW: ['1.5', /off or a number greater than 0 and at most 1/],
   ALERT_MIN_ROWS: ['0', /integer from 1 to 1000000/],
   ALERTS_TOPIC_ARN: ['alerts', /SNS topic ARN/],
+  ALERT_BASELINE_FROM: ['yesterday', /off or a time with its zone/],
+  ALERT_BASELINE_TO: ['2026-11-27 06:00', /off or a time with its zone/],
   FEATURES_QUEUE: ['features queue', /SQS queue name/],
   Y_TRUE_QUEUE: ['y.true', /SQS queue name/],
   Y_PRED_QUEUE: ['x'.repeat(81), /SQS queue name/],
@@ -135,9 +137,22 @@ describe('readSettings', () => {
     expect(
       readSettings({ ALERT_MAE_ABOVE: '12.5', ALERT_MAE_RATIO: 'off', ALERT_COVERAGE_BELOW: 'OFF', ALERT_WINDOW_MINUTES: '1' }).alerts,
     ).toMatchObject({ windowMinutes: 1, maeAbove: 12.5, maeRatio: undefined, coverageBelow: undefined });
+    expect(readSettings({ ALERT_BASELINE_FROM: '2026-11-27T06:00Z', ALERT_BASELINE_TO: '2026-11-27T08:00+01:00' }).alerts.baseline).toEqual(
+      {
+        from: Date.parse('2026-11-27T06:00Z'),
+        to: Date.parse('2026-11-27T07:00Z'),
+      },
+    );
     expect(readSettings({ ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:ml-monitor-alerts-dev' }).alertsTopicArn).toBe(
       'arn:aws:sns:us-east-1:123456789012:ml-monitor-alerts-dev',
     );
+  });
+
+  it('wants a pinned baseline period whole: both ends, the first before the second', () => {
+    expect(checkSettings({ ALERT_BASELINE_FROM: '2026-11-27T06:00Z' })).toEqual([expect.stringMatching(/needs both/)]);
+    expect(checkSettings({ ALERT_BASELINE_FROM: '2026-11-27T06:00Z', ALERT_BASELINE_TO: '2026-11-27T05:00Z' })).toEqual([
+      expect.stringMatching(/ALERT_BASELINE_FROM must be before ALERT_BASELINE_TO/),
+    ]);
   });
 
   it('reads log levels in any case and the queue names serverless.yml sets', () => {
