@@ -2,11 +2,12 @@
 import { parseArgs } from 'node:util';
 import { LIMITS, SETTINGS } from '../../functions/commons/platform/settings.js';
 
-/** The phases `--only` can pick (the emulator and proxy start only for capacity and pipeline). */
+/** The phases `--only` can pick (the emulator and proxy start only for capacity, pipeline and api). */
 export const PHASES = [
   'burst',
   'capacity',
   'pipeline',
+  'api',
   'window-sweep',
   'depth',
   'metric-cost',
@@ -81,6 +82,8 @@ export interface BenchOptions extends PipelineSettings {
   readonly windowSweep: readonly number[];
   /** Records of each window-sweep run. */
   readonly sweepRecords: number;
+  /** Records (a truth and a prediction each) sent through the HTTP ingestion API, api phase. */
+  readonly apiRecords: number;
   /** Halves per commit, writers and seconds of each contention run. */
   readonly contentionSeconds: number;
   readonly contentionRepeats: number;
@@ -124,6 +127,7 @@ export const DEFAULTS: BenchOptions = {
   burstRecordsPerRun: 500,
   windowSweep: [],
   sweepRecords: 3_000,
+  apiRecords: 3_000,
   contentionSeconds: 5,
   contentionRepeats: 3,
   compactionRounds: 7,
@@ -161,6 +165,12 @@ const NUMBER_FLAGS: Readonly<Record<string, readonly [key: NumberKey, min: numbe
     'the storm: this many features runs at once on the shipped defaults (with the depth phase unless --only says otherwise)',
   ],
   'burst-records': ['burstRecordsPerRun', 1, 10_000, 'RECORDS_PER_RUN of each burst run'],
+  'api-records': [
+    'apiRecords',
+    1,
+    Number.POSITIVE_INFINITY,
+    'records (a truth and a prediction each) sent through the HTTP API, api phase',
+  ],
   'sweep-records': ['sweepRecords', 1, Number.POSITIVE_INFINITY, 'records of each --window-sweep run'],
   'contention-seconds': ['contentionSeconds', 1, 600, 'seconds of each contention run (1, 2, 4, 8 writers)'],
   'contention-repeats': ['contentionRepeats', 1, 20, 'contention runs per writer count (median taken)'],

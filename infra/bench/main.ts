@@ -7,6 +7,8 @@
  * 3. the real pipeline (sls offline, real handlers, our event source) against the
  *    proxy, N records on the shipped batch size and window unless flags say otherwise,
  *    every row followed to the log and checked in metric_log.csv;
+ *    then the HTTP ingestion API (`api`): the same stack on a fresh moto and proxy,
+ *    `--api-records` truths and predictions sent as `npm run ingest` sends them;
  * 4. (`--window-sweep 0,1,2,5` only) the same again at each batching window;
  * 5. the emulator's cost per SQS request at depth 0 vs 10,000 (fresh emulators: the
  *    wrapper, and plain moto_server for comparison);
@@ -27,6 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { PROJECT_DIR } from '../toolbox/localDefaults.js';
+import { runApi } from './api.js';
 import { type BenchOptions, type BenchPhase, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
 import { measureBundles } from './bundles.js';
 import { measureBurst } from './burst.js';
@@ -136,6 +139,17 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
   });
   // Skipped, the pipeline left the emulator running for nobody.
   await cleanup.runAll(say);
+  const api = await phase('api', 'api', async () => {
+    const { moto, proxy } = await startRecordedEmulator(cleanup, say);
+    const result = await runApi({ motoUrl: moto.url, motoPid: moto.child.pid, proxy, cleanup, say }, options);
+    say(
+      result.failure === undefined
+        ? `api: ${result.records} records in ${result.wallS.toFixed(1)} s (${result.recordsPerS.toFixed(1)}/s; ` +
+            `sending alone ${result.sendRecordsPerS.toFixed(1)}/s), metric_log.csv holds each id once`
+        : `api FAILED: ${result.failure}`,
+    );
+    return result;
+  });
   const windowSweep = await phase('window sweep', 'window-sweep', () =>
     measureWindowSweep({ windows: options.windowSweep, records: options.sweepRecords, settings: options, cleanup, say }),
   );
@@ -194,6 +208,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
     burst,
     capacity,
     pipeline,
+    api,
     windowSweep,
     depth,
     metricCost,

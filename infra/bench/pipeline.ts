@@ -52,26 +52,31 @@ export interface MetricLogCheck {
   readonly unexpected: number;
 }
 
-export interface PipelineResult {
+/** What a phase that follows records to their rows reports (the pipeline's, the api phase's). */
+export interface FollowedRun {
   readonly records: number;
   readonly rowsSeen: number;
   readonly recordsPerS: number;
   readonly wallS: number;
   readonly stackStartS: number;
   readonly latencyMs: Percentiles;
-  readonly requests: number;
+  /** SQS and S3 by `service:operation`, counted at the proxy. */
   readonly requestsByOperation: Readonly<Record<string, OperationStats>>;
   /** By function key (`metric`), counted at the proxy. */
   readonly invocationsByFunction: Readonly<Record<string, InvocationStats>>;
   readonly maxQueueDepth: number;
-  readonly peakRssMb: number | undefined;
-  readonly emulatorPeakRssMb: number | undefined;
   readonly segmentWrites: number;
   readonly duplicateSegmentIds: number;
   readonly metricLog: MetricLogCheck | undefined;
   /** Failed invocations, as their answers said (the first 50). */
   readonly problems: readonly string[];
   readonly failure?: string;
+}
+
+export interface PipelineResult extends FollowedRun {
+  readonly requests: number;
+  readonly peakRssMb: number | undefined;
+  readonly emulatorPeakRssMb: number | undefined;
 }
 
 /** How often the queues' depths are asked of moto (for pacing and max_queue_depth). */
@@ -86,7 +91,7 @@ const SLOW_INVOCATION_MS = 10_000;
 const STUCK_AFTER_MS = 5_000;
 
 /** When each id's row became durable, from the proxy's view of segment writes. */
-class RowClock {
+export class RowClock {
   readonly seen = new Map<string, number>();
   writes = 0;
   duplicates = 0;
@@ -104,10 +109,23 @@ class RowClock {
     for (const id of ids) if (this.seen.has(id)) count++;
     return count;
   }
+
+  /** Each id's time from `sentAt` to its row (ids without a row left out), and when the last row came. */
+  latencies(sentAt: ReadonlyMap<string, number>): { latencies: number[]; lastSeenAt: number } {
+    const latencies: number[] = [];
+    let lastSeenAt = 0;
+    for (const [id, at] of sentAt) {
+      const seenAt = this.seen.get(id);
+      if (seenAt === undefined) continue;
+      latencies.push(seenAt - at);
+      lastSeenAt = Math.max(lastSeenAt, seenAt);
+    }
+    return { latencies, lastSeenAt };
+  }
 }
 
 /** Samples the three queues' depths (visible + in flight, as moto counts them for its own cost) every DEPTH_SAMPLE_MS. */
-class QueueDepths {
+export class QueueDepths {
   readonly now: Record<QueueName, number> = { features: 0, y_true: 0, y_pred: 0 };
   max = 0;
   /** Samples moto did not answer within SAMPLE_TIMEOUT_MS: which queue, when. */
@@ -151,8 +169,25 @@ class QueueDepths {
   }
 }
 
-/** Starts the stack against the proxy, with the event source invoking through it. */
-async function startPipelineStack(context: PipelineContext, settings: PipelineSettings, recordsPerRun: number): Promise<RunningStack> {
+/** The queues' depth sampler, asking moto itself (uncounted); its client is closed by `cleanup`. */
+export async function sampleQueueDepths(context: PipelineContext): Promise<QueueDepths> {
+  const sqs = localSqs(context.motoUrl);
+  context.cleanup.add('bench SQS client', () => sqs.destroy());
+  const urls = {} as Record<QueueName, string>;
+  for (const name of QUEUES) urls[name] = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
+  return new QueueDepths(sqs, urls);
+}
+
+/**
+ * Starts the stack against the proxy, with the event source invoking through it; also
+ * the api phase's (api.ts), which sends to `httpUrl`, serverless-offline's HTTP port.
+ */
+export async function startPipelineStack(
+  context: PipelineContext,
+  settings: PipelineSettings,
+  recordsPerRun: number,
+  label = 'pipeline',
+): Promise<{ stack: RunningStack; httpUrl: string }> {
   const { proxy, cleanup, say } = context;
   const logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-logs-'));
   cleanup.add('pipeline logs dir', () => rm(logsDir, { recursive: true, force: true }));
@@ -163,7 +198,7 @@ async function startPipelineStack(context: PipelineContext, settings: PipelineSe
   const [quickchartPort, lambdaPort, httpPort] = [await findFreePort(), await findFreePort(), await findFreePort()];
   proxy.routeInvocations(`http://127.0.0.1:${lambdaPort}`);
 
-  say(`pipeline: starting the stack (sls offline, build folder ${buildFolder})…`);
+  say(`${label}: starting the stack (sls offline, build folder ${buildFolder})…`);
   const stack = await startStack({
     awsEndpoint: proxy.url,
     quickchartUrl: `http://127.0.0.1:${quickchartPort}`,
@@ -188,7 +223,7 @@ async function startPipelineStack(context: PipelineContext, settings: PipelineSe
     onNotice: (line) => say(`stack: ${line}`),
   });
   cleanup.add('the stack (sls offline, renderer)', () => stack.stop());
-  return stack;
+  return { stack, httpUrl: `http://127.0.0.1:${httpPort}` };
 }
 
 /** Invokes features `runs` times, each only once every queue is shallower than maxDepth; returns emission time by id. */
@@ -229,7 +264,7 @@ async function emit(
 }
 
 /** One progress line a second; says once per operation when a request (not a long poll) waits on the emulator. */
-function watchProgress(
+export function watchProgress(
   { proxy, depths, rows, say }: { proxy: RecordingProxy; depths: QueueDepths; rows: RowClock; say: (line: string) => void },
   emitted: ReadonlyMap<string, number>,
   planned: number,
@@ -269,6 +304,69 @@ function watchProgress(
     clearInterval(ticker);
     progress.done();
   };
+}
+
+/**
+ * Waits until every id of `ids` has its row in a segment; maintain runs each
+ * MAINTAIN_EVERY_MS meanwhile, as its schedule (off in the bench) would. Throws at the deadline.
+ */
+async function waitForRows(
+  { proxy, rows, say, label }: { proxy: RecordingProxy; rows: RowClock; say: (line: string) => void; label: string },
+  ids: ReadonlyMap<string, number>,
+  timeoutSeconds: number,
+  deadline: number,
+): Promise<void> {
+  let maintainedAt = Date.now();
+  while (rows.count(ids.keys()) < ids.size) {
+    // The schedule is off: as it would each minute, maintain writes the segment of a batch a run committed but
+    // did not write (an instance dropped mid-run), and orphans what must be.
+    if (Date.now() - maintainedAt > MAINTAIN_EVERY_MS) {
+      maintainedAt = Date.now();
+      say(`${label}: ${ids.size - rows.count(ids.keys())} rows still missing: invoking maintain, as its schedule would`);
+      await invokeOrThrow(proxy.url, functionName('maintain'));
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `timed out after ${timeoutSeconds} s: ${rows.count(ids.keys())} of ${ids.size} records ` +
+          'reached the log (raise --timeout, or look at the problems in bench.json)',
+      );
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * A phase's load and what follows it: `send` (features runs, or the API's requests;
+ * it may answer why it fell short), then every id followed to its row (waitForRows),
+ * maintain's compaction and metric_log.csv checked. Never throws: what went wrong is
+ * the failure. The progress line and the depth sampler are stopped whatever happens.
+ */
+export async function sendAndFollow(
+  context: Pick<PipelineContext, 'proxy' | 'motoUrl' | 'say'> & {
+    rows: RowClock;
+    depths: QueueDepths;
+    label: string;
+    stopProgress: () => void;
+  },
+  send: () => Promise<string | undefined>,
+  ids: ReadonlyMap<string, number>,
+  timeoutSeconds: number,
+  deadline: number,
+): Promise<{ metricLog?: MetricLogCheck; failure?: string }> {
+  try {
+    const shortfall = await send();
+    if (shortfall !== undefined) return { failure: shortfall };
+    await waitForRows(context, ids, timeoutSeconds, deadline);
+    context.stopProgress();
+    const metricLog = await compactAndCheck(context.proxy, context.motoUrl, ids);
+    const failure = describeCheck(metricLog, ids.size);
+    return failure === undefined ? { metricLog } : { metricLog, failure };
+  } catch (error) {
+    return { failure: (error as Error).message };
+  } finally {
+    context.stopProgress();
+    await context.depths.stop();
+  }
 }
 
 /** How metric_log.csv's ids compare with what was emitted. Pure. */
@@ -313,13 +411,13 @@ function describeCheck(check: MetricLogCheck, records: number): string | undefin
 }
 
 /** The figures by function key, from the proxy's counts by deployed name. */
-function byFunctionKey(invocations: Readonly<Record<string, InvocationStats>>): Record<string, InvocationStats> {
+export function byFunctionKey(invocations: Readonly<Record<string, InvocationStats>>): Record<string, InvocationStats> {
   const prefix = functionName('');
   return Object.fromEntries(Object.entries(invocations).map(([name, stats]) => [name.replace(prefix, ''), stats]));
 }
 
 export async function runPipeline(context: PipelineContext, settings: PipelineSettings): Promise<PipelineResult> {
-  const { proxy, cleanup, say } = context;
+  const { proxy, say } = context;
   const plan = plannedEmission(settings.records, settings.recordsPerRun);
   if (plan.records !== settings.records)
     say(`pipeline: ${plan.runs} features runs of ${plan.recordsPerRun} records = ${plan.records} records`);
@@ -327,15 +425,11 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   proxy.onSegmentWrite = rows.onSegmentWrite;
 
   const stackStarted = performance.now();
-  const stack = await startPipelineStack(context, settings, plan.recordsPerRun);
+  const { stack } = await startPipelineStack(context, settings, plan.recordsPerRun);
   const stackStartS = (performance.now() - stackStarted) / 1000;
   say(`pipeline: stack ready in ${stackStartS.toFixed(1)} s`);
 
-  const sqs = localSqs(context.motoUrl);
-  cleanup.add('bench SQS client', () => sqs.destroy());
-  const urls = {} as Record<QueueName, string>;
-  for (const name of QUEUES) urls[name] = (await sqs.send(new GetQueueUrlCommand({ QueueName: name }))).QueueUrl as string;
-  const depths = new QueueDepths(sqs, urls);
+  const depths = await sampleQueueDepths(context);
   const slsPid = stack.slsPid();
   const memory = new PeakSampler({
     sls: () => (slsPid === undefined ? undefined : rssMb(slsPid)),
@@ -348,46 +442,19 @@ export async function runPipeline(context: PipelineContext, settings: PipelineSe
   const emitted = new Map<string, number>();
   const stopProgress = watchProgress({ proxy, depths, rows, say }, emitted, plan.records);
   const deadline = Date.now() + settings.timeoutSeconds * 1000;
-  let failure: string | undefined;
-  let metricLog: MetricLogCheck | undefined;
-  try {
-    await emit(plan.runs, plan.recordsPerRun, settings, { proxy, depths, emitted, say }, deadline);
-    let maintainedAt = Date.now();
-    while (rows.count(emitted.keys()) < emitted.size) {
-      // The schedule is off: as it would each minute, maintain writes the segment of a batch a run committed but
-      // did not write (an instance dropped mid-run), and orphans what must be.
-      if (Date.now() - maintainedAt > MAINTAIN_EVERY_MS) {
-        maintainedAt = Date.now();
-        say(`pipeline: ${emitted.size - rows.count(emitted.keys())} rows still missing: invoking maintain, as its schedule would`);
-        await invokeOrThrow(proxy.url, functionName('maintain'));
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out after ${settings.timeoutSeconds} s: ${rows.count(emitted.keys())} of ${emitted.size} emitted records ` +
-            'reached the log (raise --timeout, or look at the problems in bench.json)',
-        );
-      }
-      await sleep(100);
-    }
-    stopProgress();
-    metricLog = await compactAndCheck(proxy, context.motoUrl, emitted);
-    failure = describeCheck(metricLog, emitted.size);
-  } catch (error) {
-    failure = (error as Error).message;
-  } finally {
-    stopProgress();
-    await depths.stop();
-  }
+  const { metricLog, failure } = await sendAndFollow(
+    { ...context, rows, depths, label: 'pipeline', stopProgress },
+    async () => {
+      await emit(plan.runs, plan.recordsPerRun, settings, { proxy, depths, emitted, say }, deadline);
+      return undefined;
+    },
+    emitted,
+    settings.timeoutSeconds,
+    deadline,
+  );
   const peaks = memory.stop();
 
-  const latencies: number[] = [];
-  let lastSeenAt = 0;
-  for (const [id, at] of emitted) {
-    const seenAt = rows.seen.get(id);
-    if (seenAt === undefined) continue;
-    latencies.push(seenAt - at);
-    lastSeenAt = Math.max(lastSeenAt, seenAt);
-  }
+  const { latencies, lastSeenAt } = rows.latencies(emitted);
   const wallS = (lastSeenAt - Math.min(...emitted.values())) / 1000;
   return {
     records: emitted.size,

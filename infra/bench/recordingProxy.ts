@@ -56,6 +56,12 @@ export interface RecordingProxyOptions {
   /** serverless-offline's Lambda API, where Invoke requests go (settable later with routeInvocations). */
   readonly lambdaTarget?: string;
   readonly onSegmentWrite?: (write: SegmentWrite) => void;
+  /**
+   * Keep connections to `target` open between requests (default true). False for
+   * serverless-offline's HTTP port (the api phase): its server closes an idle socket
+   * after 5 s, and a request sent on one as it closes fails.
+   */
+  readonly keepAlive?: boolean;
 }
 
 export interface Classified {
@@ -184,7 +190,7 @@ export class RecordingProxy {
 
   static async start(options: RecordingProxyOptions): Promise<RecordingProxy> {
     // Many sockets: features sends ~100 batches at once, and moto serves each on a thread.
-    const agent = new Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 256, keepAliveMsecs: 10_000 });
+    const agent = new Agent({ keepAlive: options.keepAlive ?? true, maxSockets: 256, maxFreeSockets: 256, keepAliveMsecs: 10_000 });
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

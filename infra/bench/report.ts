@@ -3,6 +3,8 @@
  * with the targets the project holds itself to. Pure: phase results in, report out.
  */
 import { loadavg } from 'node:os';
+import { DEFAULT_SEND_OPTIONS } from '../ingest/sender.js';
+import type { ApiResult } from './api.js';
 import { type BenchOptions, SHIPPED, usesShippedDefaults } from './args.js';
 import type { BundlesResult } from './bundles.js';
 import type { BurstResult } from './burst.js';
@@ -12,6 +14,7 @@ import type { DepthResult, EmulatorDepth, OperationDepth } from './emulatorDepth
 import type { MetricCostResult } from './metricCost.js';
 import type { PipelineResult } from './pipeline.js';
 import type { PlotCliResult } from './plotCli.js';
+import type { OperationStats } from './recordingProxy.js';
 import { median, round } from './stats.js';
 import type { ContentionRun } from './tableContention.js';
 import type { SweepRun } from './windowSweep.js';
@@ -37,6 +40,7 @@ export interface ReportInputs {
   readonly burst?: Phase<BurstResult>;
   readonly capacity: Phase<CapacityResult>;
   readonly pipeline: Phase<PipelineResult>;
+  readonly api?: Phase<ApiResult>;
   readonly windowSweep?: Phase<readonly SweepRun[]>;
   readonly depth: Phase<DepthResult>;
   readonly metricCost: Phase<MetricCostResult>;
@@ -187,6 +191,64 @@ function pipelineFigures(pipeline: PipelineResult) {
   };
 }
 
+function requestCount(stats: Readonly<Record<string, OperationStats>>, prefix = ''): number {
+  let count = 0;
+  for (const [operation, { count: n }] of Object.entries(stats)) if (operation.startsWith(prefix)) count += n;
+  return count;
+}
+
+/**
+ * The api phase as bench.json holds it: records per second through the API (send to
+ * the last row, and the sending alone), requests per record (SQS and S3 counted at
+ * the proxy in front of moto, plus the API's own HTTP requests), latency from send to
+ * row, and whether every id ended as exactly one row.
+ */
+export function apiFigures(api: ApiResult) {
+  const perRecord = (count: number) => (api.records > 0 ? round(count / api.records, 3) : null);
+  const sqs = requestCount(api.requestsByOperation, 'sqs:');
+  const s3 = requestCount(api.requestsByOperation, 's3:');
+  const http = requestCount(api.httpRequestsByRoute);
+  const log = api.metricLog;
+  const rowsOk =
+    api.failure === undefined &&
+    log !== undefined &&
+    log.rows === api.records &&
+    log.distinctIds === api.records &&
+    log.missing === 0 &&
+    log.doubled === 0 &&
+    log.unexpected === 0;
+  return {
+    status: api.failure === undefined ? 'ok' : `failed: ${api.failure}`,
+    records: api.records,
+    batch_size: DEFAULT_SEND_OPTIONS.batchSize,
+    requests_in_flight_per_stream: DEFAULT_SEND_OPTIONS.concurrency,
+    records_per_second: round(api.recordsPerS, 1),
+    send_records_per_second: round(api.sendRecordsPerS, 1),
+    wall_s: round(api.wallS, 1),
+    send_s: round(api.sendS, 2),
+    stack_start_s: round(api.stackStartS, 1),
+    latency_ms: mapValues({ ...api.latencyMs }, (v) => round(v, 0)),
+    requests_per_record: perRecord(sqs + s3 + http),
+    requests_per_record_by_service: { sqs: perRecord(sqs), s3: perRecord(s3), http: perRecord(http) },
+    http_requests_per_record: perRecord(http),
+    requests_by_operation: mapValues(api.requestsByOperation, (stats) => stats.count),
+    http_requests_by_route: mapValues(api.httpRequestsByRoute, (stats) => ({ count: stats.count, statuses: stats.statuses })),
+    invocations_by_function: mapValues(api.invocationsByFunction, (f) => ({
+      invocations: f.count,
+      messages_per_batch: f.batches > 0 ? round(f.messages / f.batches, 1) : null,
+      errors: f.errors,
+    })),
+    sent: api.sent,
+    rows_seen: api.rowsSeen,
+    rows_ok: rowsOk,
+    metric_log: log ?? null,
+    max_queue_depth: api.maxQueueDepth,
+    segment_writes: api.segmentWrites,
+    duplicate_segment_ids: api.duplicateSegmentIds,
+    problems: api.problems,
+  };
+}
+
 function metricCostFigures(metricCost: MetricCostResult) {
   return {
     time_ratio: round(metricCost.timeRatio, 3),
@@ -267,6 +329,8 @@ export function buildReport(inputs: ReportInputs) {
   const capacity = value(inputs.capacity);
   const depth = value(inputs.depth);
   const burstPhase: Phase<BurstResult> = inputs.burst ?? { skipped: 'no --burst' };
+  const apiPhase: Phase<ApiResult> = inputs.api ?? { skipped: 'not run' };
+  const api = value(apiPhase);
   const sweepPhase: Phase<readonly SweepRun[]> = inputs.windowSweep ?? { skipped: 'no --window-sweep' };
   const compactionPhase: Phase<readonly CompactionCost[]> = inputs.compactionCost ?? { skipped: 'not run' };
   const contentionPhase: Phase<readonly ContentionRun[]> = inputs.contention ?? { skipped: 'not run' };
@@ -281,6 +345,7 @@ export function buildReport(inputs: ReportInputs) {
     burst: burstPhase,
     emulator_capacity: inputs.capacity,
     pipeline: inputs.pipeline,
+    api: apiPhase,
     window_sweep: sweepPhase,
     emulator_depth: inputs.depth,
     metric_cost: inputs.metricCost,
@@ -293,6 +358,7 @@ export function buildReport(inputs: ReportInputs) {
     'error' in phase ? [`${name.replace('_', ' ')}: ${phase.error}`] : [],
   );
   if (pipeline?.failure !== undefined) failures.unshift(`pipeline: ${pipeline.failure}`);
+  if (api?.failure !== undefined) failures.push(`api: ${api.failure}`);
   for (const run of sweep ?? []) {
     const why = 'error' in run.result ? run.result.error : run.result.failure;
     if (why !== undefined) failures.push(`window sweep, window ${run.window} s: ${why}`);
@@ -316,6 +382,7 @@ export function buildReport(inputs: ReportInputs) {
     peak_rss_mb: figures?.peak_rss_mb ?? null,
     emulator_peak_rss_mb: figures?.emulator_peak_rss_mb ?? null,
     max_queue_depth: figures?.max_queue_depth ?? null,
+    api: api ? apiFigures(api) : whyMissing(apiPhase),
     window_sweep: sweep ? sweep.map(sweepFigures) : whyMissing(sweepPhase),
     metric_cost_ratio_100k_vs_1k: metricCost ? round(metricCost.timeRatio, 3) : null,
     metric_bytes_ratio_100k_vs_1k: metricCost ? round(metricCost.bytesRatio, 3) : null,
@@ -349,6 +416,7 @@ export function buildReport(inputs: ReportInputs) {
     phases: {
       ...mapValues(phases, (phase) => whyMissing(phase) ?? 'ok'),
       ...(pipeline?.failure === undefined ? {} : { pipeline: `failed: ${pipeline.failure}` }),
+      ...(api?.failure === undefined ? {} : { api: `failed: ${api.failure}` }),
     } as Readonly<Record<string, string>>,
     machine: { ...inputs.machine, load_average_at_end: loadavg().map((load) => round(load, 2)) },
     bench_wall_s: round(inputs.benchWallS, 1),
@@ -452,6 +520,46 @@ function pipelineRows(r: BenchReport): TableRow[] {
     },
   );
   return rows;
+}
+
+function apiRows(r: BenchReport): TableRow[] {
+  const api = r.api;
+  if (typeof api !== 'object') return [{ metric: 'api (HTTP ingestion)', value: api ?? 'n/a', target: '' }];
+  const { p50, p95, p99 } = api.latency_ms;
+  const byService = api.requests_per_record_by_service;
+  const log = api.metric_log;
+  return [
+    {
+      metric: `api: records through POST /truths + /predictions (batches of ${api.batch_size})`,
+      value: api.status === 'ok' ? fmt(api.records) : api.status,
+      target: '',
+    },
+    {
+      metric: 'api records_per_second (send → last row; sending alone)',
+      value: `${fmt(api.records_per_second, 1)}/s; ${fmt(api.send_records_per_second, 1)}/s`,
+      target: '',
+    },
+    {
+      // No target: every record is sent at once, so this is mostly the time queued behind the others (a backfill's).
+      metric: 'api latency p50 / p95 / p99 (send → row, all sent at once)',
+      value: `${fmt(p50)} / ${fmt(p95)} / ${fmt(p99)} ms`,
+      target: '',
+    },
+    {
+      metric: 'api requests_per_record (SQS + S3 + HTTP)',
+      value: `${fmt(api.requests_per_record, 3)} (SQS ${fmt(byService.sqs, 3)}, S3 ${fmt(byService.s3, 3)}, HTTP ${fmt(byService.http, 3)})`,
+      target: '',
+    },
+    {
+      metric: 'api rows_ok (every id exactly one row)',
+      value:
+        log === null
+          ? 'not checked'
+          : `${api.rows_ok ? 'yes' : 'no'}: ${fmt(log.rows)} rows, ${fmt(log.missing)} missing, ${fmt(log.doubled)} doubled`,
+      target: 'yes',
+      ok: api.rows_ok,
+    },
+  ];
 }
 
 function sweepRows(r: BenchReport): TableRow[] {
@@ -569,6 +677,7 @@ export function tableRows(report: BenchReport): TableRow[] {
   return [
     ...(typeof report.burst === 'object' ? burstRows(report.burst) : []),
     ...pipelineRows(report),
+    ...apiRows(report),
     ...sweepRows(report),
     ...depthRows(report),
     ...metricCostRows(report),

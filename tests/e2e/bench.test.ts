@@ -1,6 +1,7 @@
 /**
- * `npm run bench` for real, small: 300 records through the whole stack, the
- * emulator probe and the bundles, into a temporary bench.json. Checks that every
+ * `npm run bench` for real, small: 300 records through the whole stack, 200 through
+ * the HTTP ingestion API (on a stack of its own), the emulator probe and the bundles,
+ * into a temporary bench.json. Checks that every
  * figure has a sane value (not merely a key) and that the bench cleaned up after
  * itself. Never asserts on speed: these machines vary, and the bench is for that.
  */
@@ -53,6 +54,9 @@ beforeAll(async () => {
     '--skip-depth',
     '--capacity-records',
     '500',
+    // The api phase's own run sends 3,000; here a batch of each kind is enough to check its figures.
+    '--api-records',
+    '200',
     '--timeout',
     '120',
     '--output',
@@ -110,6 +114,29 @@ describe('npm run bench', () => {
     }
     expect(report.invocations_per_record).toBeCloseTo(total / report.records, 3);
     expect(report.cost_estimate_usd_per_million_records.total).toBeGreaterThan(0);
+  });
+
+  it('sends records through the HTTP API and follows each to one row, with its requests and throughput', () => {
+    const api = report.api as Record<string, any>;
+    const routes = api.http_requests_by_route as Record<string, { count: number; statuses: Record<string, number> }>;
+    const byService = api.requests_per_record_by_service as { sqs: number; s3: number; http: number };
+
+    expect(api.status).toBe('ok');
+    expect(api.records).toBe(200);
+    expect(api.rows_ok).toBe(true);
+    expect(api.metric_log).toEqual({ rows: 200, distinctIds: 200, missing: 0, doubled: 0, unexpected: 0 });
+    expect(api.sent).toEqual({ truths: { sent: 200, refused: 0, failed: 0 }, predictions: { sent: 200, refused: 0, failed: 0 } });
+    // One request of 200 items each way, unless one was retried.
+    expect(routes['POST /truths']?.statuses['202']).toBe(1);
+    expect(routes['POST /predictions']?.statuses['202']).toBe(1);
+    expect(api.http_requests_per_record).toBeGreaterThanOrEqual(2 / 200);
+    expect(api.requests_per_record).toBeCloseTo(byService.sqs + byService.s3 + byService.http, 2);
+    expect(api.requests_by_operation['sqs:SendMessageBatch']).toBeGreaterThanOrEqual(40);
+    expect(api.records_per_second).toBeGreaterThan(0);
+    expect(api.send_records_per_second).toBeGreaterThan(api.records_per_second);
+    expect(api.latency_ms.p50).toBeGreaterThan(0);
+    expect(api.latency_ms.p50).toBeLessThanOrEqual(api.latency_ms.p99);
+    expect(run.stdout).toMatch(/api rows_ok \(every id exactly one row\)\s+yes: 200 rows/);
   });
 
   it('reports memory, queue depth and the emulator yardstick', () => {

@@ -94,7 +94,13 @@ describe('parseBenchArgs', () => {
 
     expect(text).toMatch(/--records <n>\s+records to push through the pipeline \(default 10000\)/);
     expect(text).toMatch(/--skip-metric-cost\s+leave out the metric-cost phase/);
-    expect(text).toMatch(/--only <phase,\.\.\.>\s+run only these phases: burst, capacity, pipeline, window-sweep, depth, metric-cost,/);
+    expect(text).toMatch(
+      /--only <phase,\.\.\.>\s+run only these phases: burst, capacity, pipeline, api, window-sweep, depth, metric-cost,/,
+    );
+    expect(text).toMatch(
+      /--api-records <n>\s+records \(a truth and a prediction each\) sent through the HTTP API, api phase \(default 3000\)/,
+    );
+    expect(text).toMatch(/--skip-api\s+leave out the api phase/);
     expect(text).toMatch(/--window-sweep <s,\.\.\.>\s+the pipeline again at each of these batching windows/);
   });
 });

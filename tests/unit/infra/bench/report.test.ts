@@ -1,5 +1,6 @@
 /** infra/bench/report.ts: bench.json and the table, from phase results. */
 import { describe, expect, it } from 'vitest';
+import type { ApiResult } from '../../../../infra/bench/api.js';
 import { DEFAULTS } from '../../../../infra/bench/args.js';
 import type { BundlesResult } from '../../../../infra/bench/bundles.js';
 import type { BurstResult } from '../../../../infra/bench/burst.js';
@@ -220,14 +221,18 @@ describe('the pipeline figures', () => {
     expect(report.max_queue_depth).toBe(245);
   });
 
-  it('fails the report when the pipeline lost rows, saying so first', () => {
+  // The api phase (HTTP ingestion) fails the report the same way.
+  it.each([
+    ['pipeline', (failure: string) => ({ pipeline: { ok: pipelineResult({ failure }) } })],
+    ['api', (failure: string) => ({ api: { ok: apiResult({ failure }) } })],
+  ] as const)('fails the report when the %s lost rows, saying so', (phase, withFailure) => {
     const failure = 'metric_log.csv holds 999 rows for 1000 records: 1 missing, 0 doubled, 0 not emitted by this run';
 
-    const report = buildReport(inputs({ pipeline: { ok: pipelineResult({ failure }) } }));
+    const report = buildReport(inputs(withFailure(failure)));
 
     expect(report.status).toBe('failed');
-    expect(report.failures).toEqual([`pipeline: ${failure}`]);
-    expect(report.phases.pipeline).toBe(`failed: ${failure}`);
+    expect(report.failures).toEqual([`${phase}: ${failure}`]);
+    expect(report.phases[phase]).toBe(`failed: ${failure}`);
   });
 
   it('prints the records, latency, requests split by service and each function', () => {
@@ -247,6 +252,104 @@ describe('the pipeline figures', () => {
     expect(report.records).toBeNull();
     expect(report.pipeline).toBe('skipped: --only nothing');
     expect(row(tableRows(report), 'records')?.value).toBe('skipped: --only nothing');
+  });
+});
+
+// ---------------------------------------------------------------- the api phase
+
+/** 1,000 records through the API: 2,400 SQS and 100 S3 requests, 6 HTTP requests (one retried). */
+function apiResult(overrides: Partial<ApiResult> = {}): ApiResult {
+  const stats = (count: number, statuses: Record<string, number> = { 200: count }) => ({
+    count,
+    requestBytes: 0,
+    responseBytes: 0,
+    statuses,
+  });
+  return {
+    records: 1_000,
+    rowsSeen: 1_000,
+    wallS: 12.5,
+    recordsPerS: 80,
+    sendS: 1.6,
+    sendRecordsPerS: 625,
+    stackStartS: 21.04,
+    latencyMs: { p50: 6_543.4, p95: 9_876.6, p99: 10_111 },
+    requestsByOperation: {
+      'sqs:ReceiveMessage': stats(1_000),
+      'sqs:DeleteMessageBatch': stats(1_000),
+      'sqs:SendMessageBatch': stats(400),
+      's3:PutObject': stats(60),
+      's3:GetObject': stats(40),
+    },
+    httpRequestsByRoute: { 'POST /truths': stats(3, { 202: 2, 503: 1 }), 'POST /predictions': stats(2, { 202: 2 }), 'POST /x': stats(1) },
+    invocationsByFunction: { metric: invocation(50, 10_000, 50, 2_000), maintain: invocation(1, 500) },
+    sent: { truths: { sent: 1_000, refused: 0, failed: 0 }, predictions: { sent: 1_000, refused: 0, failed: 0 } },
+    maxQueueDepth: 900,
+    segmentWrites: 50,
+    duplicateSegmentIds: 0,
+    metricLog: { rows: 1_000, distinctIds: 1_000, missing: 0, doubled: 0, unexpected: 0 },
+    problems: [],
+    ...overrides,
+  };
+}
+
+describe('the api figures', () => {
+  it('gives records per second through the API, send to last row and the sending alone', () => {
+    const api = buildReport(inputs({ api: { ok: apiResult() } })).api;
+
+    expect(typeof api).toBe('object');
+    if (typeof api !== 'object') return;
+    expect(api.status).toBe('ok');
+    expect([api.records, api.records_per_second, api.send_records_per_second]).toEqual([1_000, 80, 625]);
+    expect([api.wall_s, api.send_s, api.stack_start_s]).toEqual([12.5, 1.6, 21]);
+    expect(api.batch_size).toBe(500);
+    expect(api.latency_ms).toEqual({ p50: 6_543, p95: 9_877, p99: 10_111 });
+  });
+
+  it('counts requests per record: SQS and S3 at the proxy plus the HTTP requests, retries included', () => {
+    const api = buildReport(inputs({ api: { ok: apiResult() } })).api;
+
+    if (typeof api !== 'object') throw new Error(`no api figures: ${api}`);
+    // (2,400 + 100 + 6) / 1,000
+    expect(api.requests_per_record).toBe(2.506);
+    expect(api.requests_per_record_by_service).toEqual({ sqs: 2.4, s3: 0.1, http: 0.006 });
+    expect(api.http_requests_per_record).toBe(0.006);
+    expect(api.http_requests_by_route['POST /truths']).toEqual({ count: 3, statuses: { 202: 2, 503: 1 } });
+    expect(api.requests_by_operation['sqs:SendMessageBatch']).toBe(400);
+    expect(api.invocations_by_function.metric).toEqual({ invocations: 50, messages_per_batch: 40, errors: 0 });
+  });
+
+  it('says every id ended as one row only when metric_log.csv holds each once and nothing failed', () => {
+    const rowsOk = (overrides: Partial<ApiResult>) => {
+      const api = buildReport(inputs({ api: { ok: apiResult(overrides) } })).api;
+      return typeof api === 'object' ? api.rows_ok : undefined;
+    };
+
+    expect(rowsOk({})).toBe(true);
+    expect(rowsOk({ metricLog: { rows: 1_001, distinctIds: 1_000, missing: 0, doubled: 1, unexpected: 0 } })).toBe(false);
+    expect(rowsOk({ metricLog: { rows: 999, distinctIds: 999, missing: 1, doubled: 0, unexpected: 0 } })).toBe(false);
+    expect(rowsOk({ metricLog: undefined, failure: 'timed out' })).toBe(false);
+  });
+
+  it('prints throughput, latency, requests by service and the row check', () => {
+    const rows = tableRows(buildReport(inputs({ api: { ok: apiResult() } })));
+
+    expect(row(rows, 'api records_per_second')?.value).toBe('80.0/s; 625.0/s');
+    expect(row(rows, 'api latency')).toEqual({
+      metric: 'api latency p50 / p95 / p99 (send → row, all sent at once)',
+      value: '6,543 / 9,877 / 10,111 ms',
+      target: '',
+    });
+    expect(row(rows, 'api requests_per_record')?.value).toBe('2.506 (SQS 2.400, S3 0.100, HTTP 0.006)');
+    expect(row(rows, 'api rows_ok')).toMatchObject({ value: 'yes: 1,000 rows, 0 missing, 0 doubled', ok: true });
+  });
+
+  it('says why there are no figures when the phase was skipped', () => {
+    const report = buildReport(inputs({ api: { skipped: '--skip-api' } }));
+
+    expect(report.api).toBe('skipped: --skip-api');
+    expect(report.phases.api).toBe('skipped: --skip-api');
+    expect(row(tableRows(report), 'api')?.value).toBe('skipped: --skip-api');
   });
 });
 
