@@ -11,7 +11,7 @@ interface Service {
   custom: { 'serverless-offline': Record<string, unknown> };
 }
 
-describe('the ingestion routes in serverless.yml', () => {
+describe('the HTTP routes in serverless.yml', () => {
   const service = printService<Service>(slsEnv({ OFFLINE_HTTP_PORT: '3999' }));
 
   it('routes POST /truths and POST /predictions to ingest, each with IAM authorization', () => {
@@ -24,12 +24,18 @@ describe('the ingestion routes in serverless.yml', () => {
     ]);
   });
 
-  it('gives no other function an HTTP route', () => {
-    const routed = Object.entries(service.functions).filter(([, fn]) =>
-      (fn.events ?? []).some((event) => 'httpApi' in event || 'http' in event),
+  it('gives HTTP routes only to ingest and the dashboard, every one IAM-authorized', () => {
+    const routes = Object.entries(service.functions).flatMap(([name, fn]) =>
+      (fn.events ?? []).filter((event) => 'httpApi' in event || 'http' in event).map((event) => ({ name, route: event.httpApi })),
     );
 
-    expect(routed.map(([name]) => name)).toEqual(['ingest']);
+    expect(routes.map(({ name, route }) => `${name} ${route.method} ${route.path}`)).toEqual([
+      'ingest POST /truths',
+      'ingest POST /predictions',
+      'dashboard GET /',
+      'dashboard GET /{file}',
+    ]);
+    expect(routes.every(({ route }) => route.authorizer?.type === 'aws_iam')).toBe(true);
   });
 
   it('serves the routes locally on OFFLINE_HTTP_PORT without IAM checks', () => {

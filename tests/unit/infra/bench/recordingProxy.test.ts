@@ -1,7 +1,7 @@
 /** infra/bench/recordingProxy.ts: naming requests, and the proxy against stand-in upstreams on free ports (no emulator needed). */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { classifyRequest, RecordingProxy, type SegmentWrite, s3Key, s3Operation } from '../../../../infra/bench/recordingProxy.js';
 import { findFreePort } from '../../../../infra/cloud/net.js';
 
@@ -111,7 +111,8 @@ async function withProxy(
           res.writeHead(req.url?.includes('conflict') ? 412 : 200, { 'content-type': 'application/json', ...invoked?.headers });
           res.end(invoked?.body ?? JSON.stringify({ echoed: body.length }));
         },
-        req.url === '/slow' ? 300 : 0,
+        // Long enough that both requests are seen stuck together on a loaded machine.
+        req.url === '/slow' ? 1_500 : 0,
       );
     });
   });
@@ -244,16 +245,21 @@ describe('RecordingProxy', () => {
         body: '{}',
         signal: controller.signal,
       }).catch(() => 'aborted');
-      await new Promise((resolve) => setTimeout(resolve, 150));
-
-      const stuck = proxy.stuck(100).map((entry) => entry.operation);
+      // Waited for, not slept on: on a loaded machine the two requests reach the proxy late.
+      const stuck = await vi.waitFor(
+        () => {
+          const operations = proxy.stuck(100).map((entry) => entry.operation);
+          if (operations.length < 2) throw new Error(`stuck so far: ${operations.join(', ')}`);
+          return operations;
+        },
+        { timeout: 10_000, interval: 20 },
+      );
       controller.abort();
 
       expect(stuck).toEqual(['sqs:SendMessageBatch', 'sqs:DeleteMessageBatch']);
       expect(await aborted).toBe('aborted');
       expect((await slow).status).toBe(200);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(proxy.stuck(0)).toEqual([]);
+      await vi.waitFor(() => expect(proxy.stuck(0)).toEqual([]), { timeout: 10_000, interval: 20 });
       expect(proxy.counts()['sqs:DeleteMessageBatch']?.statuses).toEqual({ aborted: 1 });
     });
   });
