@@ -24,12 +24,8 @@ export interface QueuePlan {
   readonly redrive?: { readonly deadLetterQueue: string; readonly maxReceiveCount: number };
 }
 
-export interface TopicPlan {
-  readonly logicalId: string;
-  readonly name: string;
-  /** The local queue subscribed to the topic (not in the template: AWS users subscribe their own). */
-  readonly inbox: string;
-}
+/** `inbox`: the local queue subscribed to the topic (not in the template: AWS users subscribe their own). */
+export type TopicPlan = { readonly logicalId: string; readonly name: string; readonly inbox: string };
 
 export interface BootstrapPlan {
   /** Dead-letter queues come before the queues that name them. */

@@ -12,37 +12,26 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AlertMessage } from '../../functions/commons/alerts/alertRules.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { readInbox } from '../../infra/alerts/inbox.js';
 import { ALERTS_INBOX } from '../../infra/cloud/bootstrap.js';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import type { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
-import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
+import { apiStackForFile, eventually, type TestStack } from '../helpers/stack.js';
 
 const ROWS = 20;
 const OFFSET = 20;
-const theStack = stackForFile({ ALERT_WINDOW_MINUTES: '1', ALERT_MIN_ROWS: '10' });
+const theStack = apiStackForFile({ ALERT_WINDOW_MINUTES: '1', ALERT_MIN_ROWS: '10' });
 let stack: TestStack;
 let sqs: SQSClient;
 let s3: ReturnType<typeof localS3>;
 
-beforeAll(async () => {
-  stack = theStack();
-  sqs = localSqs(stack.awsEndpoint);
-  s3 = localS3(stack.awsEndpoint);
-  await eventually(
-    'the HTTP API',
-    async () => (await fetch(`${stack.httpEndpoint}/truths`, { method: 'POST', body: '' })).status === 400 || undefined,
-  );
-}, 120_000);
-
-afterAll(() => {
-  sqs?.destroy();
-  s3?.destroy();
+beforeAll(() => {
+  ({ stack, sqs, s3 } = theStack());
 });
 
 async function post(route: string, items: readonly { id: string; body: number }[]): Promise<void> {

@@ -10,35 +10,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import type { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
-import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
+import { apiStackForFile, eventually, type TestStack, waitForRows } from '../helpers/stack.js';
 
-const theStack = stackForFile();
+const theStack = apiStackForFile();
 let stack: TestStack;
 let sqs: SQSClient;
 let s3: ReturnType<typeof localS3>;
 
-beforeAll(async () => {
-  stack = theStack();
-  sqs = localSqs(stack.awsEndpoint);
-  s3 = localS3(stack.awsEndpoint);
-  // The HTTP server opens beside the Lambda endpoint the stack waited for.
-  await eventually(
-    'the HTTP API',
-    async () => (await fetch(`${stack.httpEndpoint}/truths`, { method: 'POST', body: '' })).status === 400 || undefined,
-  );
-}, 120_000);
-
-afterAll(() => {
-  sqs?.destroy();
-  s3?.destroy();
+beforeAll(() => {
+  ({ stack, sqs, s3 } = theStack());
 });
 
 async function post(route: string, body: string, method = 'POST'): Promise<{ status: number; body: any }> {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
-import { localS3 } from '../../infra/cloud/localClients.js';
+import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
@@ -76,6 +76,36 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
 /** One stack for a test file: started before its first test, stopped after its last; the getter returns it. */
 export function stackForFile(env: Record<string, string> = {}): () => TestStack {
   return startedForTests(() => startTestStack(env));
+}
+
+/** A file's stack with SQS and S3 clients on its emulator, ready once its HTTP API answers. */
+export interface ApiStack {
+  readonly stack: TestStack;
+  readonly sqs: ReturnType<typeof localSqs>;
+  readonly s3: ReturnType<typeof localS3>;
+  stop(): Promise<void>;
+}
+
+export function apiStackForFile(env: Record<string, string> = {}): () => ApiStack {
+  return startedForTests(async () => {
+    const stack = await startTestStack(env);
+    const sqs = localSqs(stack.awsEndpoint);
+    const s3 = localS3(stack.awsEndpoint);
+    const stop = async () => {
+      sqs.destroy();
+      s3.destroy();
+      await stack.stop();
+    };
+    // The HTTP server opens beside the Lambda endpoint the stack waited for.
+    await eventually(
+      'the HTTP API',
+      async () => (await fetch(`${stack.httpEndpoint}/truths`, { method: 'POST', body: '' })).status === 400 || undefined,
+    ).catch(async (error: unknown) => {
+      await stop();
+      throw error;
+    });
+    return { stack, sqs, s3, stop };
+  });
 }
 
 /** Polls `probe` (its errors count as "not yet") until it yields a value. */

@@ -42,6 +42,21 @@ export interface Summary {
   readonly abs_error_max: number | null;
 }
 
+/** The summary of no rows: every figure null. */
+export const EMPTY_SUMMARY: Summary = {
+  n: 0,
+  mae: null,
+  rmse: null,
+  bias: null,
+  mape: null,
+  mape_skipped: 0,
+  r2: null,
+  abs_error_p50: null,
+  abs_error_p90: null,
+  abs_error_p99: null,
+  abs_error_max: null,
+};
+
 /** An aggregate as stored (JSON): the sums, and the sketch in its protobuf form, base64. */
 export type StoredAggregate = Omit<Aggregate, 'sketch'> & { readonly sketch: string };
 
@@ -95,21 +110,7 @@ export function merge(into: Aggregate, from: Aggregate): void {
 export function summarize(aggregate: Aggregate): Summary {
   const { n } = aggregate;
   const skipped = n - aggregate.percentageRows;
-  if (n === 0) {
-    return {
-      n,
-      mae: null,
-      rmse: null,
-      bias: null,
-      mape: null,
-      mape_skipped: 0,
-      r2: null,
-      abs_error_p50: null,
-      abs_error_p90: null,
-      abs_error_p99: null,
-      abs_error_max: null,
-    };
-  }
+  if (n === 0) return EMPTY_SUMMARY;
   // Σ (y − ȳ)², from the sums; R² is undefined when every y_true is the same.
   const totalSquares = aggregate.sumYSquared - (aggregate.sumY * aggregate.sumY) / n;
   // A bin's representative value may pass the largest error by up to the accuracy.

@@ -16,6 +16,7 @@ import {
   transitions,
   windowFigures,
 } from '../../../../../functions/commons/alerts/alertRules.js';
+import { EMPTY_SUMMARY } from '../../../../../functions/commons/metrics/aggregate.js';
 
 const MINUTE = 60_000;
 /** 12:00:30 of a day: the current minute starts at 12:00. */
@@ -32,19 +33,7 @@ function metrics(minutes: [number, number, number, number?][], coverage: number 
 }
 
 function summary(n: number, mae: number, rmse: number) {
-  return {
-    n,
-    mae,
-    rmse,
-    bias: 0,
-    mape: null,
-    mape_skipped: 0,
-    r2: null,
-    abs_error_p50: null,
-    abs_error_p90: null,
-    abs_error_p99: null,
-    abs_error_max: null,
-  } as AlertInput['totals'];
+  return { ...EMPTY_SUMMARY, n, mae, rmse, bias: 0 } as AlertInput['totals'];
 }
 
 /** Runs one update: the transitions it publishes and the document it keeps. */
