@@ -608,9 +608,12 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
       return { delivered: [...delivered].sort(), end: await queueCounts(sqs, url) };
     });
 
-    expect(fast).toEqual(plain);
+    // Plain moto's receive is not atomic across threads: now and then (6 runs in 40
+    // here) it gives one message to two consumers. The wrapper gives each exactly once.
     expect(fast.delivered).toEqual(numbered('c', 200).sort());
     expect(fast.end).toEqual([0, 0, 0]);
+    expect([...new Set(plain.delivered)]).toEqual(fast.delivered);
+    expect(plain.end).toEqual([0, 0, 0]);
   });
 
   it('drops a message past its retention period, as SQS does (plain moto keeps it)', async () => {
