@@ -6,7 +6,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { type EmissionOutcome, emitRecords, pickRecords } from './commons/messaging/emission.js';
-import { sendJsonMessages } from './commons/messaging/queues.js';
+import { sendRecords } from './commons/messaging/queues.js';
 import { parseDataset } from './commons/model/dataset.js';
 import datasetCsv from './commons/model/diabetes.csv';
 import { createSqsClient } from './commons/platform/clients.js';
@@ -18,7 +18,7 @@ const logger = createLogger('features');
 const sqs = createSqsClient(config, logger);
 const dataset = parseDataset(datasetCsv);
 
-/** Batches of ten in flight at once: enough to keep the queue busy, few enough not to swamp an emulator. */
+/** Batches (emission.ts) in flight at once: enough to keep the queues busy, few enough not to swamp an emulator. */
 const CONCURRENT_BATCHES = 8;
 /**
  * Time kept back from the function's timeout: for the batches still in flight, which
@@ -37,8 +37,8 @@ export const handler = async (_event: unknown, context?: Pick<Context, 'getRemai
   const outcome = await emitRecords(
     records,
     {
-      truths: (bodies) => sendJsonMessages(sqs, config.queues.yTrue, bodies),
-      features: (bodies) => sendJsonMessages(sqs, config.queues.features, bodies),
+      truths: (bodies) => sendRecords(sqs, config.queues.yTrue, bodies),
+      features: (bodies) => sendRecords(sqs, config.queues.features, bodies),
     },
     { deadline: started + remaining - Math.max(MARGIN.minMs, remaining * MARGIN.fraction), concurrency: CONCURRENT_BATCHES },
   );

@@ -8,7 +8,7 @@
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { acceptedBody, type IngestKind, readIngestRequest } from './commons/ingest/ingestRequest.js';
-import { sendJsonMessages } from './commons/messaging/queues.js';
+import { sendRecords } from './commons/messaging/queues.js';
 import { createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
@@ -39,7 +39,7 @@ export const handler = async (event: IngestEvent): Promise<APIGatewayProxyStruct
     return answer(decision.status, { errors: decision.errors });
   }
   try {
-    await sendJsonMessages(sqs, route.queue, decision.messages);
+    await sendRecords(sqs, route.queue, decision.messages);
   } catch (error) {
     // Some may be queued: the client sends the request again, and the join drops what it already has.
     logger.error('Records not queued', { route: route.kind, count: decision.messages.length, error: error as Error });

@@ -1,5 +1,6 @@
 /**
- * metric (SQS `y_true` and `y_pred`): upserts each half into the metric table in S3;
+ * metric (SQS `y_true` and `y_pred`, records one or many to a message): upserts each
+ * half into the metric table in S3;
  * an id with both halves becomes one row of metric_log.csv, written as a log segment
  * that `maintain` appends to the file. Duplicated, reordered and late halves never
  * make a second row (see JoinTableStore).
@@ -7,9 +8,9 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Half, HalfKind } from './commons/join/joinTable.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
-import { processRecords, recordRejections } from './commons/messaging/batchResponse.js';
-import { parseRecord, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
-import { createS3Client } from './commons/platform/clients.js';
+import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
+import { parseRecords, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
+import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { ContendedWriteError } from './commons/platform/errors.js';
 import { createLogger } from './commons/platform/logger.js';
@@ -17,6 +18,7 @@ import { createLogger } from './commons/platform/logger.js';
 const config = readConfig();
 const logger = createLogger('metric');
 const s3 = createS3Client(config, logger);
+const sqs = createSqsClient(config, logger);
 const store = new JoinTableStore({
   s3,
   bucket: config.bucket,
@@ -25,6 +27,7 @@ const store = new JoinTableStore({
 /** Kept back from the timeout for writing the batch's segment after the table commit. */
 const TIME_FOR_THE_SEGMENT_MS = 5_000;
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });
+const setAside = setAsideRejected({ sqs, s3, bucket: config.bucket, logger });
 
 function halfKindOf(queueName: string): HalfKind {
   if (queueName === config.queues.yTrue) return 'y_true';
@@ -34,18 +37,22 @@ function halfKindOf(queueName: string): HalfKind {
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const halves: Half[] = [];
+  const partlyBad: PartlyBadPack[] = [];
   const response = await processRecords(
     event,
     context,
     (record) => {
-      const message = parseRecord(ScalarMessage, record);
       const kind = halfKindOf(queueNameOf(record));
-      halves.push({
-        kind,
-        id: message.id,
-        value: message.body,
-        ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
-      });
+      const { records, rejected } = parseRecords(ScalarMessage, record);
+      for (const message of records) {
+        halves.push({
+          kind,
+          id: message.id,
+          value: message.body,
+          ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
+        });
+      }
+      if (rejected.length > 0) partlyBad.push({ record, rejected });
     },
     onReject,
   );
@@ -69,6 +76,8 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     orphans: outcome.orphans.length,
     pending: outcome.pending,
     rejected: response.batchItemFailures.length,
+    setAside: partlyBad.reduce((sum, pack) => sum + pack.rejected.length, 0),
   });
-  return response;
+  // Only now that the good halves are in: a pack that comes back must not be set aside twice.
+  return setAside(partlyBad, response);
 };

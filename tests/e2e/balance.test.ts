@@ -1,7 +1,7 @@
 /**
  * The books balance: the whole stack takes a burst of good, duplicated, reordered,
- * half-missing and malformed messages, and every record ends exactly once as a
- * row, an orphan or a dead letter.
+ * half-missing and malformed messages, and a pack with a bad record among good ones,
+ * and every record ends exactly once as a row, an orphan or a dead letter.
  */
 import { readFileSync } from 'node:fs';
 import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -70,8 +70,14 @@ describe('the books balance', () => {
     const malformed: Record<string, string[]> = {
       features: ['not json', JSON.stringify({ id: 'short', body: [1, 2] }), JSON.stringify({ body: dataset[0]?.features })],
       y_true: [JSON.stringify({ id: '', body: 1 }), JSON.stringify({ id: 'nan', body: 'NaN' }), '{"id":"inf","body":1e999}'],
-      y_pred: [JSON.stringify({ id: 'null', body: null }), JSON.stringify({ id: 'huge', body: 1, pad: 'x'.repeat(6_000) })],
+      y_pred: [JSON.stringify({ id: 'null', body: null }), '[]'],
     };
+    // A pack whose good record becomes a row and whose bad one is set aside as a dead letter of its own.
+    const mixedPack = JSON.stringify([
+      { id: 'mixed-ok', body: dataset[3]?.target },
+      { id: 'mixed-bad', body: 'x' },
+    ]);
+    const setAside = JSON.stringify([{ id: 'mixed-bad', body: 'x' }]);
     const rowOf = (id: string) => Number(id.replace(/\D/g, '')) % dataset.length;
 
     // Act
@@ -92,6 +98,8 @@ describe('the books balance', () => {
       onlyFeatures.map((id) => features(id, 2)),
     );
     for (const [queue, bodies] of Object.entries(malformed)) await send(queue, bodies);
+    await send('y_true', [mixedPack]);
+    await send('features', [features('mixed-ok', 3)]);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     await send(
       'y_true',
@@ -108,8 +116,8 @@ describe('the books balance', () => {
       );
     }
 
-    const malformedCount = Object.values(malformed).flat().length;
-    const expectedRows = [...emitted, ...good];
+    const malformedCount = Object.values(malformed).flat().length + 1;
+    const expectedRows = [...emitted, ...good, 'mixed-ok'];
     const expectedOrphans = [...onlyTruth, ...onlyFeatures];
     await eventually(
       'rows, orphans and dead letters to settle',
@@ -132,7 +140,7 @@ describe('the books balance', () => {
     const everyId = [...rowIds, ...orphanIds];
     const duplicates = everyId.length - new Set(everyId).size;
     console.log(
-      `balance: messages sent ${sent + 2 * emitted.length} (burst ${sent}, features run ${2 * emitted.length}); records ${records}; ` +
+      `balance: burst messages ${sent}, features run ${emitted.length} records (packed); records ${records}; ` +
         `rows ${rowIds.length}; orphans ${orphanIds.length}; dead-lettered ${deadLettered}; duplicates ${duplicates}`,
     );
     expect(rowIds.length + orphanIds.length + deadLettered).toBe(records);
@@ -144,6 +152,6 @@ describe('the books balance', () => {
     const dlq = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: await queueUrl(sqs, 'y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
     );
-    expect((dlq.Messages ?? []).map((message) => message.Body).sort()).toEqual([...(malformed.y_true ?? [])].sort());
+    expect((dlq.Messages ?? []).map((message) => message.Body).sort()).toEqual([...(malformed.y_true ?? []), setAside].sort());
   }, 240_000);
 });

@@ -3,7 +3,14 @@
  * in it; and the few SQS steps tests take on any emulator (send many, count).
  */
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
@@ -67,6 +74,21 @@ export async function sendBodies(sqs: SQSClient, url: string, bodies: readonly s
     const entries = bodies.slice(i, i + 10).map((body, j) => ({ Id: `m${j}`, MessageBody: body, DelaySeconds: delaySeconds }));
     const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
     if ((out.Failed ?? []).length > 0) throw new Error(`${url} refused ${JSON.stringify(out.Failed)}`);
+  }
+}
+
+/** Receives and deletes everything visible on a queue of `cloud`. */
+export async function drainQueue(cloud: LocalCloud, queue: string): Promise<{ messageId: string; body: string }[]> {
+  const url = cloud.queueUrls[queue] ?? (await queueUrl(cloud.sqs, queue));
+  const drained: { messageId: string; body: string }[] = [];
+  for (;;) {
+    const out = await cloud.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
+    const messages = out.Messages ?? [];
+    if (messages.length === 0) return drained;
+    drained.push(...messages.map((m) => ({ messageId: m.MessageId as string, body: m.Body as string })));
+    await cloud.sqs.send(
+      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }),
+    );
   }
 }
 

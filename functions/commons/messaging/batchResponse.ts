@@ -8,15 +8,22 @@
  * Every rejection leaves one log line naming queue, message id and reason, and the
  * same in S3 under dead-letters/reasons/, where `npm run dlq -- show` finds it once
  * the message is dead-lettered.
+ *
+ * A pack whose other records are good is not rejected: its bad records are set aside,
+ * as one message straight to the queue's dead-letter queue with its reason, and the
+ * good ones go on.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { deadLetterQueueOf } from '../platform/config.js';
 import { InvalidMessageError } from '../platform/errors.js';
 import { putObject } from '../storage/s3Objects.js';
 import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
-import { queueNameOf } from './messageSchemas.js';
+import { describeRejected, queueNameOf, type RejectedItem } from './messageSchemas.js';
+import { sendMessage } from './queues.js';
 
 export type RejectionHandler = (record: SQSRecord, error: unknown) => Promise<void>;
 
@@ -42,18 +49,79 @@ export async function processRecords(
   })) as SQSBatchResponse;
 }
 
+interface RejectionOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logger: Logger;
+}
+
 /** Logs a rejected record and records why in S3; a failure to record is logged, never thrown. */
-export function recordRejections(options: { s3: S3Client; bucket: string; logger: Logger }): RejectionHandler {
+export function recordRejections(options: RejectionOptions): RejectionHandler {
   return async function recordRejection(record, error) {
-    const queue = queueNameOf(record);
     const reason = error instanceof InvalidMessageError ? error.reason : ((error as Error)?.message ?? String(error));
-    const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 0);
-    options.logger.error('Message rejected', { queue, messageId: record.messageId, reason, receiveCount });
-    const entry: DeadLetterReason = { queue, messageId: record.messageId, reason, rejectedAt: new Date().toISOString(), receiveCount };
-    try {
-      await putObject(options.s3, options.bucket, reasonKey(queue, record.messageId), JSON.stringify(entry), 'application/json');
-    } catch (writeError) {
-      options.logger.warn('Could not record the rejection reason', { messageId: record.messageId, error: (writeError as Error).message });
-    }
+    const receiveCount = receiveCountOf(record);
+    options.logger.error('Message rejected', { queue: queueNameOf(record), messageId: record.messageId, reason, receiveCount });
+    await keepReason(options, queueNameOf(record), record.messageId, reason, receiveCount);
   };
+}
+
+/** A message whose good records were taken and whose bad ones are to be set aside. */
+export interface PartlyBadPack {
+  readonly record: SQSRecord;
+  readonly rejected: readonly RejectedItem[];
+}
+
+export type SetAsideHandler = (packs: readonly PartlyBadPack[], response: SQSBatchResponse) => Promise<SQSBatchResponse>;
+
+/**
+ * Sets the bad records of packs aside, once their good records are safely in: one
+ * message per pack holding its bad records (a pack, in their order) sent to the source
+ * queue's dead-letter queue, with its reason kept as for a rejected message, so
+ * `npm run dlq` shows and redrives it like any dead letter. A pack that cannot be set
+ * aside is reported as a batch item failure and comes back whole (its good records are
+ * then duplicates, which the join drops).
+ */
+export function setAsideRejected(options: RejectionOptions & { readonly sqs: SQSClient }): SetAsideHandler {
+  return async function setAside(packs, response) {
+    const failures = [...response.batchItemFailures];
+    for (const { record, rejected } of packs) {
+      const queue = queueNameOf(record);
+      const deadLetterQueue = deadLetterQueueOf(queue);
+      const reason =
+        `${rejected.length} bad record(s) set aside from message ${record.messageId}, whose other records were taken; ` +
+        `[n] is each one's place in that message: ${describeRejected(rejected)}`;
+      try {
+        const messageId = await sendMessage(options.sqs, deadLetterQueue, JSON.stringify(rejected.map((r) => r.item)));
+        options.logger.error('Records set aside', { queue, messageId: record.messageId, deadLetterQueue, setAsideAs: messageId, reason });
+        await keepReason(options, queue, messageId, reason, receiveCountOf(record));
+      } catch (error) {
+        options.logger.warn('Could not set bad records aside: the message comes back', {
+          queue,
+          messageId: record.messageId,
+          error: (error as Error).message,
+        });
+        failures.push({ itemIdentifier: record.messageId });
+      }
+    }
+    return { batchItemFailures: failures };
+  };
+}
+
+function receiveCountOf(record: SQSRecord): number {
+  return Number(record.attributes?.ApproximateReceiveCount ?? 0);
+}
+
+async function keepReason(
+  options: RejectionOptions,
+  queue: string,
+  messageId: string,
+  reason: string,
+  receiveCount: number,
+): Promise<void> {
+  const entry: DeadLetterReason = { queue, messageId, reason, rejectedAt: new Date().toISOString(), receiveCount };
+  try {
+    await putObject(options.s3, options.bucket, reasonKey(queue, messageId), JSON.stringify(entry), 'application/json');
+  } catch (writeError) {
+    options.logger.warn('Could not record the rejection reason', { messageId, error: (writeError as Error).message });
+  }
 }

@@ -1,5 +1,7 @@
 /** Choosing what the features function emits: random data rows under fresh ids. */
 import type { DataRow } from '../model/dataset.js';
+import { MAX_RECORDS_PER_MESSAGE } from './messageSchemas.js';
+import { SQS_BATCH_LIMITS } from './queues.js';
 import { newRunId, recordId } from './recordIds.js';
 
 export interface EmittedRecord {
@@ -25,7 +27,7 @@ export function pickRecords(
   });
 }
 
-/** Sends one batch of at most ten messages to a queue; throws when any of them is not sent. */
+/** Sends one batch of records to a queue (packed, one or two requests); throws when any of them is not sent. */
 export type SendBatch = (bodies: readonly unknown[]) => Promise<void>;
 
 export interface EmissionSenders {
@@ -47,12 +49,15 @@ export interface EmissionOutcome {
 export interface EmissionOptions {
   /** Epoch ms after which no new batch is started (the function's timeout, less a margin). */
   readonly deadline: number;
-  /** Batches of ten records in flight at once. */
+  /** Batches of records in flight at once. */
   readonly concurrency: number;
+  /** Records to a batch; RECORDS_PER_BATCH unless a test wants small ones. */
+  readonly recordsPerBatch?: number;
   readonly now?: () => number;
 }
 
-const RECORDS_PER_BATCH = 10;
+/** Ten messages of MAX_RECORDS_PER_MESSAGE: one SendMessageBatch request, two when the packs are big. */
+export const RECORDS_PER_BATCH = SQS_BATCH_LIMITS.entries * MAX_RECORDS_PER_MESSAGE;
 
 /** The two halves of a record, in the order they are sent, and what a record is once each is in. */
 const HALVES = [
@@ -61,7 +66,7 @@ const HALVES = [
 ] as const;
 
 /**
- * Sends records ten at a time, each batch's true answers first and its feature
+ * Sends records a batch at a time, each batch's true answers first and its feature
  * vectors only once those are in: a record is then either wholly sent, not sent at
  * all, or (when the second send fails) half-sent, and every id is accounted for in
  * exactly one of the three lists. No batch starts after the deadline, so a run on
@@ -75,7 +80,8 @@ export async function emitRecords(
 ): Promise<EmissionOutcome> {
   const now = options.now ?? Date.now;
   const batches: EmittedRecord[][] = [];
-  for (let i = 0; i < records.length; i += RECORDS_PER_BATCH) batches.push(records.slice(i, i + RECORDS_PER_BATCH));
+  const perBatch = options.recordsPerBatch ?? RECORDS_PER_BATCH;
+  for (let i = 0; i < records.length; i += perBatch) batches.push(records.slice(i, i + perBatch));
   const state = new Map<string, 'emitted' | 'halfSent'>();
   let reason: string | undefined;
   let next = 0;

@@ -1,10 +1,18 @@
 /**
- * Sending to SQS: queue URLs resolved once per cold start, and every send batched
- * (SendMessageBatch takes ten entries), with the failed entries of a batch retried.
- * And how many messages queues hold (the dead-letter queues, for metrics.json).
+ * Sending to SQS: queue URLs resolved once per cold start, records packed many to a
+ * message (messageSchemas.ts says why), every send batched (SendMessageBatch takes ten
+ * entries and 256 KiB), with the failed entries of a batch retried. And how many
+ * messages queues hold (the dead-letter queues, for metrics.json).
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { MlMonitorError } from '../platform/errors.js';
+import { packRecords } from './messageSchemas.js';
 
 const urlCache = new Map<string, Promise<string>>();
 
@@ -22,33 +30,60 @@ export function queueUrl(sqs: SQSClient, queueName: string): Promise<string> {
   return url;
 }
 
-export const SQS_BATCH_LIMIT = 10;
+/** SendMessageBatch's limits: ten entries, and 256 KiB of bodies in all. */
+export const SQS_BATCH_LIMITS = { entries: 10, bytes: 256 * 1024 } as const;
 const SEND_ATTEMPTS = 3;
 
 /**
- * Sends each body as JSON, ten to a request; throws if any message is still unsent
- * after retries. `afterChunk` runs after each request that succeeded (a test seam).
+ * Sends records packed into messages (each a JSON array of up to
+ * MAX_RECORDS_PER_MESSAGE), as few requests as SendMessageBatch's limits allow;
+ * throws if any message is still unsent after retries. `afterRequest` runs after each
+ * request that succeeded (a test seam).
  */
-export async function sendJsonMessages(
+export async function sendRecords(
   sqs: SQSClient,
   queueName: string,
-  bodies: readonly unknown[],
-  afterChunk?: () => void,
+  records: readonly unknown[],
+  afterRequest?: () => void,
 ): Promise<void> {
-  if (bodies.length === 0) return;
+  if (records.length === 0) return;
   const url = await queueUrl(sqs, queueName);
-  const chunks: unknown[][] = [];
-  for (let i = 0; i < bodies.length; i += SQS_BATCH_LIMIT) chunks.push(bodies.slice(i, i + SQS_BATCH_LIMIT));
   await Promise.all(
-    chunks.map(async (chunk) => {
-      await sendChunk(sqs, url, queueName, chunk);
-      afterChunk?.();
+    batchRequests(packRecords(records).map((pack) => JSON.stringify(pack))).map(async (bodies) => {
+      await sendBatch(sqs, url, queueName, bodies);
+      afterRequest?.();
     }),
   );
 }
 
-async function sendChunk(sqs: SQSClient, url: string, queueName: string, chunk: readonly unknown[]): Promise<void> {
-  let entries = chunk.map((body, index) => ({ Id: `m${index}`, MessageBody: JSON.stringify(body) }));
+/** Sends one message holding `body` as it is (the SDK retries what fails on the way); its SQS message id. */
+export async function sendMessage(sqs: SQSClient, queueName: string, body: string): Promise<string> {
+  const out = await sqs.send(new SendMessageCommand({ QueueUrl: await queueUrl(sqs, queueName), MessageBody: body }));
+  if (!out.MessageId) throw new MlMonitorError(`SQS returned no message id for the message sent to ${queueName}`);
+  return out.MessageId;
+}
+
+/** Groups message bodies into SendMessageBatch requests within its entry and byte limits, in order. */
+export function batchRequests(bodies: readonly string[]): string[][] {
+  const requests: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const body of bodies) {
+    const size = Buffer.byteLength(body, 'utf8');
+    if (current.length === SQS_BATCH_LIMITS.entries || (current.length > 0 && bytes + size > SQS_BATCH_LIMITS.bytes)) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(body);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+async function sendBatch(sqs: SQSClient, url: string, queueName: string, bodies: readonly string[]): Promise<void> {
+  let entries = bodies.map((body, index) => ({ Id: `m${index}`, MessageBody: body }));
   for (let attempt = 1; entries.length > 0; attempt++) {
     const out = await sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries }));
     const failed = new Set((out.Failed ?? []).map((failure) => failure.Id));

@@ -25,6 +25,11 @@ export interface Config {
   readonly alertsTopicArn: string | undefined;
 }
 
+/** A queue's dead-letter queue, as serverless.yml names it. */
+export function deadLetterQueueOf(queue: string): string {
+  return `${queue}-dlq`;
+}
+
 /**
  * Builds the functions' configuration from an environment; pure, so tests pass their
  * own. Every setting is checked (settings.ts), so a bad one fails the function's load
@@ -39,7 +44,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     region: settings.region,
     bucket: settings.bucket,
     queues: settings.queues,
-    deadLetterQueues: Object.values(settings.queues).map((queue) => `${queue}-dlq`),
+    deadLetterQueues: Object.values(settings.queues).map(deadLetterQueueOf),
     logsDir: settings.logsDir,
     recordsPerRun: settings.recordsPerRun,
     quickchartUrl: settings.quickchartUrl,

@@ -18,7 +18,7 @@ import { BUCKET_KEYS } from '../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../functions/commons/storage/s3Objects.js';
 import type { MaintainResult } from '../../../functions/maintain.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/factories.js';
-import { handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../../helpers/localCloud.js';
+import { drainQueue, handlerEnv, type LocalCloud, listKeys, startLocalCloud } from '../../helpers/localCloud.js';
 
 let cloud: LocalCloud;
 let bucketCount = 0;
@@ -152,7 +152,15 @@ describe('metric handler with real S3', () => {
       sqsRecord({ id: '', body: 3 }, { queue: 'y_true' }),
       sqsRecord({ id: 'b-2', body: 'three' }, { queue: 'y_pred' }),
       sqsRecord('{"id":"b-3","body":1e999}', { queue: 'y_pred', raw: true }),
-      sqsRecord({ id: 'b-4', body: 1, padding: 'x'.repeat(5_000) }, { queue: 'y_pred' }),
+      sqsRecord({ id: 'b-4', body: 1, padding: 'x'.repeat(300_000) }, { queue: 'y_pred' }),
+      sqsRecord([], { queue: 'y_pred' }),
+      sqsRecord(
+        [
+          { id: 'b-5', body: 'x' },
+          { id: '', body: 1 },
+        ],
+        { queue: 'y_true' },
+      ),
     ];
 
     const response = await invoke([truth('b-1', 10), ...bad, prediction('b-1', 4)]);
@@ -165,6 +173,35 @@ describe('metric handler with real S3', () => {
     const reason = await readReason(cloud.s3, bucket, 'y_pred', bad[4]?.messageId as string);
     expect(reason?.reason).toMatch(/Infinity|finite/);
     expect((await compactedRows()).rows.filter((row) => row.id === 'b-1')).toHaveLength(1);
+  });
+});
+
+describe('packs of records', () => {
+  it('records the good records of a pack and sets its bad ones aside in the dead-letter queue, with the reason', async () => {
+    const pack = sqsRecord([{ id: 'p-1', body: 10 }, { id: 'p-2', body: 'ten' }, { id: 'p-3', body: 7 }, { body: 1 }], { queue: 'y_true' });
+
+    const response = await invoke([
+      pack,
+      sqsRecord(
+        [
+          { id: 'p-1', body: 4 },
+          { id: 'p-3', body: 7 },
+        ],
+        { queue: 'y_pred' },
+      ),
+    ]);
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await compactedRows()).rows.filter((row) => row.id.startsWith('p-'))).toEqual([
+      { id: 'p-1', yTrue: 10, yPred: 4, absoluteError: 6 },
+      { id: 'p-3', yTrue: 7, yPred: 7, absoluteError: 0 },
+    ]);
+    const deadLetters = await drainQueue(cloud, 'y_true-dlq');
+    const setAside = deadLetters.find((m) => m.body.includes('"p-2"'));
+    expect(JSON.parse(setAside?.body ?? 'null')).toEqual([{ id: 'p-2', body: 'ten' }, { body: 1 }]);
+    const reason = await readReason(cloud.s3, bucket, 'y_true', setAside?.messageId as string);
+    expect(reason?.reason).toContain(`2 bad record(s) set aside from message ${pack.messageId}`);
+    expect(reason?.reason).toMatch(/\[1\] body: .*; \[3\] id: /);
   });
 });
 

@@ -7,7 +7,6 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
@@ -21,7 +20,7 @@ import { InjectedCrashError } from '../../../functions/commons/platform/faults.j
 import { getText } from '../../../functions/commons/storage/s3Objects.js';
 import { DATA_FILE } from '../../../infra/model/train.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/factories.js';
-import { handlerEnv, type LocalCloud, startLocalCloud } from '../../helpers/localCloud.js';
+import { drainQueue, handlerEnv, type LocalCloud, startLocalCloud } from '../../helpers/localCloud.js';
 
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 let cloud: LocalCloud;
@@ -41,23 +40,22 @@ afterEach(() => {
   delete process.env.ML_MONITOR_CRASH_AT;
 });
 
-/** Receives and deletes everything on a queue. */
+/** Receives and deletes everything on a queue: the records of its messages, each one record or a pack. */
 async function drain(queue: string): Promise<{ id: string; body: number }[]> {
-  const url = cloud.queueUrls[queue] as string;
-  const bodies: { id: string; body: number }[] = [];
-  for (;;) {
-    const out = await cloud.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }));
-    const messages = out.Messages ?? [];
-    if (messages.length === 0) return bodies;
-    bodies.push(...messages.map((m) => JSON.parse(m.Body as string)));
-    await cloud.sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: url, Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })) }),
-    );
-  }
+  return (await drainQueue(cloud, queue)).flatMap((message) => [JSON.parse(message.body)].flat());
 }
 
+const row = (i: number) => dataset[i % dataset.length] as (typeof dataset)[number];
 const featureRecords = (prefix: string, count: number) =>
-  Array.from({ length: count }, (_, i) => sqsRecord({ id: `${prefix}-${i}`, body: dataset[i]?.features }, { queue: 'features' }));
+  Array.from({ length: count }, (_, i) => sqsRecord({ id: `${prefix}-${i}`, body: row(i).features }, { queue: 'features' }));
+/** `packs` messages of `perPack` feature vectors each, as features sends them. */
+const featurePacks = (prefix: string, packs: number, perPack: number) =>
+  Array.from({ length: packs }, (_, p) =>
+    sqsRecord(
+      Array.from({ length: perPack }, (_, j) => ({ id: `${prefix}-${p * perPack + j}`, body: row(p * perPack + j).features })),
+      { queue: 'features' },
+    ),
+  );
 
 describe('predictor with real SQS', () => {
   it("answers each feature vector with the model's prediction under the same id", async () => {
@@ -80,8 +78,30 @@ describe('predictor with real SQS', () => {
     expect((await drain('y_pred')).map((a) => a.id)).toEqual(['ok-0']);
   });
 
+  it('answers packs with packs, and sets the bad vectors of a pack aside', async () => {
+    const pack = sqsRecord(
+      [
+        { id: 'pk-0', body: row(0).features },
+        { id: 'pk-1', body: [1, 2] },
+        { id: 'pk-2', body: row(2).features },
+      ],
+      { queue: 'features' },
+    );
+
+    const response = await handler(sqsEvent([pack, ...featurePacks('pp', 3, 100)]), lambdaContext('predictor'));
+
+    expect(response.batchItemFailures).toEqual([]);
+    const messages = await drainQueue(cloud, 'y_pred');
+    expect(messages).toHaveLength(4);
+    const answered = messages.flatMap((m) => JSON.parse(m.body) as { id: string }[]).map((a) => a.id);
+    expect(answered.sort()).toEqual(['pk-0', 'pk-2', ...Array.from({ length: 300 }, (_, i) => `pp-${i}`)].sort());
+    const [setAside] = await drainQueue(cloud, 'features-dlq');
+    expect(JSON.parse(setAside?.body ?? 'null')).toEqual([{ id: 'pk-1', body: [1, 2] }]);
+  });
+
   it('ends in the rows of a run without the crash when it dies after part of its sends', async () => {
-    const records = featureRecords('crash', 25);
+    // Eleven packs of a hundred: eleven messages of predictions take two requests (sent at once), and the crash follows the first.
+    const records = featurePacks('crash', 11, 100);
     process.env.ML_MONITOR_CRASH_AT = 'predictor:after-first-send';
     await expect(handler(sqsEvent(records), lambdaContext('predictor'))).rejects.toBeInstanceOf(InjectedCrashError);
     const beforeRedelivery = await drain('y_pred');
@@ -91,17 +111,17 @@ describe('predictor with real SQS', () => {
 
     const predictions = [...beforeRedelivery, ...(await drain('y_pred'))];
     expect(beforeRedelivery.length).toBeGreaterThan(0);
-    expect(predictions.length).toBeGreaterThan(25);
+    expect(predictions.length).toBeGreaterThan(1_100);
     const store = new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs: 3_600_000 });
     await store.record([
       ...predictions.map((p) => ({ kind: 'y_pred' as const, id: p.id, value: p.body })),
-      ...records.map((_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: dataset[i]?.target as number })),
+      ...Array.from({ length: 1_100 }, (_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: row(i).target })),
     ]);
     await new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir: undefined }).compact(LOGS.metric_log);
     const rows = parseMetricLog((await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '');
-    const expected = records.map((_, i) => {
-      const yPred = predict(model, dataset[i]?.features ?? []);
-      const yTrue = dataset[i]?.target as number;
+    const expected = Array.from({ length: 1_100 }, (_, i) => {
+      const yPred = predict(model, row(i).features);
+      const yTrue = row(i).target;
       return { id: `crash-${i}`, yTrue, yPred, absoluteError: Math.abs(yTrue - yPred) };
     });
     expect([...rows].sort((a, b) => a.id.localeCompare(b.id))).toEqual(expected.sort((a, b) => a.id.localeCompare(b.id)));

@@ -3,7 +3,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 const sent = vi.hoisted(() => ({ calls: [] as { queue: string; bodies: unknown[] }[], fail: undefined as Error | undefined }));
 
 vi.mock('../../../functions/commons/messaging/queues.js', () => ({
-  sendJsonMessages: async (_sqs: unknown, queue: string, bodies: unknown[]) => {
+  sendRecords: async (_sqs: unknown, queue: string, bodies: unknown[]) => {
     if (sent.fail) throw sent.fail;
     sent.calls.push({ queue, bodies });
   },

@@ -1,6 +1,12 @@
 /** How a features run sends its records: whole, not at all, or half-sent — never unaccounted for. */
 import { describe, expect, it } from 'vitest';
-import { type EmissionOutcome, type EmittedRecord, emitRecords, pickRecords } from '../../../../../functions/commons/messaging/emission.js';
+import {
+  type EmissionOutcome,
+  type EmittedRecord,
+  emitRecords,
+  pickRecords,
+  RECORDS_PER_BATCH,
+} from '../../../../../functions/commons/messaging/emission.js';
 import { parseDataset } from '../../../../../functions/commons/model/dataset.js';
 
 const DATA = parseDataset('age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,target\n1,2,3,4,5,6,7,8,9,10,151\n0,0,0,0,0,0,0,0,0,0,75\n');
@@ -12,7 +18,19 @@ function accountedOnce(outcome: EmissionOutcome, all: readonly EmittedRecord[]):
 }
 
 describe('emitRecords', () => {
-  it('sends each batch of ten as true answers, then feature vectors, and lists every id as emitted', async () => {
+  it('sends a run of up to a thousand records as one batch: ten messages of a hundred', async () => {
+    const sizes: number[] = [];
+    const count = async (bodies: readonly unknown[]) => {
+      sizes.push(bodies.length);
+    };
+
+    await emitRecords(records(2_500), { truths: count, features: count }, { deadline: Infinity, concurrency: 8 });
+
+    expect(RECORDS_PER_BATCH).toBe(1_000);
+    expect(sizes.sort()).toEqual([1_000, 1_000, 1_000, 1_000, 500, 500]);
+  });
+
+  it('sends each batch (of ten here) as true answers, then feature vectors, and lists every id as emitted', async () => {
     const sent: { queue: string; ids: string[] }[] = [];
     const recorder = (queue: string) => async (bodies: readonly unknown[]) => {
       sent.push({ queue, ids: bodies.map((b) => (b as { id: string }).id) });
@@ -22,7 +40,7 @@ describe('emitRecords', () => {
     const outcome = await emitRecords(
       all,
       { truths: recorder('y_true'), features: recorder('features') },
-      { deadline: Infinity, concurrency: 3 },
+      { deadline: Infinity, concurrency: 3, recordsPerBatch: 10 },
     );
 
     expect(outcome).toEqual({ emitted: all.map((r) => r.id), notSent: [], halfSent: [] });
@@ -40,7 +58,11 @@ describe('emitRecords', () => {
     };
     const all = records(100);
 
-    const outcome = await emitRecords(all, { truths: slow, features: slow }, { deadline: 450, concurrency: 1, now: () => clock });
+    const outcome = await emitRecords(
+      all,
+      { truths: slow, features: slow },
+      { deadline: 450, concurrency: 1, now: () => clock, recordsPerBatch: 10 },
+    );
 
     expect(outcome.emitted).toEqual(all.slice(0, 30).map((r) => r.id));
     expect(outcome.notSent).toHaveLength(70);
@@ -60,7 +82,7 @@ describe('emitRecords', () => {
           if (++featureBatches === 2) throw new Error('SQS said no');
         },
       },
-      { deadline: Infinity, concurrency: 1 },
+      { deadline: Infinity, concurrency: 1, recordsPerBatch: 10 },
     );
 
     expect(outcome.emitted).toEqual(all.slice(0, 10).map((r) => r.id));
@@ -79,7 +101,7 @@ describe('emitRecords', () => {
         },
         features: async () => {},
       },
-      { deadline: Infinity, concurrency: 4 },
+      { deadline: Infinity, concurrency: 4, recordsPerBatch: 10 },
     );
 
     expect(outcome).toMatchObject({ emitted: [], halfSent: [], reason: 'sending to y_true failed: queue missing' });
@@ -95,7 +117,7 @@ describe('emitRecords', () => {
       inFlight--;
     };
 
-    await emitRecords(records(200), { truths: tracked, features: tracked }, { deadline: Infinity, concurrency: 4 });
+    await emitRecords(records(200), { truths: tracked, features: tracked }, { deadline: Infinity, concurrency: 4, recordsPerBatch: 10 });
 
     expect(most).toBe(4);
   });

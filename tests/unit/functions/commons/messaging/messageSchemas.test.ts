@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   checkMessage,
+  describeRejected,
   FeaturesMessage,
+  MAX_MESSAGE_BYTES,
+  MAX_RECORDS_PER_MESSAGE,
+  packRecords,
   parseMessageJson,
-  parseRecord,
+  parseRecords,
   ScalarMessage,
 } from '../../../../../functions/commons/messaging/messageSchemas.js';
 import { InvalidMessageError } from '../../../../../functions/commons/platform/errors.js';
@@ -29,9 +33,9 @@ describe('message JSON', () => {
 
 describe('the scalar message of y_true and y_pred', () => {
   it('takes an id, a finite number and, optionally, the model version', () => {
-    const value = parseRecord(ScalarMessage, record('{"id": 17, "body": 3.5, "model": "ols-1a2b"}'));
+    const parsed = parseRecords(ScalarMessage, record('{"id": 17, "body": 3.5, "model": "ols-1a2b"}'));
 
-    expect(value).toEqual({ id: '17', body: 3.5, model: 'ols-1a2b' });
+    expect(parsed).toEqual({ records: [{ id: '17', body: 3.5, model: 'ols-1a2b' }], rejected: [] });
   });
 
   it.each([
@@ -40,7 +44,7 @@ describe('the scalar message of y_true and y_pred', () => {
     ['{"id": "a", "body": 1, "model": ""}', 'model: model is empty; model: model may hold only letters, digits and . _ : + -'],
     ['{"body": 1}', 'id: Invalid input: expected string, received undefined'],
   ])('refuses %s, saying why', (body, reason) => {
-    expect(() => parseRecord(ScalarMessage, record(body))).toThrow(new InvalidMessageError('y_pred', 'm-1', reason));
+    expect(() => parseRecords(ScalarMessage, record(body))).toThrow(new InvalidMessageError('y_pred', 'm-1', reason));
   });
 
   it('names every bad field of a features message at once', () => {
@@ -50,5 +54,70 @@ describe('the scalar message of y_true and y_pred', () => {
       ok: false,
       reason: 'id: id is empty; id: id may hold only letters, digits and . _ : + -; body: body must hold exactly 10 numbers',
     });
+  });
+});
+
+describe('a pack of records in one message', () => {
+  it('takes every record of an array, in order, numeric ids as their text', () => {
+    const parsed = parseRecords(ScalarMessage, record('[{"id": "a", "body": 1}, {"id": 2.50, "body": 2, "model": "m"}]'));
+
+    expect(parsed).toEqual({
+      records: [
+        { id: 'a', body: 1 },
+        { id: '2.50', body: 2, model: 'm' },
+      ],
+      rejected: [],
+    });
+  });
+
+  it('takes the good records of a pack and hands back the bad ones with their place and reason', () => {
+    const parsed = parseRecords(ScalarMessage, record('[{"id": "a", "body": 1}, {"id": "b", "body": "x"}, {"id": "c", "body": 3}, 7]'));
+
+    expect(parsed.records.map((r) => r.id)).toEqual(['a', 'c']);
+    expect(parsed.rejected).toEqual([
+      { index: 1, item: { id: 'b', body: 'x' }, reason: 'body: Invalid input: expected number, received string' },
+      { index: 3, item: 7, reason: 'message: Invalid input: expected object, received number' },
+    ]);
+  });
+
+  it.each([
+    ['[]', 'body is an empty array: a pack holds at least one record'],
+    [
+      '[{"id": "a"}, {"body": 1}]',
+      'no good record in the pack: [0] body: Invalid input: expected number, received undefined; [1] id: Invalid input: expected string, received undefined',
+    ],
+    ['[{"id": "a", "body": 1}', 'body is not JSON'],
+  ])('refuses %s as a whole', (body, reason) => {
+    expect(() => parseRecords(ScalarMessage, record(body))).toThrow(reason);
+  });
+
+  it("refuses a body over SQS's own limit as a whole", () => {
+    const big = JSON.stringify(Array.from({ length: 20_000 }, (_, i) => ({ id: `id-${i}`, body: i })));
+
+    expect(Buffer.byteLength(big)).toBeGreaterThan(MAX_MESSAGE_BYTES);
+    expect(() => parseRecords(ScalarMessage, record(big))).toThrow(`over the ${MAX_MESSAGE_BYTES}-byte limit`);
+  });
+
+  it('packs records a hundred to a message, in order, the last pack holding the rest', () => {
+    const ids = Array.from({ length: 250 }, (_, i) => i);
+    const packs = packRecords(ids);
+
+    expect(packs.map((pack) => pack.length)).toEqual([MAX_RECORDS_PER_MESSAGE, MAX_RECORDS_PER_MESSAGE, 50]);
+    expect(packs.flat()).toEqual(ids);
+    expect(packRecords([])).toEqual([]);
+  });
+
+  it('keeps the widest pack of feature vectors under the 64 KiB SQS bills as one request', () => {
+    const widest = { id: 'x'.repeat(128), body: Array.from({ length: 10 }, () => -1.2345678901234567e-308) };
+    const pack = JSON.stringify(packRecords(Array.from({ length: MAX_RECORDS_PER_MESSAGE }, () => widest))[0]);
+
+    expect(checkMessage(FeaturesMessage, widest).ok).toBe(true);
+    expect(Buffer.byteLength(pack)).toBeLessThan(64 * 1024);
+  });
+
+  it('describes at most ten bad records, and counts the rest', () => {
+    const rejected = Array.from({ length: 12 }, (_, index) => ({ index, item: null, reason: 'bad' }));
+
+    expect(describeRejected(rejected)).toBe(`${Array.from({ length: 10 }, (_, i) => `[${i}] bad`).join('; ')}; and 2 more`);
   });
 });
