@@ -28,6 +28,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
+import { MAX_RECORDS_PER_MESSAGE } from '../../functions/commons/messaging/messageSchemas.js';
 import { PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { runApi } from './api.js';
 import { type BenchOptions, type BenchPhase, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
@@ -186,7 +187,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
     say(`table contention: ${CONTENTION_WRITERS.join(', ')} writers, ${options.contentionSeconds} s × ${options.contentionRepeats} each…`);
     const result = await measureTableContention({
       writers: CONTENTION_WRITERS,
-      batchSize: options.batchSize,
+      halvesPerCommit: options.batchSize * MAX_RECORDS_PER_MESSAGE,
       secondsPerRun: options.contentionSeconds,
       repeats: options.contentionRepeats,
       onEmulator,

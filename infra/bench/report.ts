@@ -3,6 +3,7 @@
  * with the targets the project holds itself to. Pure: phase results in, report out.
  */
 import { loadavg } from 'node:os';
+import { MAX_RECORDS_PER_MESSAGE } from '../../functions/commons/messaging/messageSchemas.js';
 import { DEFAULT_SEND_OPTIONS } from '../ingest/sender.js';
 import type { ApiResult } from './api.js';
 import { type BenchOptions, SHIPPED, usesShippedDefaults } from './args.js';
@@ -311,6 +312,8 @@ export function compactionFigures(costs: readonly CompactionCost[]) {
 function contentionFigures(runs: readonly ContentionRun[], options: BenchOptions) {
   return {
     batch_size: options.batchSize,
+    records_per_message: MAX_RECORDS_PER_MESSAGE,
+    halves_per_commit: options.batchSize * MAX_RECORDS_PER_MESSAGE,
     seconds_per_run: options.contentionSeconds,
     repeats: options.contentionRepeats,
     writers: runs.map((run) => ({
@@ -638,7 +641,7 @@ function contentionRows(r: BenchReport): TableRow[] {
   const contention = r.table_contention;
   if (typeof contention !== 'object') return [{ metric: 'table_contention', value: contention ?? 'n/a', target: '' }];
   return contention.writers.map((run) => ({
-    metric: `table contention, ${run.writers} writer${run.writers === 1 ? '' : 's'} (batch ${contention.batch_size})`,
+    metric: `table contention, ${run.writers} writer${run.writers === 1 ? '' : 's'} (${fmt(contention.halves_per_commit)} halves a commit)`,
     value:
       `${fmt(run.records_per_s)} rec/s, ${fmt(run.commits_per_s, 1)} commits/s, ` +
       `${fmt(run.conflict_retries_per_commit, 2)} retries, p50 ${fmt(run.commit_ms_p50)} ms`,

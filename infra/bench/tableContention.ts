@@ -2,7 +2,8 @@
  * How many records per second one join table object takes: 1, 2, 4 and 8 writers
  * commit batches to the same table in a fresh bucket of the embedded moto, as that
  * many concurrent `metric` runs would (JoinTableStore.record, the function's own
- * code). Each batch has the shipped size, half new y_true halves and half the
+ * code). Each batch is a full one on the shipped settings (SQS_BATCH_SIZE messages,
+ * each a pack of MAX_RECORDS_PER_MESSAGE halves), half new y_true halves and half the
  * y_pred halves of the writer's previous batch, so the table holds what a busy
  * pipeline's does. Conflict retries are counted at the client (a table write
  * refused with 412 or 409). Each writer count runs `repeats` times, each in a bucket
@@ -29,8 +30,8 @@ export interface ContentionRun {
 
 export interface ContentionOptions {
   readonly writers: readonly number[];
-  /** Halves per batch: the shipped SQS_BATCH_SIZE. */
-  readonly batchSize: number;
+  /** Halves per commit: the shipped SQS_BATCH_SIZE messages of full packs. */
+  readonly halvesPerCommit: number;
   readonly secondsPerRun: number;
   /** Runs per writer count (median taken). */
   readonly repeats: number;
@@ -92,21 +93,21 @@ async function contend(
   const until = started + options.secondsPerRun * 1000;
   // A store per writer, as each metric container has its own: a store acknowledges the batches it wrote in its next commit.
   const stores = Array.from({ length: writers }, () => new JoinTableStore({ s3, bucket, orphanTtlMs: 3_600_000 }));
-  await Promise.all(stores.map((store, writer) => writeUntil(store, writer, options.batchSize, until, times)));
+  await Promise.all(stores.map((store, writer) => writeUntil(store, writer, options.halvesPerCommit, until, times)));
   const seconds = (Date.now() - started) / 1000;
   const commits = times.length;
   return {
     writers,
     commitsPerSecond: commits / seconds,
-    // Each batch completes batchSize / 2 records (the y_pred halves of the previous batch).
-    recordsPerSecond: (commits * options.batchSize) / 2 / seconds,
+    // Each batch completes halvesPerCommit / 2 records (the y_pred halves of the previous batch).
+    recordsPerSecond: (commits * options.halvesPerCommit) / 2 / seconds,
     conflictRetriesPerCommit: commits === 0 ? 0 : conflicts.refused / commits,
     commitMsP50: median(times),
   };
 }
 
-async function writeUntil(store: JoinTableStore, writer: number, batchSize: number, until: number, times: number[]): Promise<void> {
-  const half = batchSize / 2;
+async function writeUntil(store: JoinTableStore, writer: number, halvesPerCommit: number, until: number, times: number[]): Promise<void> {
+  const half = halvesPerCommit / 2;
   let previous: string[] = [];
   for (let batch = 0; Date.now() < until; batch++) {
     const ids = Array.from({ length: half }, (_, i) => `w${writer}-b${batch}-${i}`);

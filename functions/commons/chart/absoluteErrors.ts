@@ -28,7 +28,6 @@ export function summarizeErrors(values: ArrayLike<number>): ErrorSummary {
 
 export class AbsoluteErrors {
   #values: number[] = [];
-  #sum = 0;
 
   get count(): number {
     return this.#values.length;
@@ -38,21 +37,14 @@ export class AbsoluteErrors {
     return this.#values;
   }
 
-  get mean(): number {
-    return this.#values.length === 0 ? Number.NaN : this.#sum / this.#values.length;
-  }
-
   /** Adds metric_log.csv data lines (no header). */
   add(lines: readonly string[]): void {
     for (const line of lines) {
-      const value = parseMetricLine(line).absoluteError;
-      this.#values.push(value);
-      this.#sum += value;
+      this.#values.push(parseMetricLine(line).absoluteError);
     }
   }
 
   clear(): void {
     this.#values = [];
-    this.#sum = 0;
   }
 }

@@ -626,6 +626,8 @@ describe('the table contention', () => {
 
     expect(report.table_contention).toEqual({
       batch_size: 100,
+      records_per_message: 100,
+      halves_per_commit: 10_000,
       seconds_per_run: 5,
       repeats: 3,
       writers: [

@@ -4,7 +4,7 @@ import { histogram } from '../../../../../functions/commons/chart/histogram.js';
 import { errorHistogramChart } from '../../../../../functions/commons/chart/histogramChart.js';
 
 describe('AbsoluteErrors', () => {
-  it('keeps the absolute errors of the lines it is given, and their mean', () => {
+  it('keeps the absolute errors of the lines it is given', () => {
     const errors = new AbsoluteErrors();
 
     errors.add(['a,1.0,3.0,2.0', 'b,5.0,1.0,4.0']);
@@ -12,19 +12,16 @@ describe('AbsoluteErrors', () => {
 
     expect(errors.values).toEqual([2, 4, 0]);
     expect(errors.count).toBe(3);
-    expect(errors.mean).toBe(2);
   });
 
-  it('has no mean before any line, and forgets everything when cleared', () => {
+  it('forgets everything when cleared', () => {
     const errors = new AbsoluteErrors();
-    const empty = errors.mean;
     errors.add(['a,1.0,3.0,2.0']);
 
     errors.clear();
 
-    expect(empty).toBeNaN();
     expect(errors.values).toEqual([]);
-    expect(errors.mean).toBeNaN();
+    expect(errors.count).toBe(0);
   });
 
   it('refuses a line that is not a metric_log row', () => {
