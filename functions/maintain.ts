@@ -15,6 +15,8 @@ import { AlertKeeper } from './commons/alerts/alertKeeper.js';
 import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
+import { journalIn } from './commons/logs/journal.js';
+import { describeRejected } from './commons/logs/logCheck.js';
 import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
 import { countMessages } from './commons/messaging/queues.js';
 import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
@@ -26,10 +28,16 @@ const config = readConfig();
 const logger = createLogger('maintain');
 const s3 = createS3Client(config, logger);
 const sqs = createSqsClient(config, logger);
-const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs });
-const newCompactor = () => new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir });
+const journal = journalIn(config.logsDir, logger);
+const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs, journal });
+const newCompactor = () => new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir, journal });
 let compactor = newCompactor();
-const publisher = new MetricsPublisher({ s3, bucket: config.bucket, logsDir: config.logsDir });
+const publisher = new MetricsPublisher({
+  s3,
+  bucket: config.bucket,
+  logsDir: config.logsDir,
+  warn: (message, details) => logger.warn(message, { ...details }),
+});
 const alerts = new AlertKeeper({
   s3,
   sns: createSnsClient(config, logger),
@@ -63,12 +71,25 @@ function reportCompaction(spec: LogSpec, result: CompactionResult): void {
       waitingSeconds: Math.round(waitingMs / 1000),
     });
   }
-  if (result.mirror === 'diverged') {
-    logger.error(
-      `${config.logsDir}/${spec.key} holds rows that s3://${config.bucket}/${spec.key} lacks: it is left as it is, not updated`,
-      {
-        action: `keep it (it is your data); move it aside to let the copy in ${config.logsDir} start again from the bucket`,
-      },
+  if (result.rejected.length > 0) {
+    logger.error(`${spec.key}: ${result.rejected.length} segment line(s) are no rows and were not appended`, {
+      lines: describeRejected(result.rejected),
+      ...(config.logsDir === undefined ? { texts: result.rejected.map((line) => line.text).join(' | ') } : { movedTo: config.logsDir }),
+    });
+  }
+  if (result.mirrorProblem !== undefined) logger.error(result.mirrorProblem);
+  if (result.repair !== undefined) {
+    const { rejected, rejectedFile, recovered, headerRepaired } = result.repair;
+    const what = [
+      rejected.length > 0
+        ? `${rejected.length.toLocaleString('en-US')} line(s) moved aside to ${rejectedFile} (${describeRejected(rejected)})`
+        : '',
+      recovered.length > 0 ? `${recovered.length.toLocaleString('en-US')} row(s) only it held appended to the log` : '',
+      headerRepaired ? 'its header put back' : '',
+    ].filter((part) => part !== '');
+    logger.warn(
+      `${config.logsDir}/${spec.key} was not a copy of s3://${config.bucket}/${spec.key} any more and is repaired: ` +
+        `${what.length > 0 ? `${what.join('; ')}; ` : ''}it holds the log's ${result.rows.toLocaleString('en-US')} rows again`,
     );
   }
 }
@@ -106,9 +127,11 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
   publisher.added('metric_log', metricLog.added);
+  publisher.recovered('metric_log', metricLog.repair?.recovered ?? []);
   const orphanLog = await compactor.compact(LOGS.orphans);
   reportCompaction(LOGS.orphans, orphanLog);
   publisher.added('orphans', orphanLog.added);
+  publisher.recovered('orphans', orphanLog.repair?.recovered ?? []);
   // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
   const dropped = await store.dropSettled(compactor.isSettled);
   const now = Date.now();

@@ -8,6 +8,7 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Half, HalfKind } from './commons/join/joinTable.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
+import { journalIn } from './commons/logs/journal.js';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
 import { parseRecords, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
@@ -23,6 +24,8 @@ const store = new JoinTableStore({
   s3,
   bucket: config.bucket,
   orphanTtlMs: config.orphanTtlMs,
+  // Locally, a copy of each segment survives an emulator that dies before maintain appends it.
+  journal: journalIn(config.logsDir, logger),
 });
 /** Kept back from the timeout for writing the batch's segment after the table commit. */
 const TIME_FOR_THE_SEGMENT_MS = 5_000;

@@ -29,10 +29,18 @@ export interface PlotResult {
   readonly rows: number;
 }
 
+/** The bucket has the output either way: a copy LOGS_DIR refused is one line, not a failed run. */
+function reportLocalCopy(problem: string | undefined): void {
+  if (problem !== undefined) logger.error(problem);
+}
+
 export const handler = async (): Promise<PlotResult> => {
   const read = await metricLog.readNew();
   if (read.restarted) errors.clear();
-  errors.add(textToLines(read.lines.toString('utf8')));
+  const unread = errors.add(textToLines(read.lines.toString('utf8')));
+  if (unread.length > 0) {
+    logger.warn(`${unread.length} metric_log.csv line(s) are no rows and are not plotted`, { first: unread[0]?.slice(0, 200) });
+  }
   if (errors.count === 0) {
     logger.info('Nothing to plot yet: metric_log.csv has no rows', { bucket: config.bucket });
     return { plotted: false, rows: 0 };
@@ -43,10 +51,10 @@ export const handler = async (): Promise<PlotResult> => {
   const chart = errorHistogramChart(bins, summary);
   const png = await renderChart(config.quickchartUrl, chart);
   await putObject(s3, config.bucket, BUCKET_KEYS.errorPlot, png, 'image/png');
-  await writeMirror(config.logsDir, BUCKET_KEYS.errorPlot, png);
+  reportLocalCopy(await writeMirror(config.logsDir, BUCKET_KEYS.errorPlot, png));
   const binsJson = JSON.stringify(histogramDocument(bins, summary, new Date()));
   await putObject(s3, config.bucket, BUCKET_KEYS.histogram, binsJson, 'application/json');
-  await writeMirror(config.logsDir, BUCKET_KEYS.histogram, binsJson);
+  reportLocalCopy(await writeMirror(config.logsDir, BUCKET_KEYS.histogram, binsJson));
   plottedRows = errors.count;
   logger.info('Histogram written', { ...summary, bytes: png.length });
   return { plotted: true, rows: errors.count };

@@ -14,7 +14,8 @@
  * (maintain's ALERTS_TOPIC_ARN) gets the local topic's ARN, as CloudFormation would
  * give it on AWS.
  */
-import { restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
+import { journalIn } from '../../functions/commons/logs/journal.js';
+import { describeRestore, restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
 import { LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
 import { retry } from '../toolbox/retry.js';
 import {
@@ -94,22 +95,18 @@ export class BootstrapPlugin {
     }
   }
 
-  /** Restores metric_log.csv and orphans.csv from LOGS_DIR into a bucket that came up empty, and says so. */
+  /** Restores metric_log.csv and orphans.csv from LOGS_DIR (and its journal) into a bucket that came up empty, and says so. */
   #restoreHooks(clients: BootstrapClients, endpoint: string): BootstrapHooks {
     const logsDir = process.env.LOGS_DIR;
+    const journal = journalIn(logsDir, { warn: (message) => this.#log.warning(message) });
     return {
       afterBuckets: async (buckets) => {
         for (const bucket of buckets) {
-          const outcome = await restoreLogsFromMirror(clients.s3, bucket, logsDir);
-          if (outcome === undefined) continue;
-          const restored = Object.entries(outcome).flatMap(([name, result]) =>
-            result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}.csv`] : [],
-          );
-          if (restored.length > 0) {
-            this.#log.notice(
-              `local cloud at ${endpoint} had no logs: restored ${restored.join(' and ')} from ${logsDir} into s3://${bucket}; new rows follow them`,
-            );
-          }
+          const outcome = await restoreLogsFromMirror(clients.s3, bucket, logsDir, journal);
+          if (outcome === undefined || logsDir === undefined) continue;
+          const { notice, warnings } = describeRestore(outcome, { endpoint, bucket, logsDir });
+          for (const warning of warnings) this.#log.warning(warning);
+          if (notice !== undefined) this.#log.notice(notice);
         }
       },
     };

@@ -26,6 +26,7 @@ import {
 export interface AlertLogger {
   info(message: string, attributes: Record<string, unknown>): void;
   error(message: string, attributes: Record<string, unknown>): void;
+  warn(message: string): void;
 }
 
 export interface AlertKeeperOptions {
@@ -71,7 +72,8 @@ export class AlertKeeper {
     if (fingerprint !== this.#stored) {
       const body = `${JSON.stringify(document, null, 2)}\n`;
       await putObject(s3, bucket, BUCKET_KEYS.alerts, body, 'application/json');
-      await writeMirror(logsDir, BUCKET_KEYS.alerts, body);
+      const problem = await writeMirror(logsDir, BUCKET_KEYS.alerts, body);
+      if (problem !== undefined) this.#options.logger.warn(problem);
       this.#stored = fingerprint;
     }
     this.#document = document;

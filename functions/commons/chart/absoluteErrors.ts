@@ -2,7 +2,7 @@
  * The absolute errors of metric_log.csv, kept by a warm plot container between runs
  * so each run parses only the rows new since the last (see LogTail).
  */
-import { parseMetricLine } from '../logs/rowFormat.js';
+import { checkMetricLine } from '../logs/rowFormat.js';
 import type { ErrorSummary } from './histogramChart.js';
 
 /**
@@ -37,11 +37,15 @@ export class AbsoluteErrors {
     return this.#values;
   }
 
-  /** Adds metric_log.csv data lines (no header). */
-  add(lines: readonly string[]): void {
+  /** Adds metric_log.csv data lines (no header); returns those that are no rows, which are not counted. */
+  add(lines: readonly string[]): string[] {
+    const unread: string[] = [];
     for (const line of lines) {
-      this.#values.push(parseMetricLine(line).absoluteError);
+      const row = checkMetricLine(line);
+      if (typeof row === 'string') unread.push(line);
+      else this.#values.push(row.absoluteError);
     }
+    return unread;
   }
 
   clear(): void {

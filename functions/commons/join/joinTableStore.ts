@@ -14,6 +14,7 @@
  * compaction waits for that gap rather than skipping it.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { SegmentJournal } from '../logs/journal.js';
 import { LOGS, lastLineOfLog } from '../logs/logFiles.js';
 import { writeSegment } from '../logs/segments.js';
 import { crashPoint } from '../platform/faults.js';
@@ -35,6 +36,8 @@ import {
 export interface JoinTableStoreOptions extends TableRules {
   readonly s3: S3Client;
   readonly bucket: string;
+  /** A local copy of each segment, kept until LOGS_DIR's log holds it (journal.ts); none on AWS. */
+  readonly journal?: SegmentJournal | undefined;
   readonly now?: () => number;
 }
 
@@ -137,8 +140,14 @@ export class JoinTableStore {
     return tableAfter({ metric_log: metricLog, orphans });
   }
 
+  /** The journal's copy first: once the segment is in the bucket, an emulator that dies takes it along. */
   async #write(batches: readonly OutboxBatch[]): Promise<void> {
-    const { s3, bucket } = this.#options;
-    await Promise.all(batches.map((batch) => writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines)));
+    const { s3, bucket, journal } = this.#options;
+    await Promise.all(
+      batches.map(async (batch) => {
+        await journal?.write(LOGS[batch.log], batch.firstSeq, batch.lines);
+        await writeSegment(s3, bucket, LOGS[batch.log], batch.firstSeq, batch.lines);
+      }),
+    );
   }
 }

@@ -5,16 +5,27 @@
  * LOGS_DIR (appending only: see localMirror.ts). Segments already in the log are
  * deleted by the next compaction, after it has read that they are.
  *
+ * The copy in LOGS_DIR is checked at every append: one that is no longer a prefix of
+ * the log (edited, damaged, its header deleted) is repaired rather than left behind:
+ * its lines that are no rows go to <log>.rejected.csv, its rows the log lacks are
+ * appended to the log, and it is then rewritten as a copy of the log. No row it held
+ * is lost; every line it held is either in the log or in the side file. A segment
+ * line that is no row is never appended: it is set aside and reported. The segment
+ * journal in LOGS_DIR (journal.ts) is trimmed once the copy holds its lines.
+ *
  * It is also exactly-once's last barrier: it knows every id in both logs (read once
  * per cold start, then only what is new), and a line whose id is already in a log,
  * or twice in one compaction, is dropped and counted as a duplicate. The join table
  * can then forget settled ids (joinTable.ts): no duplicate, however late, makes a
  * second row or an orphan.
  */
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getText, retryOnConflict } from '../storage/s3Objects.js';
 import { AppendOnlyLog } from './appendOnlyLog.js';
-import { type MirrorSync, syncLogMirror } from './localMirror.js';
+import type { SegmentJournal } from './journal.js';
+import { describeFileError, type MirrorSync, readMirror, replaceFile, setAsideRejected, syncLogMirror } from './localMirror.js';
+import { checkLog, idOfLine, type RejectedLine } from './logCheck.js';
 import { LOGS, type LogName, type LogSpec, linesToText, type RowNotes, splitAnnotated, textToLines } from './logFiles.js';
 import { deleteSegments, listSegments } from './segments.js';
 
@@ -28,8 +39,23 @@ export interface CompactionResult {
   readonly lastSeq: number;
   /** What became of the copy in LOGS_DIR. */
   readonly mirror: MirrorSync;
+  /** How a copy that was no longer the log's prefix was repaired (mirror `repaired`). */
+  readonly repair?: CopyRepair;
+  /** Why the copy in LOGS_DIR could not be brought up to date (mirror `failed`): it catches up at a later run. */
+  readonly mirrorProblem?: string;
+  /** Segment lines that are no rows: not appended (set aside beside the copy when there is one). */
+  readonly rejected: readonly RejectedLine[];
   /** Lines committed but whose segment is not written yet, which later segments wait for. */
   readonly gap?: LogGap;
+}
+
+export interface CopyRepair {
+  /** Lines of the copy that are no rows (or hold another row for an id the log has), moved to `rejectedFile`. */
+  readonly rejected: readonly RejectedLine[];
+  readonly rejectedFile: string;
+  /** Rows only the copy held, appended to the log (their join time and model are not known). */
+  readonly recovered: readonly string[];
+  readonly headerRepaired: boolean;
 }
 
 export interface LogGap {
@@ -60,19 +86,19 @@ export interface NotedLine {
   readonly notes: RowNotes;
 }
 
-const idOf = (line: string): string => line.slice(0, line.indexOf(',') === -1 ? undefined : line.indexOf(','));
-
 export class LogCompactor {
   readonly #s3: S3Client;
   readonly #bucket: string;
   readonly #logsDir: string | undefined;
+  readonly #journal: SegmentJournal | undefined;
   /** Each log as this warm container last read or wrote it, and the ids in it. */
   readonly #logs: Record<LogName, { readonly log: AppendOnlyLog; readonly ids: Set<string> }>;
 
-  constructor(options: { s3: S3Client; bucket: string; logsDir: string | undefined }) {
+  constructor(options: { s3: S3Client; bucket: string; logsDir: string | undefined; journal?: SegmentJournal }) {
     this.#s3 = options.s3;
     this.#bucket = options.bucket;
     this.#logsDir = options.logsDir;
+    this.#journal = options.journal;
     const open = (spec: LogSpec) => ({
       log: new AppendOnlyLog({ s3: this.#s3, bucket: this.#bucket, key: spec.key }),
       ids: new Set<string>(),
@@ -116,6 +142,7 @@ export class LogCompactor {
 
     const kept: NotedLine[] = [];
     const keptIds = new Set<string>();
+    const rejected: RejectedLine[] = [];
     let next = log.lastSeq + 1;
     let gap: LogGap | undefined;
     for (const segment of segments.filter((s) => s.firstSeq > log.lastSeq)) {
@@ -125,13 +152,18 @@ export class LogCompactor {
         break;
       }
       const lines = textToLines((await getText(this.#s3, this.#bucket, segment.key))?.text ?? '');
-      for (const segmentLine of lines) {
+      lines.forEach((segmentLine, index) => {
         const noted = splitAnnotated(segmentLine, segment.lastModified);
-        const id = idOf(noted.line);
-        if (this.isSettled(id) || keptIds.has(id)) continue;
+        const problem = spec.problemOf(noted.line);
+        if (problem !== undefined) {
+          rejected.push({ lineNumber: next + index, text: noted.line, reason: problem });
+          return;
+        }
+        const id = idOfLine(noted.line);
+        if (this.isSettled(id) || keptIds.has(id)) return;
         keptIds.add(id);
         kept.push(noted);
-      }
+      });
       next += lines.length;
     }
     const consumed = next - 1 - log.lastSeq;
@@ -139,15 +171,69 @@ export class LogCompactor {
       await log.append((log.size === 0 ? `${spec.header}\n` : '') + linesToText(kept.map((noted) => noted.line)), next - 1);
       for (const id of keptIds) ids.add(id);
     }
-    // Even with nothing new, a copy deleted from LOGS_DIR is written again.
-    const mirror = log.size === 0 ? 'current' : await syncLogMirror(this.#logsDir, spec.key, log);
+    if (rejected.length > 0 && this.#logsDir !== undefined) {
+      await setAsideRejected(this.#logsDir, spec, rejected, `${spec.segmentPrefix} (line numbers are the log's)`).catch(() => undefined);
+    }
+    const copy = await this.#syncCopy(spec);
     return {
       rows: ids.size,
       added: kept,
-      duplicates: consumed - kept.length,
+      duplicates: consumed - kept.length - rejected.length,
       lastSeq: log.lastSeq,
-      mirror,
+      rejected,
+      ...copy,
       ...(gap ? { gap } : {}),
     };
+  }
+
+  /**
+   * Brings the copy in LOGS_DIR up to the log (a deleted copy is written again), repairs
+   * one that is no longer its prefix, and trims the journal once the copy holds its
+   * lines. A file-system failure (a read-only or full disk) is reported, not thrown:
+   * the bucket has the rows, and the copy catches up at a later run.
+   */
+  async #syncCopy(spec: LogSpec): Promise<Pick<CompactionResult, 'mirror' | 'repair' | 'mirrorProblem'>> {
+    const { log } = this.#logs[spec.name];
+    if (log.size === 0) return { mirror: 'current' };
+    try {
+      const mirror = await syncLogMirror(this.#logsDir, spec.key, log);
+      const repair = mirror === 'diverged' ? await this.#repairCopy(spec) : undefined;
+      await this.#journal?.removeThrough(spec, log.lastSeq);
+      return repair === undefined ? { mirror } : { mirror: 'repaired', repair };
+    } catch (error) {
+      return { mirror: 'failed', mirrorProblem: `${this.#logsDir}/${spec.key} not brought up to date: ${describeFileError(error)}` };
+    }
+  }
+
+  /**
+   * A copy that is not the log's prefix: its lines that are no rows, and its rows for an
+   * id the log holds with other values, go to the side file; its rows the log lacks are
+   * appended to the log; then the copy is rewritten as the log. Reads both whole: a
+   * repair is rare (someone edited or damaged the copy), and it must see every line.
+   */
+  async #repairCopy(spec: LogSpec): Promise<CopyRepair> {
+    const logsDir = this.#logsDir as string;
+    const { log, ids } = this.#logs[spec.name];
+    const checked = checkLog(spec, (await readMirror(logsDir, spec.key)) ?? '');
+    const logLines = new Set(textToLines((await log.bytes(0, log.size)).toString('utf8')));
+    const rejected = [...checked.rejected];
+    const recovered: string[] = [];
+    checked.rows.forEach((line, index) => {
+      if (logLines.has(line)) return;
+      if (ids.has(idOfLine(line))) {
+        rejected.push({
+          lineNumber: checked.rowLineNumbers[index] ?? 0,
+          text: line,
+          reason: `s3://${this.#bucket}/${spec.key} holds another row for this id`,
+        });
+      } else recovered.push(line);
+    });
+    if (recovered.length > 0) {
+      await log.append(linesToText(recovered), log.lastSeq);
+      for (const line of recovered) ids.add(idOfLine(line));
+    }
+    const rejectedFile = await setAsideRejected(logsDir, spec, rejected, spec.key);
+    await replaceFile(join(logsDir, spec.key), await log.bytes(0, log.size));
+    return { rejected, rejectedFile, recovered, headerRepaired: checked.headerRepaired };
   }
 }

@@ -7,7 +7,7 @@
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { isMissing } from '../storage/s3Objects.js';
-import { formatFloat, METRIC_LOG_HEADER } from './rowFormat.js';
+import { checkMetricLine, formatFloat, logNumber, METRIC_LOG_HEADER } from './rowFormat.js';
 
 export type LogName = 'metric_log' | 'orphans';
 
@@ -18,6 +18,22 @@ export interface LogSpec {
   readonly header: string;
   /** Segments not yet compacted into `key`, named by their first line number. */
   readonly segmentPrefix: string;
+  /** Why a line is not one of this log's rows, or undefined when it is one. */
+  readonly problemOf: (line: string) => string | undefined;
+}
+
+const ORPHAN_HEADER = 'id,half,value,first_seen,reason';
+
+/** Why an orphans.csv line is not a row (`id,half,value,first_seen,reason`), or undefined. */
+export function orphanLineProblem(line: string): string | undefined {
+  const fields = line.split(',');
+  if (fields.length !== 5) return `${fields.length} field${fields.length === 1 ? '' : 's'}, not the 5 of ${ORPHAN_HEADER}`;
+  const [id = '', half, value, firstSeen = ''] = fields;
+  if (!/^[^\s"]+$/.test(id)) return 'the id is empty or holds spaces or quotes';
+  if (half !== 'y_true' && half !== 'y_pred') return `half is "${half}", not y_true or y_pred`;
+  if (logNumber(value) === undefined) return 'value must be a finite number';
+  if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(firstSeen) || Number.isNaN(Date.parse(firstSeen))) return 'first_seen must be a UTC time';
+  return undefined;
 }
 
 export const LOGS: Readonly<Record<LogName, LogSpec>> = {
@@ -26,12 +42,17 @@ export const LOGS: Readonly<Record<LogName, LogSpec>> = {
     key: BUCKET_KEYS.metricLog,
     header: METRIC_LOG_HEADER,
     segmentPrefix: BUCKET_KEYS.metricLogSegments,
+    problemOf: (line) => {
+      const row = checkMetricLine(line);
+      return typeof row === 'string' ? row : undefined;
+    },
   },
   orphans: {
     name: 'orphans',
     key: BUCKET_KEYS.orphanLog,
-    header: 'id,half,value,first_seen,reason',
+    header: ORPHAN_HEADER,
     segmentPrefix: BUCKET_KEYS.orphanLogSegments,
+    problemOf: orphanLineProblem,
   },
 };
 

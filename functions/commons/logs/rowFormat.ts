@@ -42,13 +42,38 @@ export function formatMetricRow(row: MetricRow): string {
   return [row.id, formatFloat(row.yTrue), formatFloat(row.yPred), formatFloat(row.absoluteError)].join(',');
 }
 
+/** A number as the logs write it (formatFloat, or Python's repr): digits, a point, an exponent; nothing else. */
+const LOG_NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number a log field holds, or undefined when the field is not one (empty, `nan`, text). */
+export function logNumber(field: string | undefined): number | undefined {
+  if (field === undefined || !LOG_NUMBER.test(field)) return undefined;
+  const value = Number(field);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/**
+ * The row a metric_log.csv line holds, or why it holds none: four fields, an id of
+ * printable characters without quotes, three finite numbers, and an absolute error
+ * equal to |y_true − y_pred| (a line cut or garbled in one of its numbers is caught).
+ */
+export function checkMetricLine(line: string): MetricRow | string {
+  const fields = line.split(',');
+  if (fields.length !== 4) return `${fields.length} field${fields.length === 1 ? '' : 's'}, not the 4 of ${METRIC_LOG_HEADER}`;
+  const [id = '', ...numbers] = fields;
+  if (!/^[^\s"]+$/.test(id)) return 'the id is empty or holds spaces or quotes';
+  const [yTrue, yPred, absoluteError] = numbers.map(logNumber);
+  if (yTrue === undefined || yPred === undefined || absoluteError === undefined)
+    return 'y_true, y_pred and absolute_error must be finite numbers';
+  const expected = Math.abs(yTrue - yPred);
+  if (Math.abs(absoluteError - expected) > 1e-9 * Math.max(1, expected)) return `absolute_error ${numbers[2]} is not |y_true − y_pred|`;
+  return { id, yTrue, yPred, absoluteError };
+}
+
 export function parseMetricLine(line: string): MetricRow {
-  const [id, yTrue, yPred, absoluteError, ...rest] = line.split(',');
-  const numbers = [yTrue, yPred, absoluteError].map(Number);
-  if (id === undefined || id === '' || rest.length > 0 || numbers.some((n) => !Number.isFinite(n))) {
-    throw new Error(`not a metric_log row: "${line}"`);
-  }
-  return { id, yTrue: numbers[0] as number, yPred: numbers[1] as number, absoluteError: numbers[2] as number };
+  const row = checkMetricLine(line);
+  if (typeof row === 'string') throw new Error(`not a metric_log row (${row}): "${line}"`);
+  return row;
 }
 
 /** Parses a whole log (header first); blank lines are ignored. */

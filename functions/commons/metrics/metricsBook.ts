@@ -10,7 +10,7 @@
  * run that died before storing the books) counts in the totals only.
  */
 import type { RowNotes } from '../logs/logFiles.js';
-import { parseMetricLine } from '../logs/rowFormat.js';
+import { checkMetricLine } from '../logs/rowFormat.js';
 import {
   type Aggregate,
   addRow,
@@ -84,14 +84,19 @@ export class MetricsBook {
     }
   }
 
-  /** A metric_log.csv line; `notes` undefined: its join time and model are not known. */
-  addRow(line: string, notes: RowNotes | undefined, now: number): void {
-    const row = parseMetricLine(line);
+  /**
+   * A metric_log.csv line; `notes` undefined: its join time and model are not known.
+   * A line that is no row is not counted, and false says so (the caller reports it).
+   */
+  addRow(line: string, notes: RowNotes | undefined, now: number): boolean {
+    const row = checkMetricLine(line);
+    if (typeof row === 'string') return false;
     this.rows += 1;
     addRow(this.#totals, row.yTrue, row.yPred, row.absoluteError);
-    if (notes === undefined) return;
+    if (notes === undefined) return true;
     if (notes.model !== undefined) addRow(this.#aggregateOf(this.#models, notes.model), row.yTrue, row.yPred, row.absoluteError);
     addRow(this.#openMinute(notes.at, now), row.yTrue, row.yPred, row.absoluteError);
+    return true;
   }
 
   /** An orphans.csv line (`id,half,value,first_seen,reason`). */

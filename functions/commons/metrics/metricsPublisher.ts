@@ -16,15 +16,23 @@ export class MetricsPublisher {
   readonly #s3: S3Client;
   readonly #bucket: string;
   readonly #logsDir: string | undefined;
+  readonly #warn: (message: string, details?: Record<string, unknown>) => void;
   #book: MetricsBook | undefined;
   readonly #readOnce = new Set<LogName>();
   #booksChanged = false;
   #published = '';
 
-  constructor(options: { s3: S3Client; bucket: string; logsDir: string | undefined }) {
+  constructor(options: {
+    s3: S3Client;
+    bucket: string;
+    logsDir: string | undefined;
+    /** Where a line that is no row, or a copy LOGS_DIR refused, is reported. */
+    warn?: (message: string, details?: Record<string, unknown>) => void;
+  }) {
     this.#s3 = options.s3;
     this.#bucket = options.bucket;
     this.#logsDir = options.logsDir;
+    this.#warn = options.warn ?? (() => undefined);
   }
 
   /** Loads the stored books (once per cold start); a missing or unreadable one starts empty. */
@@ -64,6 +72,11 @@ export class MetricsPublisher {
     for (const { line, notes } of lines) this.#add(name, line, notes);
   }
 
+  /** Rows appended from a repaired copy in LOGS_DIR: when and by which model they were made is not known (totals only). */
+  recovered(name: LogName, lines: readonly string[]): void {
+    for (const line of lines) this.#add(name, line, undefined);
+  }
+
   /** Stores the books and publishes metrics.json when anything in it changed; returns the document. */
   async publish(now: number, around: Surroundings): Promise<MetricsDocument> {
     const book = this.#loaded();
@@ -77,15 +90,19 @@ export class MetricsPublisher {
     }
     const body = `${JSON.stringify(document, null, 2)}\n`;
     await putObject(this.#s3, this.#bucket, BUCKET_KEYS.metrics, body, 'application/json');
-    await writeMirror(this.#logsDir, BUCKET_KEYS.metrics, body);
+    const problem = await writeMirror(this.#logsDir, BUCKET_KEYS.metrics, body);
+    if (problem !== undefined) this.#warn(problem);
     this.#published = fingerprint;
     return document;
   }
 
   #add(name: LogName, line: string, notes: NotedLine['notes'] | undefined): void {
     const book = this.#loaded();
-    if (name === 'metric_log') book.addRow(line, notes, Date.now());
-    else book.addOrphan(line);
+    if (name === 'orphans') book.addOrphan(line);
+    else if (!book.addRow(line, notes, Date.now())) {
+      this.#warn('A metric_log.csv line that is no row is not counted in metrics.json', { line: line.slice(0, 200) });
+      return;
+    }
     this.#booksChanged = true;
   }
 

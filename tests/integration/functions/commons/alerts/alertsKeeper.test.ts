@@ -21,7 +21,7 @@ import { findFreePort } from '../../../../../infra/cloud/net.js';
 
 const SETTINGS: AlertSettings = { windowMinutes: 1, maeAbove: 5, maeRatio: undefined, coverageBelow: undefined, minRows: 10 };
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
-const silent = { info: () => {}, error: () => {} };
+const silent = { info: () => {}, error: () => {}, warn: () => {} };
 
 let moto: RunningProcess;
 let clients: { sqs: ReturnType<typeof localSqs>; s3: ReturnType<typeof localS3>; sns: ReturnType<typeof localSns> };

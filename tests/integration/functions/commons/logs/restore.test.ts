@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Half } from '../../../../../functions/commons/join/joinTable.js';
 import { JoinTableStore } from '../../../../../functions/commons/join/joinTableStore.js';
 import { LogCompactor } from '../../../../../functions/commons/logs/compaction.js';
+import { SegmentJournal } from '../../../../../functions/commons/logs/journal.js';
 import { LOGS } from '../../../../../functions/commons/logs/logFiles.js';
 import { restoreLogsFromMirror } from '../../../../../functions/commons/logs/restore.js';
 import { parseMetricLog } from '../../../../../functions/commons/logs/rowFormat.js';
@@ -42,9 +43,12 @@ const pair = (id: string, yTrue: number, yPred: number): Half[] => [
   { kind: 'y_pred', id, value: yPred },
 ];
 
+/** A copy of metric_log.csv with three good rows. */
+const GOOD = `${LOGS.metric_log.header}\na,1.0,2.0,1.0\nb,3.0,5.0,2.0\nc,2.5,2.0,0.5\n`;
+
 /** What maintain does each minute (here from a cold start): read the logs, expire and flush the table, compact both logs. */
-async function maintainRun(cloud: LocalCloud) {
-  const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir });
+async function maintainRun(cloud: LocalCloud, journal?: SegmentJournal) {
+  const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir, journal });
   await compactor.refresh();
   await store(cloud).expireAndFlush(compactor.isSettled);
   return { metricLog: await compactor.compact(LOGS.metric_log), orphans: await compactor.compact(LOGS.orphans) };
@@ -70,7 +74,10 @@ describe('a restart with an empty local cloud', () => {
     await store(after).record([...pair('c', 10, 4), ...pair('a', 1, 2), { kind: 'y_pred', id: 'lonely', value: 8 }]);
     const { metricLog, orphans } = await maintainRun(after);
 
-    expect(outcome).toEqual({ metric_log: { restored: true, rows: 2 }, orphans: { restored: true, rows: 1 } });
+    expect(outcome).toMatchObject({
+      metric_log: { restored: true, rows: 2, fromJournal: 0, rejected: [], headerRepaired: false },
+      orphans: { restored: true, rows: 1, fromJournal: 0, rejected: [], headerRepaired: false },
+    });
     expect([metricLog.rows, metricLog.added.length, metricLog.duplicates, orphans.rows, orphans.added.length]).toEqual([3, 1, 1, 1, 0]);
     const s3Text = (await getText(after.s3, after.bucket, LOGS.metric_log.key))?.text ?? '';
     expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c']);
@@ -92,14 +99,78 @@ describe('a restart with an empty local cloud', () => {
     expect(await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key)).toBeUndefined();
   });
 
-  it('restores nothing from a file that is not the log, and says why', async () => {
+  it('moves every line of a file that holds no row aside, and restores an empty log', async () => {
     const cloud = await freshCloud();
     await writeFile(join(logsDir, LOGS.metric_log.key), 'something,else\n1,2\n');
 
-    expect(await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir)).toEqual({
-      metric_log: { restored: false, reason: 'not this log' },
-      orphans: { restored: false, reason: 'no local copy' },
+    const outcome = await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir);
+
+    expect(outcome?.orphans).toEqual({ restored: false, reason: 'no local copy' });
+    expect(outcome?.metric_log).toMatchObject({ restored: true, rows: 0, headerRepaired: true });
+    expect(await localLog(LOGS.metric_log.key)).toBe(`${LOGS.metric_log.header}\n`);
+    expect(await localLog('metric_log.rejected.csv')).toMatch(
+      /^found_at,file,line,reason,text\n\S+,metric_log\.csv,1,"not the header [^\n]*","something,else"\n\S+,metric_log\.csv,2,[^\n]*,"1,2"\n$/,
+    );
+  });
+
+  it.each([
+    {
+      damage: 'a torn last line',
+      copy: `${GOOD}d,4.0,9.`,
+      rejectedLine: 5,
+      reason: /^cut short: the file ends inside this line \(3 fields/,
+    },
+    { damage: 'a garbage line in the middle', copy: GOOD.replace('b,', '#!garbage\nb,'), rejectedLine: 3, reason: /^1 field/ },
+    { damage: 'a line repeating an id', copy: `${GOOD}a,1.0,2.0,1.0\n`, rejectedLine: 5, reason: /the id of line 2 again/ },
+    { damage: 'the header deleted', copy: GOOD.slice(GOOD.indexOf('\n') + 1), rejectedLine: undefined, reason: undefined },
+  ])(
+    'restores every good row of a copy with $damage, moves the rest aside, and the copy goes on',
+    async ({ copy, rejectedLine, reason }) => {
+      await writeFile(join(logsDir, LOGS.metric_log.key), copy);
+      const cloud = await freshCloud();
+
+      const outcome = await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir);
+      await store(cloud).record(pair('e', 1, 2));
+      const { metricLog } = await maintainRun(cloud);
+
+      const restored = outcome?.metric_log;
+      expect(restored).toMatchObject({ restored: true, rows: 3, headerRepaired: rejectedLine === undefined });
+      const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
+      expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c', 'e']);
+      expect([metricLog.mirror, await localLog(LOGS.metric_log.key)]).toEqual(['appended', s3Text]);
+      if (rejectedLine === undefined) return;
+      expect(restored?.restored && restored.rejected.map((line) => [line.lineNumber, line.reason])).toEqual([
+        [rejectedLine, expect.stringMatching(reason as RegExp)],
+      ]);
+      expect(await localLog('metric_log.rejected.csv')).toContain(`,metric_log.csv,${rejectedLine},`);
+    },
+  );
+
+  it('puts back the rows the emulator took along before maintain copied them, from the journal', async () => {
+    const journal = new SegmentJournal(logsDir, (message) => {
+      throw new Error(message);
     });
+    const before = await freshCloud();
+    const journaled = (cloud: LocalCloud) => new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs: 3_600_000, journal });
+    await journaled(before).record(pair('a', 1, 2));
+    await maintainRun(before, journal);
+    expect(await journal.list(LOGS.metric_log)).toEqual([]);
+    // Joined, in a segment and in the journal, then the emulator dies before maintain copies them.
+    await journaled(before).record([...pair('b', 3, 5), ...pair('c', 1, 1)]);
+    await journaled(before).record(pair('a', 1, 2));
+    await before.stop();
+    clouds.splice(0);
+
+    const after = await freshCloud();
+    const outcome = await restoreLogsFromMirror(after.s3, after.bucket, logsDir, journal);
+    await journaled(after).record(pair('d', 2, 2));
+    await maintainRun(after, journal);
+
+    expect(outcome?.metric_log).toMatchObject({ restored: true, rows: 3, fromJournal: 2 });
+    const s3Text = (await getText(after.s3, after.bucket, LOGS.metric_log.key))?.text ?? '';
+    expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
+    expect(await journal.list(LOGS.metric_log)).toEqual([]);
   });
 });
 
@@ -118,7 +189,7 @@ describe('compaction and the copy in LOGS_DIR', () => {
     expect(await localLog(LOGS.metric_log.key)).toBe(text);
   });
 
-  it('never overwrites a copy holding rows the bucket lacks, and says so', async () => {
+  it('repairs a copy holding rows the bucket lacks: they join the log, and the copy is the log again', async () => {
     const cloud = await freshCloud();
     const local = `${LOGS.metric_log.header}\nold-1,1.0,1.0,0.0\nold-2,2.0,2.0,0.0\n`;
     await writeFile(join(logsDir, LOGS.metric_log.key), local);
@@ -126,11 +197,63 @@ describe('compaction and the copy in LOGS_DIR', () => {
 
     const { metricLog } = await maintainRun(cloud);
 
-    expect({ added: metricLog.added.length, mirror: metricLog.mirror, copy: await localLog(LOGS.metric_log.key) }).toEqual({
-      added: 1,
-      mirror: 'diverged',
-      copy: local,
+    const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
+    expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['new', 'old-1', 'old-2']);
+    expect({ mirror: metricLog.mirror, recovered: metricLog.repair?.recovered, rows: metricLog.rows }).toEqual({
+      mirror: 'repaired',
+      recovered: ['old-1,1.0,1.0,0.0', 'old-2,2.0,2.0,0.0'],
+      rows: 3,
     });
+    expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
+  });
+
+  it('repairs a copy damaged while the stack runs: the bad line and a changed row go aside, every row stays', async () => {
+    const cloud = await freshCloud();
+    await store(cloud).record([...pair('a', 1, 2), ...pair('b', 3, 5)]);
+    await maintainRun(cloud);
+    const good = await localLog(LOGS.metric_log.key);
+    await writeFile(join(logsDir, LOGS.metric_log.key), good.replace('b,3.0,5.0,2.0', 'b,3.0,6.0,3.0\nzzz'));
+
+    const { metricLog } = await maintainRun(cloud);
+
+    expect(metricLog.mirror).toBe('repaired');
+    expect(metricLog.repair?.rejected.map((line) => [line.lineNumber, line.text])).toEqual([
+      [4, 'zzz'],
+      [3, 'b,3.0,6.0,3.0'],
+    ]);
+    expect(await localLog(LOGS.metric_log.key)).toBe(good);
+    expect(await localLog('metric_log.rejected.csv')).toContain('holds another row for this id');
+  });
+
+  it('sets a segment line that is no row aside instead of appending it', async () => {
+    const cloud = await freshCloud();
+    await store(cloud).record(pair('one', 1, 2));
+    await maintainRun(cloud);
+    await writeSegment(cloud.s3, cloud.bucket, LOGS.metric_log, 2, ['two,1.0,1.0,0.0', 'not a row', 'four,1.0,3.0,2.0']);
+
+    const { metricLog } = await maintainRun(cloud);
+
+    expect(metricLog.added.map((noted) => noted.line)).toEqual(['two,1.0,1.0,0.0', 'four,1.0,3.0,2.0']);
+    expect(metricLog.rejected).toEqual([{ lineNumber: 3, text: 'not a row', reason: expect.stringMatching(/^1 field/) }]);
+    expect(metricLog.lastSeq).toBe(4);
+    expect(await localLog('metric_log.rejected.csv')).toContain(',3,"1 field, not the 4 of');
+  });
+
+  it('reports a LOGS_DIR it cannot write instead of failing: the bucket has the rows', async () => {
+    const cloud = await freshCloud();
+    await writeFile(join(logsDir, 'not-a-folder'), '');
+    await store(cloud).record(pair('x', 1, 2));
+    const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir: join(logsDir, 'not-a-folder') });
+    await compactor.refresh();
+    await store(cloud).expireAndFlush(compactor.isSettled);
+
+    const metricLog = await compactor.compact(LOGS.metric_log);
+
+    expect(metricLog.added).toHaveLength(1);
+    expect(metricLog.mirror).toBe('failed');
+    expect(metricLog.mirrorProblem).toMatch(
+      /not-a-folder\/metric_log\.csv not brought up to date: a file is where a folder should be \(E(NOTDIR|EXIST)\)/,
+    );
   });
 
   it('names a gap it waits for (a segment committed but not written) and its age', async () => {

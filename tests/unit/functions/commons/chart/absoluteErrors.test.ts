@@ -24,8 +24,14 @@ describe('AbsoluteErrors', () => {
     expect(errors.count).toBe(0);
   });
 
-  it('refuses a line that is not a metric_log row', () => {
-    expect(() => new AbsoluteErrors().add(['id,y_true,y_pred,absolute_error'])).toThrow(/not a metric_log row/);
+  it('skips a line that is not a metric_log row, and returns it to be reported', () => {
+    const errors = new AbsoluteErrors();
+
+    expect(errors.add(['a,1.0,3.0,2.0', 'id,y_true,y_pred,absolute_error', 'b,1.0,1.5,0.5', 'garbage'])).toEqual([
+      'id,y_true,y_pred,absolute_error',
+      'garbage',
+    ]);
+    expect(errors.values).toEqual([2, 0.5]);
   });
 });
 
