@@ -59,6 +59,8 @@ export interface MaintainResult {
   readonly duplicates: number;
   /** Ids still waiting for their other half. */
   readonly pending: number;
+  /** What became of metric_log.csv's copy in LOGS_DIR (`off` on AWS). */
+  readonly copy: CompactionResult['mirror'];
 }
 
 /** Says, on every run while it lasts, what keeps a log from being complete. */
@@ -149,7 +151,11 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
     orphansAdded: orphanLog.added.length,
     duplicates: flushed.duplicates + metricLog.duplicates + orphanLog.duplicates + dropped.duplicates,
     pending: dropped.pending,
+    copy: metricLog.mirror,
   };
-  if (result.rowsAdded > 0 || result.orphansAdded > 0 || result.duplicates > 0) logger.info('Logs compacted', { ...result });
+  if (result.rowsAdded > 0 || result.orphansAdded > 0 || result.duplicates > 0) {
+    const { copy: _, ...figures } = result;
+    logger.info('Logs compacted', figures);
+  }
   return result;
 };

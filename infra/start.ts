@@ -10,15 +10,11 @@
 import './cloud/sdkNotice.js';
 import { join } from 'node:path';
 import { ConfigurationError } from '../functions/commons/platform/errors.js';
-import { LOCAL_AWS_ENDPOINT, readSettings, type Settings } from '../functions/commons/platform/settings.js';
+import { LOCAL_AWS_ENDPOINT, readSettings } from '../functions/commons/platform/settings.js';
+import { acquireStackLock, describeProcess, stackAddresses } from './cloud/stackLock.js';
+import { StackStartError } from './cloud/stackStartError.js';
 import { consoleLineFilter } from './consoleLines.js';
-import { type RunningStack, StackStartError, startStack } from './supervisor.js';
-import { invoke } from './toolbox/invoke.js';
 import { functionName, PROJECT_DIR } from './toolbox/localDefaults.js';
-import { waitFor } from './toolbox/retry.js';
-
-/** How long the first look waits for plot to find rows after the first features run. */
-const FIRST_LOOK_TIMEOUT_MS = 25_000;
 
 function say(line: string): void {
   process.stdout.write(`[ml-monitor] ${line}\n`);
@@ -29,14 +25,31 @@ async function main(): Promise<void> {
   const awsEndpoint = settings.awsEndpoint ?? LOCAL_AWS_ENDPOINT;
   const logsDir = settings.logsDir ?? join(PROJECT_DIR, 'logs');
   say('starting the local stack…');
-  const slsConsole = consoleLineFilter((text) => process.stdout.write(text));
-  const stack = await startStack({
+  const addresses = {
     awsEndpoint,
     quickchartUrl: settings.quickchartUrl,
     lambdaPort: settings.lambdaPort,
     httpPort: settings.offlineHttpPort,
+  };
+  // The logs folder first, before the heavier modules load: a folder another stack uses,
+  // or one that cannot be written, is refused within a second.
+  const lock = await acquireStackLock(logsDir, {
+    owner: describeProcess(process.pid, 'npm start'),
+    addresses: stackAddresses(addresses),
+    onLeftovers: say,
+  });
+  // require, not import(): `npm start` runs under tsx's require hook (no esbuild service to outlive it).
+  const { startStack } = require('./supervisor.js') as typeof import('./supervisor.js');
+  const { firstLook } = require('./firstLook.js') as typeof import('./firstLook.js');
+  const slsConsole = consoleLineFilter((text) => process.stdout.write(text));
+  const stack = await startStack({
+    ...addresses,
     logsDir,
+    lock,
     onOutput: (chunk) => slsConsole.push(chunk),
+  }).catch(async (error: unknown) => {
+    await lock.release();
+    throw error;
   });
   let stopping = false;
   const shutdown = async (code: number) => {
@@ -68,32 +81,7 @@ async function main(): Promise<void> {
   );
   say(`  aws lambda invoke --endpoint-url ${stack.lambdaEndpoint} --function-name ${functionName('features')} out.json`);
   say('If sls offline or moto dies, it is started again. Ctrl+C stops everything started here.');
-  await firstLook(stack, settings, logsDir);
-}
-
-/**
- * A first emission right away, then maintain and plot until plot finds rows, so the first rows and
- * histogram show within seconds instead of at the next minute.
- */
-async function firstLook(stack: RunningStack, settings: Settings, logsDir: string): Promise<void> {
-  const features = await invoke(stack.lambdaEndpoint, functionName('features'));
-  if (!features.ok) return say(`first features run failed: ${features.error}`);
-  let last = 'no answer';
-  const rows = await waitFor(
-    async () => {
-      await invoke(stack.lambdaEndpoint, functionName('maintain'));
-      const plot = await invoke(stack.lambdaEndpoint, functionName('plot'));
-      last = plot.ok ? 'plot found no rows yet' : plot.error;
-      const found = plot.ok ? ((plot.response as { rows?: number } | undefined)?.rows ?? 0) : 0;
-      return found > 0 ? found : undefined;
-    },
-    { timeoutMs: FIRST_LOOK_TIMEOUT_MS, intervalMs: 2_000, what: 'the first rows' },
-  ).catch(() => undefined);
-  if (rows === undefined) return say(`first look: no rows after ${FIRST_LOOK_TIMEOUT_MS / 1000} s (${last}); the log above says why`);
-  say(
-    `first look: ${rows} row${rows === 1 ? '' : 's'} in ${logsDir}/metric_log.csv, histogram in ${logsDir}/error_distribution.png ` +
-      `(s3://${settings.bucket}/error_distribution.png)`,
-  );
+  await firstLook(stack, settings.bucket, logsDir, say);
 }
 
 main().catch((error: unknown) => {

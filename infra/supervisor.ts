@@ -7,6 +7,8 @@
  */
 import { startMoto } from './cloud/moto.js';
 import { answersHttp, findFreePort, type Probe, portOf, portTaken, probeAwsEndpoint, probeChartServer } from './cloud/net.js';
+import { acquireStackLock, describeProcess, type HeldLock, stackAddresses } from './cloud/stackLock.js';
+import { StackStartError } from './cloud/stackStartError.js';
 import { startRendererServer } from './renderer/server.js';
 import { DUMMY_CREDENTIALS, LOCAL_REGION } from './toolbox/localDefaults.js';
 import type { Spawned } from './toolbox/processes.js';
@@ -20,6 +22,8 @@ export interface StackOptions {
   /** serverless-offline's HTTP port: the ingestion API and the dashboard. */
   readonly httpPort: number;
   readonly logsDir: string;
+  /** LOGS_DIR's lock, when the caller took it already (npm start does, before loading the rest); else taken here. */
+  readonly lock?: HeldLock;
   /** Extra environment for the functions and plugins (queue settings, bucket, …). */
   readonly env?: Readonly<Record<string, string>>;
   /** Where sls offline's output goes; default: this process's stdout/stderr. */
@@ -45,9 +49,7 @@ export interface RunningStack {
   stop(): Promise<void>;
 }
 
-export class StackStartError extends Error {
-  override name = 'StackStartError';
-}
+export { StackStartError };
 
 function isLoopback(url: string): boolean {
   return ['localhost', '127.0.0.1', '[::1]'].includes(new URL(url).hostname);
@@ -67,13 +69,30 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   const stops: (() => Promise<void>)[] = [];
   const notice = options.onNotice ?? ((line: string) => process.stdout.write(`[ml-monitor] ${line}\n`));
   const lambdaEndpoint = `http://127.0.0.1:${options.lambdaPort}`;
+  // First: a folder that cannot be written, or that another stack uses, fails the start at once.
+  const lock =
+    options.lock ??
+    (await acquireStackLock(options.logsDir, {
+      owner: describeProcess(process.pid, 'the stack'),
+      addresses: stackAddresses(options),
+      onLeftovers: notice,
+    }));
   let emulator: Supervised | undefined;
   let sls: Supervised | undefined;
+  /** The lock names what runs now, so a start after a SIGKILL of this one can stop what it left. */
+  const recordChildren = async () => {
+    const children = [
+      ...(emulator?.pid() === undefined ? [] : [describeProcess(emulator.pid() as number, 'moto_server')]),
+      ...(sls?.pid() === undefined ? [] : [describeProcess(sls.pid() as number, 'sls offline start', true)]),
+    ];
+    await lock.setChildren(children).catch(() => undefined);
+  };
   const stopAll = async () => {
     // No restarts from here on: a Ctrl+C reaches moto too, and its death is then no news.
     emulator?.halt();
     sls?.halt();
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
+    await lock.release().catch(() => undefined);
   };
   const [aws, chart, taken] = await Promise.all([
     probeAwsEndpoint(options.awsEndpoint),
@@ -81,7 +100,10 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
     takenSlsPort(options),
   ]);
   const problems = addressProblems(options, aws, chart, taken);
-  if (problems.length > 0) throw new StackStartError(problems.length === 1 ? problems.join('') : `\n  ${problems.join('\n  ')}`);
+  if (problems.length > 0) {
+    await lock.release();
+    throw new StackStartError(problems.length === 1 ? problems.join('') : `\n  ${problems.join('\n  ')}`);
+  }
   /** Starts one part, or throws a StackStartError naming it and its port. */
   const begin = async <T>(what: string, port: number, start: () => Promise<T>): Promise<T> =>
     await start().catch((error: Error) => {
@@ -95,9 +117,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
         name: 'moto_server',
         start: () => startMoto(port),
         back: (next) => `at ${next.url}, empty: what it held in memory is gone`,
+        onBack: recordChildren,
         notice,
       });
       stops.push(emulator.stop);
+      await recordChildren();
       started.push(`moto_server (SQS, S3) at ${moto.url}`);
     }
     if (chart.kind === 'nothing') {
@@ -118,9 +142,11 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       },
       start: (signal) => startOffline(options, lambdaEndpoint, signal),
       back: (next) => `pid ${next.child.pid}, Lambda endpoint ${lambdaEndpoint}`,
+      onBack: recordChildren,
       notice,
     });
     stops.push(sls.stop);
+    await recordChildren();
     started.push(`sls offline start (Lambda endpoint ${lambdaEndpoint})`);
     return {
       awsEndpoint: options.awsEndpoint,
@@ -138,7 +164,6 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
   }
 }
 
-/** What is wrong with the addresses, one line each, saying what to do; empty when all is well. */
 /** The first of sls offline's own ports that something else holds. */
 async function takenSlsPort(options: StackOptions): Promise<{ port: number; name: string; what: string } | undefined> {
   const ports = [
@@ -202,6 +227,8 @@ interface Supervision<P extends Spawned> {
   readonly start: (signal: AbortSignal) => Promise<P>;
   /** Said in "… is back (…)". */
   readonly back: (next: P) => string;
+  /** Called once it is back (the lock records its new pid). */
+  readonly onBack?: () => Promise<void>;
   readonly notice: (line: string) => void;
 }
 
@@ -268,6 +295,7 @@ function supervise<P extends Spawned>(first: P, how: Supervision<P>): Supervised
     if (stopping) return void (await next.stop());
     current = next;
     startedAt = Date.now();
+    await how.onBack?.();
     how.notice(`${how.name} is back (${how.back(next)})`);
     watch(next);
   };
@@ -294,6 +322,7 @@ function supervise<P extends Spawned>(first: P, how: Supervision<P>): Supervised
  */
 async function startOffline(options: StackOptions, lambdaEndpoint: string, signal?: AbortSignal): Promise<Spawned> {
   const sls = spawnSls(['offline', 'start'], {
+    dieWithParent: true,
     env: slsEnv({
       ...options.env,
       AWS_ENDPOINT_URL: options.awsEndpoint,

@@ -26,6 +26,7 @@ import {
   type CfnResources,
   planFromResources,
 } from './bootstrap.js';
+import { type CloudSample, describeLoss, sampleCloud, writeLostHalves } from './emulatorLoss.js';
 import { localS3, localSns, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
 
@@ -81,7 +82,7 @@ export class BootstrapPlugin {
       `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}` +
         (topics.length > 0 ? `; topic ${topics.join(', ')}` : ''),
     );
-    this.#startWatching(plan, clients, endpoint, Number(custom?.localCloud?.watchSeconds ?? 10));
+    this.#startWatching(plan, clients, endpoint, report.queues, Number(custom?.localCloud?.watchSeconds ?? 10));
   }
 
   /** Puts each topic's local ARN in place of a `Ref` to it in the functions' environments. */
@@ -112,20 +113,40 @@ export class BootstrapPlugin {
     };
   }
 
-  /** Re-creates the resources when the emulator restarts without them. */
-  #startWatching(plan: BootstrapPlan, clients: BootstrapClients, endpoint: string, everySeconds: number): void {
+  /**
+   * Re-creates the resources when the emulator restarts without them, and says what it
+   * took along: each check while all is well samples the queues and the join table
+   * (emulatorLoss.ts), and the last sample is reported once it is back.
+   */
+  #startWatching(
+    plan: BootstrapPlan,
+    clients: BootstrapClients,
+    endpoint: string,
+    queueUrls: Readonly<Record<string, string>>,
+    everySeconds: number,
+  ): void {
     let busy = false;
+    let lastSample: CloudSample | undefined;
+    // The queues records flow through (their dead-letter queues and the alerts inbox keep nothing in flight).
+    let sources = plan.queues
+      .filter((queue) => queue.redrive !== undefined)
+      .map((queue) => ({ name: queue.name, url: queueUrls[queue.name] }));
     this.#watch = setInterval(async () => {
       if (busy) return;
       busy = true;
       try {
         const gap = await describeCloudGap(plan, clients);
-        if (gap !== undefined) {
-          await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
-          this.#log.warning(
-            `local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`,
-          );
+        if (gap === undefined) {
+          if (plan.buckets[0] !== undefined) lastSample = await sampleCloud(clients, sources, plan.buckets[0]).catch(() => lastSample);
+          return;
         }
+        const report = await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
+        sources = sources.map((queue) => ({ ...queue, url: report.queues[queue.name] }));
+        this.#log.warning(
+          `local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`,
+        );
+        if (lastSample !== undefined) await this.#reportLoss(lastSample);
+        lastSample = undefined;
       } catch {
         // Unreachable: the event source reports outages; we try again next tick.
       } finally {
@@ -133,5 +154,11 @@ export class BootstrapPlugin {
       }
     }, everySeconds * 1000);
     this.#watch.unref();
+  }
+
+  async #reportLoss(sample: CloudSample): Promise<void> {
+    const logsDir = process.env.LOGS_DIR;
+    const files = logsDir === undefined ? {} : await writeLostHalves(logsDir, sample).catch(() => ({}));
+    this.#log.warning(describeLoss(sample, Date.now(), files));
   }
 }

@@ -50,7 +50,10 @@ export async function startMoto(port: number, options: { fast?: boolean } = {}):
   const args = ['-H', '127.0.0.1', '-p', String(port)];
   const python = options.fast === false ? null : fastMotoPython();
   const [command, commandArgs] = python === null ? ['moto_server', args] : [python, [FAST_MOTO_WRAPPER, ...args]];
-  const moto = { ...spawnProcess(command, commandArgs, { group: false, quiet: true }), url: `http://127.0.0.1:${port}` };
+  const moto = {
+    ...spawnProcess(command, commandArgs, { group: false, quiet: true, dieWithParent: true }),
+    url: `http://127.0.0.1:${port}`,
+  };
   const exited = moto.exit.then((code) => {
     throw new Error(`moto_server exited early with code ${code} (is port ${port} taken?)`);
   });

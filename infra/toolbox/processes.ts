@@ -3,7 +3,7 @@
  * its own when asked, so whatever it starts can be killed with it), keep the tail of
  * its output, and stop it: SIGTERM, SIGKILL after a grace period, then the group.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 
 export interface SpawnOptions {
@@ -13,6 +13,12 @@ export interface SpawnOptions {
   readonly group?: boolean;
   /** Each chunk of stdout and stderr as it comes; without it the output is only kept. */
   readonly onOutput?: (chunk: string) => void;
+  /**
+   * The kernel kills it when this process dies, however it dies (SIGKILL included), so
+   * nothing it started outlives it holding a port: Linux's `setpriv --pdeathsig`, where
+   * there is one. Elsewhere the stack's lock file lets the next start stop leftovers.
+   */
+  readonly dieWithParent?: boolean;
   /** Discard the output (default: keep its last `keepChars`). */
   readonly quiet?: boolean;
   readonly keepChars?: number;
@@ -31,9 +37,20 @@ export interface Spawned {
   stop(graceMs?: number): Promise<void>;
 }
 
+let setprivHasPdeathsig: boolean | undefined;
+
+/** Whether util-linux's setpriv can set the parent-death signal here (Linux only). */
+export function canDieWithParent(): boolean {
+  setprivHasPdeathsig ??=
+    process.platform === 'linux' && (spawnSync('setpriv', ['--help'], { encoding: 'utf8' }).stdout ?? '').includes('--pdeathsig');
+  return setprivHasPdeathsig;
+}
+
 export function spawnProcess(command: string, args: readonly string[], options: SpawnOptions = {}): Spawned {
   const group = options.group ?? true;
-  const child = spawn(command, args, {
+  const [file, fileArgs] =
+    options.dieWithParent && canDieWithParent() ? ['setpriv', ['--pdeathsig', 'KILL', '--', command, ...args]] : [command, args];
+  const child = spawn(file, fileArgs, {
     cwd: options.cwd,
     env: options.env,
     stdio: options.quiet ? 'ignore' : ['ignore', 'pipe', 'pipe'],
@@ -70,14 +87,16 @@ export function spawnProcess(command: string, args: readonly string[], options: 
     describeExit: () => child.signalCode ?? `code ${child.exitCode}`,
     killGroup,
     stop: async (graceMs = 3_000) => {
-      await stopProcess(child, graceMs);
+      // The whole group at once: a child left behind when its parent goes (esbuild's
+      // service under sls) prints a Go panic when it finds its stdin closed mid-ping.
+      await stopProcess(child, graceMs, group);
       killGroup();
     },
   };
 }
 
-/** SIGTERM, then SIGKILL after a grace period; resolves when the process is gone. */
-export async function stopProcess(child: ChildProcess, graceMs = 3_000): Promise<void> {
+/** SIGTERM (to its process group too, when it leads one), then SIGKILL after a grace period; resolves when the process is gone. */
+export async function stopProcess(child: ChildProcess, graceMs = 3_000, group = false): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   await new Promise<void>((resolve) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
@@ -85,6 +104,11 @@ export async function stopProcess(child: ChildProcess, graceMs = 3_000): Promise
       clearTimeout(timer);
       resolve();
     });
-    child.kill('SIGTERM');
+    try {
+      if (group && child.pid !== undefined) process.kill(-child.pid, 'SIGTERM');
+      else child.kill('SIGTERM');
+    } catch {
+      child.kill('SIGTERM');
+    }
   });
 }

@@ -1,18 +1,27 @@
 /**
- * `npm start` fails fast and clearly: a bad setting, or something at an address that
- * is not what belongs there, ends it non-zero with a short message naming the
- * variable or the port, before it starts anything.
+ * `npm start` fails fast and clearly: a bad setting, something at an address that is
+ * not what belongs there, a logs folder another stack uses or that cannot be written,
+ * each ends it non-zero with a short message naming the variable, the port or the
+ * folder, before it starts anything.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort, portTaken } from '../../../infra/cloud/net.js';
+import { acquireStackLock, describeProcess } from '../../../infra/cloud/stackLock.js';
 import { freeStackPorts } from '../../../infra/supervisor.js';
 import { PROJECT_DIR } from '../../../infra/toolbox/localDefaults.js';
 
-const TSX = join(PROJECT_DIR, 'node_modules/tsx/dist/cli.mjs');
+const folders: string[] = [];
+
+async function newFolder(): Promise<string> {
+  const folder = await mkdtemp(join(tmpdir(), 'ml-monitor-start-test-'));
+  folders.push(folder);
+  return folder;
+}
 
 interface Run {
   code: number | null;
@@ -20,10 +29,10 @@ interface Run {
   stderr: string;
 }
 
-/** `tsx infra/start.ts` on free ports of its own, with `env` on top; killed if it runs past 60 s. */
+/** `npm start` on free ports and a logs folder of its own, with `env` on top; killed if it runs past 60 s. */
 async function runStart(env: Record<string, string>): Promise<Run> {
   const ports = await freeStackPorts();
-  const child = spawn(process.execPath, [TSX, 'infra/start.ts'], {
+  const child = spawn('npm', ['start', '--silent'], {
     cwd: PROJECT_DIR,
     env: {
       ...process.env,
@@ -32,7 +41,7 @@ async function runStart(env: Record<string, string>): Promise<Run> {
       LAMBDA_PORT: String(ports.lambdaPort),
       OFFLINE_HTTP_PORT: String(ports.httpPort),
       OFFLINE_WEBSOCKET_PORT: String(await findFreePort()),
-      LOGS_DIR: join(tmpdir(), 'ml-monitor-start-test-logs'),
+      LOGS_DIR: await newFolder(),
       ESBUILD_WORK_FOLDER: `.esbuild-start-test-${process.pid}`,
       ...env,
     },
@@ -68,6 +77,11 @@ async function webServer(answer: (path: string) => { status: number; body: strin
 
 afterEach(async () => {
   for (const server of servers.splice(0)) await new Promise((resolve) => server.close(resolve));
+  for (const folder of folders.splice(0)) {
+    spawnSync('umount', [join(folder, 'logs')], { stdio: 'ignore' });
+    spawnSync('chattr', ['-i', join(folder, 'logs')], { stdio: 'ignore' });
+    await rm(folder, { recursive: true, force: true });
+  }
 });
 
 describe('npm start with a bad setting', () => {
@@ -121,5 +135,59 @@ describe('npm start with the wrong server at an address', () => {
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain(`port ${web.port} (${variable}, ${what}) is taken`);
     expect(run.stderr).toContain(`set ${variable} to a free port`);
+  });
+});
+
+describe('npm start on a logs folder it cannot have', () => {
+  it('refuses a folder another stack uses, naming its pid and addresses, and starts nothing', async () => {
+    const logsDir = await newFolder();
+    const ports = await freeStackPorts();
+    const held = await acquireStackLock(logsDir, {
+      owner: describeProcess(process.pid, 'the stack'),
+      addresses: { 'AWS endpoint': 'http://127.0.0.1:4566', 'HTTP API': 'http://127.0.0.1:3000' },
+    });
+
+    const run = await runStart({ LOGS_DIR: logsDir, AWS_ENDPOINT_URL: ports.awsEndpoint });
+    await held.release();
+
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain(`could not start: the logs folder ${logsDir} is in use by another stack (pid ${process.pid}, started `);
+    expect(run.stderr).toContain('AWS endpoint http://127.0.0.1:4566, HTTP API http://127.0.0.1:3000). Stop it first');
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    expect(await portTaken(Number(new URL(ports.awsEndpoint).port))).toBe(false);
+  });
+
+  /** Makes `folder/logs` unwritable as `how` says; false when this machine does not let the test do it (not root). */
+  const unwritable: Record<string, (logs: string) => Promise<boolean>> = {
+    'a file where the folder should be': async (logs) => {
+      await writeFile(logs, 'a file');
+      return true;
+    },
+    'an immutable folder': async (logs) => {
+      await mkdir(logs);
+      return spawnSync('chattr', ['+i', logs]).status === 0;
+    },
+    'a read-only mount': async (logs) => {
+      await mkdir(logs);
+      return spawnSync('mount', ['-t', 'tmpfs', '-o', 'ro', 'tmpfs', logs]).status === 0;
+    },
+  };
+
+  it.each([
+    ['a file where the folder should be', /a file is where a folder should be \(E(EXIST|NOTDIR)\)/],
+    ['an immutable folder', /the operation is not permitted \(an immutable folder\?\) \(EPERM\)|permission denied \(EACCES\)/],
+    ['a read-only mount', /the file system is read-only \(EROFS\)/],
+  ])('fails on %s with one line naming the folder and why', async (how, reason) => {
+    const logs = join(await newFolder(), 'logs');
+    if (!(await unwritable[how]?.(logs))) return void console.warn(`skipped: cannot make ${how} here (needs root)`);
+
+    const run = await runStart({ LOGS_DIR: logs });
+
+    expect(run.code).not.toBe(0);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^\\[ml-monitor\\] could not start: the logs folder ${logs} \\(LOGS_DIR\\) cannot be written: `));
+    expect(lines[0]).toMatch(reason);
+    expect(run.stdout).not.toContain('started');
   });
 });
