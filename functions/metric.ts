@@ -81,6 +81,6 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     rejected: response.batchItemFailures.length,
     setAside: partlyBad.reduce((sum, pack) => sum + pack.rejected.length, 0),
   });
-  // Only now that the good halves are in: a pack that comes back must not be set aside twice.
-  return setAside(partlyBad, response);
+  // Only now that the good halves are in; once per pack, however often it comes.
+  return setAside(partlyBad, response, context);
 };

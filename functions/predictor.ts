@@ -47,5 +47,5 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     rejected: response.batchItemFailures.length,
     setAside: partlyBad.reduce((sum, pack) => sum + pack.rejected.length, 0),
   });
-  return setAside(partlyBad, response);
+  return setAside(partlyBad, response, context);
 };

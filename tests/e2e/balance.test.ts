@@ -119,21 +119,29 @@ describe('the books balance', () => {
     const malformedCount = Object.values(malformed).flat().length + 1;
     const expectedRows = [...emitted, ...good, 'mixed-ok'];
     const expectedOrphans = [...onlyTruth, ...onlyFeatures];
-    await eventually(
-      'rows, orphans and dead letters to settle',
+    // Settled: every message handled (the source queues hold none, visible or in flight) and every record
+    // ended somewhere. Nothing can change the books after that: a dead letter moves only when its message is
+    // received, and a late second delivery of a handled message adds no row and sets nothing aside again.
+    let lastSeen = 'nothing yet';
+    const { rowIds, orphanIds, deadLettered } = await eventually(
+      'every message handled and every record a row, an orphan or a dead letter',
       async () => {
         await stack.invoke('maintain');
+        // The queues first: once they are empty, the books read next are the final ones.
+        const unhandled = (await depth('y_true')) + (await depth('y_pred')) + (await depth('features'));
         const now = await books();
+        lastSeen = `rows ${now.rowIds.length}, orphans ${now.orphanIds.length}, dead letters ${now.deadLettered}, unhandled messages ${unhandled}`;
         const done =
-          now.rowIds.length >= expectedRows.length && now.orphanIds.length >= expectedOrphans.length && now.deadLettered >= malformedCount;
+          unhandled === 0 &&
+          now.rowIds.length >= expectedRows.length &&
+          now.orphanIds.length >= expectedOrphans.length &&
+          now.deadLettered >= malformedCount;
         return done ? now : undefined;
       },
       150_000,
-    );
-    // Let stragglers (late duplicates, redeliveries) land, then look again.
-    await new Promise((resolve) => setTimeout(resolve, 4_000));
-    await stack.invoke('maintain');
-    const { rowIds, orphanIds, deadLettered } = await books();
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message} (last seen: ${lastSeen})`);
+    });
 
     // Assess
     const records = expectedRows.length + expectedOrphans.length + malformedCount;
@@ -148,7 +156,6 @@ describe('the books balance', () => {
     expect([...rowIds].sort()).toEqual([...expectedRows].sort());
     expect([...orphanIds].sort()).toEqual([...expectedOrphans].sort());
     expect(deadLettered).toBe(malformedCount);
-    expect((await depth('y_true')) + (await depth('y_pred')) + (await depth('features'))).toBe(0);
     const dlq = await sqs.send(
       new ReceiveMessageCommand({ QueueUrl: await queueUrl(sqs, 'y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
     );

@@ -22,6 +22,17 @@ export function reasonKey(queue: string, messageId: string): string {
   return `${BUCKET_KEYS.deadLetterReasons}${keySegment('queue', queue)}/${keySegment('messageId', messageId)}.json`;
 }
 
+/**
+ * `dead-letters/reasons/<source queue name>/set-aside/<SQS messageId>.json`: the claim
+ * that a pack's bad records were (or are being) set aside, one per source message
+ * (setAsideClaim.ts). Beside the reasons, so the same lifecycle rule expires it, 14
+ * days on: longer than the source queues keep a message (4 days), so no delivery of
+ * the pack outlives it. A message id holds no slash, so it never meets a reason's key.
+ */
+export function setAsideKey(queue: string, sourceMessageId: string): string {
+  return `${BUCKET_KEYS.deadLetterReasons}${keySegment('queue', queue)}/set-aside/${keySegment('messageId', sourceMessageId)}.json`;
+}
+
 /** A slash would silently nest the key somewhere the reader never looks. */
 function keySegment(what: string, value: string): string {
   if (value === '' || value.includes('/')) throw new Error(`${what} ${JSON.stringify(value)} cannot be part of a reason key`);

@@ -203,6 +203,29 @@ describe('packs of records', () => {
     expect(reason?.reason).toContain(`2 bad record(s) set aside from message ${pack.messageId}`);
     expect(reason?.reason).toMatch(/\[1\] body: .*; \[3\] id: /);
   });
+
+  it("sets a pack's bad records aside once when SQS delivers the pack to two invocations at once, and again later", async () => {
+    const pack = sqsRecord(
+      [
+        { id: 'again-1', body: 10 },
+        { id: 'again-2', body: 'ten' },
+      ],
+      { queue: 'y_true' },
+    );
+
+    // Its visibility timeout ran out while the first invocation held it; then it came back once more.
+    const atOnce = await Promise.all([invoke([pack]), invoke([pack])]);
+    const later = await invoke([pack]);
+
+    const setAside = (await drainQueue(cloud, 'y_true-dlq')).filter((m) => m.body.includes('"again-2"'));
+    expect(setAside.map((m) => JSON.parse(m.body))).toEqual([[{ id: 'again-2', body: 'ten' }]]);
+    const reason = await readReason(cloud.s3, bucket, 'y_true', setAside[0]?.messageId as string);
+    expect(reason?.reason).toContain(`1 bad record(s) set aside from message ${pack.messageId}`);
+    // The one that found the other still sending lets the pack come back; once it is set aside, a delivery is simply done.
+    for (const response of atOnce) expect(response.batchItemFailures.filter((f) => f.itemIdentifier !== pack.messageId)).toEqual([]);
+    expect(later.batchItemFailures).toEqual([]);
+    expect((await table()).pending['again-1']).toBeDefined();
+  });
 });
 
 describe('exactly once, at any age', () => {
