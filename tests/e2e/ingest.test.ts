@@ -29,6 +29,8 @@ beforeAll(() => {
   ({ stack, sqs, s3 } = theStack());
 });
 
+const FORMULA_REASON = 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula';
+
 async function post(route: string, body: string, method = 'POST'): Promise<{ status: number; body: any }> {
   const response = await fetch(`${stack.httpEndpoint}${route}`, {
     method,
@@ -156,7 +158,7 @@ describe('the ingestion API', () => {
       {
         what: 'bad items among good ones',
         route: '/predictions',
-        body: `[${good('bad-4')}, {"id": "bad 5", "body": 1}, {"id": "bad-6", "body": "1"}, {"body": 1}, {"id": "bad-7", "body": 1, "value": 2}, {"id": "bad-8", "body": 1e999}]`,
+        body: `[${good('bad-4')}, {"id": "bad 5", "body": 1}, {"id": "bad-6", "body": "1"}, {"body": 1}, {"id": "bad-7", "body": 1, "value": 2}, {"id": "bad-8", "body": 1e999}, {"id": "+1+1", "body": 1}, {"id": "-2+3", "body": 1}]`,
         status: 400,
         errors: [
           { index: 1, reason: 'id: id may hold only letters, digits and . _ : + -' },
@@ -164,7 +166,16 @@ describe('the ingestion API', () => {
           { index: 3, reason: 'id is missing' },
           { index: 4, reason: 'unknown field "value" (a prediction has id, body and model)' },
           { index: 5, reason: 'body must be a finite number' },
+          { index: 6, reason: FORMULA_REASON },
+          { index: 7, reason: FORMULA_REASON },
         ],
+      },
+      {
+        what: 'an id a spreadsheet would run, alone',
+        route: '/truths',
+        body: '{"id": "+cmd:calc", "body": 1}',
+        status: 400,
+        errors: [{ index: 0, reason: FORMULA_REASON }],
       },
       {
         what: '501 items',
@@ -207,7 +218,7 @@ describe('the ingestion API', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'ml-monitor-ingest-'));
     const ids = Array.from({ length: 30 }, (_, i) => `csv-${i}`);
-    writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n`);
+    writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n-2+3,1\n`);
     writeFileSync(
       join(dir, 'predictions.csv'),
       `id,value,model\n${ids.map((id, i) => `${id},${i + 0.5},${i % 2 ? 'v1' : 'v2'}`).join('\n')}\n`,
@@ -239,8 +250,9 @@ describe('the ingestion API', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 31 rows, 30 sent, 1 refused, 0 not sent`);
+    expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 32 rows, 30 sent, 2 refused, 0 not sent`);
     expect(run.stdout).toContain('refused line 32 (id bad id): id: id may hold only letters, digits and . _ : + -');
+    expect(run.stdout).toContain(`refused line 33 (id -2+3): ${FORMULA_REASON}`);
     expect(run.stdout).toContain(`predictions.csv → ${stack.httpEndpoint}/predictions: 30 rows, 30 sent, 0 refused, 0 not sent`);
     expect(run.stderr).toMatch(/truths\.csv: done in/);
     expect(rows.map((row) => row.id).sort()).toEqual([...ids].sort());

@@ -88,7 +88,7 @@ export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; va
   }
   // ... then the queue's own rules (characters, lengths, finiteness) on the well-typed fields, stand-ins for the others.
   const wellTyped = Object.fromEntries([...typed].map((field) => [field, fields[field]]));
-  const checked = checkMessage(ScalarMessage, { id: '-', body: 0, ...wellTyped });
+  const checked = checkMessage(ScalarMessage, { id: 'x', body: 0, ...wellTyped });
   if (!checked.ok) {
     reasons.push(
       ...checked.reason

@@ -94,6 +94,16 @@ describe('an item', () => {
     ['truths', { id: true, body: 1 }, 'id must be a string or a JSON number, not a boolean'],
     ['truths', { id: 'a b', body: 1 }, 'id: id may hold only letters, digits and . _ : + -'],
     ['truths', { id: 'x'.repeat(129), body: 1 }, 'id: id is longer than 128 characters'],
+    [
+      'truths',
+      { id: '-2+3', body: 1 },
+      'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+    ],
+    [
+      'predictions',
+      { id: '+cmd:calc', body: 1 },
+      'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+    ],
     ['truths', { id: 'a', body: null }, 'body must be a JSON number, not null'],
     ['truths', { id: 'a', body: [1] }, 'body must be a JSON number, not an array'],
     ['truths', { id: 'a', body: Number.POSITIVE_INFINITY }, 'body must be a finite number'],
@@ -106,6 +116,13 @@ describe('an item', () => {
     ['predictions', 'a', 'an item must be an object {"id", "body"}, not a string'],
   ] as const)('of %s, %j, is refused: %s', (kind, item, reason) => {
     expect(checkIngestItem(kind, item)).toEqual({ ok: false, reason });
+  });
+
+  it('takes an id that is a plain number with its sign, and a model version whatever it starts with', () => {
+    expect(checkIngestItem('predictions', { id: '-2e3', body: 1, model: '-v2' })).toEqual({
+      ok: true,
+      value: { id: '-2e3', body: 1, model: '-v2' },
+    });
   });
 
   it('names every bad field at once', () => {
