@@ -31,11 +31,18 @@ beforeAll(() => {
 
 const FORMULA_REASON = 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula';
 
-async function post(route: string, body: string, method = 'POST'): Promise<{ status: number; body: any }> {
+/** `contentType` null: the request has none. */
+async function post(
+  route: string,
+  body: string,
+  method = 'POST',
+  contentType: string | null = 'application/json',
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${stack.httpEndpoint}${route}`, {
     method,
-    headers: { 'content-type': 'application/json' },
-    ...(method === 'GET' ? {} : { body }),
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    // (fetch types a string body text/plain; bytes go untyped.)
+    ...(method === 'GET' ? {} : { body: contentType === null ? Buffer.from(body) : body }),
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
@@ -124,7 +131,15 @@ describe('the ingestion API', () => {
   it('refuses every kind of bad request with its status and reason, and queues nothing', async () => {
     await eventually('y_true and y_pred to drain', async () => (await queued()) === 0 || undefined);
     const good = (id: string) => `{"id": "${id}", "body": 1}`;
-    const cases: { what: string; route: string; body: string; method?: string; status: number; errors?: unknown }[] = [
+    const cases: {
+      what: string;
+      route: string;
+      body: string;
+      method?: string;
+      contentType?: string | null;
+      status: number;
+      errors?: unknown;
+    }[] = [
       {
         what: 'not JSON',
         route: '/truths',
@@ -178,6 +193,22 @@ describe('the ingestion API', () => {
         errors: [{ index: 0, reason: FORMULA_REASON }],
       },
       {
+        what: 'a text/plain body',
+        route: '/truths',
+        body: `[${good('bad-10')}]`,
+        contentType: 'text/plain;charset=UTF-8',
+        status: 415,
+        errors: [{ reason: 'the content-type must be application/json (optionally with ; charset=utf-8), not "text/plain;charset=UTF-8"' }],
+      },
+      {
+        what: 'a body without a content type',
+        route: '/predictions',
+        body: `[${good('bad-11')}]`,
+        contentType: null,
+        status: 415,
+        errors: [{ reason: 'the content-type must be application/json (optionally with ; charset=utf-8), and the request has none' }],
+      },
+      {
         what: '501 items',
         route: '/truths',
         body: `[${Array.from({ length: 501 }, (_, i) => good(`bad-many-${i}`)).join(',')}]`,
@@ -197,7 +228,7 @@ describe('the ingestion API', () => {
 
     for (const bad of cases) {
       // Act
-      const answer = await post(bad.route, bad.body, bad.method);
+      const answer = await post(bad.route, bad.body, bad.method, bad.contentType);
 
       // Assess
       expect({ what: bad.what, status: answer.status }).toEqual({ what: bad.what, status: bad.status });
@@ -205,8 +236,8 @@ describe('the ingestion API', () => {
       expect({ what: bad.what, queued: await queued() }).toEqual({ what: bad.what, queued: 0 });
     }
     // Had a good item of a refused request been queued, its partner, sent now, would make it a row.
-    await post('/predictions', items(['bad-0', 'bad-2', 'bad-many-0'].map((id) => ({ id, body: 2 }))));
-    await post('/truths', items(['bad-4', 'bad-big-0', 'control'].map((id) => ({ id, body: 1 }))));
+    await post('/predictions', items(['bad-0', 'bad-2', 'bad-many-0', 'bad-10'].map((id) => ({ id, body: 2 }))));
+    await post('/truths', items(['bad-4', 'bad-big-0', 'bad-11', 'control'].map((id) => ({ id, body: 1 }))));
     await post('/predictions', items([{ id: 'control', body: 2 }]));
     await waitForRows(stack, ['control']);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
