@@ -3,7 +3,8 @@
  * predictions from a person's own model and queues them on `y_true` / `y_pred`, the
  * same messages the pipeline's own producers send; the exactly-once join does the rest.
  * The rules are in commons/ingest/ingestRequest.ts: 202 `{"accepted": N}`, or the whole
- * request refused (400 with each bad item's index and reason, 413 over the limits).
+ * request refused (400 with each bad item's index and reason, 413 over the limits, 415
+ * for a body not declared application/json).
  * On AWS the routes take only IAM-signed requests (serverless.yml).
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -22,13 +23,13 @@ const ROUTES: Record<string, { kind: IngestKind; queue: string }> = {
   'POST /predictions': { kind: 'predictions', queue: config.queues.yPred },
 };
 
-export type IngestEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'body' | 'isBase64Encoded'>;
+export type IngestEvent = Pick<APIGatewayProxyEventV2, 'routeKey' | 'headers' | 'body' | 'isBase64Encoded'>;
 
 export const handler = async (event: IngestEvent): Promise<APIGatewayProxyStructuredResultV2> => {
   const route = ROUTES[event.routeKey];
   // API Gateway routes only these two here; anything else is a wiring mistake.
   if (route === undefined) return answer(404, { errors: [{ reason: `no route ${event.routeKey}` }] });
-  const decision = readIngestRequest(route.kind, event.body, event.isBase64Encoded);
+  const decision = readIngestRequest(route.kind, event);
   if (!decision.ok) {
     logger.info('Request refused', {
       route: route.kind,

@@ -1,18 +1,21 @@
 /**
- * Serverless plugin: fixes in serverless-offline 13 that the pipeline needs to keep
- * running through a storm, applied before it serves anything: instances whose
- * invocation timed out are retired (see timedOutInstances.ts). And one in serverless
+ * Serverless plugin: fixes in serverless-offline 13, applied before it serves anything:
+ * instances whose invocation timed out are retired, so the pipeline keeps running
+ * through a storm (see timedOutInstances.ts), and its HTTP server answers browsers as
+ * API Gateway does, CORS and content type (see apiGateway.ts). And one in serverless
  * v3 itself, for every command: its schema accepts our runtime (see acceptRuntimes).
  */
+import { answerAsApiGateway } from './apiGateway.js';
 import { retireTimedOutInstances } from './timedOutInstances.js';
 
 interface PluginUtils {
   log: { warning(msg: string): void };
 }
 
-/** The part of serverless v3's configuration schema handler this plugin touches. */
+/** The parts of serverless v3 this plugin touches: its configuration schema, and the service's HTTP API CORS. */
 interface WithConfigSchema {
   configSchemaHandler?: { schema?: { definitions?: { awsLambdaRuntime?: { enum?: string[] } } } };
+  service?: { provider?: { httpApi?: { cors?: unknown } } };
 }
 
 /**
@@ -39,6 +42,12 @@ export class OfflineFixesPlugin {
       if (problem !== undefined) {
         utils.log.warning(
           `serverless-offline changed (${problem}): a function instance whose invocation timed out may keep timing out; restart \`npm start\` if it does`,
+        );
+      }
+      const gatewayProblem = await answerAsApiGateway(() => serverless.service?.provider?.httpApi?.cors);
+      if (gatewayProblem !== undefined) {
+        utils.log.warning(
+          `serverless-offline changed (${gatewayProblem}): its HTTP API may answer other origins' pages (CORS) and take a POST without a content type as JSON`,
         );
       }
     };

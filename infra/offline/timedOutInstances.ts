@@ -26,16 +26,19 @@ export function offlineSourceDir(): string {
   return dirname(require.resolve('serverless-offline'));
 }
 
-async function load<T>(relativePath: string): Promise<T> {
+/** One of serverless-offline's own modules (relative to its src/), the very instance it uses. */
+export async function loadOfflineModule<T>(relativePath: string): Promise<T> {
   return (await import(pathToFileURL(join(offlineSourceDir(), relativePath)).href)) as T;
 }
 
 /** Why the fix cannot apply to the installed serverless-offline, or undefined when it can. */
 export async function whyNotApplicable(): Promise<string | undefined> {
-  const { default: lambdaFunction } = await load<{ default?: LambdaFunctionClass }>('lambda/LambdaFunction.js').catch(() => ({
+  const { default: lambdaFunction } = await loadOfflineModule<{ default?: LambdaFunctionClass }>('lambda/LambdaFunction.js').catch(() => ({
     default: undefined,
   }));
-  const { default: timeoutError } = await load<{ default?: unknown }>('errors/LambdaTimeoutError.js').catch(() => ({ default: undefined }));
+  const { default: timeoutError } = await loadOfflineModule<{ default?: unknown }>('errors/LambdaTimeoutError.js').catch(() => ({
+    default: undefined,
+  }));
   if (typeof lambdaFunction?.prototype?.runHandler !== 'function') return 'LambdaFunction.prototype.runHandler is gone';
   if (typeof Object.getOwnPropertyDescriptor(lambdaFunction.prototype, 'status')?.get !== 'function') {
     return 'LambdaFunction.prototype.status is no longer a getter';
@@ -52,8 +55,10 @@ export async function retireTimedOutInstances(): Promise<string | undefined> {
   if (applied) return undefined;
   const problem = await whyNotApplicable();
   if (problem !== undefined) return problem;
-  const { default: lambdaFunction } = await load<{ default: LambdaFunctionClass }>('lambda/LambdaFunction.js');
-  const { default: LambdaTimeoutError } = await load<{ default: new (...args: never[]) => Error }>('errors/LambdaTimeoutError.js');
+  const { default: lambdaFunction } = await loadOfflineModule<{ default: LambdaFunctionClass }>('lambda/LambdaFunction.js');
+  const { default: LambdaTimeoutError } = await loadOfflineModule<{ default: new (...args: never[]) => Error }>(
+    'errors/LambdaTimeoutError.js',
+  );
   const prototype = lambdaFunction.prototype;
   const runHandler = prototype.runHandler;
   const status = Object.getOwnPropertyDescriptor(prototype, 'status')?.get as () => string;

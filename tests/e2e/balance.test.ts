@@ -1,6 +1,7 @@
 /**
  * The books balance: the whole stack takes a burst of good, duplicated, reordered,
- * half-missing and malformed messages, and a pack with a bad record among good ones,
+ * half-missing and malformed messages (an id a spreadsheet would run among them, found
+ * with its reason by `npm run dlq -- show`), and a pack with a bad record among good ones,
  * and every record ends exactly once as a row, an orphan or a dead letter.
  */
 import { readFileSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { showDeadLetters } from '../../infra/dlq/deadLetters.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl, sendBodies } from '../helpers/localCloud.js';
@@ -67,9 +69,11 @@ describe('the books balance', () => {
     const duplicated = good.slice(0, 10);
     const onlyTruth = ['orphan-t-0', 'orphan-t-1', 'orphan-t-2', 'orphan-t-3'];
     const onlyFeatures = ['orphan-f-0', 'orphan-f-1', 'orphan-f-2', 'orphan-f-3'];
+    // An id a spreadsheet would run as a formula, sent by a producer straight to y_true.
+    const formula = JSON.stringify({ id: '+1+1', body: 1 });
     const malformed: Record<string, string[]> = {
       features: ['not json', JSON.stringify({ id: 'short', body: [1, 2] }), JSON.stringify({ body: dataset[0]?.features })],
-      y_true: [JSON.stringify({ id: '', body: 1 }), JSON.stringify({ id: 'nan', body: 'NaN' }), '{"id":"inf","body":1e999}'],
+      y_true: [JSON.stringify({ id: '', body: 1 }), JSON.stringify({ id: 'nan', body: 'NaN' }), '{"id":"inf","body":1e999}', formula],
       y_pred: [JSON.stringify({ id: 'null', body: null }), '[]'],
     };
     // A pack whose good record becomes a row and whose bad one is set aside as a dead letter of its own.
@@ -160,5 +164,10 @@ describe('the books balance', () => {
       new ReceiveMessageCommand({ QueueUrl: await queueUrl(sqs, 'y_true-dlq'), MaxNumberOfMessages: 10, VisibilityTimeout: 0 }),
     );
     expect((dlq.Messages ?? []).map((message) => message.Body).sort()).toEqual([...(malformed.y_true ?? []), setAside].sort());
+    // What `npm run dlq -- show y_true` says of the formula's message.
+    const shown = await showDeadLetters(sqs, s3, BUCKET, 'y_true-dlq');
+    expect(shown.find((message) => message.body === formula)?.reason).toBe(
+      'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+    );
   }, 240_000);
 });

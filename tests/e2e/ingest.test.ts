@@ -29,11 +29,20 @@ beforeAll(() => {
   ({ stack, sqs, s3 } = theStack());
 });
 
-async function post(route: string, body: string, method = 'POST'): Promise<{ status: number; body: any }> {
+const FORMULA_REASON = 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula';
+
+/** `contentType` null: the request has none. */
+async function post(
+  route: string,
+  body: string,
+  method = 'POST',
+  contentType: string | null = 'application/json',
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${stack.httpEndpoint}${route}`, {
     method,
-    headers: { 'content-type': 'application/json' },
-    ...(method === 'GET' ? {} : { body }),
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    // (fetch types a string body text/plain; bytes go untyped.)
+    ...(method === 'GET' ? {} : { body: contentType === null ? Buffer.from(body) : body }),
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
@@ -122,7 +131,15 @@ describe('the ingestion API', () => {
   it('refuses every kind of bad request with its status and reason, and queues nothing', async () => {
     await eventually('y_true and y_pred to drain', async () => (await queued()) === 0 || undefined);
     const good = (id: string) => `{"id": "${id}", "body": 1}`;
-    const cases: { what: string; route: string; body: string; method?: string; status: number; errors?: unknown }[] = [
+    const cases: {
+      what: string;
+      route: string;
+      body: string;
+      method?: string;
+      contentType?: string | null;
+      status: number;
+      errors?: unknown;
+    }[] = [
       {
         what: 'not JSON',
         route: '/truths',
@@ -156,7 +173,7 @@ describe('the ingestion API', () => {
       {
         what: 'bad items among good ones',
         route: '/predictions',
-        body: `[${good('bad-4')}, {"id": "bad 5", "body": 1}, {"id": "bad-6", "body": "1"}, {"body": 1}, {"id": "bad-7", "body": 1, "value": 2}, {"id": "bad-8", "body": 1e999}]`,
+        body: `[${good('bad-4')}, {"id": "bad 5", "body": 1}, {"id": "bad-6", "body": "1"}, {"body": 1}, {"id": "bad-7", "body": 1, "value": 2}, {"id": "bad-8", "body": 1e999}, {"id": "+1+1", "body": 1}, {"id": "-2+3", "body": 1}]`,
         status: 400,
         errors: [
           { index: 1, reason: 'id: id may hold only letters, digits and . _ : + -' },
@@ -164,7 +181,32 @@ describe('the ingestion API', () => {
           { index: 3, reason: 'id is missing' },
           { index: 4, reason: 'unknown field "value" (a prediction has id, body and model)' },
           { index: 5, reason: 'body must be a finite number' },
+          { index: 6, reason: FORMULA_REASON },
+          { index: 7, reason: FORMULA_REASON },
         ],
+      },
+      {
+        what: 'an id a spreadsheet would run, alone',
+        route: '/truths',
+        body: '{"id": "+cmd:calc", "body": 1}',
+        status: 400,
+        errors: [{ index: 0, reason: FORMULA_REASON }],
+      },
+      {
+        what: 'a text/plain body',
+        route: '/truths',
+        body: `[${good('bad-10')}]`,
+        contentType: 'text/plain;charset=UTF-8',
+        status: 415,
+        errors: [{ reason: 'the content-type must be application/json (optionally with ; charset=utf-8), not "text/plain;charset=UTF-8"' }],
+      },
+      {
+        what: 'a body without a content type',
+        route: '/predictions',
+        body: `[${good('bad-11')}]`,
+        contentType: null,
+        status: 415,
+        errors: [{ reason: 'the content-type must be application/json (optionally with ; charset=utf-8), and the request has none' }],
       },
       {
         what: '501 items',
@@ -186,7 +228,7 @@ describe('the ingestion API', () => {
 
     for (const bad of cases) {
       // Act
-      const answer = await post(bad.route, bad.body, bad.method);
+      const answer = await post(bad.route, bad.body, bad.method, bad.contentType);
 
       // Assess
       expect({ what: bad.what, status: answer.status }).toEqual({ what: bad.what, status: bad.status });
@@ -194,8 +236,8 @@ describe('the ingestion API', () => {
       expect({ what: bad.what, queued: await queued() }).toEqual({ what: bad.what, queued: 0 });
     }
     // Had a good item of a refused request been queued, its partner, sent now, would make it a row.
-    await post('/predictions', items(['bad-0', 'bad-2', 'bad-many-0'].map((id) => ({ id, body: 2 }))));
-    await post('/truths', items(['bad-4', 'bad-big-0', 'control'].map((id) => ({ id, body: 1 }))));
+    await post('/predictions', items(['bad-0', 'bad-2', 'bad-many-0', 'bad-10'].map((id) => ({ id, body: 2 }))));
+    await post('/truths', items(['bad-4', 'bad-big-0', 'bad-11', 'control'].map((id) => ({ id, body: 1 }))));
     await post('/predictions', items([{ id: 'control', body: 2 }]));
     await waitForRows(stack, ['control']);
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -207,7 +249,7 @@ describe('the ingestion API', () => {
     // Prepare
     const dir = mkdtempSync(join(tmpdir(), 'ml-monitor-ingest-'));
     const ids = Array.from({ length: 30 }, (_, i) => `csv-${i}`);
-    writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n`);
+    writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n-2+3,1\n`);
     writeFileSync(
       join(dir, 'predictions.csv'),
       `id,value,model\n${ids.map((id, i) => `${id},${i + 0.5},${i % 2 ? 'v1' : 'v2'}`).join('\n')}\n`,
@@ -239,8 +281,9 @@ describe('the ingestion API', () => {
 
     // Assess
     expect(run.code).toBe(1);
-    expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 31 rows, 30 sent, 1 refused, 0 not sent`);
+    expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 32 rows, 30 sent, 2 refused, 0 not sent`);
     expect(run.stdout).toContain('refused line 32 (id bad id): id: id may hold only letters, digits and . _ : + -');
+    expect(run.stdout).toContain(`refused line 33 (id -2+3): ${FORMULA_REASON}`);
     expect(run.stdout).toContain(`predictions.csv → ${stack.httpEndpoint}/predictions: 30 rows, 30 sent, 0 refused, 0 not sent`);
     expect(run.stderr).toMatch(/truths\.csv: done in/);
     expect(rows.map((row) => row.id).sort()).toEqual([...ids].sort());

@@ -96,15 +96,23 @@ export function apiStackForFile(env: Record<string, string> = {}): () => ApiStac
       s3.destroy();
       await stack.stop();
     };
-    // The HTTP server opens beside the Lambda endpoint the stack waited for.
-    await eventually(
-      'the HTTP API',
-      async () => (await fetch(`${stack.httpEndpoint}/truths`, { method: 'POST', body: '' })).status === 400 || undefined,
-    ).catch(async (error: unknown) => {
+    await httpApiAnswers(stack).catch(async (error: unknown) => {
       await stop();
       throw error;
     });
     return { stack, sqs, s3, stop };
+  });
+}
+
+/** Waits for the stack's HTTP API, which opens beside the Lambda endpoint the stack waited for: an empty JSON post answers 400. */
+export async function httpApiAnswers(stack: TestStack): Promise<void> {
+  await eventually('the HTTP API', async () => {
+    const answer = await fetch(`${stack.httpEndpoint}/truths`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
+    return answer.status === 400 || undefined;
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * The infrastructure file itself: `sls package` is run and the CloudFormation it
- * generates is linted with cfn-lint and checked for what production needs.
+ * generates is linted with cfn-lint and checked for what production needs; once more
+ * with API_ALLOWED_ORIGINS, for the HTTP API's CORS.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
@@ -22,10 +23,16 @@ const templateFile = join(packageDir, 'cloudformation-template-update-stack.json
 let template: Template;
 const buildFolder = privateBuildFolder();
 
-beforeAll(() => {
-  runSls(['package', '--package', packageDir], {
-    env: slsEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder }),
+/** `sls package` into `dir` with `env` on top of the test keys; returns the template's path. */
+function packageService(dir: string, env: Record<string, string> = {}): string {
+  runSls(['package', '--package', dir], {
+    env: slsEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder, ...env }),
   });
+  return join(dir, 'cloudformation-template-update-stack.json');
+}
+
+beforeAll(() => {
+  packageService(packageDir, { API_ALLOWED_ORIGINS: '' });
   template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
 }, 180_000);
 
@@ -152,9 +159,43 @@ describe('the packaged CloudFormation', () => {
     ]);
   });
 
+  it('closes the HTTP API to other origins: no CORS configuration, so API Gateway sends no CORS header', () => {
+    const apis = ofType('AWS::ApiGatewayV2::Api');
+
+    expect(apis).toHaveLength(1);
+    expect(apis[0]?.[1].Properties).not.toHaveProperty('CorsConfiguration');
+  });
+
   it('keeps every function bundle under 1 MB', () => {
     for (const name of ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest', 'dashboard']) {
       expect(statSync(join(packageDir, `${name}.zip`)).size).toBeLessThan(1_000_000);
     }
+  });
+});
+
+describe('the packaged CloudFormation with API_ALLOWED_ORIGINS', () => {
+  const origins = ['https://app.example.com', 'http://localhost:8080'];
+  let allowed: Template;
+  let allowedFile: string;
+
+  beforeAll(() => {
+    allowedFile = packageService(mkdtempSync(join(tmpdir(), 'ml-monitor-package-cors-')), { API_ALLOWED_ORIGINS: origins.join(',') });
+    allowed = JSON.parse(readFileSync(allowedFile, 'utf8')) as Template;
+  }, 180_000);
+
+  it('opens the HTTP API to those origins alone, without credentials, and passes cfn-lint', () => {
+    const apis = Object.values(allowed.Resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Api');
+    const lint = spawnSync('cfn-lint', [allowedFile], { encoding: 'utf8' });
+
+    expect(apis.map((api) => api.Properties.CorsConfiguration)).toEqual([
+      {
+        AllowOrigins: origins,
+        AllowMethods: ['GET', 'POST'],
+        AllowHeaders: ['content-type', 'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256'],
+        ExposeHeaders: ['retry-after'],
+        MaxAge: 600,
+      },
+    ]);
+    expect(lint.stdout + lint.stderr).toBe('');
   });
 });

@@ -6,6 +6,13 @@
  *
  * A request is all or nothing: any bad item refuses it whole (400, each bad item with
  * its index and reason), so a client never has to work out what was taken.
+ *
+ * Its body must be declared `application/json`. A web page of another origin may have
+ * the user's browser send a text/plain, form or untyped POST without asking the API
+ * first (no CORS preflight): to `npm start`'s API on localhost, or through a signing
+ * proxy on the user's machine, which signs whatever reaches it. Refusing every other
+ * content type (415) leaves such a page only the JSON request, which the browser sends
+ * only after a preflight the API answers for no other origin (serverless.yml).
  */
 import { checkMessage, parseMessageJson, ScalarMessage } from '../messaging/messageSchemas.js';
 
@@ -22,10 +29,28 @@ export interface IngestError {
 
 export type IngestDecision =
   | { readonly ok: true; readonly messages: ScalarMessage[] }
-  | { readonly ok: false; readonly status: 400 | 413; readonly errors: IngestError[] };
+  | { readonly ok: false; readonly status: 400 | 413 | 415; readonly errors: IngestError[] };
 
-/** Reads a request's body (as API Gateway hands it over) into the messages to queue, or says why not. */
-export function readIngestRequest(kind: IngestKind, body: string | null | undefined, isBase64Encoded = false): IngestDecision {
+/** A request as API Gateway hands it over (HTTP API, payload 2.0): its headers, lowercase names, and its body. */
+export interface IngestHttpRequest {
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+}
+
+/** `application/json`, in any case, alone or with `; charset=utf-8` (JSON is UTF-8: RFC 8259). */
+const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i;
+
+/** Reads a request into the messages to queue, or says why not. */
+export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest): IngestDecision {
+  const contentType = headerOf(request.headers, 'content-type')?.trim();
+  if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
+    return refuse(
+      415,
+      `the content-type must be application/json (optionally with ; charset=utf-8), ${contentType === undefined ? 'and the request has none' : `not ${JSON.stringify(contentType)}`}`,
+    );
+  }
+  const { body, isBase64Encoded = false } = request;
   const text = isBase64Encoded && body ? Buffer.from(body, 'base64').toString('utf8') : (body ?? '');
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > INGEST_LIMITS.bytes) {
@@ -88,7 +113,7 @@ export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; va
   }
   // ... then the queue's own rules (characters, lengths, finiteness) on the well-typed fields, stand-ins for the others.
   const wellTyped = Object.fromEntries([...typed].map((field) => [field, fields[field]]));
-  const checked = checkMessage(ScalarMessage, { id: '-', body: 0, ...wellTyped });
+  const checked = checkMessage(ScalarMessage, { id: 'x', body: 0, ...wellTyped });
   if (!checked.ok) {
     reasons.push(
       ...checked.reason
@@ -106,8 +131,15 @@ export function acceptedBody(count: number): { accepted: number } {
   return { accepted: count };
 }
 
-function refuse(status: 400 | 413, reason: string): IngestDecision {
+function refuse(status: 400 | 413 | 415, reason: string): IngestDecision {
   return { ok: false, status, errors: [{ reason }] };
+}
+
+/** A header's value whatever the case of its name (API Gateway lowercases them; a test or a proxy may not). */
+function headerOf(headers: IngestHttpRequest['headers'], name: string): string | undefined {
+  if (headers === undefined) return undefined;
+  const key = Object.keys(headers).find((key) => key.toLowerCase() === name);
+  return key === undefined ? undefined : headers[key];
 }
 
 /** 'an object', 'an array', 'null', 'a string', …: for reasons. */

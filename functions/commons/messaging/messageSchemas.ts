@@ -25,11 +25,6 @@ export const MAX_MESSAGE_BYTES = 256 * 1024;
  */
 export const MAX_RECORDS_PER_MESSAGE = 100;
 
-/**
- * Ids go into CSV rows unquoted, so they are restricted to safe characters. A JSON
- * number is taken as its text (`1669147134.196809` is the id "1669147134.196809"):
- * producers that number their records keep their ids exactly.
- */
 /** A short name of safe characters: `what` names it in the reasons. */
 function safeName(what: string, maxLength: number) {
   return z
@@ -41,7 +36,31 @@ function safeName(what: string, maxLength: number) {
     );
 }
 
-export const RecordId = safeName('id', 128);
+/** A number as a spreadsheet reads one: a sign, digits with at most one point, an exponent. */
+const PLAIN_NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Whether a spreadsheet opening metric_log.csv would take this cell for a formula and
+ * run it: it starts with `+`, `-`, `=` or `@` and is not a plain number (`-2+3`,
+ * `+cmd:calc`, `-A1` are formulas; `-5`, `+1.5`, `-2e3` are numbers). OWASP's "CSV
+ * injection": refusing such ids keeps the log safe to open, where quoting or
+ * prefixing them would change the ids the log holds.
+ */
+export function isSpreadsheetFormula(cell: string): boolean {
+  return /^[+\-=@]/.test(cell) && !PLAIN_NUMBER.test(cell);
+}
+
+/**
+ * Ids go into CSV rows unquoted, so they are restricted to safe characters, and never
+ * a spreadsheet formula. A JSON number is taken as its text (`1669147134.196809` is the
+ * id "1669147134.196809"): producers that number their records keep their ids exactly.
+ */
+export const RecordId = safeName('id', 128).check(
+  z.refine(
+    (id: string) => !isSpreadsheetFormula(id),
+    'id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+  ),
+);
 
 /** The version of the model that made a prediction: shown per version in metrics.json. */
 export const ModelVersion = safeName('model', 64);

@@ -60,6 +60,11 @@ export interface Settings {
   readonly offlineHttpPort: number;
   readonly offlineWebsocketPort: number;
   readonly offlineHost: string;
+  /**
+   * The web origins whose pages may call the HTTP API (CORS); empty: none, the API is
+   * closed to every other origin. serverless.yml turns it into the API's CORS configuration.
+   */
+  readonly apiAllowedOrigins: readonly string[];
   readonly esbuildWorkFolder: string;
   readonly motoFast: boolean;
   readonly motoPython: string;
@@ -125,6 +130,29 @@ function oneOf<T extends string>(values: readonly T[], options: { caseInsensitiv
 
 const text = (raw: string): string => raw;
 
+/**
+ * Comma-separated web origins, each exactly as a browser sends it in `Origin`
+ * (scheme://host[:port], lowercase, no default port, no path): a browser's origin is
+ * compared as text, so `https://App.example.com/` would match no page. No `*`: the
+ * API's writes are never open to every site.
+ */
+function origins(raw: string): string[] | Invalid {
+  const allowed = new Invalid(
+    'comma-separated origins, each scheme://host[:port] as a browser sends it (http or https, lowercase, no default port, ' +
+      'no path or trailing slash), e.g. https://app.example.com,http://localhost:8080',
+  );
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const isOrigin = (entry: string) => {
+    try {
+      const parsed = new URL(entry);
+      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === entry;
+    } catch {
+      return false;
+    }
+  };
+  return entries.every(isOrigin) ? [...new Set(entries)] : allowed;
+}
+
 /** A time with its zone (ISO 8601, e.g. 2026-11-27T06:00Z), as ms since epoch, or `off`. */
 function timeOrOff(raw: string): number | undefined | Invalid {
   if (raw.trim().toLowerCase() === 'off') return undefined;
@@ -186,6 +214,7 @@ export const SETTINGS = {
     'localhost',
     pattern(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address, e.g. localhost, 127.0.0.1 or 0.0.0.0'),
   ),
+  apiAllowedOrigins: spec('API_ALLOWED_ORIGINS', undefined, origins),
   esbuildWorkFolder: spec(
     'ESBUILD_WORK_FOLDER',
     '.esbuild',
@@ -248,12 +277,9 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
   const problems: string[] = [];
   const values = {} as Values;
   for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingSpec<unknown>][]) {
-    const given = env[setting.name];
-    const raw = given === undefined || given === '' ? setting.default : given;
-    if (raw === undefined) continue;
-    const value = setting.parse(raw);
-    if (value instanceof Invalid) problems.push(`${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}`);
-    else (values as Record<string, unknown>)[key] = value;
+    const read = readOne(setting, env);
+    if (typeof read === 'string') problems.push(read);
+    else if (read !== undefined) (values as Record<string, unknown>)[key] = read.value;
   }
   if (withCrossChecks) problems.push(...crossChecks(values));
   if (problems.length > 0) return { settings: undefined, problems };
@@ -284,6 +310,7 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
       offlineHttpPort: v.offlineHttpPort,
       offlineWebsocketPort: v.offlineWebsocketPort,
       offlineHost: v.offlineHost,
+      apiAllowedOrigins: v.apiAllowedOrigins ?? [],
       esbuildWorkFolder: v.esbuildWorkFolder,
       motoFast: v.motoFast,
       motoPython: v.motoPython,
@@ -302,6 +329,26 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
       alertsTopicArn: v.alertsTopicArn,
     },
   };
+}
+
+/**
+ * One setting alone, checked, for a tool that needs only it (serverless.yml's CORS
+ * configuration): its value, or undefined when unset with no default. Throws a
+ * SettingsError naming it when bad. Pure.
+ */
+export function readSetting<K extends keyof typeof SETTINGS>(key: K, env: Env = process.env): Parsed<(typeof SETTINGS)[K]> | undefined {
+  const read = readOne(SETTINGS[key] as SettingSpec<unknown>, env);
+  if (typeof read === 'string') throw new SettingsError([read]);
+  return read?.value as Parsed<(typeof SETTINGS)[K]> | undefined;
+}
+
+/** A setting's value (undefined: unset, no default), or the problem line naming it, its value and what is allowed. */
+function readOne(setting: SettingSpec<unknown>, env: Env): { value: unknown } | string | undefined {
+  const given = env[setting.name];
+  const raw = given === undefined || given === '' ? setting.default : given;
+  if (raw === undefined) return undefined;
+  const value = setting.parse(raw);
+  return value instanceof Invalid ? `${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}` : { value };
 }
 
 /** Rules between settings; each is checked only when the settings it compares are valid on their own. */

@@ -228,6 +228,50 @@ describe('packs of records', () => {
   });
 });
 
+describe('ids a spreadsheet would run', () => {
+  const FORMULA_REASON = 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula';
+
+  it('fails a message of one such record with that reason, sets one aside from a pack with it, and logs neither', async () => {
+    // Prepare
+    const alone = sqsRecord({ id: '+1+1', body: 3 }, { queue: 'y_true' });
+    const pack = sqsRecord(
+      [
+        { id: 'f-1', body: 10 },
+        { id: '-2+3', body: 4 },
+        { id: '-5', body: 6 },
+      ],
+      { queue: 'y_true' },
+    );
+
+    const logged: string[] = [];
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk) => {
+        logged.push(String(chunk));
+        return true;
+      });
+    }
+
+    // Act
+    const response = await invoke([alone, pack, prediction('f-1', 9), prediction('-5', 6)]);
+    vi.restoreAllMocks();
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: alone.messageId }]);
+    const lines = logged.map((line) => JSON.parse(line));
+    expect(lines.map((line) => [line.message, line.messageId])).toEqual([
+      ['Message rejected', alone.messageId],
+      ['Records set aside', pack.messageId],
+    ]);
+    expect(lines[0].reason).toBe(FORMULA_REASON);
+    expect((await readReason(cloud.s3, bucket, 'y_true', alone.messageId))?.reason).toBe(FORMULA_REASON);
+    const deadLetters = await drainQueue(cloud, 'y_true-dlq');
+    const setAside = deadLetters.find((m) => m.body.includes('"-2+3"'));
+    expect(JSON.parse(setAside?.body ?? 'null')).toEqual([{ id: '-2+3', body: 4 }]);
+    expect((await readReason(cloud.s3, bucket, 'y_true', setAside?.messageId as string))?.reason).toContain(`[1] ${FORMULA_REASON}`);
+    expect((await compactedRows()).rows.map((row) => row.id).sort()).toEqual(['-5', 'f-1']);
+  });
+});
+
 describe('exactly once, at any age', () => {
   it('counts as duplicates, not rows or orphans, halves of ids logged 25,000 ids earlier', async () => {
     await invoke([truth('old-pair', 10), prediction('old-pair', 4), truth('old-half', 7), prediction('old-half', 7)]);

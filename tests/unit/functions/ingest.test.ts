@@ -12,7 +12,14 @@ vi.mock('../../../functions/commons/messaging/queues.js', () => ({
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { handler } = await import('../../../functions/ingest.js');
 
-const post = (route: string, body: string) => handler({ routeKey: `POST /${route}`, body, isBase64Encoded: false });
+/** `contentType` null: the request has none. */
+const post = (route: string, body: string, contentType: string | null = 'application/json') =>
+  handler({
+    routeKey: `POST /${route}`,
+    headers: contentType === null ? {} : { 'content-type': contentType },
+    body,
+    isBase64Encoded: false,
+  });
 
 beforeEach(() => {
   sent.calls = [];
@@ -45,6 +52,18 @@ describe('the ingest handler', () => {
     expect(bad.statusCode).toBe(400);
     expect(JSON.parse(bad.body as string)).toEqual({ errors: [{ index: 1, reason: 'body must be a JSON number, not a string' }] });
     expect(tooMany.statusCode).toBe(413);
+    expect(sent.calls).toEqual([]);
+  });
+
+  it('refuses a body not declared application/json with 415, and queues nothing', async () => {
+    const plain = await post('truths', '{"id": "a", "body": 1}', 'text/plain');
+    const untyped = await post('predictions', '{"id": "a", "body": 1}', null);
+
+    expect(plain.statusCode).toBe(415);
+    expect(JSON.parse(plain.body as string)).toEqual({
+      errors: [{ reason: 'the content-type must be application/json (optionally with ; charset=utf-8), not "text/plain"' }],
+    });
+    expect(untyped.statusCode).toBe(415);
     expect(sent.calls).toEqual([]);
   });
 

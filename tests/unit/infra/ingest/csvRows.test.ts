@@ -28,8 +28,8 @@ describe('reading a backfill CSV', () => {
     ]);
   });
 
-  it('refuses bad rows one by one, with the reason, and goes on', async () => {
-    const rows = await rowsOf('id,value\na,1\nb,abc\nc,1e999\nd e,3\ne,4,v1\n,5\nf,6\n');
+  it('refuses bad rows one by one, with the reason (an id a spreadsheet would run included), and goes on', async () => {
+    const rows = await rowsOf('id,value\na,1\nb,abc\nc,1e999\nd e,3\ne,4,v1\n,5\nf,6\n+1+1,7\n-5,8\n');
 
     expect(rows).toEqual([
       { line: 2, item: { id: 'a', body: 1 } },
@@ -39,6 +39,12 @@ describe('reading a backfill CSV', () => {
       { line: 6, id: 'e', reason: '3 column(s), the header has 2 (id,value)' },
       { line: 7, id: '', reason: 'id: id is empty; id: id may hold only letters, digits and . _ : + -' },
       { line: 8, item: { id: 'f', body: 6 } },
+      {
+        line: 9,
+        id: '+1+1',
+        reason: 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+      },
+      { line: 10, item: { id: '-5', body: 8 } },
     ]);
   });
 

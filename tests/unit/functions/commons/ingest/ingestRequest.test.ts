@@ -3,9 +3,12 @@ import { checkIngestItem, INGEST_LIMITS, readIngestRequest } from '../../../../.
 
 const items = (count: number) => JSON.stringify(Array.from({ length: count }, (_, i) => ({ id: `r-${i}`, body: i })));
 
+/** A request whose body is declared JSON, as API Gateway hands it over. */
+const json = (body: string, isBase64Encoded = false) => ({ headers: { 'content-type': 'application/json' }, body, isBase64Encoded });
+
 describe('an accepted request', () => {
   it('takes one object and keeps a numeric id as its JSON text', () => {
-    const decision = readIngestRequest('truths', '{"id": 1669147134.196809, "body": 295.0}');
+    const decision = readIngestRequest('truths', json('{"id": 1669147134.196809, "body": 295.0}'));
 
     expect(decision).toEqual({ ok: true, messages: [{ id: '1669147134.196809', body: 295 }] });
   });
@@ -13,7 +16,7 @@ describe('an accepted request', () => {
   it('takes an array of string and numeric ids, and a prediction with or without its model version', () => {
     const decision = readIngestRequest(
       'predictions',
-      '[{"id": "a-1", "body": -2.5, "model": "v2"}, {"id": 17, "body": 1e2}, {"id": 1.50, "body": 0}]',
+      json('[{"id": "a-1", "body": -2.5, "model": "v2"}, {"id": 17, "body": 1e2}, {"id": 1.50, "body": 0}]'),
     );
 
     expect(decision).toEqual({
@@ -29,14 +32,14 @@ describe('an accepted request', () => {
   it('takes exactly 500 items, and a body of exactly 256 KiB', () => {
     const pad = (text: string) => `${text}${' '.repeat(INGEST_LIMITS.bytes - text.length)}`;
 
-    expect(readIngestRequest('truths', items(500))).toMatchObject({ ok: true, messages: { length: 500 } });
-    expect(readIngestRequest('truths', pad(items(10)))).toMatchObject({ ok: true, messages: { length: 10 } });
+    expect(readIngestRequest('truths', json(items(500)))).toMatchObject({ ok: true, messages: { length: 500 } });
+    expect(readIngestRequest('truths', json(pad(items(10))))).toMatchObject({ ok: true, messages: { length: 10 } });
   });
 
   it('reads a base64-encoded body as API Gateway hands over a binary content type', () => {
     const body = Buffer.from('{"id": "b", "body": 1}').toString('base64');
 
-    expect(readIngestRequest('truths', body, true)).toEqual({ ok: true, messages: [{ id: 'b', body: 1 }] });
+    expect(readIngestRequest('truths', json(body, true))).toEqual({ ok: true, messages: [{ id: 'b', body: 1 }] });
   });
 });
 
@@ -55,7 +58,7 @@ describe('a refused request', () => {
     ['a JSON number', () => '3', 400, 'the body must be a JSON object {"id", "body"} or an array of them, not a number'],
     ['JSON null', () => 'null', 400, 'the body must be a JSON object {"id", "body"} or an array of them, not null'],
   ])('refuses %s as a whole', (_what, body, status, reason) => {
-    const decision = readIngestRequest('truths', body());
+    const decision = readIngestRequest('truths', json(body()));
 
     expect(decision).toEqual({
       ok: false,
@@ -65,7 +68,10 @@ describe('a refused request', () => {
   });
 
   it('refuses the whole request for one bad item, naming each bad item by its index', () => {
-    const decision = readIngestRequest('truths', '[{"id": "a", "body": 1}, {"id": "b"}, {"id": "c", "body": 2}, {"id": "", "body": 3}]');
+    const decision = readIngestRequest(
+      'truths',
+      json('[{"id": "a", "body": 1}, {"id": "b"}, {"id": "c", "body": 2}, {"id": "", "body": 3}]'),
+    );
 
     expect(decision).toEqual({
       ok: false,
@@ -78,10 +84,57 @@ describe('a refused request', () => {
   });
 
   it('names a single bad object as index 0', () => {
-    expect(readIngestRequest('predictions', '{"id": "a", "body": "1.5"}')).toEqual({
+    expect(readIngestRequest('predictions', json('{"id": "a", "body": "1.5"}'))).toEqual({
       ok: false,
       status: 400,
       errors: [{ index: 0, reason: 'body must be a JSON number, not a string' }],
+    });
+  });
+});
+
+describe("a request's content type", () => {
+  it.each([
+    ['application/json'],
+    ['application/json; charset=utf-8'],
+    ['Application/JSON;charset=UTF-8'],
+    ['application/json ; charset="utf-8"'],
+  ])('takes %s', (contentType) => {
+    const decision = readIngestRequest('truths', { headers: { 'content-type': contentType }, body: '{"id": "a", "body": 1}' });
+
+    expect(decision).toEqual({ ok: true, messages: [{ id: 'a', body: 1 }] });
+  });
+
+  it('finds the header whatever the case of its name', () => {
+    expect(readIngestRequest('truths', { headers: { 'Content-Type': 'application/json' }, body: '{"id": "a", "body": 1}' })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it.each([
+    ['text/plain', 'not "text/plain"'],
+    ['text/plain;charset=UTF-8', 'not "text/plain;charset=UTF-8"'],
+    ['application/x-www-form-urlencoded', 'not "application/x-www-form-urlencoded"'],
+    ['multipart/form-data; boundary=x', 'not "multipart/form-data; boundary=x"'],
+    ['application/json; charset=latin1', 'not "application/json; charset=latin1"'],
+    ['application/json, text/plain', 'not "application/json, text/plain"'],
+    ['application/jsonp', 'not "application/jsonp"'],
+    ['', 'not ""'],
+  ])('refuses %s with 415, whatever the body', (contentType, what) => {
+    const decision = readIngestRequest('truths', { headers: { 'content-type': contentType }, body: '{"id": "a", "body": 1}' });
+
+    expect(decision).toEqual({
+      ok: false,
+      status: 415,
+      errors: [{ reason: `the content-type must be application/json (optionally with ; charset=utf-8), ${what}` }],
+    });
+  });
+
+  it('refuses a request without one with 415, before reading its body', () => {
+    const reason = 'the content-type must be application/json (optionally with ; charset=utf-8), and the request has none';
+
+    expect(readIngestRequest('truths', { body: '{"id": "a", "body": 1}' })).toEqual({ ok: false, status: 415, errors: [{ reason }] });
+    expect(readIngestRequest('truths', { headers: {}, body: `${items(1)}${' '.repeat(INGEST_LIMITS.bytes)}` })).toMatchObject({
+      status: 415,
     });
   });
 });
@@ -94,6 +147,16 @@ describe('an item', () => {
     ['truths', { id: true, body: 1 }, 'id must be a string or a JSON number, not a boolean'],
     ['truths', { id: 'a b', body: 1 }, 'id: id may hold only letters, digits and . _ : + -'],
     ['truths', { id: 'x'.repeat(129), body: 1 }, 'id: id is longer than 128 characters'],
+    [
+      'truths',
+      { id: '-2+3', body: 1 },
+      'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+    ],
+    [
+      'predictions',
+      { id: '+cmd:calc', body: 1 },
+      'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+    ],
     ['truths', { id: 'a', body: null }, 'body must be a JSON number, not null'],
     ['truths', { id: 'a', body: [1] }, 'body must be a JSON number, not an array'],
     ['truths', { id: 'a', body: Number.POSITIVE_INFINITY }, 'body must be a finite number'],
@@ -106,6 +169,13 @@ describe('an item', () => {
     ['predictions', 'a', 'an item must be an object {"id", "body"}, not a string'],
   ] as const)('of %s, %j, is refused: %s', (kind, item, reason) => {
     expect(checkIngestItem(kind, item)).toEqual({ ok: false, reason });
+  });
+
+  it('takes an id that is a plain number with its sign, and a model version whatever it starts with', () => {
+    expect(checkIngestItem('predictions', { id: '-2e3', body: 1, model: '-v2' })).toEqual({
+      ok: true,
+      value: { id: '-2e3', body: 1, model: '-v2' },
+    });
   });
 
   it('names every bad field at once', () => {

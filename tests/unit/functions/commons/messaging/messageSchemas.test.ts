@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
+import { pickRecords } from '../../../../../functions/commons/messaging/emission.js';
 import {
   checkMessage,
   describeRejected,
   FeaturesMessage,
+  isSpreadsheetFormula,
   MAX_MESSAGE_BYTES,
   MAX_RECORDS_PER_MESSAGE,
   packRecords,
   parseMessageJson,
   parseRecords,
+  RecordId,
   ScalarMessage,
 } from '../../../../../functions/commons/messaging/messageSchemas.js';
+import { parseDataset } from '../../../../../functions/commons/model/dataset.js';
 import { InvalidMessageError } from '../../../../../functions/commons/platform/errors.js';
 
 const record = (body: string) => ({ messageId: 'm-1', body, eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:y_pred' });
@@ -53,6 +57,50 @@ describe('the scalar message of y_true and y_pred', () => {
     expect(outcome).toEqual({
       ok: false,
       reason: 'id: id is empty; id: id may hold only letters, digits and . _ : + -; body: body must hold exactly 10 numbers',
+    });
+  });
+});
+
+describe('an id a spreadsheet would run', () => {
+  const FORMULA_REASON = 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula';
+
+  it.each(['+1+1', '-2+3', '+cmd:calc', '-A1', '-', '+', '-1-1', '+1e', '--5', '-5:00'])('refuses %s, saying why', (id) => {
+    expect(isSpreadsheetFormula(id)).toBe(true);
+    expect(checkMessage(ScalarMessage, { id, body: 1 })).toEqual({ ok: false, reason: FORMULA_REASON });
+  });
+
+  it('refuses one starting with = or @, for its characters and as a formula', () => {
+    for (const id of ['=1+1', '@SUM']) {
+      expect(isSpreadsheetFormula(id)).toBe(true);
+      expect(checkMessage(ScalarMessage, { id, body: 1 })).toEqual({
+        ok: false,
+        reason: `id: id may hold only letters, digits and . _ : + -; ${FORMULA_REASON}`,
+      });
+    }
+  });
+
+  it.each(['-5', '+1.5', '-2e3', '+0', '-.5', '-5.', '-1E+10', '1669147134.196809', 'a+b', '1-2', 'order-1'])(
+    'takes %s: a plain number, or no sign first',
+    (id) => {
+      expect(isSpreadsheetFormula(id)).toBe(false);
+      expect(checkMessage(ScalarMessage, { id, body: 1 })).toMatchObject({ ok: true });
+    },
+  );
+
+  it('takes every id features makes, at any time', () => {
+    const data = parseDataset('age,sex,bmi,bp,s1,s2,s3,s4,s5,s6,target\n1,2,3,4,5,6,7,8,9,10,151\n');
+    const times = [0, 1, Date.now(), 9_999_999_999_999];
+    const ids = times.flatMap((time) => Array.from({ length: 50 }, () => pickRecords(data, 100, time).map((record) => record.id)).flat());
+
+    expect(ids.filter((id) => !RecordId.safeParse(id).success)).toEqual([]);
+  });
+
+  it('refuses a formula id in a pack alone, its pack-mates taken', () => {
+    const parsed = parseRecords(ScalarMessage, record('[{"id": "a", "body": 1}, {"id": "+1+1", "body": 2}]'));
+
+    expect(parsed).toEqual({
+      records: [{ id: 'a', body: 1 }],
+      rejected: [{ index: 1, item: { id: '+1+1', body: 2 }, reason: FORMULA_REASON }],
     });
   });
 });

@@ -11,6 +11,7 @@ import { ConfigurationError } from '../../../../../functions/commons/platform/er
 import {
   checkSettings,
   LOCAL_AWS_ENDPOINT,
+  readSetting,
   readSettings,
   SETTINGS,
   SettingsError,
@@ -39,6 +40,7 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   OFFLINE_HTTP_PORT: ['http', /integer from 1 to 65535/],
   OFFLINE_WEBSOCKET_PORT: ['-3001', /integer from 1 to 65535/],
   OFFLINE_HOST: ['local host', /host name or IP address/],
+  API_ALLOWED_ORIGINS: ['https://app.example.com/dashboard', /comma-separated origins, each scheme:\/\/host\[:port\]/],
   ESBUILD_WORK_FOLDER: ['../elsewhere', /folder inside the project/],
   MOTO_FAST: ['yes', /one of 0, 1/],
   MOTO_PYTHON: ['python 3', /Python command/],
@@ -153,6 +155,40 @@ describe('readSettings', () => {
     expect(checkSettings({ ALERT_BASELINE_FROM: '2026-11-27T06:00Z', ALERT_BASELINE_TO: '2026-11-27T05:00Z' })).toEqual([
       expect.stringMatching(/ALERT_BASELINE_FROM must be before ALERT_BASELINE_TO/),
     ]);
+  });
+
+  it('closes the API to other origins unless API_ALLOWED_ORIGINS names them', () => {
+    expect(readSettings({}).apiAllowedOrigins).toEqual([]);
+    expect(
+      readSettings({ API_ALLOWED_ORIGINS: 'https://app.example.com, http://localhost:8080,https://app.example.com' }).apiAllowedOrigins,
+    ).toEqual(['https://app.example.com', 'http://localhost:8080']);
+  });
+
+  it.each([
+    ['*', 'a wildcard'],
+    ['null', 'the opaque origin'],
+    ['https://app.example.com/', 'a trailing slash'],
+    ['https://App.example.com', 'capitals, which a browser never sends'],
+    ['https://app.example.com:443', 'the default port'],
+    ['ftp://files.example.com', 'a scheme other than http or https'],
+    ['app.example.com', 'no scheme'],
+    ['https://app.example.com,', 'an empty entry'],
+  ])('refuses API_ALLOWED_ORIGINS=%s: %s', (value) => {
+    expect(checkSettings({ API_ALLOWED_ORIGINS: value })).toEqual([
+      expect.stringContaining(`API_ALLOWED_ORIGINS=${JSON.stringify(value)}: must be`),
+    ]);
+  });
+
+  it('reads one setting alone, naming it when bad', () => {
+    expect(readSetting('apiAllowedOrigins', { API_ALLOWED_ORIGINS: 'http://127.0.0.1:8080', LOG_LEVEL: 'LOUD' })).toEqual([
+      'http://127.0.0.1:8080',
+    ]);
+    expect(readSetting('apiAllowedOrigins', {})).toBeUndefined();
+    expect(readSetting('logLevel', {})).toBe('INFO');
+    expect(() => readSetting('apiAllowedOrigins', { API_ALLOWED_ORIGINS: '*' })).toThrow(SettingsError);
+    expect(() => readSetting('apiAllowedOrigins', { API_ALLOWED_ORIGINS: '*' })).toThrow(
+      /^a setting is not valid:\n {2}API_ALLOWED_ORIGINS="\*"/,
+    );
   });
 
   it('reads log levels in any case and the queue names serverless.yml sets', () => {
