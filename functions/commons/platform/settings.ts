@@ -39,6 +39,10 @@ export interface Settings {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
   readonly awsEndpoint: string | undefined;
   readonly region: string;
+  /**
+   * The chart server `npm start` uses, or starts its renderer at (by default a local
+   * one). The functions post to it only when QUICKCHART_URL is set (config.ts).
+   */
   readonly quickchartUrl: string;
   /** Local mirror of the S3 outputs; undefined on AWS. */
   readonly logsDir: string | undefined;
@@ -232,6 +236,12 @@ export interface ReadOptions {
   readonly crossChecks?: boolean;
 }
 
+/** Whether `env` gives the setting a value: an empty variable is unset. */
+export function isSet(env: Env, setting: Pick<SettingSpec<unknown>, 'name'>): boolean {
+  const given = env[setting.name];
+  return given !== undefined && given !== '';
+}
+
 /** Every problem with `env`'s settings, one line each; empty when all are valid. Pure. */
 export function checkSettings(env: Env, options: ReadOptions = {}): string[] {
   return read(env, options).problems;
@@ -248,8 +258,7 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
   const problems: string[] = [];
   const values = {} as Values;
   for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingSpec<unknown>][]) {
-    const given = env[setting.name];
-    const raw = given === undefined || given === '' ? setting.default : given;
+    const raw = isSet(env, setting) ? (env[setting.name] as string) : setting.default;
     if (raw === undefined) continue;
     const value = setting.parse(raw);
     if (value instanceof Invalid) problems.push(`${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}`);
