@@ -1,7 +1,8 @@
 /**
  * plot (scheduled, each minute): reads what is new in metric_log.csv and renders the
- * histogram of absolute errors through the QuickChart server at QUICKCHART_URL to
- * error_distribution.png (S3 and LOGS_DIR), and the same bins and counts to
+ * histogram of absolute errors to error_distribution.png (S3 and LOGS_DIR): drawn in
+ * the function itself, or through the QuickChart server at QUICKCHART_URL when one is
+ * set (as `npm start` does). And it writes the same bins and counts to
  * histogram.json beside it for the dashboard. It only reads the log: `maintain` writes it.
  */
 import { AbsoluteErrors, summarizeErrors } from './commons/chart/absoluteErrors.js';
@@ -49,7 +50,7 @@ export const handler = async (): Promise<PlotResult> => {
   const summary = summarizeErrors(errors.values);
   const bins = histogram(errors.values, 20);
   const chart = errorHistogramChart(bins, summary);
-  const png = await renderChart(config.quickchartUrl, chart);
+  const png = await renderChart(chart, config.quickchartUrl);
   await putObject(s3, config.bucket, BUCKET_KEYS.errorPlot, png, 'image/png');
   reportLocalCopy(await writeMirror(config.logsDir, BUCKET_KEYS.errorPlot, png));
   const binsJson = JSON.stringify(histogramDocument(bins, summary, new Date()));

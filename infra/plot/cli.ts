@@ -3,15 +3,15 @@
  *
  * The error histogram of a local metric log, as the pipeline's plot function draws
  * it: streamed from the file (a million rows take a few MB), binned like
- * `plt.hist(bins=20)`, rendered by the embedded Chart.js renderer in this process,
- * or by a QuickChart server with --server.
+ * `plt.hist(bins=20)`, drawn in this process as the deployed function draws it
+ * (Chart.js on @napi-rs/canvas), or by a QuickChart server with --server.
  */
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { summarizeErrors } from '../../functions/commons/chart/absoluteErrors.js';
+import { drawChart } from '../../functions/commons/chart/drawChart.js';
 import { histogram } from '../../functions/commons/chart/histogram.js';
-import { CHART_SIZE, errorHistogramChart, renderChart as renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
-import { parseRenderRequest, renderChart } from '../renderer/render.js';
+import { errorHistogramChart, PNG_OPTIONS, renderThroughServer } from '../../functions/commons/chart/histogramChart.js';
 import { readErrorColumn } from './errorColumn.js';
 
 const USAGE = 'usage: npm run plot -- --input <metric_log.csv> --output <png> [--server <QuickChart URL>] [--stats]';
@@ -50,10 +50,8 @@ export async function plotFile(options: Options): Promise<{ rows: number; meanAb
   const summary = summarizeErrors(errors);
   const { meanAbsoluteError } = summary;
   const chart = errorHistogramChart(histogram(errors, 20), summary);
-  const png =
-    options.server === undefined
-      ? await renderChart(parseRenderRequest({ ...CHART_SIZE, devicePixelRatio: 1, backgroundColor: 'white', format: 'png', chart }))
-      : await renderThroughServer(options.server, chart);
+  // Not histogramChart's renderChart: it imports drawChart on demand, which `-r tsx/cjs` (npm run plot) cannot.
+  const png = options.server === undefined ? await drawChart(chart, PNG_OPTIONS) : await renderThroughServer(options.server, chart);
   await writeFile(options.output, png);
   return { rows: errors.length, meanAbsoluteError };
 }

@@ -1,16 +1,16 @@
 /**
- * The core of our QuickChart-compatible renderer (server.ts is its HTTP side), which
- * exists so the pipeline can draw its charts locally without a QuickChart Docker
- * container: one zod schema validates the body that quickchart-js POSTs to /chart,
- * and Chart.js 4 draws it on @napi-rs/canvas into a PNG. No HTTP here, so `npm run
- * plot` can render in-process and tests can call it directly.
+ * The requests of our QuickChart-compatible renderer (server.ts is its HTTP side),
+ * which exists so the pipeline can draw its charts locally without a QuickChart Docker
+ * container: one zod schema validates the body that quickchart-js POSTs to /chart.
+ * What it validates is drawn by functions/commons/chart/drawChart.ts (Chart.js 4 on
+ * @napi-rs/canvas), the same code `plot` draws with in-process on AWS.
  *
  * The chart config is read strictly as DATA (JSON or JSON5). QuickChart evaluates
  * configs as JavaScript so that callbacks work; we never do, because a renderer that
  * runs code from request bodies is a remote-code-execution hole even on localhost.
  */
-import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import { Chart, type ChartConfiguration, type ChartItem, type ChartType, type Plugin, registerables } from 'chart.js';
+import { createCanvas } from '@napi-rs/canvas';
+import { Chart, type ChartConfiguration, type ChartType } from 'chart.js';
 import JSON5 from 'json5';
 import { z } from 'zod';
 
@@ -22,14 +22,6 @@ const MAX_OUTPUT_PIXELS = 16_000_000;
 const MAX_DEVICE_PIXEL_RATIO = 4;
 /** Real configs nest under ten levels; the limit keeps recursive walks (ours, Chart.js's merges) off the stack's end. */
 const MAX_CONFIG_DEPTH = 64;
-/** DejaVu Sans has Cyrillic glyphs; the pipeline's titles and axis labels are Russian. */
-export const FONT_FAMILY = 'DejaVu Sans';
-
-Chart.register(...registerables);
-// @napi-rs/canvas loads the system fonts itself. Without DejaVu, Chart.js keeps its
-// Helvetica/Arial default, which Skia maps to whatever exists, maybe without Cyrillic.
-if (GlobalFonts.has(FONT_FAMILY)) Chart.defaults.font.family = `'${FONT_FAMILY}', sans-serif`;
-else console.warn(`[renderer] font "${FONT_FAMILY}" is not installed (fonts-dejavu-core); Cyrillic text may not render`);
 
 /** A request the caller got wrong; `status` is the HTTP status to answer with. */
 export class RequestError extends Error {
@@ -189,46 +181,4 @@ function isCanvasColor(color: string): boolean {
   colorProbe.fillStyle = '#ffffff';
   colorProbe.fillStyle = color;
   return colorProbe.fillStyle === overBlack;
-}
-
-/** Draws the request into a PNG of width x height CSS pixels times devicePixelRatio. */
-export async function renderChart(request: RenderRequest): Promise<Buffer> {
-  // The canvas starts at the CSS size; Chart.js scales it by devicePixelRatio itself.
-  const canvas = createCanvas(request.width, request.height);
-  // Chart.js's node path only needs getContext('2d') and width/height, which
-  // @napi-rs/canvas has; its types are for DOM canvases, hence the cast.
-  const item = canvas as unknown as ChartItem;
-  const config = {
-    ...request.chart,
-    options: {
-      ...request.chart.options,
-      animation: false,
-      responsive: false,
-      maintainAspectRatio: false,
-      devicePixelRatio: request.devicePixelRatio,
-      events: [],
-    },
-    // Inline plugins are objects of hooks, i.e. functions, which data cannot carry. Ours paints
-    // the background under the chart: Chart.js draws on a cleared, transparent canvas.
-    plugins: [
-      {
-        id: 'ml-monitor-background',
-        beforeDraw: ({ ctx, width, height }) => {
-          ctx.save();
-          ctx.globalCompositeOperation = 'destination-over';
-          ctx.fillStyle = request.backgroundColor;
-          ctx.fillRect(0, 0, width, height);
-          ctx.restore();
-        },
-      } satisfies Plugin,
-    ],
-  } as ChartConfiguration;
-  try {
-    new Chart(item, config);
-    return await canvas.encode('png');
-  } finally {
-    // Also when drawing threw half-way: Chart.js registers the instance first, and it
-    // would otherwise hold its canvas in Chart.instances for the life of the server.
-    Chart.getChart(item)?.destroy();
-  }
 }

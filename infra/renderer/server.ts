@@ -1,7 +1,8 @@
 /**
- * The HTTP side of our QuickChart-compatible renderer (render.ts draws), so the
- * pipeline needs no QuickChart Docker container locally. It answers the part of
- * QuickChart's API that the pipeline and quickchart-js use:
+ * The HTTP side of our QuickChart-compatible renderer (render.ts reads the requests,
+ * functions/commons/chart/drawChart.ts draws them), so the pipeline needs no QuickChart
+ * Docker container locally. It answers the part of QuickChart's API that the pipeline
+ * and quickchart-js use:
  *   POST /chart        -> 200 image/png
  *   GET  /healthcheck  -> 200 {"success":true,"version":...}
  * Bad requests get a 4xx JSON `{ "error": reason }`, render failures a 500; the reason
@@ -12,7 +13,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Chart } from 'chart.js';
-import { MAX_BODY_BYTES, parseRenderRequest, RequestError, renderChart } from './render.js';
+import { drawChart } from '../../functions/commons/chart/drawChart.js';
+import { MAX_BODY_BYTES, parseRenderRequest, RequestError } from './render.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
 /** The methods each path answers; other paths get a 404, other methods a 405. */
@@ -68,7 +70,8 @@ async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> 
   } catch (error) {
     throw new RequestError(`request body is not valid JSON: ${(error as Error).message}`);
   }
-  const png = await renderChart(parseRenderRequest(body));
+  const request = parseRenderRequest(body);
+  const png = await drawChart(request.chart, request);
   res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': png.length, 'Cache-Control': 'no-store' }).end(png);
 }
 

@@ -1,15 +1,18 @@
 /**
  * The infrastructure file itself: `sls package` is run and the CloudFormation it
- * generates is linted with cfn-lint and checked for what production needs; once more
- * with API_ALLOWED_ORIGINS, for the HTTP API's CORS.
+ * generates is linted with cfn-lint and checked for what production needs, and the
+ * zips it builds for what they carry; once more with API_ALLOWED_ORIGINS, for the
+ * HTTP API's CORS.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/commons/alerts/cloudWatchMetrics.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
+import { lambdaPlatform } from '../../infra/packaging/plugin.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { runSls, slsEnv } from '../../infra/toolbox/sls.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
@@ -26,7 +29,14 @@ const buildFolder = privateBuildFolder();
 /** `sls package` into `dir` with `env` on top of the test keys; returns the template's path. */
 function packageService(dir: string, env: Record<string, string> = {}): string {
   runSls(['package', '--package', dir], {
-    env: slsEnv({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', ESBUILD_WORK_FOLDER: buildFolder, ...env }),
+    // QUICKCHART_URL unset, as on a deploy that does not name a chart server.
+    env: slsEnv({
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      ESBUILD_WORK_FOLDER: buildFolder,
+      QUICKCHART_URL: undefined,
+      ...env,
+    }),
   });
   return join(dir, 'cloudformation-template-update-stack.json');
 }
@@ -166,9 +176,62 @@ describe('the packaged CloudFormation', () => {
     expect(apis[0]?.[1].Properties).not.toHaveProperty('CorsConfiguration');
   });
 
-  it('keeps every function bundle under 1 MB', () => {
-    for (const name of ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest', 'dashboard']) {
-      expect(statSync(join(packageDir, `${name}.zip`)).size).toBeLessThan(1_000_000);
+  it('names no chart server for plot, nor any URL for a function: plot draws the histogram itself', () => {
+    const functions = ofType('AWS::Lambda::Function');
+    const plot = functions.find(([id]) => id.startsWith('Plot'))?.[1];
+
+    expect(plot?.Properties.Environment.Variables.QUICKCHART_URL ?? '').toBe('');
+    for (const [id, fn] of functions) expect(JSON.stringify(fn.Properties.Environment ?? {}), id).not.toMatch(/https?:\/\//);
+  });
+});
+
+/** ELF's e_machine for each Lambda architecture. */
+const ELF_MACHINE: Record<string, number> = { arm64: 183, x86_64: 62 };
+const FUNCTIONS = ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest', 'dashboard'];
+
+describe('the packaged functions', () => {
+  const zipOf = (name: string) => new AdmZip(join(packageDir, `${name}.zip`));
+
+  it("gives plot the canvas binary built for the Lambda's architecture on Linux (glibc), and the fonts", () => {
+    const plot = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Plot'))?.[1];
+    const architecture = plot?.Properties.Architectures?.[0] ?? 'x86_64';
+    const { cpu } = lambdaPlatform(architecture);
+    const entries = zipOf('plot').getEntries();
+
+    const binaries = entries.filter((entry) => entry.entryName.endsWith('.node'));
+    expect(binaries.map((entry) => entry.entryName)).toEqual([`node_modules/@napi-rs/canvas-linux-${cpu}-gnu/skia.linux-${cpu}-gnu.node`]);
+    const elf = (binaries[0] as AdmZip.IZipEntry).getData();
+    expect(elf.subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    expect(elf.readUInt16LE(18)).toBe(ELF_MACHINE[architecture]);
+    expect(entries.map((entry) => entry.entryName)).toEqual(
+      expect.arrayContaining([
+        'node_modules/@napi-rs/canvas/index.js',
+        'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf',
+        'node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf',
+      ]),
+    );
+  });
+
+  it("keeps plot within Lambda's limits: 50 MB zipped, 250 MB unzipped", () => {
+    const unzipped = zipOf('plot')
+      .getEntries()
+      .reduce((sum, entry) => sum + entry.header.size, 0);
+
+    expect(statSync(join(packageDir, 'plot.zip')).size).toBeLessThan(50 * 1024 * 1024);
+    expect(unzipped).toBeLessThan(250 * 1024 * 1024);
+  });
+
+  it('keeps every function bundle under 1 MB, and the native canvas in plot alone', () => {
+    for (const name of FUNCTIONS) {
+      const entries = zipOf(name).getEntries();
+      expect(entries.find((entry) => entry.entryName === `functions/${name}.js`)?.header.size, name).toBeLessThan(1_000_000);
+      if (name !== 'plot') {
+        expect(statSync(join(packageDir, `${name}.zip`)).size, name).toBeLessThan(1_000_000);
+        expect(
+          entries.filter((entry) => entry.entryName.startsWith('node_modules/')).map((entry) => entry.entryName),
+          name,
+        ).toEqual([]);
+      }
     }
   });
 });

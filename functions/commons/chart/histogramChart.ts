@@ -1,8 +1,10 @@
 /**
- * The error histogram as a Chart.js v4 configuration (pure data), and its rendering
- * through a QuickChart server with quickchart-js. The configuration is sent as a JSON
+ * The error histogram as a Chart.js v4 configuration (pure data), and its rendering:
+ * drawn in this process (drawChart.ts), or through a QuickChart server with
+ * quickchart-js when one is named. To a server the configuration goes as a JSON
  * string, never as code: QuickChart evaluates object configs as JavaScript.
  */
+import type { ChartConfiguration } from 'chart.js';
 import QuickChart from 'quickchart-js';
 import { ChartRenderError } from '../platform/errors.js';
 import type { Histogram } from './histogram.js';
@@ -13,7 +15,8 @@ export const CHART_TEXT = {
   yAxis: 'Частота',
 } as const;
 
-export const CHART_SIZE = { width: 800, height: 500 } as const;
+/** The PNG: 800 x 500 pixels on white, whoever draws it. */
+export const PNG_OPTIONS = { width: 800, height: 500, devicePixelRatio: 1, backgroundColor: 'white' } as const;
 
 export interface ErrorSummary {
   readonly rows: number;
@@ -26,7 +29,7 @@ function binLabel(from: number, to: number): string {
   return `${from.toFixed(1)}–${to.toFixed(1)}`;
 }
 
-export function errorHistogramChart(hist: Histogram, summary: ErrorSummary): Record<string, unknown> {
+export function errorHistogramChart(hist: Histogram, summary: ErrorSummary): ChartConfiguration<'bar'> {
   const labels = hist.counts.map((_, i) => binLabel(hist.edges[i] as number, hist.edges[i + 1] as number));
   return {
     type: 'bar',
@@ -65,17 +68,29 @@ export function errorHistogramChart(hist: Histogram, summary: ErrorSummary): Rec
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
+/**
+ * The chart's PNG: posted to the QuickChart server at `serverUrl` when one is named,
+ * else drawn in this process, where nothing leaves it.
+ */
+export async function renderChart(config: ChartConfiguration, serverUrl: string | undefined): Promise<Buffer> {
+  if (serverUrl !== undefined) return await renderThroughServer(serverUrl, config);
+  // Loaded only to draw here: with a server, a run never loads the native canvas (nor
+  // pays for it at a cold start), and a bundle built for another machine still loads.
+  const { drawChart } = await import('./drawChart.js');
+  return await drawChart(config, PNG_OPTIONS);
+}
+
 /** POSTs the config to the QuickChart server at `serverUrl` and returns the PNG. */
-export async function renderChart(serverUrl: string, config: Record<string, unknown>): Promise<Buffer> {
+export async function renderThroughServer(serverUrl: string, config: ChartConfiguration): Promise<Buffer> {
   const url = new URL(serverUrl);
   const chart = new QuickChart()
     .setScheme(url.protocol.replace(':', ''))
     .setHost(url.host)
     .setConfig(JSON.stringify(config))
-    .setWidth(CHART_SIZE.width)
-    .setHeight(CHART_SIZE.height)
-    .setDevicePixelRatio(1)
-    .setBackgroundColor('white')
+    .setWidth(PNG_OPTIONS.width)
+    .setHeight(PNG_OPTIONS.height)
+    .setDevicePixelRatio(PNG_OPTIONS.devicePixelRatio)
+    .setBackgroundColor(PNG_OPTIONS.backgroundColor)
     .setVersion('4')
     .setFormat('png');
   let png: Buffer;

@@ -3,7 +3,7 @@
  * local default, so `sls offline start` works with none set; on AWS serverless.yml
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
-import { type AlertRuleSettings, readSettings } from './settings.js';
+import { type AlertRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
 
 export interface Config {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
@@ -16,7 +16,8 @@ export interface Config {
   /** Local mirror of the S3 outputs; undefined on AWS. */
   readonly logsDir: string | undefined;
   readonly recordsPerRun: number;
-  readonly quickchartUrl: string;
+  /** The chart server plot posts to; undefined (QUICKCHART_URL unset, the default on AWS): plot draws the chart itself. */
+  readonly quickchartUrl: string | undefined;
   /** A half waiting longer than this for its partner goes to orphans.csv. */
   readonly orphanTtlMs: number;
   /** The alert rules maintain judges with each metrics update. */
@@ -47,7 +48,8 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     deadLetterQueues: Object.values(settings.queues).map(deadLetterQueueOf),
     logsDir: settings.logsDir,
     recordsPerRun: settings.recordsPerRun,
-    quickchartUrl: settings.quickchartUrl,
+    // Only a server named here: unset, nothing leaves the function (npm start always names one).
+    quickchartUrl: isSet(env, SETTINGS.quickchartUrl) ? settings.quickchartUrl : undefined,
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
     alerts: settings.alerts,
     alertsTopicArn: settings.alertsTopicArn,

@@ -39,6 +39,10 @@ export interface Settings {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
   readonly awsEndpoint: string | undefined;
   readonly region: string;
+  /**
+   * The chart server `npm start` uses, or starts its renderer at (by default a local
+   * one). The functions post to it only when QUICKCHART_URL is set (config.ts).
+   */
   readonly quickchartUrl: string;
   /** Local mirror of the S3 outputs; undefined on AWS. */
   readonly logsDir: string | undefined;
@@ -261,6 +265,12 @@ export interface ReadOptions {
   readonly crossChecks?: boolean;
 }
 
+/** Whether `env` gives the setting a value: an empty variable is unset. */
+export function isSet(env: Env, setting: Pick<SettingSpec<unknown>, 'name'>): boolean {
+  const given = env[setting.name];
+  return given !== undefined && given !== '';
+}
+
 /** Every problem with `env`'s settings, one line each; empty when all are valid. Pure. */
 export function checkSettings(env: Env, options: ReadOptions = {}): string[] {
   return read(env, options).problems;
@@ -344,8 +354,7 @@ export function readSetting<K extends keyof typeof SETTINGS>(key: K, env: Env = 
 
 /** A setting's value (undefined: unset, no default), or the problem line naming it, its value and what is allowed. */
 function readOne(setting: SettingSpec<unknown>, env: Env): { value: unknown } | string | undefined {
-  const given = env[setting.name];
-  const raw = given === undefined || given === '' ? setting.default : given;
+  const raw = isSet(env, setting) ? (env[setting.name] as string) : setting.default;
   if (raw === undefined) return undefined;
   const value = setting.parse(raw);
   return value instanceof Invalid ? `${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}` : { value };

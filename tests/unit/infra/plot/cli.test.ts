@@ -1,4 +1,4 @@
-/** `npm run plot`: its command line, and a PNG drawn from a local CSV by the embedded renderer. */
+/** `npm run plot`: its command line, and a PNG drawn from a local CSV in this process. */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,7 +38,7 @@ describe('parseArguments', () => {
 });
 
 describe('plotFile', () => {
-  it('renders a PNG from a local CSV with the embedded renderer', async () => {
+  it('renders a PNG from a local CSV in this process', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-plot-'));
     const input = join(dir, 'metric_log.csv');
     const output = join(dir, 'plot.png');

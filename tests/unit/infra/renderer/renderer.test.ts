@@ -1,11 +1,9 @@
-import { existsSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { inflateSync } from 'node:zlib';
-import { Chart } from 'chart.js';
 import QuickChart from 'quickchart-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FONT_FAMILY, MAX_BODY_BYTES, parseRenderRequest, RequestError, renderChart } from '../../../../infra/renderer/render.js';
+import { MAX_BODY_BYTES, parseRenderRequest, RequestError } from '../../../../infra/renderer/render.js';
 import { type RunningRenderer, startRendererServer } from '../../../../infra/renderer/server.js';
+import { readPngHeader, topLeftPixel } from '../../../helpers/png.js';
 
 // The histogram the plot function draws: Cyrillic title and axis titles.
 const histogramConfig = {
@@ -35,42 +33,6 @@ const histogramConfig = {
     },
   },
 };
-
-const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-
-interface PngInfo {
-  width: number;
-  height: number;
-  colorType: number;
-}
-
-/** Checks the signature and reads the IHDR chunk, which the PNG spec puts first. */
-function readPngHeader(png: Buffer): PngInfo {
-  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-  expect(png.toString('latin1', 12, 16)).toBe('IHDR');
-  return { width: png.readUInt32BE(16), height: png.readUInt32BE(20), colorType: png.readUInt8(25) };
-}
-
-/**
- * RGBA of the top-left pixel. Every PNG row filter predicts the first pixel of the
- * first row from zeros, so its stored bytes are the raw colour whatever the filter.
- */
-function topLeftPixel(png: Buffer): number[] {
-  expect(readPngHeader(png).colorType).toBe(6); // 8-bit RGBA
-  const idat: Buffer[] = [];
-  for (let offset = 8; offset < png.length; ) {
-    const length = png.readUInt32BE(offset);
-    const type = png.toString('latin1', offset + 4, offset + 8);
-    if (type === 'IDAT') idat.push(png.subarray(offset + 8, offset + 8 + length));
-    offset += 12 + length;
-  }
-  const pixels = inflateSync(Buffer.concat(idat));
-  return [...pixels.subarray(1, 5)];
-}
-
-function renderRequest(overrides: Record<string, unknown> = {}) {
-  return parseRenderRequest({ width: 500, height: 300, devicePixelRatio: 1, chart: histogramConfig, ...overrides });
-}
 
 interface RawResponse {
   status: number;
@@ -237,81 +199,6 @@ describe('parseRenderRequest', () => {
     // Assess
     expect(request.chart).not.toBe(chart);
     expect(request.chart.data.datasets[0]?.data).not.toBe(chart.data.datasets[0]?.data);
-  });
-});
-
-describe('renderChart', () => {
-  it('returns a PNG of the requested size for a bar chart', async () => {
-    // Prepare
-    const request = renderRequest({ width: 640, height: 480 });
-
-    // Act
-    const png = await renderChart(request);
-
-    // Assess
-    expect(readPngHeader(png)).toMatchObject({ width: 640, height: 480 });
-  });
-
-  it('scales the PNG by devicePixelRatio', async () => {
-    // Prepare
-    const double = renderRequest({ width: 400, height: 250, devicePixelRatio: 2 });
-    const oneAndHalf = renderRequest({ width: 401, height: 251, devicePixelRatio: 1.5 });
-
-    // Act
-    const [doublePng, oneAndHalfPng] = await Promise.all([renderChart(double), renderChart(oneAndHalf)]);
-
-    // Assess
-    expect(readPngHeader(doublePng)).toMatchObject({ width: 800, height: 500 });
-    expect(readPngHeader(oneAndHalfPng)).toMatchObject({ width: 601, height: 376 });
-  });
-
-  it('renders Cyrillic titles without throwing', async () => {
-    // Prepare
-    const request = renderRequest({ devicePixelRatio: 2 });
-
-    // Act
-    const png = await renderChart(request);
-
-    // Assess
-    expect(readPngHeader(png)).toMatchObject({ width: 1000, height: 600 });
-  });
-
-  it.skipIf(!existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf'))(
-    'draws text in DejaVu Sans, which has Cyrillic glyphs, when it is installed',
-    () => {
-      // Prepare, Act: importing the renderer sets Chart.js up once per process
-
-      // Assess
-      expect(Chart.defaults.font.family).toBe(`'${FONT_FAMILY}', sans-serif`);
-    },
-  );
-
-  it('frees the Chart.js instance when drawing fails half-way', async () => {
-    // Prepare
-    const request = parseRenderRequest({ chart: { type: 'bar', options: { scales: { x: { type: 'no-such-scale' } } } } });
-    const instancesBefore = Object.keys(Chart.instances).length;
-
-    // Act
-    const result = renderChart(request);
-
-    // Assess
-    await expect(result).rejects.toThrow(/no-such-scale/);
-    expect(Object.keys(Chart.instances)).toHaveLength(instancesBefore);
-  });
-
-  it('paints the background colour under the chart, white by default', async () => {
-    // Prepare
-    const red = renderRequest({ backgroundColor: 'rgb(255, 0, 0)' });
-    const transparent = renderRequest({ backgroundColor: 'transparent' });
-    const absent = parseRenderRequest({ width: 200, height: 100, devicePixelRatio: 1, chart: histogramConfig });
-
-    // Act
-    const [redPng, transparentPng, defaultPng] = await Promise.all([red, transparent, absent].map(renderChart));
-
-    // Assess
-    expect(topLeftPixel(redPng!)).toEqual([255, 0, 0, 255]);
-    expect(topLeftPixel(transparentPng!)[3]).toBe(0);
-    expect(topLeftPixel(defaultPng!)).toEqual([255, 255, 255, 255]);
   });
 });
 

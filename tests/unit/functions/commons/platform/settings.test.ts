@@ -213,6 +213,12 @@ describe('readConfig', () => {
       queues: { features: 'features', yTrue: 'y_true', yPred: 'y_pred' },
     });
   });
+
+  it('names a chart server only when QUICKCHART_URL is set: unset or empty, plot draws the chart itself', () => {
+    expect(readConfig({ QUICKCHART_URL: 'http://127.0.0.1:3499/' }).quickchartUrl).toBe('http://127.0.0.1:3499');
+    expect(readConfig({}).quickchartUrl).toBeUndefined();
+    expect(readConfig({ QUICKCHART_URL: '' }).quickchartUrl).toBeUndefined();
+  });
 });
 
 describe("the README's Configuration table", () => {
@@ -246,8 +252,8 @@ describe("the README's Configuration table", () => {
 
 describe('serverless.yml', () => {
   const yml = readFileSync(join(PROJECT_DIR, 'serverless.yml'), 'utf8');
-  /** Where serverless.yml's default is meant to differ: deployed, the chart server is quickchart.io; the bucket follows the stage. */
-  const DEPLOYED: Record<string, string> = { QUICKCHART_URL: 'https://quickchart.io', BUCKET_NAME: `ml-monitor-\${sls:stage}` };
+  /** Where serverless.yml's default is meant to differ: deployed, no chart server (plot draws the chart itself); the bucket follows the stage. */
+  const DEPLOYED: Record<string, string> = { QUICKCHART_URL: '', BUCKET_NAME: `ml-monitor-\${sls:stage}` };
 
   it('falls back to the same defaults as the settings module', () => {
     const defaults = [...yml.matchAll(/\$\{env:([A-Z_]+), '?((?:\$\{[^}]*\}|[^}'])*)'?\}/g)].map((match) => [match[1], match[2]]);
