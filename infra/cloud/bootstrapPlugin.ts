@@ -26,7 +26,7 @@ import {
   type CfnResources,
   planFromResources,
 } from './bootstrap.js';
-import { type CloudSample, describeLoss, sampleCloud, writeLostHalves } from './emulatorLoss.js';
+import { InFlight } from './emulatorLoss.js';
 import { localS3, localSns, localSqs } from './localClients.js';
 import { describeCloudGap } from './watch.js';
 
@@ -65,7 +65,8 @@ export class BootstrapPlugin {
     const plan = planFromResources(resources?.Resources ?? {});
     const region = provider.region ?? LOCAL_REGION;
     const clients = { sqs: localSqs(endpoint, region), s3: localS3(endpoint, region), sns: localSns(endpoint, region) };
-    const report = await retry(() => bootstrap(plan, clients, this.#restoreHooks(clients, endpoint)), {
+    const inFlight = new InFlight(process.env.LOGS_DIR);
+    const report = await retry(() => bootstrap(plan, clients, this.#restoreHooks(clients, endpoint, inFlight)), {
       timeoutMs: Number(custom?.localCloud?.startupWaitSeconds ?? 60) * 1000,
       onRetry: (error, attempt) => {
         if (attempt === 1) this.#log.warning(`waiting for the AWS endpoint ${endpoint} (${(error as Error).message})`);
@@ -82,7 +83,7 @@ export class BootstrapPlugin {
       `local cloud at ${endpoint}: queues ${Object.keys(report.queues).join(', ')}; bucket ${report.buckets.join(', ')}` +
         (topics.length > 0 ? `; topic ${topics.join(', ')}` : ''),
     );
-    this.#startWatching(plan, clients, endpoint, report.queues, Number(custom?.localCloud?.watchSeconds ?? 10));
+    this.#startWatching(plan, clients, endpoint, inFlight, report.queues, Number(custom?.localCloud?.watchSeconds ?? 10));
   }
 
   /** Puts each topic's local ARN in place of a `Ref` to it in the functions' environments. */
@@ -96,8 +97,11 @@ export class BootstrapPlugin {
     }
   }
 
-  /** Restores metric_log.csv and orphans.csv from LOGS_DIR (and its journal) into a bucket that came up empty, and says so. */
-  #restoreHooks(clients: BootstrapClients, endpoint: string): BootstrapHooks {
+  /**
+   * Restores metric_log.csv and orphans.csv from LOGS_DIR (and its journal) into a bucket
+   * that came up empty, and says so, and what the emulator took along (emulatorLoss.ts).
+   */
+  #restoreHooks(clients: BootstrapClients, endpoint: string, inFlight: InFlight): BootstrapHooks {
     const logsDir = process.env.LOGS_DIR;
     const journal = journalIn(logsDir, { warn: (message) => this.#log.warning(message) });
     return {
@@ -108,6 +112,8 @@ export class BootstrapPlugin {
           const { notice, warnings } = describeRestore(outcome, { endpoint, bucket, logsDir });
           for (const warning of warnings) this.#log.warning(warning);
           if (notice !== undefined) this.#log.notice(notice);
+          const lost = await inFlight.reportLoss(Date.now()).catch(() => undefined);
+          if (lost !== undefined) this.#log.warning(lost);
         }
       },
     };
@@ -122,11 +128,11 @@ export class BootstrapPlugin {
     plan: BootstrapPlan,
     clients: BootstrapClients,
     endpoint: string,
+    inFlight: InFlight,
     queueUrls: Readonly<Record<string, string>>,
     everySeconds: number,
   ): void {
     let busy = false;
-    let lastSample: CloudSample | undefined;
     // The queues records flow through (their dead-letter queues and the alerts inbox keep nothing in flight).
     let sources = plan.queues
       .filter((queue) => queue.redrive !== undefined)
@@ -137,16 +143,14 @@ export class BootstrapPlugin {
       try {
         const gap = await describeCloudGap(plan, clients);
         if (gap === undefined) {
-          if (plan.buckets[0] !== undefined) lastSample = await sampleCloud(clients, sources, plan.buckets[0]).catch(() => lastSample);
+          if (plan.buckets[0] !== undefined) await inFlight.sample(clients, sources, plan.buckets[0]).catch(() => undefined);
           return;
         }
-        const report = await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint));
+        const report = await bootstrap(plan, clients, this.#restoreHooks(clients, endpoint, inFlight));
         sources = sources.map((queue) => ({ ...queue, url: report.queues[queue.name] }));
         this.#log.warning(
           `local cloud at ${endpoint} came back without ${gap}: queues and bucket created again (their former contents are gone)`,
         );
-        if (lastSample !== undefined) await this.#reportLoss(lastSample);
-        lastSample = undefined;
       } catch {
         // Unreachable: the event source reports outages; we try again next tick.
       } finally {
@@ -154,11 +158,5 @@ export class BootstrapPlugin {
       }
     }, everySeconds * 1000);
     this.#watch.unref();
-  }
-
-  async #reportLoss(sample: CloudSample): Promise<void> {
-    const logsDir = process.env.LOGS_DIR;
-    const files = logsDir === undefined ? {} : await writeLostHalves(logsDir, sample).catch(() => ({}));
-    this.#log.warning(describeLoss(sample, Date.now(), files));
   }
 }

@@ -1,14 +1,14 @@
 /**
- * What an emulator takes along when it dies. moto keeps queues and bucket in memory:
- * the rows joined since the last compaction come back from the journal (restore.ts),
- * but the messages still queued and the halves still waiting for their partner are
- * gone. They cannot be read after the fact, so the bootstrap plugin samples them at
- * each watch (the queues' depths, and the join table's pending halves) and, once the
- * emulator is back, says what the last sample held and writes the pending halves to
- * files `npm run ingest` sends again.
+ * What an emulator takes along when it dies, or when the stack stops: moto keeps
+ * queues and bucket in memory. The rows joined since the last compaction come back
+ * from the journal (restore.ts), but the messages still queued and the halves still
+ * waiting for their partner are gone. They cannot be read after the fact, so the
+ * bootstrap plugin samples them at each watch (the queues' depths, and the join
+ * table's pending halves) into LOGS_DIR/.ml-monitor.inflight.json and, once an empty
+ * emulator is found (a restarted moto, or the next `npm start`), says what the last
+ * sample held and writes the pending halves to files `npm run ingest` sends again.
  */
-
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { type PendingRecord, parseTable } from '../../functions/commons/join/joinTable.js';
@@ -70,6 +70,44 @@ export async function writeLostHalves(logsDir: string, sample: CloudSample): Pro
   return files;
 }
 
+/** What the last sample held, kept in LOGS_DIR so the next start can tell what a stopped stack took along. */
+export const IN_FLIGHT_FILE = '.ml-monitor.inflight.json';
+
+export class InFlight {
+  readonly #path: string | undefined;
+  readonly #logsDir: string | undefined;
+
+  constructor(logsDir: string | undefined) {
+    this.#logsDir = logsDir;
+    this.#path = logsDir === undefined ? undefined : join(logsDir, IN_FLIGHT_FILE);
+  }
+
+  /** Samples the queues and the join table, and keeps the sample (whole, or not at all). */
+  async sample(clients: BootstrapClients, queues: Parameters<typeof sampleCloud>[1], bucket: string): Promise<void> {
+    if (this.#path === undefined) return;
+    const sample = await sampleCloud(clients, queues, bucket);
+    await writeFile(`${this.#path}.tmp`, JSON.stringify(sample));
+    await rename(`${this.#path}.tmp`, this.#path);
+  }
+
+  /**
+   * Once an empty emulator is found: the line saying what the last sample held (the
+   * waiting halves written for `npm run ingest`), or undefined when it held nothing.
+   * The sample is then forgotten: the emulator it describes is gone.
+   */
+  async reportLoss(foundEmptyAt: number): Promise<string | undefined> {
+    if (this.#path === undefined || this.#logsDir === undefined) return undefined;
+    const sample = await readFile(this.#path, 'utf8')
+      .then((text) => JSON.parse(text) as CloudSample)
+      .catch(() => undefined);
+    await rm(this.#path, { force: true });
+    if (sample === undefined) return undefined;
+    const queued = Object.values(sample.queued).reduce((sum: number, count) => sum + count, 0);
+    if (queued === 0 && Object.keys(sample.pending).length === 0) return undefined;
+    return describeLoss(sample, foundEmptyAt, await writeLostHalves(this.#logsDir, sample));
+  }
+}
+
 /** One line: what the emulator held at its last sample, and how to send it again. */
 export function describeLoss(sample: CloudSample, foundGoneAt: number, files: LostFiles): string {
   const when = new Date(sample.at).toISOString().slice(11, 19);
@@ -79,7 +117,7 @@ export function describeLoss(sample: CloudSample, foundGoneAt: number, files: Lo
   const byQueue = queued.map(([queue, count]) => `${queue} ${count.toLocaleString('en-US')}`).join(', ');
   const resend = [files.truths && `--truths ${files.truths}`, files.predictions && `--predictions ${files.predictions}`].filter(Boolean);
   return (
-    `lost with the emulator, as of its last check at ${when} UTC (${Math.round((foundGoneAt - sample.at) / 1000)} s before it was found empty): ` +
+    `lost with the emulator's memory, as of its last check at ${when} UTC (${Math.round((foundGoneAt - sample.at) / 1000)} s before it was found empty): ` +
     `${messages.toLocaleString('en-US')} queued message(s) of up to 100 records each (${byQueue}) and ` +
     `${pending.toLocaleString('en-US')} half/halves waiting for their partner. ` +
     (messages > 0
