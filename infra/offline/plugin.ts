@@ -1,11 +1,13 @@
 /**
  * Serverless plugin: fixes in serverless-offline 13, applied before it serves anything:
  * instances whose invocation timed out are retired, so the pipeline keeps running
- * through a storm (see timedOutInstances.ts), and its HTTP server answers browsers as
- * API Gateway does, CORS and content type (see apiGateway.ts). And one in serverless
+ * through a storm (see timedOutInstances.ts), its HTTP server answers browsers as API
+ * Gateway does, CORS and content type (see apiGateway.ts), and its Lambda endpoint
+ * takes no request from a web page (see lambdaEndpoint.ts). And one in serverless
  * v3 itself, for every command: its schema accepts our runtime (see acceptRuntimes).
  */
 import { answerAsApiGateway } from './apiGateway.js';
+import { closeLambdaEndpointToWebPages } from './lambdaEndpoint.js';
 import { retireTimedOutInstances } from './timedOutInstances.js';
 
 interface PluginUtils {
@@ -50,6 +52,10 @@ export class OfflineFixesPlugin {
           `serverless-offline changed (${gatewayProblem}): its HTTP API may answer other origins' pages (CORS) and take a POST without a content type as JSON`,
         );
       }
+      const lambdaWarning = (problem: string) =>
+        `serverless-offline changed (${problem}): its Lambda endpoint may run functions for any web page open in your browser`;
+      const lambdaProblem = await closeLambdaEndpointToWebPages((problem) => utils.log.warning(lambdaWarning(problem)));
+      if (lambdaProblem !== undefined) utils.log.warning(lambdaWarning(lambdaProblem));
     };
     // `offline start` runs init as its own lifecycle event; plain `offline` runs it inside `offline:start`.
     this.hooks = { 'before:offline:start:init': apply, 'before:offline:start': apply };
