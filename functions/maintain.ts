@@ -10,17 +10,21 @@
  * firing is published once to the alerts topic) and, on AWS, puts the figures in
  * CloudWatch (embedded metric format).
  */
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { AlertKeeper } from './commons/alerts/alertKeeper.js';
 import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
+import { IdIndex } from './commons/logs/idIndex.js';
+import { writeLogHeads } from './commons/logs/logHeads.js';
+import { migrateOneObjectLogs, oneObjectLogsToMigrate } from './commons/logs/migration.js';
 import { journalIn } from './commons/logs/journal.js';
 import { describeRejected } from './commons/logs/logCheck.js';
 import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
 import { countMessages } from './commons/messaging/queues.js';
 import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
-import { createS3Client, createSnsClient, createSqsClient } from './commons/platform/clients.js';
+import { createLambdaClient, createS3Client, createSnsClient, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
 
@@ -28,10 +32,11 @@ const config = readConfig();
 const logger = createLogger('maintain');
 const s3 = createS3Client(config, logger);
 const sqs = createSqsClient(config, logger);
+const lambda = createLambdaClient(config);
 const journal = journalIn(config.logsDir, logger);
 const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs, journal });
-const newCompactor = () => new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir, journal });
-let compactor = newCompactor();
+const index = new IdIndex({ s3, bucket: config.bucket });
+const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir, journal, index });
 const publisher = new MetricsPublisher({
   s3,
   bucket: config.bucket,
@@ -96,18 +101,64 @@ function reportCompaction(spec: LogSpec, result: CompactionResult): void {
   }
 }
 
-/** Reads what is new in the logs; when they are not the ones metrics.json was kept for, reads them again into fresh books. */
-async function readLogs(): Promise<void> {
+/**
+ * Where the logs stand, and the books; says so when the books are not those of the logs
+ * (lost, or older). False while a log of before the pieces is being migrated: the run
+ * then only migrates (segments wait, durable, for the runs after).
+ */
+async function readLogs(deadline: number): Promise<boolean> {
   await publisher.load();
-  let consistent = true;
-  await compactor.refresh((name, lines, restarted) => {
-    consistent = publisher.observe(name, lines, restarted) && consistent;
+  await compactor.open();
+  if (!compactor.hasHeads && (await oneObjectLogsToMigrate(s3, config.bucket))) return await migrate(deadline);
+  for (const spec of Object.values(LOGS)) {
+    const behind = compactor.rows(spec.name) - publisher.rowsOf(spec.name);
+    if (behind <= 0) continue;
+    // A run that died between appending and storing the books: its rows end the newest piece.
+    const last = await compactor.lastRows(spec, behind);
+    publisher.added(spec.name, last);
+    if (last.length < behind) {
+      logger.warn(
+        `metrics.json's books lack ${behind - last.length} of ${spec.key}'s ${compactor.rows(spec.name)} rows (their state was lost): they count from here on`,
+      );
+      publisher.acknowledgeRows(spec.name, compactor.rows(spec.name));
+    }
+  }
+  return true;
+}
+
+/** Migrates the one-object logs a range at a time; true once done (the heads are written, and the logs go on). */
+async function migrate(deadline: number): Promise<boolean> {
+  const progress = await migrateOneObjectLogs(s3, config.bucket, index, { rows: (name, lines) => publisher.recovered(name, lines) }, Date.now(), deadline);
+  const parts = Object.values(progress);
+  for (const { log, rejected } of parts) {
+    if (rejected.length > 0) logger.error(`${log}.csv: ${rejected.length} line(s) are no rows and were not migrated`, { lines: describeRejected(rejected) });
+  }
+  const done = parts.every((part) => part.done);
+  const said = parts.map((part) => `${part.rows.toLocaleString('en-US')} rows of ${part.log}.csv (${Math.round((100 * part.bytes) / Math.max(1, part.size))}%)`);
+  if (!done) {
+    logger.info(`Migrating s3://${config.bucket}/ one-object logs into pieces: ${said.join(', ')} so far; going on at the next run`);
+    await publisher.publish(Date.now(), { pending: 0, pendingPredictions: 0, deadLetters: null });
+    return false;
+  }
+  await writeLogHeads(s3, config.bucket, { metric_log: progress.metric_log.head, orphans: progress.orphans.head });
+  logger.info(
+    `Migrated ${said.join(' and ')} into s3://${config.bucket}/${LOGS.metric_log.piecePrefix} and ${LOGS.orphans.piecePrefix} pieces; ` +
+      'the old objects are kept as they were (delete them once you no longer need them)',
+  );
+  await compactor.open();
+  return true;
+}
+
+/**
+ * Starts plot (without waiting for it) once histogram.json changed, so the PNG follows
+ * the log within seconds instead of at the next minute. A failure to start it costs
+ * nothing but that: plot's schedule draws it at the latest a minute later.
+ */
+async function startPlot(): Promise<void> {
+  if (config.plotFunction === undefined) return;
+  await lambda.send(new InvokeCommand({ FunctionName: config.plotFunction, InvocationType: 'Event' })).catch((error: unknown) => {
+    logger.warn('plot not started: the chart follows at its schedule', { function: config.plotFunction, error: String(error) });
   });
-  if (consistent) return;
-  logger.warn('The logs are not the ones metrics.json was kept for (replaced or restored): its books start again from them');
-  compactor = newCompactor();
-  publisher.startEmpty();
-  await compactor.refresh((name, lines) => publisher.observe(name, lines, false));
 }
 
 /** Messages in the dead-letter queues; null (and a warning) when they cannot be counted. */
@@ -121,10 +172,15 @@ async function deadLetters(): Promise<number | null> {
 }
 
 export const handler = async (_event?: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<MaintainResult> => {
-  await readLogs();
+  const deadline = Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2;
+  if (!(await readLogs(deadline))) {
+    return { rows: 0, rowsAdded: 0, orphans: 0, orphansAdded: 0, duplicates: 0, pending: 0, copy: 'current' };
+  }
+  // The id index's hours the waiting halves are filed under, for isSettled.
+  await compactor.prepare(await store.pending());
   // Half the time at most: the logs come after.
-  const flushed = await store.expireAndFlush(compactor.isSettled, Date.now() + (context?.getRemainingTimeInMillis() ?? 60_000) / 2);
-  for (const orphan of flushed.orphans) logger.warn('Half orphaned', { ...orphan });
+  const flushed = await store.expireAndFlush(compactor.isSettled, deadline);
+  for (const { record: _, ...orphan } of flushed.orphans) logger.warn('Half orphaned', orphan);
   // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
@@ -137,11 +193,12 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
   const dropped = await store.dropSettled(compactor.isSettled);
   const now = Date.now();
-  const metrics = await publisher.publish(now, {
+  const { metrics, histogramChanged } = await publisher.publish(now, {
     pending: dropped.pending,
     pendingPredictions: dropped.pendingPredictions,
     deadLetters: await deadLetters(),
   });
+  if (histogramChanged) await startPlot();
   const alerted = await alerts.update(metrics, now);
   putCloudWatchMetrics?.({ metrics, settings: config.alerts, firing: alerted.document.firing.length, now });
   const result = {

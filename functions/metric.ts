@@ -10,7 +10,7 @@ import type { Half, HalfKind } from './commons/join/joinTable.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { journalIn } from './commons/logs/journal.js';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
-import { parseRecords, queueNameOf, ScalarMessage } from './commons/messaging/messageSchemas.js';
+import { eventTimeOf, parseRecords, queueNameOf, ScalarMessage, sentTimestampOf } from './commons/messaging/messageSchemas.js';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { ContendedWriteError } from './commons/platform/errors.js';
@@ -47,12 +47,14 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
     (record) => {
       const kind = halfKindOf(queueNameOf(record));
       const { records, rejected } = parseRecords(ScalarMessage, record);
+      const sentAt = sentTimestampOf(record);
       for (const message of records) {
         halves.push({
           kind,
           id: message.id,
           value: message.body,
           ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
+          at: eventTimeOf(message, sentAt),
         });
       }
       if (rejected.length > 0) partlyBad.push({ record, rejected });
@@ -71,7 +73,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       throw error;
     });
   for (const conflict of outcome.conflicts) logger.warn('Conflicting half ignored; the first value is kept', { ...conflict });
-  for (const orphan of outcome.orphans) logger.warn('Half orphaned', { ...orphan });
+  for (const { record: _, ...orphan } of outcome.orphans) logger.warn('Half orphaned', orphan);
   logger.info('Halves recorded', {
     halves: halves.length,
     rows: outcome.newRows.length,

@@ -8,7 +8,7 @@
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
-import { FeaturesMessage, parseRecords } from './commons/messaging/messageSchemas.js';
+import { eventTimeOf, FeaturesMessage, parseRecords, sentTimestampOf } from './commons/messaging/messageSchemas.js';
 import { sendRecords } from './commons/messaging/queues.js';
 import { assertModel, modelVersion, predict } from './commons/model/linearModel.js';
 import modelArtefact from './commons/model/model.json';
@@ -27,14 +27,18 @@ const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 const setAside = setAsideRejected({ sqs, s3, bucket: config.bucket, logger });
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const predictions: { id: string; body: number; model: string }[] = [];
+  const predictions: { id: string; body: number; model: string; timestamp: number }[] = [];
   const partlyBad: PartlyBadPack[] = [];
   const response = await processRecords(
     event,
     context,
     (record) => {
       const { records, rejected } = parseRecords(FeaturesMessage, record);
-      for (const message of records) predictions.push({ id: message.id, body: predict(model, message.body), model: version });
+      // The prediction is as old as the features it answers: a backlog does not move it to now.
+      const sentAt = sentTimestampOf(record);
+      for (const message of records) {
+        predictions.push({ id: message.id, body: predict(model, message.body), model: version, timestamp: eventTimeOf(message, sentAt) });
+      }
       if (rejected.length > 0) partlyBad.push({ record, rejected });
     },
     onReject,

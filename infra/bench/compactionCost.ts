@@ -1,8 +1,10 @@
 /**
- * What appending a minute's rows to metric_log.csv costs `maintain` as the log grows:
- * the same rounds (segments of `rowsPerRound` new rows, then one compaction) against
- * a log of each size, in a fresh bucket of the embedded moto, by a warm compactor
- * (the function's own LogCompactor, after its cold-start read). Time and the bytes
+ * What appending a minute's rows to the log costs `maintain` as the log grows: the
+ * same rounds (segments of `rowsPerRound` new rows, then one compaction) against a log
+ * of each size, in a fresh bucket of the embedded moto, by a warm compactor (the
+ * function's own LogCompactor, after its cold start). Each history is made by the
+ * product's own migration of a one-object log (migration.ts), as an upgraded bucket
+ * would hold it. Time and the bytes
  * that pass through the function (request bodies sent, object bodies received) are
  * measured per round; the figures are the medians. A flat cost shows as a ratio near
  * 1 between the largest log and the smallest. Each round's time is also split into
@@ -12,6 +14,9 @@
  */
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LogCompactor } from '../../functions/commons/logs/compaction.js';
+import { IdIndex } from '../../functions/commons/logs/idIndex.js';
+import { writeLogHeads } from '../../functions/commons/logs/logHeads.js';
+import { migrateOneObjectLogs } from '../../functions/commons/logs/migration.js';
 import { LAST_LINE_METADATA, LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { writeSegment } from '../../functions/commons/logs/segments.js';
@@ -65,8 +70,8 @@ export function measureCompactionCost(options: CompactionCostOptions): Promise<C
     for (const logRows of options.logRows) {
       const bucket = `compaction-${logRows}`;
       const logBytes = await seedLog(s3, bucket, logRows);
-      const compactor = new LogCompactor({ s3, bucket, logsDir: undefined });
-      await compactor.refresh();
+      const compactor = new LogCompactor({ s3, bucket, logsDir: undefined, index: new IdIndex({ s3, bucket }) });
+      await compactor.open();
       const rounds: { ms: number; bytes: number; s3Ms: Record<string, number> }[] = [];
       let next = logRows + 1;
       for (let round = 0; round < options.rounds; round++) {
@@ -95,7 +100,7 @@ export function measureCompactionCost(options: CompactionCostOptions): Promise<C
   }, options.onEmulator);
 }
 
-/** A log of `rows` rows, as `maintain` would have left it (its last line number in the metadata). */
+/** A log of `rows` rows: a one-object log as `maintain` left it before the pieces, migrated by the product's own code. */
 async function seedLog(s3: S3Client, bucket: string, rows: number): Promise<number> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const body = Buffer.from(`${LOGS.metric_log.header}\n${Array.from({ length: rows }, (_, i) => `${row(i + 1)}\n`).join('')}`);
@@ -108,5 +113,8 @@ async function seedLog(s3: S3Client, bucket: string, rows: number): Promise<numb
       Metadata: { [LAST_LINE_METADATA]: String(rows) },
     }),
   );
+  const index = new IdIndex({ s3, bucket });
+  const migrated = await migrateOneObjectLogs(s3, bucket, index, { rows: () => undefined }, Date.now(), Number.POSITIVE_INFINITY);
+  await writeLogHeads(s3, bucket, { metric_log: migrated.metric_log.head, orphans: migrated.orphans.head });
   return body.length;
 }

@@ -15,7 +15,8 @@
  * give it on AWS.
  */
 import { journalIn } from '../../functions/commons/logs/journal.js';
-import { describeRestore, restoreLogsFromMirror } from '../../functions/commons/logs/restore.js';
+import { describeRestore, restoreLogsFromLocal } from '../../functions/commons/logs/restore.js';
+import { MetricsPublisher } from '../../functions/commons/metrics/metricsPublisher.js';
 import { LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
 import { retry } from '../toolbox/retry.js';
 import {
@@ -107,8 +108,12 @@ export class BootstrapPlugin {
     return {
       afterBuckets: async (buckets) => {
         for (const bucket of buckets) {
-          const outcome = await restoreLogsFromMirror(clients.s3, bucket, logsDir, journal);
+          // The rows go back into metrics.json's books too: a restart costs no figure.
+          const books = new MetricsPublisher({ s3: clients.s3, bucket, logsDir });
+          await books.load();
+          const outcome = await restoreLogsFromLocal(clients.s3, bucket, logsDir, { journal, books });
           if (outcome === undefined || logsDir === undefined) continue;
+          await books.publish(Date.now(), { pending: 0, pendingPredictions: 0, deadLetters: null });
           const { notice, warnings } = describeRestore(outcome, { endpoint, bucket, logsDir });
           for (const warning of warnings) this.#log.warning(warning);
           if (notice !== undefined) this.#log.notice(notice);

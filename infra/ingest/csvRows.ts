@@ -1,5 +1,5 @@
 /**
- * Reads a backfill CSV file (`id,value[,model]`, a header line first) one line at a
+ * Reads a backfill CSV file (`id,value[,model][,timestamp]`, a header line first) one line at a
  * time, so a file of millions of rows takes no more memory than a line. Each row is
  * checked by the API's own rules (checkIngestItem) and comes out as the item to send
  * or as the reason it is refused, with its line number.
@@ -25,8 +25,10 @@ export function openCsv(path: string): Readable {
 
 /**
  * The rows of `input` (a file's stream), in order. A truths file has the columns
- * id,value; a predictions file id,value or id,value,model (an empty model: none).
- * Blank lines are skipped. Throws CsvHeaderError when the first line is not a header.
+ * id,value and optionally timestamp; a predictions file id,value and optionally model
+ * and timestamp, in any order after id,value (an empty model or timestamp: none; a
+ * row without a timestamp takes the time the API receives it). Blank lines are
+ * skipped. Throws CsvHeaderError when the first line is not a header.
  */
 export async function* readCsvRows(input: Readable, kind: IngestKind): AsyncGenerator<CsvRow> {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
@@ -49,15 +51,18 @@ export async function* readCsvRows(input: Readable, kind: IngestKind): AsyncGene
   if (columns === undefined) throw new CsvHeaderError(`no header line: the file is empty (expected ${expectedHeader(kind)})`);
 }
 
+const OPTIONAL_COLUMNS: Readonly<Record<IngestKind, readonly string[]>> = { truths: ['timestamp'], predictions: ['model', 'timestamp'] };
+
 function checkHeader(cells: readonly string[], kind: IngestKind): readonly string[] {
-  const header = cells.join(',');
-  if (header === 'id,value' || (kind === 'predictions' && header === 'id,value,model')) return cells;
-  const hint = kind === 'truths' && header === 'id,value,model' ? ' (a truth carries no model version)' : '';
+  const [id, value, ...rest] = cells;
+  const optional = OPTIONAL_COLUMNS[kind];
+  if (id === 'id' && value === 'value' && rest.every((cell) => optional.includes(cell)) && new Set(rest).size === rest.length) return cells;
+  const hint = kind === 'truths' && rest.includes('model') ? ' (a truth carries no model version)' : '';
   throw new CsvHeaderError(`the first line must be the header ${expectedHeader(kind)}, not ${JSON.stringify(cells.join(','))}${hint}`);
 }
 
 function expectedHeader(kind: IngestKind): string {
-  return kind === 'truths' ? '"id,value"' : '"id,value" or "id,value,model"';
+  return kind === 'truths' ? '"id,value" (and optionally ",timestamp")' : '"id,value" (and optionally ",model" and ",timestamp")';
 }
 
 function readRow(cells: readonly string[], columns: readonly string[], line: number, kind: IngestKind): CsvRow {
@@ -67,8 +72,20 @@ function readRow(cells: readonly string[], columns: readonly string[], line: num
   }
   const value = cells[1] ?? '';
   if (!NUMBER.test(value.trim())) return { line, id, reason: `value ${JSON.stringify(value)} is not a number` };
-  const model = cells[2];
-  const checked = checkIngestItem(kind, { id, body: Number(value), ...(model === undefined || model === '' ? {} : { model }) });
+  const cell = (name: string) => {
+    const text = cells[columns.indexOf(name)];
+    return text === undefined || text === '' ? undefined : text;
+  };
+  const model = cell('model');
+  const timestamp = cell('timestamp');
+  const item = {
+    id,
+    body: Number(value),
+    ...(model === undefined ? {} : { model }),
+    // Epoch milliseconds as a number; anything else (ISO 8601) as the text the API reads.
+    ...(timestamp === undefined ? {} : { timestamp: NUMBER.test(timestamp) ? Number(timestamp) : timestamp }),
+  };
+  const checked = checkIngestItem(kind, item);
   // The API's reasons name its field `body`; here it is the column `value`.
   return checked.ok ? { line, item: checked.value } : { line, id, reason: checked.reason.replace(/(^|; )body\b/g, '$1value') };
 }

@@ -16,6 +16,7 @@ import { showDeadLetters } from '../../infra/dlq/deadLetters.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl, sendBodies } from '../helpers/localCloud.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
@@ -53,8 +54,8 @@ const truth = (id: string, row: number) => JSON.stringify({ id, body: dataset[ro
 
 /** Where the records ended: rows of metric_log.csv, ids in orphans.csv, messages in the dead-letter queues. */
 async function books(): Promise<{ rowIds: string[]; orphanIds: string[]; deadLettered: number }> {
-  const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
-  const orphanLines = ((await getText(s3, BUCKET, LOGS.orphans.key))?.text ?? '').split('\n').slice(1).filter(Boolean);
+  const rows = parseMetricLog(await bucketLogText(s3, BUCKET));
+  const orphanLines = (await bucketLogText(s3, BUCKET, LOGS.orphans)).split('\n').slice(1).filter(Boolean);
   const deadLettered = (await depth('features-dlq')) + (await depth('y_true-dlq')) + (await depth('y_pred-dlq'));
   return { rowIds: rows.map((row) => row.id), orphanIds: orphanLines.map((line) => line.split(',')[0] as string), deadLettered };
 }

@@ -28,6 +28,7 @@ import { awsLambdaInvoke } from '../helpers/awsCli.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { sqsEvent, sqsRecord, startedForTests } from '../helpers/factories.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { eventually, httpApiAnswers, startTestStack, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const missing = browserMissing();
@@ -198,7 +199,7 @@ async function rowsOfAfterPartners(scene: Scene, ids: readonly string[]): Promis
     async () => (await Promise.all(urls.map((url) => queueCounts(sqs, url)))).flat().every((count) => count === 0) || undefined,
   );
   await stack.invoke('maintain');
-  const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+  const rows = parseMetricLog(await bucketLogText(s3, BUCKET));
   return rows.map((row) => row.id).filter((id) => ids.includes(id));
 }
 
@@ -271,7 +272,7 @@ async function rowsOfAfterAControlRun(scene: Scene, ids: readonly string[]): Pro
   const control = `control-${Date.now()}`;
   await scene.stack.invoke('metric', metricEvent(control));
   await waitForRows(scene.stack, [control]);
-  const rows = parseMetricLog((await getText(scene.s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+  const rows = parseMetricLog(await bucketLogText(scene.s3, BUCKET));
   return rows.map((row) => row.id).filter((id) => ids.includes(id));
 }
 

@@ -14,6 +14,7 @@ import { formatMetricRow, metricRow, parseMetricLog } from '../../functions/comm
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 import { eventually, startTestStack } from '../helpers/stack.js';
 
@@ -58,7 +59,7 @@ describe('npm start on a damaged logs/metric_log.csv', () => {
         const ids = parseMetricLog(local).map((row) => row.id);
         expect(ids).toEqual([...GOOD_ROWS.map((row) => row.split(',')[0]), ...ids.slice(GOOD_ROWS.length)]);
         expect(new Set(ids.slice(GOOD_ROWS.length))).toEqual(new Set(emitted));
-        expect((await getText(s3, BUCKET, LOGS.metric_log.key))?.text).toBe(local);
+        expect(await bucketLogText(s3, BUCKET)).toBe(local);
         expect(maintained.copy).toBe('appended');
         expect(plotted.rows).toBe(ids.length);
         const metrics = JSON.parse(await readFile(join(logsDir, 'metrics.json'), 'utf8')) as { totals: { n: number } };

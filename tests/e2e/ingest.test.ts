@@ -18,6 +18,7 @@ import { getText } from '../../functions/commons/storage/s3Objects.js';
 import type { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { apiStackForFile, eventually, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const theStack = apiStackForFile();
@@ -56,7 +57,7 @@ function items(rows: readonly { id: string; numeric?: boolean; body: number; mod
 }
 
 async function logRows(): Promise<MetricRow[]> {
-  return parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+  return parseMetricLog(await bucketLogText(s3, BUCKET));
 }
 
 /** Messages in y_true and y_pred, visible, in flight or delayed. */

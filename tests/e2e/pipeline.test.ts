@@ -18,6 +18,7 @@ import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
@@ -58,7 +59,7 @@ describe('the pipeline end to end', () => {
       expect(matchesADataRow(row)).toBe(true);
       expect(row.absoluteError).toBe(Math.abs(row.yTrue - row.yPred));
     }
-    const s3Text = (await getText(s3, BUCKET, LOGS.metric_log.key))?.text;
+    const s3Text = await bucketLogText(s3, BUCKET);
     expect(await readFile(join(stack.logsDir, LOGS.metric_log.key), 'utf8')).toBe(s3Text);
     // metrics.json follows the log, with the predictor's model version.
     const metrics = JSON.parse(await readFile(join(stack.logsDir, BUCKET_KEYS.metrics), 'utf8'));
@@ -75,7 +76,7 @@ describe('the pipeline end to end', () => {
 
     const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
 
-    const logged = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+    const logged = parseMetricLog(await bucketLogText(s3, BUCKET));
     expect(result).toEqual({ plotted: true, rows: logged.length });
     const local = await readFile(join(stack.logsDir, BUCKET_KEYS.errorPlot));
     const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: BUCKET_KEYS.errorPlot }));

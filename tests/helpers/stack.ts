@@ -14,6 +14,7 @@ import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
 import { waitFor } from '../../infra/toolbox/retry.js';
 import { startedForTests } from './factories.js';
+import { bucketLogText } from './logs.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
 export interface TestStack extends RunningStack {
@@ -129,7 +130,7 @@ export async function waitForRows(stack: TestStack, ids: readonly string[], time
       `${ids.length} ids in metric_log.csv`,
       async () => {
         await stack.invoke('maintain');
-        const rows = parseMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '').filter((row) => ids.includes(row.id));
+        const rows = parseMetricLog(await bucketLogText(s3, BUCKET)).filter((row) => ids.includes(row.id));
         return rows.length >= ids.length ? rows : undefined;
       },
       timeoutMs,

@@ -1,8 +1,4 @@
-/**
- * The absolute errors of metric_log.csv, kept by a warm plot container between runs
- * so each run parses only the rows new since the last (see LogTail).
- */
-import { checkMetricLine } from '../logs/rowFormat.js';
+/** The histogram subtitle's figures computed from every value, exactly (`npm run plot`, which reads a whole CSV). */
 import type { ErrorSummary } from './histogramChart.js';
 
 /**
@@ -24,31 +20,4 @@ export function summarizeErrors(values: ArrayLike<number>): ErrorSummary {
     rootMeanSquaredError: Math.sqrt(squares / rows),
     p90AbsoluteError: sorted[Math.floor(0.9 * (rows - 1))] ?? Number.NaN,
   };
-}
-
-export class AbsoluteErrors {
-  #values: number[] = [];
-
-  get count(): number {
-    return this.#values.length;
-  }
-
-  get values(): readonly number[] {
-    return this.#values;
-  }
-
-  /** Adds metric_log.csv data lines (no header); returns those that are no rows, which are not counted. */
-  add(lines: readonly string[]): string[] {
-    const unread: string[] = [];
-    for (const line of lines) {
-      const row = checkMetricLine(line);
-      if (typeof row === 'string') unread.push(line);
-      else this.#values.push(row.absoluteError);
-    }
-    return unread;
-  }
-
-  clear(): void {
-    this.#values = [];
-  }
 }

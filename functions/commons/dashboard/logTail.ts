@@ -1,8 +1,11 @@
 /**
- * The latest rows of metric_log.csv from its last bytes, pure: the dashboard reads
- * only a ranged tail of the log (whatever its length) and keeps the whole lines in it.
+ * The latest rows of the log from the last bytes of its newest piece, pure: the
+ * dashboard reads only a ranged tail (whatever the log's length) and keeps the whole
+ * lines in it, in the log's own four columns.
  */
 import { METRIC_LOG_HEADER, type MetricRow, parseMetricLine } from '../logs/rowFormat.js';
+
+const OWN_COLUMNS = 4;
 
 /** Rows the predicted-vs-actual chart shows at most. */
 export const TAIL_ROWS = 1_000;
@@ -20,7 +23,7 @@ export function tailRows(text: string, start: number, limit = TAIL_ROWS): Metric
   if (!text.endsWith('\n')) lines.pop();
   const rows: MetricRow[] = [];
   for (let i = lines.length - 1; i >= 0 && rows.length < limit; i--) {
-    const line = lines[i] as string;
+    const line = (lines[i] as string).split(',').slice(0, OWN_COLUMNS).join(',');
     if (line === '' || line === METRIC_LOG_HEADER) continue;
     try {
       rows.push(parseMetricLine(line));

@@ -40,7 +40,10 @@ const DOCUMENTS: Documents = {
   'histogram.json': async (bucket) => json(200, (await bucket.text(BUCKET_KEYS.histogram)) ?? 'null'),
   'alerts.json': async (bucket) => json(200, (await bucket.text(BUCKET_KEYS.alerts)) ?? '{"firing":[]}'),
   'rows.json': async (bucket) => {
-    const tail = await bucket.tail(BUCKET_KEYS.metricLog, TAIL_BYTES);
+    // The newest piece's end (logHeads.ts): a ranged read, whatever the log's length.
+    const heads = await bucket.text(BUCKET_KEYS.logHeads);
+    const newest = heads === undefined ? undefined : (JSON.parse(heads) as { logs?: { metric_log?: { key?: string } } }).logs?.metric_log?.key;
+    const tail = newest === undefined ? undefined : await bucket.tail(newest, TAIL_BYTES);
     const rows = tail === undefined ? [] : tailRows(tail.text, rangeStart(tail.contentRange));
     return json(200, JSON.stringify(rowsDocument(rows)));
   },

@@ -14,6 +14,7 @@
  * content type (415) leaves such a page only the JSON request, which the browser sends
  * only after a preflight the API answers for no other origin (serverless.yml).
  */
+import { readEventTime } from '../messaging/eventTime.js';
 import { checkMessage, parseMessageJson, ScalarMessage } from '../messaging/messageSchemas.js';
 
 export type IngestKind = 'truths' | 'predictions';
@@ -41,8 +42,11 @@ export interface IngestHttpRequest {
 /** `application/json`, in any case, alone or with `; charset=utf-8` (JSON is UTF-8: RFC 8259). */
 const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i;
 
-/** Reads a request into the messages to queue, or says why not. */
-export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest): IngestDecision {
+/**
+ * Reads a request into the messages to queue, or says why not. Each message carries
+ * its `timestamp` in epoch ms: the item's own, or `now` (its arrival) when it has none.
+ */
+export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest, now: number = Date.now()): IngestDecision {
   const contentType = headerOf(request.headers, 'content-type')?.trim();
   if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
     return refuse(
@@ -75,19 +79,25 @@ export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest):
   const messages: ScalarMessage[] = [];
   const errors: IngestError[] = [];
   items.forEach((item, index) => {
-    const checked = checkIngestItem(kind, item);
-    if (checked.ok) messages.push(checked.value);
+    const checked = checkIngestItem(kind, item, now);
+    if (checked.ok) messages.push({ ...checked.value, timestamp: checked.value.timestamp ?? now });
     else errors.push({ index, reason: checked.reason });
   });
   return errors.length === 0 ? { ok: true, messages } : { ok: false, status: 400, errors };
 }
 
 /**
- * One item: `{"id", "body"}`, and on a prediction an optional `"model"`. The id is a
- * string or a JSON number's text (parseMessageJson keeps it); the message returned is
- * exactly what the queue carries. The reason names every bad field.
+ * One item: `{"id", "body"}`, an optional `"timestamp"` (when the prediction was made,
+ * or the true answer became known: epoch ms or ISO 8601 with its zone), and on a
+ * prediction an optional `"model"`. The id is a string or a JSON number's text
+ * (parseMessageJson keeps it); the message returned is what the queue carries, its
+ * timestamp in epoch ms. The reason names every bad field.
  */
-export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; value: ScalarMessage } | { ok: false; reason: string } {
+export function checkIngestItem(
+  kind: IngestKind,
+  item: unknown,
+  now: number = Date.now(),
+): { ok: true; value: ScalarMessage & { timestamp?: number } } | { ok: false; reason: string } {
   if (typeOf(item) !== 'an object') return { ok: false, reason: `an item must be an object {"id", "body"}, not ${typeOf(item)}` };
   const fields = item as Record<string, unknown>;
   const reasons: string[] = [];
@@ -105,10 +115,16 @@ export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; va
     if (kind === 'truths') reasons.push('model: a truth carries no model version (only predictions do)');
     else checkType('model', (value) => typeof value === 'string', 'a string');
   }
-  const unknown = Object.keys(fields).filter((field) => !['id', 'body', 'model'].includes(field));
+  let timestamp: number | undefined;
+  if (fields.timestamp !== undefined) {
+    const read = readEventTime(fields.timestamp, now);
+    if (typeof read === 'string') reasons.push(`timestamp ${read}`);
+    else timestamp = read;
+  }
+  const unknown = Object.keys(fields).filter((field) => !['id', 'body', 'model', 'timestamp'].includes(field));
   for (const field of unknown) {
     reasons.push(
-      `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id and body' : 'a prediction has id, body and model'})`,
+      `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id, body and timestamp' : 'a prediction has id, body, model and timestamp'})`,
     );
   }
   // ... then the queue's own rules (characters, lengths, finiteness) on the well-typed fields, stand-ins for the others.
@@ -123,7 +139,10 @@ export function checkIngestItem(kind: IngestKind, item: unknown): { ok: true; va
   }
   if (reasons.length > 0) return { ok: false, reason: reasons.join('; ') };
   const { id, body, model } = fields as { id: string; body: number; model?: string };
-  return { ok: true, value: model === undefined ? { id, body } : { id, body, model } };
+  return {
+    ok: true,
+    value: { id, body, ...(model === undefined ? {} : { model }), ...(timestamp === undefined ? {} : { timestamp }) },
+  };
 }
 
 /** The answer to a request that was queued. */

@@ -11,7 +11,7 @@
  * the traffic in flight, not the history.
  */
 
-import { annotate, formatOrphanLine, type LogName } from '../logs/logFiles.js';
+import { annotate, formatOrphanLine, type LogName, type RowNotes } from '../logs/logFiles.js';
 import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
 
 export type HalfKind = 'y_true' | 'y_pred';
@@ -22,6 +22,8 @@ export interface Half {
   readonly value: number;
   /** The version of the model that made a prediction (y_pred only). */
   readonly model?: string;
+  /** Epoch ms of its event: when the prediction was made, or the true answer became known. */
+  readonly at?: number;
 }
 
 export interface PendingRecord {
@@ -30,6 +32,9 @@ export interface PendingRecord {
   readonly model?: string;
   /** Epoch ms when the first half arrived. */
   readonly firstSeen: number;
+  /** Epoch ms of the prediction, and of the true answer, when known. */
+  readonly predictedAt?: number;
+  readonly labelledAt?: number;
 }
 
 /** Lines for one log, numbered firstSeq, firstSeq + 1, …: one future segment. */
@@ -70,6 +75,9 @@ export function tableAfter(lastLines: Readonly<Record<LogName, number>>): Metric
   };
 }
 
+/** Whether a pending id is already in a log (its record tells when it happened, where the log files it). */
+export type SettledCheck = (id: string, record: PendingRecord) => boolean;
+
 export interface TableRules {
   /** A half waiting longer than this for its partner is orphaned. */
   readonly orphanTtlMs: number;
@@ -81,6 +89,8 @@ export interface Orphan {
   readonly value: number;
   readonly firstSeen: number;
   readonly reason: string;
+  /** The half's record as it waited: its model and event times travel as the orphan line's notes. */
+  readonly record: PendingRecord;
 }
 
 export interface Conflict {
@@ -106,8 +116,18 @@ function halfValue(record: PendingRecord, kind: HalfKind): number | undefined {
 
 function withHalf(record: PendingRecord | undefined, half: Half, now: number): PendingRecord {
   const base = record ?? { firstSeen: now };
-  if (half.kind === 'y_true') return { ...base, yTrue: half.value };
-  return half.model === undefined ? { ...base, yPred: half.value } : { ...base, yPred: half.value, model: half.model };
+  if (half.kind === 'y_true') return { ...base, yTrue: half.value, ...(half.at === undefined ? {} : { labelledAt: half.at }) };
+  return {
+    ...base,
+    yPred: half.value,
+    ...(half.model === undefined ? {} : { model: half.model }),
+    ...(half.at === undefined ? {} : { predictedAt: half.at }),
+  };
+}
+
+/** What a line carries beside itself (logFiles.ts's notes): its model, when it was joined, and its event times. */
+function notesOf(record: PendingRecord, now: number): RowNotes {
+  return { model: record.model, at: now, predictedAt: record.predictedAt, labelledAt: record.labelledAt };
 }
 
 function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
@@ -119,6 +139,7 @@ function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
     value: (half === 'y_true' ? record.yTrue : record.yPred) as number,
     firstSeen: record.firstSeen,
     reason: `no ${missing} within ${Math.round(ttlMs / 1000)} s`,
+    record,
   };
 }
 
@@ -130,7 +151,7 @@ function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
 export function applyHalves(table: MetricTable, halves: readonly Half[], now: number, rules: TableRules): ApplyOutcome {
   const pending: Record<string, PendingRecord> = { ...table.pending };
   const newRows: MetricRow[] = [];
-  const newRowModels: (string | undefined)[] = [];
+  const newRowNotes: RowNotes[] = [];
   const conflicts: Conflict[] = [];
   let duplicates = 0;
   let changed = false;
@@ -148,7 +169,7 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     if (updated.yTrue !== undefined && updated.yPred !== undefined) {
       delete pending[half.id];
       newRows.push(metricRow(half.id, updated.yTrue, updated.yPred));
-      newRowModels.push(updated.model);
+      newRowNotes.push(notesOf(updated, now));
     } else {
       pending[half.id] = updated;
     }
@@ -168,12 +189,13 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
   const outbox = [...table.outbox];
   const nextSeq = { ...table.nextSeq };
   if (newRows.length > 0) {
-    const lines = newRows.map((row, i) => annotate(formatMetricRow(row), { model: newRowModels[i], at: now }));
+    const lines = newRows.map((row, i) => annotate(formatMetricRow(row), newRowNotes[i] as RowNotes));
     outbox.push({ log: 'metric_log', firstSeq: nextSeq.metric_log, lines });
     nextSeq.metric_log += newRows.length;
   }
   if (orphans.length > 0) {
-    outbox.push({ log: 'orphans', firstSeq: nextSeq.orphans, lines: orphans.map(formatOrphanLine) });
+    const lines = orphans.map((orphan) => annotate(formatOrphanLine(orphan), notesOf(orphan.record, now)));
+    outbox.push({ log: 'orphans', firstSeq: nextSeq.orphans, lines });
     nextSeq.orphans += orphans.length;
   }
   return {
@@ -202,8 +224,10 @@ export function acknowledgeWritten(table: MetricTable, written: readonly Pick<Ou
  * Drops the pending ids `isSettled` knows (already in a log): late duplicates, which
  * count as such. Returns the same table when there were none.
  */
-export function dropSettled(table: MetricTable, isSettled: (id: string) => boolean): { table: MetricTable; duplicates: number } {
-  const settled = Object.keys(table.pending).filter(isSettled);
+export function dropSettled(table: MetricTable, isSettled: SettledCheck): { table: MetricTable; duplicates: number } {
+  const settled = Object.entries(table.pending)
+    .filter(([id, record]) => isSettled(id, record))
+    .map(([id]) => id);
   if (settled.length === 0) return { table, duplicates: 0 };
   const pending = { ...table.pending };
   for (const id of settled) delete pending[id];

@@ -15,7 +15,8 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SegmentJournal } from '../logs/journal.js';
-import { LOGS, lastLineOfLog } from '../logs/logFiles.js';
+import { LOGS } from '../logs/logFiles.js';
+import { readLogHeads } from '../logs/logHeads.js';
 import { writeSegment } from '../logs/segments.js';
 import { crashPoint } from '../platform/faults.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
@@ -28,7 +29,9 @@ import {
   type Half,
   type MetricTable,
   type OutboxBatch,
+  type PendingRecord,
   parseTable,
+  type SettledCheck,
   type TableRules,
   tableAfter,
 } from './joinTable.js';
@@ -77,7 +80,7 @@ export class JoinTableStore {
    * halves past their TTL, writes the segment of every batch in the outbox (left by
    * any invocation, finished or crashed) and commits the outbox empty of them.
    */
-  async expireAndFlush(isSettled: (id: string) => boolean, deadline?: number): Promise<RecordOutcome> {
+  async expireAndFlush(isSettled: SettledCheck, deadline?: number): Promise<RecordOutcome> {
     const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
     if (table.outbox.length > 0) {
       await this.#write(table.outbox);
@@ -87,8 +90,14 @@ export class JoinTableStore {
     return { ...outcome, ...pendingOf(table) };
   }
 
+  /** The ids waiting for their other half, with what is known of them (to look them up before `expireAndFlush`). */
+  async pending(): Promise<Readonly<Record<string, PendingRecord>>> {
+    const stored = await getText(this.#options.s3, this.#options.bucket, BUCKET_KEYS.joinTable);
+    return stored === undefined ? {} : parseTable(stored.text).pending;
+  }
+
   /** Drops the pending ids already in a log (late duplicates whose id a compaction just logged). */
-  async dropSettled(isSettled: (id: string) => boolean, deadline?: number): Promise<RecordOutcome> {
+  async dropSettled(isSettled: SettledCheck, deadline?: number): Promise<RecordOutcome> {
     const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
     return { ...outcome, ...pendingOf(table) };
   }
@@ -100,7 +109,7 @@ export class JoinTableStore {
   #commit(
     halves: readonly Half[],
     deadline: number | undefined,
-    isSettled?: (id: string) => boolean,
+    isSettled?: SettledCheck,
   ): Promise<ApplyOutcome & { newBatches: readonly OutboxBatch[] }> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
@@ -135,9 +144,8 @@ export class JoinTableStore {
 
   /** The table's first version numbers its lines after whatever the logs already hold (restored ones). */
   async #newTable(): Promise<MetricTable> {
-    const { s3, bucket } = this.#options;
-    const [metricLog, orphans] = await Promise.all([lastLineOfLog(s3, bucket, LOGS.metric_log), lastLineOfLog(s3, bucket, LOGS.orphans)]);
-    return tableAfter({ metric_log: metricLog, orphans });
+    const heads = await readLogHeads(this.#options.s3, this.#options.bucket);
+    return tableAfter({ metric_log: heads?.metric_log.lastSeq ?? 0, orphans: heads?.orphans.lastSeq ?? 0 });
   }
 
   /** The journal's copy first: once the segment is in the bucket, an emulator that dies takes it along. */

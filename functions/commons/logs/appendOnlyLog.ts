@@ -21,6 +21,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -82,6 +83,25 @@ export class AppendOnlyLog {
 
   get lastSeq(): number {
     return this.#state?.lastSeq ?? 0;
+  }
+
+  /**
+   * Opens the log where it stands: a log under the part minimum is read whole (it is
+   * appended to by a rewrite from memory); a larger one only by its size and version,
+   * its bytes then read by range when asked for. Returns its complete lines when it
+   * was read whole, none otherwise.
+   */
+  async open(): Promise<Buffer> {
+    let head: { size: number; etag: string; lastSeq: number } | undefined;
+    try {
+      const response = await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key }));
+      head = { size: response.ContentLength ?? 0, etag: response.ETag ?? '', lastSeq: Number(response.Metadata?.[LAST_LINE_METADATA] ?? 0) };
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+    if (head === undefined || head.size < MIN_PART_BYTES) return (await this.readNew()).lines;
+    this.#state = { etag: head.etag, size: head.size, lastSeq: head.lastSeq, head: Buffer.alloc(0), tail: Buffer.alloc(0) };
+    return Buffer.alloc(0);
   }
 
   async readNew(): Promise<NewLines> {

@@ -11,7 +11,7 @@
  * moving the lines that are no rows aside to <log>.rejected.csv (setAsideRejected).
  */
 import { appendFile, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { RejectedLine } from './logCheck.js';
 import type { LogSpec } from './logFiles.js';
 
@@ -31,9 +31,10 @@ export function describeFileError(error: unknown): string {
   return code === undefined ? String((error as Error).message ?? error) : `${what[code] ?? (error as Error).message} (${code})`;
 }
 
-/** Writes `body` whole to `target`: a temporary file, flushed to the disk, then renamed into place. */
+/** Writes `body` whole to `target` (its folder made if need be): a temporary file, flushed to the disk, then renamed into place. */
 export async function replaceFile(target: string, body: string | Uint8Array): Promise<void> {
   const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;
+  await mkdir(dirname(target), { recursive: true });
   try {
     const file = await open(temporary, 'w');
     try {
@@ -143,7 +144,7 @@ export async function syncLogMirror(logsDir: string | undefined, name: string, l
     },
   );
   if (size === undefined) {
-    await mkdir(logsDir, { recursive: true });
+    await mkdir(dirname(target), { recursive: true });
     await replaceFile(target, await log.bytes(0, log.size));
     return 'written';
   }

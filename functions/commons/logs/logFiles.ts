@@ -4,17 +4,17 @@
  * partner never came. Each is written as numbered segments and compacted into the
  * one file by `maintain` (see compaction.ts).
  */
-import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
-import { isMissing } from '../storage/s3Objects.js';
 import { checkMetricLine, formatFloat, logNumber, METRIC_LOG_HEADER } from './rowFormat.js';
 
 export type LogName = 'metric_log' | 'orphans';
 
 export interface LogSpec {
   readonly name: LogName;
-  /** The whole log, as users fetch it. */
+  /** The whole log in one file: its name in LOGS_DIR (and the bucket's key of the one-object log of before the pieces). */
   readonly key: string;
+  /** The bucket's pieces of the log (pieces.ts). */
+  readonly piecePrefix: string;
   readonly header: string;
   /** Segments not yet compacted into `key`, named by their first line number. */
   readonly segmentPrefix: string;
@@ -40,6 +40,7 @@ export const LOGS: Readonly<Record<LogName, LogSpec>> = {
   metric_log: {
     name: 'metric_log',
     key: BUCKET_KEYS.metricLog,
+    piecePrefix: BUCKET_KEYS.metricLogPieces,
     header: METRIC_LOG_HEADER,
     segmentPrefix: BUCKET_KEYS.metricLogSegments,
     problemOf: (line) => {
@@ -50,6 +51,7 @@ export const LOGS: Readonly<Record<LogName, LogSpec>> = {
   orphans: {
     name: 'orphans',
     key: BUCKET_KEYS.orphanLog,
+    piecePrefix: BUCKET_KEYS.orphanLogPieces,
     header: ORPHAN_HEADER,
     segmentPrefix: BUCKET_KEYS.orphanLogSegments,
     problemOf: orphanLineProblem,
@@ -60,19 +62,8 @@ export function formatOrphanLine(orphan: { id: string; half: string; value: numb
   return [orphan.id, orphan.half, formatFloat(orphan.value), new Date(orphan.firstSeen).toISOString(), orphan.reason].join(',');
 }
 
-/** Object metadata holding the number of a log's last line (lines are numbered from 1). */
+/** Object metadata holding the number of the last line appended to a piece (lines are numbered from 1). */
 export const LAST_LINE_METADATA = 'last-seq';
-
-/** The number of the log's last line, from its metadata; 0 when there is no log yet. */
-export async function lastLineOfLog(s3: S3Client, bucket: string, spec: LogSpec): Promise<number> {
-  try {
-    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: spec.key }));
-    return Number(head.Metadata?.[LAST_LINE_METADATA] ?? 0);
-  } catch (error) {
-    if (isMissing(error)) return 0;
-    throw error;
-  }
-}
 
 export function linesToText(lines: readonly string[]): string {
   return lines.map((line) => `${line}\n`).join('');
@@ -83,22 +74,37 @@ export function textToLines(text: string): string[] {
 }
 
 /**
- * What a row's segment line carries beside the row itself, for metrics.json: the model
- * version of its prediction and when it was joined. After a tab (no id, number or
- * version holds one); compaction strips it, so metric_log.csv keeps the seed's format.
+ * What a segment line carries beside the row itself, for metrics.json and the log's
+ * pieces: the model version of its prediction, when it was joined, and when its
+ * prediction was made and its true answer became known. After tabs (no id, number or
+ * version holds one); the copy in LOGS_DIR keeps the seed's four columns.
  */
 export interface RowNotes {
   readonly model: string | undefined;
   /** Epoch ms the row was joined. */
   readonly at: number;
+  /** Epoch ms of the prediction and of the true answer; undefined in lines written before they were kept. */
+  readonly predictedAt?: number | undefined;
+  readonly labelledAt?: number | undefined;
 }
 
+const timeNote = (ms: number | undefined): string => (ms === undefined ? '' : String(ms));
+const readTimeNote = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
+
 export function annotate(line: string, notes: RowNotes): string {
-  return `${line}\t${notes.model ?? ''}\t${notes.at}`;
+  return `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
 }
 
 /** A segment line's log line and its notes; a line without notes (older segments) gets `fallbackAt`. */
 export function splitAnnotated(line: string, fallbackAt: number): { readonly line: string; readonly notes: RowNotes } {
-  const [logLine = '', model = '', at] = line.split('\t');
-  return { line: logLine, notes: { model: model === '' ? undefined : model, at: at === undefined ? fallbackAt : Number(at) } };
+  const [logLine = '', model = '', at, predictedAt, labelledAt] = line.split('\t');
+  return {
+    line: logLine,
+    notes: {
+      model: model === '' ? undefined : model,
+      at: at === undefined ? fallbackAt : Number(at),
+      predictedAt: readTimeNote(predictedAt),
+      labelledAt: readTimeNote(labelledAt),
+    },
+  };
 }

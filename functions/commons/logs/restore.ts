@@ -1,123 +1,218 @@
 /**
  * When the local cloud comes back empty (moto keeps nothing), the bootstrap puts the
- * logs kept in LOGS_DIR back into the bucket before any queue exists, and a new join
- * table numbers its lines after them (`lastLineOfLog`), so the logs simply go on.
+ * logs kept in LOGS_DIR back into the bucket before any queue exists: every local
+ * piece under its own key, its ids into the id index, its rows into metrics.json's
+ * books (a restart costs no figure), and the log heads, so a new join table numbers
+ * its lines after them and the logs simply go on.
  *
- * The copy in LOGS_DIR is checked line by line first (logCheck.ts): its good rows go
- * back, a missing or damaged header is put back, and every line that is no row is
- * moved aside to <log>.rejected.csv with its line number and reason, so nothing bad
- * reaches the bucket and nothing good is skipped. The rows of the segment journal
- * (journal.ts) that the copy lacks (joined, but not yet copied to LOGS_DIR when the
- * emulator died) follow them. The copy is then rewritten to hold exactly what went
- * back, so it stays the bucket log's prefix.
+ * Nothing is trusted blindly (logCheck.ts): a piece's lines that are no rows are moved
+ * aside to <log>.rejected.csv with their line numbers, and so are those of the
+ * one-file copy when it is not as the pipeline left it; its good rows that no piece
+ * holds (a copy of before the pieces, or rows a user added) join the log in new pieces,
+ * as do the journal's rows (journal.ts) that the emulator took along before `maintain`
+ * copied them. The copy is then written again from the pieces.
+ *
+ * Restoring reads every local piece once: the price of an emulator that forgets
+ * everything, paid at its restart only (on AWS, and on LocalStack with PERSISTENCE=1,
+ * the bucket keeps the logs and nothing is restored).
  */
-
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { ConcurrentWriteError } from '../platform/errors.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
-import { objectExists, putIfUnchanged } from '../storage/s3Objects.js';
-import type { JournalEntry, SegmentJournal } from './journal.js';
-import { readMirror, replaceFile, setAsideRejected } from './localMirror.js';
+import { objectExists, putObject } from '../storage/s3Objects.js';
+import type { NotedLine } from './compaction.js';
+import { IdIndex } from './idIndex.js';
+import type { SegmentJournal } from './journal.js';
 import { checkLog, describeRejected, idOfLine, type RejectedLine } from './logCheck.js';
-import { LAST_LINE_METADATA, LOGS, type LogName, type LogSpec, linesToText, splitAnnotated } from './logFiles.js';
+import { LocalCopies, listLocalPieces } from './localCopy.js';
+import { replaceFile } from './localMirror.js';
+import { type LogHead, NO_HEAD, readLogHeads, writeLogHeads } from './logHeads.js';
+import { LAST_LINE_METADATA, LOGS, type LogName, type LogSpec, splitAnnotated } from './logFiles.js';
+import { anchorOf, hourOfPiece, partOf, pieceHeader, readPieceLine } from './pieces.js';
+import { PieceWriter } from './pieceWriter.js';
 
 export type RestoreOutcome =
   | {
       readonly restored: true;
-      /** Rows put back into the bucket, the journal's among them. */
+      /** Rows put back into the bucket, all of them. */
       readonly rows: number;
-      /** Of those, rows that only the journal held. */
+      /** Of those, rows only the journal held, and rows only the one-file copy held. */
       readonly fromJournal: number;
-      /** Lines of the local copy that are no rows, moved aside to `rejectedFile`. */
+      readonly fromCopy: number;
+      /** Lines that are no rows, moved aside to `rejectedFile`. */
       readonly rejected: readonly RejectedLine[];
       readonly rejectedFile: string | undefined;
       /** The copy's header was missing or damaged and is put back. */
       readonly headerRepaired: boolean;
     }
   /** Why nothing was restored. */
-  | { readonly restored: false; readonly reason: 'no local copy' | 'the bucket has the log' };
+  | { readonly restored: false; readonly reason: 'no local copy' };
 
-/** The journal's rows that `known` (the copy's ids) lacks, each id once, and the entries they came from. */
-async function journalRows(
-  journal: SegmentJournal | undefined,
-  spec: LogSpec,
-  known: Set<string>,
-): Promise<{ rows: string[]; entries: JournalEntry[] }> {
-  if (journal === undefined) return { rows: [], entries: [] };
-  const entries = await journal.list(spec);
-  const rows: string[] = [];
-  for (const entry of entries) {
+/** Takes the rows a restore puts back, for metrics.json's books (MetricsPublisher). */
+export interface RestoredRows {
+  added(name: LogName, lines: readonly NotedLine[]): void;
+}
+
+export interface RestoreOptions {
+  readonly journal?: SegmentJournal | undefined;
+  readonly books?: RestoredRows;
+  readonly now?: number;
+}
+
+/**
+ * Restores both logs from LOGS_DIR when the bucket holds none of the pipeline's state
+ * (no join table, no log heads: the emulator came up empty). A bucket that holds it is
+ * never touched: what the bucket holds wins (LocalStack with PERSISTENCE=1).
+ */
+export async function restoreLogsFromLocal(
+  s3: S3Client,
+  bucket: string,
+  logsDir: string | undefined,
+  options: RestoreOptions = {},
+): Promise<Record<LogName, RestoreOutcome> | undefined> {
+  if (logsDir === undefined) return undefined;
+  if ((await objectExists(s3, bucket, BUCKET_KEYS.joinTable)) || (await readLogHeads(s3, bucket)) !== undefined) return undefined;
+  const index = new IdIndex({ s3, bucket });
+  const now = options.now ?? Date.now();
+  const heads: Record<LogName, LogHead> = { metric_log: NO_HEAD, orphans: NO_HEAD };
+  const outcomes = {} as Record<LogName, RestoreOutcome>;
+  for (const spec of Object.values(LOGS)) {
+    const restored = await restoreLog({ s3, bucket, logsDir, spec, index, now, ...options });
+    outcomes[spec.name] = restored.outcome;
+    heads[spec.name] = restored.head;
+  }
+  await writeLogHeads(s3, bucket, heads);
+  return outcomes;
+}
+
+interface LogRestore extends RestoreOptions {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly logsDir: string;
+  readonly spec: LogSpec;
+  readonly index: IdIndex;
+  readonly now: number;
+}
+
+async function restoreLog(restore: LogRestore): Promise<{ outcome: RestoreOutcome; head: LogHead }> {
+  const { s3, bucket, logsDir, spec, index, now } = restore;
+  const copies = new LocalCopies(logsDir, bucket);
+  const rejected: RejectedLine[] = [];
+  let rows = 0;
+  let lastKey: string | undefined;
+  // The pieces, as they are, under their own keys.
+  for (const key of await listLocalPieces(logsDir, spec)) {
+    const checked = await checkedPiece(logsDir, spec, key);
+    rejected.push(...checked.rejected.map((line) => ({ ...line, reason: `${key}: ${line.reason}` })));
+    if (checked.rows.length === 0) continue;
+    rows += checked.rows.length;
+    const text = `${pieceHeader(spec)}\n${checked.texts.join('\n')}\n`;
+    if (checked.rejected.length > 0) await replaceFile(join(logsDir, key), text);
+    await putObject(s3, bucket, key, text, 'text/csv', { [LAST_LINE_METADATA]: String(rows) });
+    await index.add(
+      checked.rows.map(({ line, notes }) => ({ id: idOfLine(line), anchor: anchorOf(idOfLine(line), notes, notes.at) })),
+      checked.loggedAt,
+      `${spec.name}-restore-${partOf(spec, key) ?? 0}`,
+    );
+    restore.books?.added(spec.name, checked.rows);
+    lastKey = key;
+  }
+  // Rows no piece holds: the one-file copy's (when it is not as the pipeline left it), then the journal's.
+  const consistent = lastKey !== undefined && (await copies.isConsistent(spec));
+  const copy = consistent ? undefined : checkLog(spec, await readFile(join(logsDir, spec.key), 'utf8').catch(() => ''));
+  if (copy !== undefined) rejected.push(...copy.rejected);
+  const fromCopy = await unknownRows(index, (copy?.rows ?? []).map((line) => ({ line, notes: { model: undefined, at: now } })), now);
+  const fromCopyIds = new Set(fromCopy.map((row) => idOfLine(row.line)));
+  const journaled = (await journalRows(restore.journal, spec)).filter((row) => !fromCopyIds.has(idOfLine(row.line)));
+  const fromJournal = await unknownRows(index, journaled, now);
+  const writer = new PieceWriter({ s3, bucket, spec, index, loggedAt: now, firstPart: await nextPart(logsDir, spec, now), rowsBefore: rows });
+  await writer.add([...fromCopy, ...fromJournal]);
+  for (const piece of await writer.finish()) {
+    await replaceFile(join(logsDir, piece.key), piece.text);
+    lastKey = piece.key;
+  }
+  restore.books?.added(spec.name, [...fromCopy, ...fromJournal]);
+  const rejectedFile = rejected.length > 0 ? await copies.setAside(spec, rejected, spec.key) : undefined;
+  if (!consistent || writer.written.length > 0 || rejected.length > 0) {
+    if (lastKey !== undefined) await copies.rebuild(spec);
+  }
+  await restore.journal?.remove(await restore.journal.list(spec));
+  const total = writer.rows;
+  const outcome: RestoreOutcome =
+    lastKey === undefined && rejected.length === 0
+      ? { restored: false, reason: 'no local copy' }
+      : {
+          restored: true,
+          rows: total,
+          fromJournal: fromJournal.length,
+          fromCopy: fromCopy.length,
+          rejected,
+          rejectedFile,
+          headerRepaired: copy?.headerRepaired === true,
+        };
+  return { outcome, head: { key: lastKey, lastSeq: total, rows: total } };
+}
+
+/** A local piece's good rows (with their notes) and texts, its lines that are no rows, and the hour it was logged in. */
+async function checkedPiece(logsDir: string, spec: LogSpec, key: string) {
+  const text = await readFile(join(logsDir, key), 'utf8');
+  const loggedAt = hourOfPiece(spec, key) ?? 0;
+  const rows: NotedLine[] = [];
+  const texts: string[] = [];
+  const rejected: RejectedLine[] = [];
+  const lines = text.split('\n');
+  const cutShort = !text.endsWith('\n');
+  lines.forEach((raw, index) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line === '' || (index === 0 && line === pieceHeader(spec))) return;
+    const noted = readPieceLine(spec, line, loggedAt);
+    const problem = spec.problemOf(noted.line);
+    if (problem === undefined) {
+      rows.push(noted);
+      texts.push(line);
+    } else {
+      const last = cutShort && index === lines.length - 1;
+      rejected.push({ lineNumber: index + 1, text: line, reason: last ? `cut short: the file ends inside this line (${problem})` : problem });
+    }
+  });
+  return { rows, texts, rejected, loggedAt };
+}
+
+/** The rows whose ids the id index does not hold (nor an earlier one of them), in order. */
+async function unknownRows(index: IdIndex, rows: readonly NotedLine[], now: number): Promise<NotedLine[]> {
+  const anchored = rows.map((row) => ({ row, id: idOfLine(row.line), anchor: anchorOf(idOfLine(row.line), row.notes, row.notes.at) }));
+  await index.prepare(
+    anchored.map((entry) => entry.anchor),
+    now,
+  );
+  const seen = new Set<string>();
+  return anchored
+    .filter(({ id, anchor }) => {
+      if (seen.has(id) || index.has(id, anchor, now)) return false;
+      seen.add(id);
+      return true;
+    })
+    .map(({ row }) => row);
+}
+
+async function journalRows(journal: SegmentJournal | undefined, spec: LogSpec): Promise<NotedLine[]> {
+  if (journal === undefined) return [];
+  const rows: NotedLine[] = [];
+  for (const entry of await journal.list(spec)) {
     for (const annotated of await journal.read(entry)) {
-      const { line } = splitAnnotated(annotated, 0);
-      if (spec.problemOf(line) !== undefined || known.has(idOfLine(line))) continue;
-      known.add(idOfLine(line));
-      rows.push(line);
+      const noted = splitAnnotated(annotated, 0);
+      if (spec.problemOf(noted.line) === undefined) rows.push(noted);
     }
   }
-  return { rows, entries };
+  return rows;
 }
 
-/**
- * Puts the copy of a log kept in LOGS_DIR (checked, repaired, and completed from the
- * journal) back into an empty bucket: create-only, so a log that is there wins;
- * numbered as it was: its last line number is its row count.
- */
-export async function restoreLogFromMirror(
-  s3: S3Client,
-  bucket: string,
-  spec: LogSpec,
-  logsDir: string | undefined,
-  journal?: SegmentJournal,
-): Promise<RestoreOutcome> {
-  if (logsDir === undefined) return { restored: false, reason: 'no local copy' };
-  const local = (await readMirror(logsDir, spec.key)) ?? '';
-  const checked = checkLog(spec, local);
-  const fromJournal = await journalRows(journal, spec, new Set(checked.rows.map(idOfLine)));
-  const rows = [...checked.rows, ...fromJournal.rows];
-  if (rows.length === 0 && checked.rejected.length === 0) return { restored: false, reason: 'no local copy' };
-  const text = `${spec.header}\n${linesToText(rows)}`;
-  let rejectedFile: string | undefined;
-  if (!checked.clean || fromJournal.rows.length > 0) {
-    // The bad lines are safe in the side file before the copy stops holding them.
-    if (checked.rejected.length > 0) rejectedFile = await setAsideRejected(logsDir, spec, checked.rejected, spec.key);
-    await replaceFile(join(logsDir, spec.key), text);
-  }
-  try {
-    const metadata = { [LAST_LINE_METADATA]: String(rows.length) };
-    await putIfUnchanged(s3, bucket, spec.key, text, { expectedEtag: undefined }, { contentType: 'text/csv', metadata });
-  } catch (error) {
-    if (error instanceof ConcurrentWriteError) return { restored: false, reason: 'the bucket has the log' };
-    throw error;
-  }
-  // Their rows are in the bucket and in the copy now, numbered afresh.
-  await journal?.remove(fromJournal.entries);
-  return {
-    restored: true,
-    rows: rows.length,
-    fromJournal: fromJournal.rows.length,
-    rejected: checked.rejected,
-    rejectedFile,
-    headerRepaired: checked.headerRepaired,
-  };
-}
-
-/**
- * Restores both logs from LOGS_DIR when the bucket is empty of the pipeline's state
- * (no join table: the emulator came up empty). A bucket that holds the table is never
- * touched: what the bucket holds wins (LocalStack with PERSISTENCE=1).
- */
-export async function restoreLogsFromMirror(
-  s3: S3Client,
-  bucket: string,
-  logsDir: string | undefined,
-  journal?: SegmentJournal,
-): Promise<Record<LogName, RestoreOutcome> | undefined> {
-  if (logsDir === undefined || (await objectExists(s3, bucket, BUCKET_KEYS.joinTable))) return undefined;
-  return {
-    metric_log: await restoreLogFromMirror(s3, bucket, LOGS.metric_log, logsDir, journal),
-    orphans: await restoreLogFromMirror(s3, bucket, LOGS.orphans, logsDir, journal),
-  };
+/** The part after the local pieces of the hour `at` is in. */
+async function nextPart(logsDir: string, spec: LogSpec, at: number): Promise<number> {
+  const pieces = await listLocalPieces(logsDir, spec);
+  const hour = pieces.filter((key) => hourOfPiece(spec, key) === Math.floor(at / 3_600_000) * 3_600_000);
+  return hour.length === 0 ? 0 : Math.max(...hour.map((key) => partOf(spec, key) ?? 0)) + 1;
 }
 
 /**
@@ -129,7 +224,7 @@ export function describeRestore(
   where: { readonly endpoint: string; readonly bucket: string; readonly logsDir: string },
 ): { readonly notice: string | undefined; readonly warnings: readonly string[] } {
   const restored = Object.entries(outcome).flatMap(([name, result]) =>
-    result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}.csv`] : [],
+    result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}`] : [],
   );
   const warnings = Object.entries(outcome).flatMap(([name, result]) => {
     if (!result.restored) return [];
@@ -143,9 +238,15 @@ export function describeRestore(
       ].filter((part) => part !== '');
       lines.push(`${where.logsDir}/${name}.csv was damaged: ${parts.join('; ')}; its good rows are restored`);
     }
+    if (result.fromCopy > 0) {
+      lines.push(
+        `${result.fromCopy.toLocaleString('en-US')} row(s) of ${where.logsDir}/${name}.csv that no piece held (a log of before the pieces) ` +
+          `joined the log in ${where.logsDir}/${name}/ (their prediction times are not known: they count in the totals)`,
+      );
+    }
     if (result.fromJournal > 0) {
       lines.push(
-        `${result.fromJournal.toLocaleString('en-US')} row(s) of ${name}.csv that the emulator lost before maintain copied them ` +
+        `${result.fromJournal.toLocaleString('en-US')} row(s) of ${name} that the emulator lost before maintain copied them ` +
           `to ${where.logsDir} came back from the journal (${where.logsDir}/.journal)`,
       );
     }

@@ -10,6 +10,8 @@ export interface EmittedRecord {
   readonly target: number;
   /** Index of the data row, for tracing a row back to the data set. */
   readonly row: number;
+  /** Epoch ms it was emitted: the prediction's time, and its true answer's (both known at once here). */
+  readonly at: number;
 }
 
 export function pickRecords(
@@ -23,7 +25,7 @@ export function pickRecords(
   return Array.from({ length: count }, (_, index) => {
     const row = Math.floor(random() * dataset.length);
     const data = dataset[row] as DataRow;
-    return { id: recordId(nowMs, runId, index), features: data.features, target: data.target, row };
+    return { id: recordId(nowMs, runId, index), features: data.features, target: data.target, row, at: nowMs };
   });
 }
 
@@ -109,7 +111,7 @@ export async function emitRecords(
           !(await sent(
             half.queue,
             send[half.sender],
-            batch.map((r) => ({ id: r.id, body: half.body(r) })),
+            batch.map((r) => ({ id: r.id, body: half.body(r), timestamp: r.at })),
           ))
         )
           return;

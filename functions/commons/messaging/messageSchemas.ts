@@ -9,6 +9,7 @@ import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { FEATURE_COUNT } from '../model/dataset.js';
 import { InvalidMessageError } from '../platform/errors.js';
+import { readEventTime } from './eventTime.js';
 
 // zod/mini ships without messages ("Invalid input"); English ones make rejection reasons clear.
 z.config(en());
@@ -67,20 +68,52 @@ export const ModelVersion = safeName('model', 64);
 
 const FiniteNumber = z.number().check(z.refine(Number.isFinite, 'must be a finite number'));
 
+/**
+ * When the record's event happened (eventTime.ts): the prediction's time on `features`
+ * and `y_pred`, the true answer's on `y_true`. Optional: a record without one takes the
+ * time SQS received it.
+ */
+const EventTime = z.union([z.number(), z.string()]).check(
+  z.superRefine((value, context) => {
+    const read = readEventTime(value, Date.now());
+    if (typeof read === 'string') context.addIssue({ code: 'custom', message: read, input: value });
+  }),
+);
+
 export const FeaturesMessage = z.object({
   id: RecordId,
   body: z.array(FiniteNumber).check(z.length(FEATURE_COUNT, `body must hold exactly ${FEATURE_COUNT} numbers`)),
+  timestamp: z.optional(EventTime),
 });
 export type FeaturesMessage = z.infer<typeof FeaturesMessage>;
 
-/** y_true and y_pred carry one number each; a prediction may name its model version. */
-export const ScalarMessage = z.object({ id: RecordId, body: FiniteNumber, model: z.optional(ModelVersion) });
+/** y_true and y_pred carry one number each; a prediction may name its model version; either may carry its time. */
+export const ScalarMessage = z.object({
+  id: RecordId,
+  body: FiniteNumber,
+  model: z.optional(ModelVersion),
+  timestamp: z.optional(EventTime),
+});
 export type ScalarMessage = z.infer<typeof ScalarMessage>;
 
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
   readonly eventSourceARN: string;
+  /** SQS's: SentTimestamp, epoch ms as text, when the queue took the message. */
+  readonly attributes?: { readonly SentTimestamp?: string };
+}
+
+/** When SQS took the message (epoch ms); `fallback` when the record does not say. */
+export function sentTimestampOf(record: Pick<QueueRecord, 'attributes'>, fallback: number = Date.now()): number {
+  const sent = Number(record.attributes?.SentTimestamp);
+  return Number.isFinite(sent) && sent > 0 ? sent : fallback;
+}
+
+/** A record's event time in epoch ms: its own `timestamp` (checked by the schema), else `otherwise` (when SQS took it). */
+export function eventTimeOf(message: { readonly timestamp?: number | string }, otherwise: number): number {
+  if (message.timestamp === undefined) return otherwise;
+  return typeof message.timestamp === 'number' ? Math.round(message.timestamp) : Date.parse(message.timestamp);
 }
 
 /** The queue name is the last segment of the record's source ARN. */

@@ -60,6 +60,23 @@ export const EMPTY_SUMMARY: Summary = {
 /** An aggregate as stored (JSON): the sums, and the sketch in its protobuf form, base64. */
 export type StoredAggregate = Omit<Aggregate, 'sketch'> & { readonly sketch: string };
 
+/** The sums alone: what MAE, RMSE, bias, MAPE, R² and the largest error follow from, exactly. */
+export type Sums = Omit<Aggregate, 'sketch'>;
+
+/** The |error| quantiles a summary shows. */
+export interface Quantiles {
+  readonly abs_error_p50: number | null;
+  readonly abs_error_p90: number | null;
+  readonly abs_error_p99: number | null;
+}
+
+/**
+ * A closed period (an old minute or hour): its sums, which rows may still be added to
+ * (a late label), and the quantiles its sketch gave when it closed, kept as they were:
+ * a sketch per period would make the stored books grow with the traffic.
+ */
+export type ClosedAggregate = Sums & { readonly quantiles: Quantiles };
+
 export function emptyAggregate(): Aggregate {
   return {
     n: 0,
@@ -77,19 +94,31 @@ export function emptyAggregate(): Aggregate {
 
 /** Adds one row (the absolute error as metric_log.csv holds it). */
 export function addRow(aggregate: Aggregate, yTrue: number, yPred: number, absError: number): void {
-  const error = yPred - yTrue;
-  aggregate.n += 1;
-  aggregate.sumError += error;
-  aggregate.sumAbsError += absError;
-  aggregate.sumSquaredError += error * error;
-  aggregate.sumY += yTrue;
-  aggregate.sumYSquared += yTrue * yTrue;
-  aggregate.maxAbsError = Math.max(aggregate.maxAbsError, absError);
-  if (yTrue !== 0) {
-    aggregate.sumAbsPercentageError += absError / Math.abs(yTrue);
-    aggregate.percentageRows += 1;
-  }
+  addToSums(aggregate, yTrue, yPred, absError);
   aggregate.sketch.accept(absError);
+}
+
+/** Adds one row to the sums alone (a closed period). */
+export function addToSums(sums: Sums, yTrue: number, yPred: number, absError: number): void {
+  const error = yPred - yTrue;
+  sums.n += 1;
+  sums.sumError += error;
+  sums.sumAbsError += absError;
+  sums.sumSquaredError += error * error;
+  sums.sumY += yTrue;
+  sums.sumYSquared += yTrue * yTrue;
+  sums.maxAbsError = Math.max(sums.maxAbsError, absError);
+  if (yTrue !== 0) {
+    sums.sumAbsPercentageError += absError / Math.abs(yTrue);
+    sums.percentageRows += 1;
+  }
+}
+
+/** Closes an aggregate: its sums go on, its quantiles are kept as they are now. */
+export function closeAggregate(aggregate: Aggregate): ClosedAggregate {
+  const { sketch: _, ...sums } = aggregate;
+  const { abs_error_p50, abs_error_p90, abs_error_p99 } = summarize(aggregate);
+  return { ...sums, quantiles: { abs_error_p50, abs_error_p90, abs_error_p99 } };
 }
 
 /** Adds `from` into `into`. */
@@ -107,26 +136,29 @@ export function merge(into: Aggregate, from: Aggregate): void {
   into.sketch.merge(from.sketch);
 }
 
-export function summarize(aggregate: Aggregate): Summary {
-  const { n } = aggregate;
-  const skipped = n - aggregate.percentageRows;
-  if (n === 0) return EMPTY_SUMMARY;
-  // Σ (y − ȳ)², from the sums; R² is undefined when every y_true is the same.
-  const totalSquares = aggregate.sumYSquared - (aggregate.sumY * aggregate.sumY) / n;
+export function summarize(aggregate: Aggregate | ClosedAggregate): Summary {
+  if (aggregate.n === 0) return EMPTY_SUMMARY;
+  if ('quantiles' in aggregate) return summarizeSums(aggregate, aggregate.quantiles);
   // A bin's representative value may pass the largest error by up to the accuracy.
   const quantile = (q: number) => Math.min(aggregate.sketch.getValueAtQuantile(q), aggregate.maxAbsError);
+  return summarizeSums(aggregate, { abs_error_p50: quantile(0.5), abs_error_p90: quantile(0.9), abs_error_p99: quantile(0.99) });
+}
+
+function summarizeSums(sums: Sums, quantiles: Quantiles): Summary {
+  const { n } = sums;
+  const skipped = n - sums.percentageRows;
+  // Σ (y − ȳ)², from the sums; R² is undefined when every y_true is the same.
+  const totalSquares = sums.sumYSquared - (sums.sumY * sums.sumY) / n;
   return {
     n,
-    mae: aggregate.sumAbsError / n,
-    rmse: Math.sqrt(aggregate.sumSquaredError / n),
-    bias: aggregate.sumError / n,
-    mape: aggregate.percentageRows === 0 ? null : aggregate.sumAbsPercentageError / aggregate.percentageRows,
+    mae: sums.sumAbsError / n,
+    rmse: Math.sqrt(sums.sumSquaredError / n),
+    bias: sums.sumError / n,
+    mape: sums.percentageRows === 0 ? null : sums.sumAbsPercentageError / sums.percentageRows,
     mape_skipped: skipped,
-    r2: n < 2 || totalSquares <= 0 ? null : 1 - aggregate.sumSquaredError / totalSquares,
-    abs_error_p50: quantile(0.5),
-    abs_error_p90: quantile(0.9),
-    abs_error_p99: quantile(0.99),
-    abs_error_max: aggregate.maxAbsError,
+    r2: n < 2 || totalSquares <= 0 ? null : 1 - sums.sumSquaredError / totalSquares,
+    ...quantiles,
+    abs_error_max: sums.maxAbsError,
   };
 }
 

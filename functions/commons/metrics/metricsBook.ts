@@ -1,19 +1,28 @@
 /**
  * The books behind metrics.json, pure: one aggregate for all rows, one per model
- * version, one per minute the rows were joined in (the last 24 hours), and the
- * orphans by the half they kept. `maintain` adds the rows and orphans each compaction
- * appends, stores the books (state/metrics-book.json) and publishes the document.
+ * version, one per minute (the last day) and one per hour (the last 30 days) of
+ * *prediction* time, and the orphans by the half they kept. `maintain` adds the rows
+ * and orphans each compaction appends, stores the books (state/metrics-book.json) and
+ * publishes the document.
  *
- * Its size is bounded whatever the log's length: a minute older than OPEN_MINUTES
- * keeps its summary and sums, not its sketch, and minutes older than a day are
- * dropped. A row whose join time is unknown (restored from logs/, or appended by a
- * run that died before storing the books) counts in the totals only.
+ * Time is when the prediction was made: a backfill lands in its own minutes and hours,
+ * and a label that comes late updates the minute and hour of its prediction, even one
+ * closed long ago (sums merge). A period is open (sums and a sketch of |error|) for its
+ * first OPEN_MINUTES, resp. OPEN_HOURS; then it closes: its sums go on taking rows and
+ * its quantiles are kept as they were (a sketch per period would make the books grow
+ * with the traffic). So the books' size is bounded whatever the log's length or the
+ * rate: at most a day of minutes and 30 days of hours. A row whose prediction time is
+ * unknown (a log migrated from before times were kept) counts in the totals only, as
+ * does one predicted before the hours' window.
  */
 import type { RowNotes } from '../logs/logFiles.js';
 import { checkMetricLine } from '../logs/rowFormat.js';
 import {
   type Aggregate,
   addRow,
+  addToSums,
+  type ClosedAggregate,
+  closeAggregate,
   emptyAggregate,
   fromStored,
   type StoredAggregate,
@@ -23,29 +32,42 @@ import {
 } from './aggregate.js';
 
 const MINUTE_MS = 60_000;
-/** Minutes kept in metrics.json. */
+const HOUR_MS = 60 * MINUTE_MS;
+/** Minutes kept in metrics.json: a day. */
 export const WINDOW_MINUTES = 24 * 60;
-/** Minutes that may still receive rows: a row joined longer ago than this counts in the current minute. */
-const OPEN_MINUTES = 10;
+/** Hours kept in metrics.json: 30 days. */
+export const WINDOW_HOURS = 30 * 24;
+/** A minute keeps its sketch this long after it starts, an hour likewise: then its quantiles are final. */
+export const OPEN_MINUTES = 60;
+export const OPEN_HOURS = 2;
 
 export interface StoredBook {
-  readonly version: 1;
-  /** metric_log.csv and orphans.csv rows these books hold. */
+  readonly version: 2;
+  /** metric_log and orphans rows these books hold. */
   readonly rows: number;
   readonly orphanRows: number;
   readonly orphanedPredictions: number;
   readonly totals: StoredAggregate;
   readonly models: Readonly<Record<string, StoredAggregate>>;
-  readonly minutes: readonly StoredMinute[];
+  readonly minutes: readonly StoredPeriod[];
+  readonly hours: readonly StoredPeriod[];
 }
 
-/** An open minute has its aggregate; a closed one only its summary. */
-type StoredMinute = { readonly start: number; readonly aggregate: StoredAggregate } | { readonly start: number; readonly summary: Summary };
+/** An open period has its aggregate (with the sketch); a closed one its sums and final quantiles. */
+type StoredPeriod =
+  | { readonly start: number; readonly aggregate: StoredAggregate }
+  | { readonly start: number; readonly closed: ClosedAggregate };
+
+type Period = { readonly start: number; aggregate: Aggregate } | { readonly start: number; closed: ClosedAggregate };
+
+export type PeriodSummary = { readonly start: string } & Summary;
 
 export interface MetricsDocument {
   readonly updated_at: string;
   readonly totals: Summary;
-  readonly minutes: readonly ({ readonly start: string } & Summary)[];
+  /** By prediction time: each minute of the last day, and each hour of the last 30 days, that holds a row. */
+  readonly minutes: readonly PeriodSummary[];
+  readonly hours: readonly PeriodSummary[];
   readonly models: Readonly<Record<string, Summary>>;
   /** Predictions that got their true answer: rows / (rows + orphaned and pending predictions); null before any. */
   readonly label_coverage: number | null;
@@ -62,7 +84,82 @@ export interface Surroundings {
   readonly deadLetters: number | null;
 }
 
-type Minute = { start: number; aggregate: Aggregate } | { start: number; summary: Summary };
+/** How a kind of period is kept: its length, how long it stays open, how many are kept. */
+interface PeriodRule {
+  readonly ms: number;
+  readonly openMs: number;
+  readonly keptMs: number;
+}
+
+const MINUTES: PeriodRule = { ms: MINUTE_MS, openMs: OPEN_MINUTES * MINUTE_MS, keptMs: WINDOW_MINUTES * MINUTE_MS };
+const HOURS: PeriodRule = { ms: HOUR_MS, openMs: OPEN_HOURS * HOUR_MS, keptMs: WINDOW_HOURS * HOUR_MS };
+
+/** The periods of one kind (minutes, or hours), by their start. */
+class Periods {
+  readonly #rule: PeriodRule;
+  readonly #periods = new Map<number, Period>();
+
+  constructor(rule: PeriodRule, stored: readonly StoredPeriod[] = []) {
+    this.#rule = rule;
+    for (const period of stored) {
+      this.#periods.set(
+        period.start,
+        'aggregate' in period
+          ? { start: period.start, aggregate: fromStored(period.aggregate) }
+          : { ...period, closed: { ...period.closed } },
+      );
+    }
+  }
+
+  /** Adds a row predicted at `at` to its period, unless that is past the window (or more than a period ahead of `now`). */
+  add(at: number, now: number, yTrue: number, yPred: number, absError: number): void {
+    const start = Math.floor(at / this.#rule.ms) * this.#rule.ms;
+    if (start <= now - this.#rule.keptMs || start > now + this.#rule.ms) return;
+    const period = this.#periods.get(start);
+    if (period === undefined) {
+      const opened = { start, aggregate: emptyAggregate() };
+      if (start < now - this.#rule.openMs) {
+        // Past its open time already (a backfill): it starts closed, its quantiles those of its first rows.
+        addRow(opened.aggregate, yTrue, yPred, absError);
+        this.#periods.set(start, { start, closed: closeAggregate(opened.aggregate) });
+        return;
+      }
+      this.#periods.set(start, opened);
+      addRow(opened.aggregate, yTrue, yPred, absError);
+    } else if ('aggregate' in period) {
+      addRow(period.aggregate, yTrue, yPred, absError);
+    } else {
+      addToSums(period.closed, yTrue, yPred, absError);
+    }
+  }
+
+  summaries(now: number): PeriodSummary[] {
+    return [...this.#periods.values()]
+      .filter((period) => period.start > now - this.#rule.keptMs)
+      .sort((a, b) => a.start - b.start)
+      .map((period) => ({
+        start: new Date(period.start).toISOString(),
+        ...summarize('aggregate' in period ? period.aggregate : period.closed),
+      }));
+  }
+
+  /** As stored: periods past the window dropped, those past their open time closed. */
+  toStored(now: number): StoredPeriod[] {
+    const stored: StoredPeriod[] = [];
+    for (const period of [...this.#periods.values()].sort((a, b) => a.start - b.start)) {
+      if (period.start <= now - this.#rule.keptMs) {
+        this.#periods.delete(period.start);
+      } else if ('aggregate' in period && period.start < now - this.#rule.openMs) {
+        const closed = { start: period.start, closed: closeAggregate(period.aggregate) };
+        this.#periods.set(period.start, closed);
+        stored.push(closed);
+      } else {
+        stored.push('aggregate' in period ? { start: period.start, aggregate: toStored(period.aggregate) } : period);
+      }
+    }
+    return stored;
+  }
+}
 
 export class MetricsBook {
   rows = 0;
@@ -70,32 +167,37 @@ export class MetricsBook {
   #orphanedPredictions = 0;
   readonly #totals: Aggregate;
   readonly #models = new Map<string, Aggregate>();
-  readonly #minutes = new Map<number, Minute>();
+  readonly #minutes: Periods;
+  readonly #hours: Periods;
 
   constructor(stored?: StoredBook) {
     this.#totals = stored ? fromStored(stored.totals) : emptyAggregate();
+    this.#minutes = new Periods(MINUTES, stored?.minutes);
+    this.#hours = new Periods(HOURS, stored?.hours);
     if (stored === undefined) return;
     this.rows = stored.rows;
     this.orphanRows = stored.orphanRows;
     this.#orphanedPredictions = stored.orphanedPredictions;
     for (const [model, aggregate] of Object.entries(stored.models)) this.#models.set(model, fromStored(aggregate));
-    for (const minute of stored.minutes) {
-      this.#minutes.set(minute.start, 'aggregate' in minute ? { start: minute.start, aggregate: fromStored(minute.aggregate) } : minute);
-    }
   }
 
   /**
-   * A metric_log.csv line; `notes` undefined: its join time and model are not known.
-   * A line that is no row is not counted, and false says so (the caller reports it).
+   * A metric_log.csv line and its notes (undefined: nothing known but the row). It
+   * counts in the minute and hour of its prediction (its join time for a line written
+   * before prediction times were kept). A line that is no row is not counted, and false
+   * says so (the caller reports it).
    */
   addRow(line: string, notes: RowNotes | undefined, now: number): boolean {
     const row = checkMetricLine(line);
     if (typeof row === 'string') return false;
     this.rows += 1;
     addRow(this.#totals, row.yTrue, row.yPred, row.absoluteError);
-    if (notes === undefined) return true;
-    if (notes.model !== undefined) addRow(this.#aggregateOf(this.#models, notes.model), row.yTrue, row.yPred, row.absoluteError);
-    addRow(this.#openMinute(notes.at, now), row.yTrue, row.yPred, row.absoluteError);
+    if (notes?.model !== undefined) addRow(this.#aggregateOf(notes.model), row.yTrue, row.yPred, row.absoluteError);
+    const predictedAt = notes?.predictedAt ?? notes?.at;
+    if (predictedAt !== undefined) {
+      this.#minutes.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);
+      this.#hours.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);
+    }
     return true;
   }
 
@@ -107,17 +209,11 @@ export class MetricsBook {
 
   document(now: number, around: Surroundings): MetricsDocument {
     const predictions = this.rows + this.#orphanedPredictions + around.pendingPredictions;
-    const minutes = [...this.#minutes.values()]
-      .filter((minute) => minute.start > now - WINDOW_MINUTES * MINUTE_MS)
-      .sort((a, b) => a.start - b.start)
-      .map((minute) => ({
-        start: new Date(minute.start).toISOString(),
-        ...('aggregate' in minute ? summarize(minute.aggregate) : minute.summary),
-      }));
     return {
       updated_at: new Date(now).toISOString(),
       totals: summarize(this.#totals),
-      minutes,
+      minutes: this.#minutes.summaries(now),
+      hours: this.#hours.summaries(now),
       models: Object.fromEntries([...this.#models].map(([model, aggregate]) => [model, summarize(aggregate)])),
       label_coverage: predictions === 0 ? null : this.rows / predictions,
       orphans: this.orphanRows,
@@ -126,61 +222,39 @@ export class MetricsBook {
     };
   }
 
-  /** The books as stored: minutes past the window dropped, closed ones kept as summaries. */
+  /** The books as stored: periods past their windows dropped, those past their open time closed. */
   toStored(now: number): StoredBook {
-    const minutes: StoredMinute[] = [];
-    for (const minute of this.#minutes.values()) {
-      if (minute.start <= now - WINDOW_MINUTES * MINUTE_MS) {
-        this.#minutes.delete(minute.start);
-        continue;
-      }
-      if ('aggregate' in minute && minute.start < minuteOf(now) - OPEN_MINUTES * MINUTE_MS) {
-        const closed = { start: minute.start, summary: summarize(minute.aggregate) };
-        this.#minutes.set(minute.start, closed);
-        minutes.push(closed);
-      } else {
-        minutes.push('aggregate' in minute ? { start: minute.start, aggregate: toStored(minute.aggregate) } : minute);
-      }
-    }
     return {
-      version: 1,
+      version: 2,
       rows: this.rows,
       orphanRows: this.orphanRows,
       orphanedPredictions: this.#orphanedPredictions,
       totals: toStored(this.#totals),
       models: Object.fromEntries([...this.#models].map(([model, aggregate]) => [model, toStored(aggregate)])),
-      minutes,
+      minutes: this.#minutes.toStored(now),
+      hours: this.#hours.toStored(now),
     };
   }
 
-  #aggregateOf(map: Map<string, Aggregate>, key: string): Aggregate {
-    let aggregate = map.get(key);
+  #aggregateOf(model: string): Aggregate {
+    let aggregate = this.#models.get(model);
     if (aggregate === undefined) {
       aggregate = emptyAggregate();
-      map.set(key, aggregate);
+      this.#models.set(model, aggregate);
     }
     return aggregate;
   }
-
-  /** The minute a row joined at `at` counts in: its own while open, else the current one. */
-  #openMinute(at: number, now: number): Aggregate {
-    let start = minuteOf(at);
-    const current = this.#minutes.get(start);
-    if (start < minuteOf(now) - OPEN_MINUTES * MINUTE_MS || (current !== undefined && !('aggregate' in current))) start = minuteOf(now);
-    const minute = this.#minutes.get(start);
-    if (minute !== undefined && 'aggregate' in minute) return minute.aggregate;
-    const opened = { start, aggregate: emptyAggregate() };
-    this.#minutes.set(start, opened);
-    return opened.aggregate;
-  }
 }
 
-function minuteOf(epochMs: number): number {
-  return Math.floor(epochMs / MINUTE_MS) * MINUTE_MS;
-}
-
-/** Checks a stored book's shape before trusting it (a bad one is rebuilt from the log). */
-export function isStoredBook(value: unknown): value is StoredBook {
-  const book = value as Partial<StoredBook> | null;
-  return book?.version === 1 && typeof book.rows === 'number' && typeof book.totals === 'object' && Array.isArray(book.minutes);
+/**
+ * A stored book, checked before it is trusted (a bad one is rebuilt). A version-1 book
+ * (minutes by join time, closed ones as summaries without their sums) keeps its totals,
+ * models and counts; its minutes, which could not take late labels, are let go.
+ */
+export function readStoredBook(value: unknown): StoredBook | undefined {
+  const book = value as (Partial<Omit<StoredBook, 'version'>> & { version?: number }) | null;
+  if (typeof book?.rows !== 'number' || typeof book.totals !== 'object' || book.totals === null) return undefined;
+  if (book.version === 2 && Array.isArray(book.minutes) && Array.isArray(book.hours)) return book as StoredBook;
+  if (book.version === 1) return { ...(book as Omit<StoredBook, 'version'>), version: 2, minutes: [], hours: [] };
+  return undefined;
 }

@@ -4,6 +4,7 @@
  * emulator (AWS_ENDPOINT_URL); S3 then needs path-style addressing because neither
  * moto nor LocalStack resolves bucket subdomains of localhost.
  */
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -39,6 +40,15 @@ export function createS3Client(config: ClientConfig, onSlow?: SlowRequestReporte
 /** maintain's, for the alerts topic. */
 export function createSnsClient(config: ClientConfig, onSlow?: SlowRequestReporter): SNSClient {
   return reportSlowRequests(new SNSClient(commonSettings(config)), onSlow);
+}
+
+/** maintain's, to start plot once histogram.json changed: AWS's Lambda, or serverless-offline's Lambda endpoint locally. */
+export function createLambdaClient(config: Pick<Config, 'region' | 'lambdaEndpoint'>): LambdaClient {
+  return new LambdaClient({
+    region: config.region,
+    ...(config.lambdaEndpoint === undefined ? {} : { endpoint: config.lambdaEndpoint }),
+    maxAttempts: 2,
+  });
 }
 
 /** Says, once per request, when a command (retries included) has been waiting SLOW_REQUEST_MS. */

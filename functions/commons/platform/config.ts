@@ -24,6 +24,10 @@ export interface Config {
   readonly alerts: AlertRuleSettings;
   /** Where alerts are published; undefined: kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
+  /** The plot function, started by maintain once histogram.json changed; undefined: none (plot's schedule draws it). */
+  readonly plotFunction: string | undefined;
+  /** Where Lambda functions are invoked: serverless-offline's Lambda endpoint under `sls offline`; undefined on AWS. */
+  readonly lambdaEndpoint: string | undefined;
 }
 
 /** A queue's dead-letter queue, as serverless.yml names it. */
@@ -53,5 +57,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
     alerts: settings.alerts,
     alertsTopicArn: settings.alertsTopicArn,
+    plotFunction: settings.plotFunction,
+    lambdaEndpoint: env.IS_OFFLINE ? `http://127.0.0.1:${settings.lambdaPort}` : undefined,
   };
 }

@@ -75,6 +75,8 @@ export interface Settings {
   readonly alerts: AlertRuleSettings;
   /** The SNS topic alerts go to (serverless.yml sets it); undefined: alerts are kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
+  /** The plot function maintain starts once histogram.json changed (serverless.yml sets it); undefined: none. */
+  readonly plotFunction: string | undefined;
 }
 
 /** The alert rules' settings (functions/commons/alerts/alertRules.ts); a threshold that is off is undefined. */
@@ -248,6 +250,12 @@ export const SETTINGS = {
     ),
     false,
   ),
+  plotFunction: spec(
+    'PLOT_FUNCTION_NAME',
+    undefined,
+    pattern(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name: 1 to 64 letters, digits, - or _'),
+    false,
+  ),
   featuresQueue: spec('FEATURES_QUEUE', 'features', queueName, false),
   yTrueQueue: spec('Y_TRUE_QUEUE', 'y_true', queueName, false),
   yPredQueue: spec('Y_PRED_QUEUE', 'y_pred', queueName, false),
@@ -337,6 +345,7 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
             : undefined,
       },
       alertsTopicArn: v.alertsTopicArn,
+      plotFunction: v.plotFunction,
     },
   };
 }

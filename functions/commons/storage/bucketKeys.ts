@@ -5,7 +5,17 @@
 export const BUCKET_KEYS = {
   /** The join's in-flight state: ids with one half, and lines not yet in a segment. */
   joinTable: 'state/metric-table.json',
-  /** The logs users fetch, one row per completed id and one per orphaned half. */
+  /**
+   * The logs users fetch, in bounded pieces (pieces.ts): one row per completed id, one
+   * per orphaned half, `<prefix>date=YYYY-MM-DD/hour=HH/part-NNNN.csv`.
+   */
+  metricLogPieces: 'metric_log/',
+  orphanLogPieces: 'orphans/',
+  /** Where each log stands: its newest piece and last line (logHeads.ts). */
+  logHeads: 'state/log-heads.json',
+  /** The ids in the logs, filed by the hour of their prediction, for exactly once at any distance (idIndex.ts). */
+  idIndex: 'state/ids/',
+  /** The one-object logs of before the pieces, migrated on the first run that finds them (migration.ts). */
   metricLog: 'metric_log.csv',
   orphanLog: 'orphans.csv',
   /** Log lines written by `metric`, waiting for `maintain` to append them to their log. */
@@ -16,7 +26,9 @@ export const BUCKET_KEYS = {
   metrics: 'metrics.json',
   /** The aggregates behind metrics.json. */
   metricsBook: 'state/metrics-book.json',
-  /** The error histogram's bins as the PNG draws them, for the dashboard (written by plot). */
+  /** The absolute errors of every row, in fine buckets, behind histogram.json (chart/errorHistogram.ts). */
+  errorHistogram: 'state/error-histogram.json',
+  /** The error histogram's bins and counts, which the PNG and the dashboard draw (written by maintain with metrics.json). */
   histogram: 'histogram.json',
   /** The alert rules' states and the alerts they raised (written by maintain). */
   alerts: 'alerts.json',

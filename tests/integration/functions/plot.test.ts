@@ -8,11 +8,12 @@ import { createServer, type Server } from 'node:http';
 import { type AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { createCanvas } from '@napi-rs/canvas';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CHART_TEXT } from '../../../functions/commons/chart/histogramChart.js';
-import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../../../functions/commons/logs/rowFormat.js';
+import { formatMetricRow, metricRow } from '../../../functions/commons/logs/rowFormat.js';
+import { MetricsPublisher } from '../../../functions/commons/metrics/metricsPublisher.js';
 import { BUCKET_KEYS } from '../../../functions/commons/storage/bucketKeys.js';
 import type { PlotResult } from '../../../functions/plot.js';
 import { handlerEnv, type LocalCloud, startLocalCloud } from '../../helpers/localCloud.js';
@@ -36,14 +37,21 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** Forty rows in a bucket of the case's own, and the handler loaded for it with QUICKCHART_URL as given. */
+/**
+ * Forty rows' histogram.json in a bucket of the case's own, published as maintain
+ * publishes it, and the handler loaded for it with QUICKCHART_URL as given.
+ */
 async function plotWith(quickchartUrl: string | undefined): Promise<() => Promise<PlotResult>> {
   bucket = `plot-test-${++bucketCount}`;
   await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
   const rows = Array.from({ length: 40 }, (_, i) => formatMetricRow(metricRow(`p-${i}`, 100 + i, 100 + ((i * 7) % 23))));
-  await cloud.s3.send(
-    new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.metricLog, Body: `${METRIC_LOG_HEADER}\n${rows.join('\n')}\n` }),
+  const publisher = new MetricsPublisher({ s3: cloud.s3, bucket, logsDir: undefined });
+  await publisher.load();
+  publisher.added(
+    'metric_log',
+    rows.map((line) => ({ line, notes: { model: undefined, at: Date.now() } })),
   );
+  await publisher.publish(Date.now(), { pending: 0, pendingPredictions: 0, deadLetters: null });
   logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-plot-'));
   handlerEnv({ ...cloud, bucket }, logsDir);
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';

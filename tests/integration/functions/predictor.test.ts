@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
-import { LogCompactor } from '../../../functions/commons/logs/compaction.js';
 import { LOGS } from '../../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../../functions/commons/model/dataset.js';
@@ -21,6 +20,7 @@ import { getText } from '../../../functions/commons/storage/s3Objects.js';
 import { DATA_FILE } from '../../../infra/model/train.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { drainQueue, handlerEnv, type LocalCloud, startLocalCloud } from '../../helpers/localCloud.js';
+import { bucketLogText, compactorFor } from '../../helpers/logs.js';
 
 type Handler = (event: SQSEvent, context: ReturnType<typeof lambdaContext>) => Promise<SQSBatchResponse>;
 let cloud: LocalCloud;
@@ -41,7 +41,7 @@ afterEach(() => {
 });
 
 /** Receives and deletes everything on a queue: the records of its messages, each one record or a pack. */
-async function drain(queue: string): Promise<{ id: string; body: number }[]> {
+async function drain(queue: string): Promise<{ id: string; body: number; timestamp?: number }[]> {
   return (await drainQueue(cloud, queue)).flatMap((message) => [JSON.parse(message.body)].flat());
 }
 
@@ -58,14 +58,30 @@ const featurePacks = (prefix: string, packs: number, perPack: number) =>
   );
 
 describe('predictor with real SQS', () => {
-  it("answers each feature vector with the model's prediction under the same id", async () => {
-    await handler(sqsEvent(featureRecords('p', 3)), lambdaContext('predictor'));
+  it("answers each feature vector with the model's prediction under the same id, and the features' time", async () => {
+    const records = featureRecords('p', 3);
+    const sentAt = Number(records[0]?.attributes.SentTimestamp);
+
+    await handler(sqsEvent(records), lambdaContext('predictor'));
 
     const answers = (await drain('y_pred')).sort((a, b) => a.id.localeCompare(b.id));
-
     expect(answers).toEqual(
-      [0, 1, 2].map((i) => ({ id: `p-${i}`, body: predict(model, dataset[i]?.features ?? []), model: modelVersion(model) })),
+      [0, 1, 2].map((i) => ({
+        id: `p-${i}`,
+        body: predict(model, dataset[i]?.features ?? []),
+        model: modelVersion(model),
+        timestamp: sentAt,
+      })),
     );
+  });
+
+  it('keeps the time a feature vector carries on its prediction', async () => {
+    const emitted = Date.parse('2026-12-01T10:00:00Z');
+    const record = sqsRecord({ id: 'timed', body: row(0).features, timestamp: emitted }, { queue: 'features' });
+
+    await handler(sqsEvent([record]), lambdaContext('predictor'));
+
+    expect((await drain('y_pred')).map((answer) => [answer.id, answer.timestamp])).toEqual([['timed', emitted]]);
   });
 
   it('rejects a vector of the wrong length or with non-numbers, alone', async () => {
@@ -117,8 +133,8 @@ describe('predictor with real SQS', () => {
       ...predictions.map((p) => ({ kind: 'y_pred' as const, id: p.id, value: p.body })),
       ...Array.from({ length: 1_100 }, (_, i) => ({ kind: 'y_true' as const, id: `crash-${i}`, value: row(i).target })),
     ]);
-    await new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir: undefined }).compact(LOGS.metric_log);
-    const rows = parseMetricLog((await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '');
+    await compactorFor(cloud.s3, cloud.bucket, undefined).compact(LOGS.metric_log);
+    const rows = parseMetricLog(await bucketLogText(cloud.s3, cloud.bucket));
     const expected = Array.from({ length: 1_100 }, (_, i) => {
       const yPred = predict(model, row(i).features);
       const yTrue = row(i).target;

@@ -6,8 +6,10 @@ vi.mock('../../../functions/commons/platform/clients.js', () => ({
   createS3Client: () => ({
     send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
       s3.commands.push({ name: command.constructor.name, input: command.input });
-      if (s3.answer instanceof Error) throw s3.answer;
-      return s3.answer;
+      const answer =
+        typeof s3.answer === 'function' ? (s3.answer as (input: Record<string, unknown>) => unknown)(command.input) : s3.answer;
+      if (answer instanceof Error) throw answer;
+      return answer;
     },
   }),
 }));
@@ -40,13 +42,17 @@ describe('the dashboard handler', () => {
     expect(s3.commands).toEqual([{ name: 'GetObjectCommand', input: { Bucket: 'ml-monitor-dev', Key: 'metrics.json' } }]);
   });
 
-  it('reads only the last bytes of the log for rows.json', async () => {
-    s3.answer = { ...body('x,1.0,2.0,1.0\nb,3.0,5.0,2.0\n'), ContentRange: 'bytes 100-127/128' };
+  it("reads only the last bytes of the log's newest piece for rows.json", async () => {
+    const piece = 'metric_log/date=2026-12-03/hour=14/part-0000.csv';
+    s3.answer = (input: Record<string, unknown>) =>
+      input.Key === 'state/log-heads.json'
+        ? body(JSON.stringify({ version: 1, logs: { metric_log: { key: piece, lastSeq: 9, rows: 9 } } }))
+        : { ...body('x,1.0,2.0,1.0,v1,,\nb,3.0,5.0,2.0,v1,2026-12-03T14:00:00.000Z,\n'), ContentRange: 'bytes 100-127/128' };
 
     const rows = await handler({ pathParameters: { file: 'rows.json' } });
 
     expect(JSON.parse(rows.body as string)).toEqual({ rows: 1, y_true: [3], y_pred: [5] });
-    expect(s3.commands[0]?.input).toMatchObject({ Key: 'metric_log.csv', Range: 'bytes=-262144' });
+    expect(s3.commands[1]?.input).toMatchObject({ Key: piece, Range: 'bytes=-262144' });
   });
 
   it('answers 503 when the bucket cannot be read', async () => {

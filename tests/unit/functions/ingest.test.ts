@@ -27,8 +27,12 @@ beforeEach(() => {
 });
 
 describe('the ingest handler', () => {
-  it('queues truths on y_true and predictions on y_pred, and answers 202 with the count', async () => {
-    const truths = await post('truths', '[{"id": 1669147134.196809, "body": 295.0}, {"id": "b", "body": 1}]');
+  it('queues truths on y_true and predictions on y_pred, each with its time (its arrival when it has none), and answers 202 with the count', async () => {
+    const before = Date.now();
+    const truths = await post(
+      'truths',
+      '[{"id": 1669147134.196809, "body": 295.0}, {"id": "b", "body": 1, "timestamp": "2026-12-01T10:00:00Z"}]',
+    );
     const predictions = await post('predictions', '{"id": "b", "body": 2, "model": "v2"}');
 
     expect(truths).toEqual({ statusCode: 202, headers: { 'content-type': 'application/json' }, body: '{"accepted":2}' });
@@ -37,12 +41,15 @@ describe('the ingest handler', () => {
       {
         queue: 'y_true',
         bodies: [
-          { id: '1669147134.196809', body: 295 },
-          { id: 'b', body: 1 },
+          { id: '1669147134.196809', body: 295, timestamp: expect.any(Number) },
+          { id: 'b', body: 1, timestamp: Date.parse('2026-12-01T10:00:00Z') },
         ],
       },
-      { queue: 'y_pred', bodies: [{ id: 'b', body: 2, model: 'v2' }] },
+      { queue: 'y_pred', bodies: [{ id: 'b', body: 2, model: 'v2', timestamp: expect.any(Number) }] },
     ]);
+    const arrival = (sent.calls[0]?.bodies[0] as { timestamp: number }).timestamp;
+    expect(arrival).toBeGreaterThanOrEqual(before);
+    expect(arrival).toBeLessThanOrEqual(Date.now());
   });
 
   it('refuses a bad request with its status and reasons, and queues nothing', async () => {

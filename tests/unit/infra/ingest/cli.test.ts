@@ -76,7 +76,7 @@ describe('the ingest command line', () => {
     ).rejects.toThrow(
       new UsageError(
         `--truths ${join(dir, 'missing.csv')}: no such file\n` +
-          `--predictions ${join(dir, 'bad.csv')}: the first line must be the header "id,value" or "id,value,model", not "id;value"\n` +
+          `--predictions ${join(dir, 'bad.csv')}: the first line must be the header "id,value" (and optionally ",model" and ",timestamp"), not "id;value"\n` +
           'nothing was sent',
       ),
     );

@@ -52,11 +52,11 @@ describe('reading a backfill CSV', () => {
     [
       'truths',
       'id,value,model\na,1,v1\n',
-      'the first line must be the header "id,value", not "id,value,model" (a truth carries no model version)',
+      'the first line must be the header "id,value" (and optionally ",timestamp"), not "id,value,model" (a truth carries no model version)',
     ],
-    ['truths', 'a,1\n', 'the first line must be the header "id,value", not "a,1"'],
-    ['predictions', 'id,y\n', 'the first line must be the header "id,value" or "id,value,model", not "id,y"'],
-    ['truths', '\n\n', 'no header line: the file is empty (expected "id,value")'],
+    ['truths', 'a,1\n', 'the first line must be the header "id,value" (and optionally ",timestamp"), not "a,1"'],
+    ['predictions', 'id,y\n', 'the first line must be the header "id,value" (and optionally ",model" and ",timestamp"), not "id,y"'],
+    ['truths', '\n\n', 'no header line: the file is empty (expected "id,value" (and optionally ",timestamp"))'],
   ] as const)('refuses a %s file whose header is wrong: %j', async (kind, text, message) => {
     await expect(rowsOf(text, kind)).rejects.toThrow(new CsvHeaderError(message));
   });

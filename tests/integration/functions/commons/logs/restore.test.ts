@@ -1,8 +1,9 @@
 /**
  * Restarts keep the log: when the local cloud comes up empty, the logs kept in
- * LOGS_DIR go back into the bucket and new rows are numbered after them; no
- * compaction ever writes a metric_log.csv or orphans.csv that lacks rows it had.
- * Against real moto_servers (a first one, then an empty one as after a restart).
+ * LOGS_DIR (their pieces, the one-file copy, the journal) go back into the bucket and
+ * new rows are numbered after them; no compaction ever writes a copy that lacks rows
+ * it had, and a damaged copy is repaired, never trusted blindly nor frozen. Against
+ * real moto_servers (a first one, then an empty one as after a restart).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,15 +11,17 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Half } from '../../../../../functions/commons/join/joinTable.js';
 import { JoinTableStore } from '../../../../../functions/commons/join/joinTableStore.js';
-import { LogCompactor } from '../../../../../functions/commons/logs/compaction.js';
 import { SegmentJournal } from '../../../../../functions/commons/logs/journal.js';
+import { listLocalPieces } from '../../../../../functions/commons/logs/localCopy.js';
 import { LOGS } from '../../../../../functions/commons/logs/logFiles.js';
-import { restoreLogsFromMirror } from '../../../../../functions/commons/logs/restore.js';
+import { readLogHeads } from '../../../../../functions/commons/logs/logHeads.js';
+import { restoreLogsFromLocal } from '../../../../../functions/commons/logs/restore.js';
 import { parseMetricLog } from '../../../../../functions/commons/logs/rowFormat.js';
 import { writeSegment } from '../../../../../functions/commons/logs/segments.js';
 import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
 import { type LocalCloud, startLocalCloud } from '../../../../helpers/localCloud.js';
+import { bucketLogText, compactorFor } from '../../../../helpers/logs.js';
 
 let logsDir: string;
 const clouds: LocalCloud[] = [];
@@ -37,50 +40,53 @@ async function freshCloud(): Promise<LocalCloud> {
   return cloud;
 }
 
-const store = (cloud: LocalCloud, orphanTtlMs = 3_600_000) => new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs });
+const store = (cloud: LocalCloud, orphanTtlMs = 3_600_000, journal?: SegmentJournal) =>
+  new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs, journal });
 const pair = (id: string, yTrue: number, yPred: number): Half[] => [
   { kind: 'y_true', id, value: yTrue },
   { kind: 'y_pred', id, value: yPred },
 ];
 
-/** A copy of metric_log.csv with three good rows. */
+/** A copy of metric_log.csv, of before the pieces, with three good rows. */
 const GOOD = `${LOGS.metric_log.header}\na,1.0,2.0,1.0\nb,3.0,5.0,2.0\nc,2.5,2.0,0.5\n`;
 
 /** What maintain does each minute (here from a cold start): read the logs, expire and flush the table, compact both logs. */
-async function maintainRun(cloud: LocalCloud, journal?: SegmentJournal) {
-  const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir, journal });
-  await compactor.refresh();
+async function maintainRun(cloud: LocalCloud, journal?: SegmentJournal, dir = logsDir) {
+  const compactor = compactorFor(cloud.s3, cloud.bucket, dir, journal);
+  await compactor.open();
+  await compactor.prepare(await store(cloud).pending());
   await store(cloud).expireAndFlush(compactor.isSettled);
   return { metricLog: await compactor.compact(LOGS.metric_log), orphans: await compactor.compact(LOGS.orphans) };
 }
 
 const localLog = (name: string) => readFile(join(logsDir, name), 'utf8');
+const ids = (text: string) => parseMetricLog(text).map((row) => row.id);
 
 describe('a restart with an empty local cloud', () => {
-  it('restores both logs from LOGS_DIR and numbers new rows after them', async () => {
+  it('restores both logs from LOGS_DIR, piece by piece, and numbers new rows after them', async () => {
     const before = await freshCloud();
     await store(before).record([...pair('a', 1, 2), ...pair('b', 3, 5), { kind: 'y_true', id: 'lonely', value: 7 }]);
     await store(before, 0).expireAndFlush(() => false); // 'lonely' is orphaned at once
     await maintainRun(before);
     const rowsBefore = await localLog(LOGS.metric_log.key);
     const orphansBefore = await localLog(LOGS.orphans.key);
-    expect(parseMetricLog(rowsBefore).map((row) => row.id)).toEqual(['a', 'b']);
+    expect(ids(rowsBefore)).toEqual(['a', 'b']);
     await before.stop();
     clouds.splice(0);
 
     const after = await freshCloud();
-    const outcome = await restoreLogsFromMirror(after.s3, after.bucket, logsDir);
+    const outcome = await restoreLogsFromLocal(after.s3, after.bucket, logsDir);
     // New rows, and late halves of ids the restored logs hold: duplicates, not rows or orphans.
     await store(after).record([...pair('c', 10, 4), ...pair('a', 1, 2), { kind: 'y_pred', id: 'lonely', value: 8 }]);
     const { metricLog, orphans } = await maintainRun(after);
 
     expect(outcome).toMatchObject({
-      metric_log: { restored: true, rows: 2, fromJournal: 0, rejected: [], headerRepaired: false },
-      orphans: { restored: true, rows: 1, fromJournal: 0, rejected: [], headerRepaired: false },
+      metric_log: { restored: true, rows: 2, fromJournal: 0, fromCopy: 0, rejected: [], headerRepaired: false },
+      orphans: { restored: true, rows: 1, fromJournal: 0, fromCopy: 0, rejected: [], headerRepaired: false },
     });
     expect([metricLog.rows, metricLog.added.length, metricLog.duplicates, orphans.rows, orphans.added.length]).toEqual([3, 1, 1, 1, 0]);
-    const s3Text = (await getText(after.s3, after.bucket, LOGS.metric_log.key))?.text ?? '';
-    expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c']);
+    const s3Text = await bucketLogText(after.s3, after.bucket);
+    expect(ids(s3Text)).toEqual(['a', 'b', 'c']);
     expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
     expect(s3Text.startsWith(rowsBefore)).toBe(true);
     expect(await localLog(LOGS.orphans.key)).toBe(orphansBefore);
@@ -95,19 +101,31 @@ describe('a restart with an empty local cloud', () => {
     await store(cloud).record(pair('in-bucket', 1, 1));
     await writeFile(join(logsDir, LOGS.metric_log.key), `${LOGS.metric_log.header}\nlocal-only,1.0,1.0,0.0\n`);
 
-    expect(await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir)).toBeUndefined();
-    expect(await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key)).toBeUndefined();
+    expect(await restoreLogsFromLocal(cloud.s3, cloud.bucket, logsDir)).toBeUndefined();
+    expect(await readLogHeads(cloud.s3, cloud.bucket)).toBeUndefined();
+  });
+
+  it('migrates a copy of before the pieces into pieces, rows in order, and keeps it as it was', async () => {
+    await writeFile(join(logsDir, LOGS.metric_log.key), GOOD);
+    const cloud = await freshCloud();
+
+    const outcome = await restoreLogsFromLocal(cloud.s3, cloud.bucket, logsDir);
+
+    expect(outcome?.metric_log).toMatchObject({ restored: true, rows: 3, fromCopy: 3, rejected: [] });
+    expect(await bucketLogText(cloud.s3, cloud.bucket)).toBe(GOOD);
+    expect(await localLog(LOGS.metric_log.key)).toBe(GOOD);
+    expect(await listLocalPieces(logsDir, LOGS.metric_log)).toHaveLength(1);
+    expect(await readLogHeads(cloud.s3, cloud.bucket)).toMatchObject({ metric_log: { lastSeq: 3, rows: 3 } });
   });
 
   it('moves every line of a file that holds no row aside, and restores an empty log', async () => {
     const cloud = await freshCloud();
     await writeFile(join(logsDir, LOGS.metric_log.key), 'something,else\n1,2\n');
 
-    const outcome = await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir);
+    const outcome = await restoreLogsFromLocal(cloud.s3, cloud.bucket, logsDir);
 
     expect(outcome?.orphans).toEqual({ restored: false, reason: 'no local copy' });
     expect(outcome?.metric_log).toMatchObject({ restored: true, rows: 0, headerRepaired: true });
-    expect(await localLog(LOGS.metric_log.key)).toBe(`${LOGS.metric_log.header}\n`);
     expect(await localLog('metric_log.rejected.csv')).toMatch(
       /^found_at,file,line,reason,text\n\S+,metric_log\.csv,1,"not the header [^\n]*","something,else"\n\S+,metric_log\.csv,2,[^\n]*,"1,2"\n$/,
     );
@@ -129,14 +147,14 @@ describe('a restart with an empty local cloud', () => {
       await writeFile(join(logsDir, LOGS.metric_log.key), copy);
       const cloud = await freshCloud();
 
-      const outcome = await restoreLogsFromMirror(cloud.s3, cloud.bucket, logsDir);
+      const outcome = await restoreLogsFromLocal(cloud.s3, cloud.bucket, logsDir);
       await store(cloud).record(pair('e', 1, 2));
       const { metricLog } = await maintainRun(cloud);
 
       const restored = outcome?.metric_log;
       expect(restored).toMatchObject({ restored: true, rows: 3, headerRepaired: rejectedLine === undefined });
-      const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
-      expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c', 'e']);
+      const s3Text = await bucketLogText(cloud.s3, cloud.bucket);
+      expect(ids(s3Text)).toEqual(['a', 'b', 'c', 'e']);
       expect([metricLog.mirror, await localLog(LOGS.metric_log.key)]).toEqual(['appended', s3Text]);
       if (rejectedLine === undefined) return;
       expect(restored?.restored && restored.rejected.map((line) => [line.lineNumber, line.reason])).toEqual([
@@ -151,31 +169,30 @@ describe('a restart with an empty local cloud', () => {
       throw new Error(message);
     });
     const before = await freshCloud();
-    const journaled = (cloud: LocalCloud) => new JoinTableStore({ s3: cloud.s3, bucket: cloud.bucket, orphanTtlMs: 3_600_000, journal });
-    await journaled(before).record(pair('a', 1, 2));
+    await store(before, 3_600_000, journal).record(pair('a', 1, 2));
     await maintainRun(before, journal);
     expect(await journal.list(LOGS.metric_log)).toEqual([]);
     // Joined, in a segment and in the journal, then the emulator dies before maintain copies them.
-    await journaled(before).record([...pair('b', 3, 5), ...pair('c', 1, 1)]);
-    await journaled(before).record(pair('a', 1, 2));
+    await store(before, 3_600_000, journal).record([...pair('b', 3, 5), ...pair('c', 1, 1)]);
+    await store(before, 3_600_000, journal).record(pair('a', 1, 2));
     await before.stop();
     clouds.splice(0);
 
     const after = await freshCloud();
-    const outcome = await restoreLogsFromMirror(after.s3, after.bucket, logsDir, journal);
-    await journaled(after).record(pair('d', 2, 2));
+    const outcome = await restoreLogsFromLocal(after.s3, after.bucket, logsDir, { journal });
+    await store(after, 3_600_000, journal).record(pair('d', 2, 2));
     await maintainRun(after, journal);
 
     expect(outcome?.metric_log).toMatchObject({ restored: true, rows: 3, fromJournal: 2 });
-    const s3Text = (await getText(after.s3, after.bucket, LOGS.metric_log.key))?.text ?? '';
-    expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['a', 'b', 'c', 'd']);
+    const s3Text = await bucketLogText(after.s3, after.bucket);
+    expect(ids(s3Text)).toEqual(['a', 'b', 'c', 'd']);
     expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
     expect(await journal.list(LOGS.metric_log)).toEqual([]);
   });
 });
 
-describe('compaction and the copy in LOGS_DIR', () => {
-  it('writes a deleted copy again at the next compaction, even when nothing is new', async () => {
+describe('compaction and the copies in LOGS_DIR', () => {
+  it('writes a deleted copy again from the pieces at the next compaction, even when nothing is new', async () => {
     const cloud = await freshCloud();
     await store(cloud).record(pair('x', 1, 2));
     await maintainRun(cloud);
@@ -189,20 +206,38 @@ describe('compaction and the copy in LOGS_DIR', () => {
     expect(await localLog(LOGS.metric_log.key)).toBe(text);
   });
 
-  it('repairs a copy holding rows the bucket lacks: they join the log, and the copy is the log again', async () => {
+  it("keeps each piece in LOGS_DIR as the bucket has it, with the rows' model and times", async () => {
     const cloud = await freshCloud();
-    const local = `${LOGS.metric_log.header}\nold-1,1.0,1.0,0.0\nold-2,2.0,2.0,0.0\n`;
-    await writeFile(join(logsDir, LOGS.metric_log.key), local);
-    await store(cloud).record(pair('new', 1, 2));
+    const predicted = Date.parse('2026-12-01T10:00:00Z');
+    await store(cloud).record([
+      { kind: 'y_pred', id: 'p', value: 5, model: 'v2', at: predicted },
+      { kind: 'y_true', id: 'p', value: 7, at: predicted + 60_000 },
+    ]);
 
     const { metricLog } = await maintainRun(cloud);
 
-    const s3Text = (await getText(cloud.s3, cloud.bucket, LOGS.metric_log.key))?.text ?? '';
-    expect(parseMetricLog(s3Text).map((row) => row.id)).toEqual(['new', 'old-1', 'old-2']);
-    expect({ mirror: metricLog.mirror, recovered: metricLog.repair?.recovered, rows: metricLog.rows }).toEqual({
+    const key = metricLog.piece as string;
+    expect(key).toMatch(/^metric_log\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/part-0000\.csv$/);
+    const piece = await readFile(join(logsDir, key), 'utf8');
+    expect(piece).toBe(
+      `id,y_true,y_pred,absolute_error,model,predicted_at,labelled_at\np,7.0,5.0,2.0,v2,2026-12-01T10:00:00.000Z,2026-12-01T10:01:00.000Z\n`,
+    );
+    expect((await getText(cloud.s3, cloud.bucket, key))?.text).toBe(piece);
+  });
+
+  it('repairs a copy holding rows the bucket lacks: they join the log, and the copy is the log again', async () => {
+    const cloud = await freshCloud();
+    await store(cloud).record(pair('new', 1, 2));
+    await maintainRun(cloud);
+    await writeFile(join(logsDir, LOGS.metric_log.key), `${await localLog(LOGS.metric_log.key)}old-1,1.0,1.0,0.0\nold-2,2.0,2.0,0.0\n`);
+
+    const { metricLog } = await maintainRun(cloud);
+
+    const s3Text = await bucketLogText(cloud.s3, cloud.bucket);
+    expect(ids(s3Text)).toEqual(['new', 'old-1', 'old-2']);
+    expect({ mirror: metricLog.mirror, recovered: metricLog.repair?.recovered }).toEqual({
       mirror: 'repaired',
       recovered: ['old-1,1.0,1.0,0.0', 'old-2,2.0,2.0,0.0'],
-      rows: 3,
     });
     expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
   });
@@ -222,7 +257,7 @@ describe('compaction and the copy in LOGS_DIR', () => {
       [3, 'b,3.0,6.0,3.0'],
     ]);
     expect(await localLog(LOGS.metric_log.key)).toBe(good);
-    expect(await localLog('metric_log.rejected.csv')).toContain('holds another row for this id');
+    expect(await localLog('metric_log.rejected.csv')).toContain('the log holds another row for this id');
   });
 
   it('sets a segment line that is no row aside instead of appending it', async () => {
@@ -243,11 +278,8 @@ describe('compaction and the copy in LOGS_DIR', () => {
     const cloud = await freshCloud();
     await writeFile(join(logsDir, 'not-a-folder'), '');
     await store(cloud).record(pair('x', 1, 2));
-    const compactor = new LogCompactor({ s3: cloud.s3, bucket: cloud.bucket, logsDir: join(logsDir, 'not-a-folder') });
-    await compactor.refresh();
-    await store(cloud).expireAndFlush(compactor.isSettled);
 
-    const metricLog = await compactor.compact(LOGS.metric_log);
+    const { metricLog } = await maintainRun(cloud, undefined, join(logsDir, 'not-a-folder'));
 
     expect(metricLog.added).toHaveLength(1);
     expect(metricLog.mirror).toBe('failed');

@@ -13,6 +13,7 @@ const METRICS = {
     { start: '2026-11-27T11:59:00.000Z', ...summary(80, 2, 3) },
     { start: '2026-11-27T12:00:00.000Z', ...summary(20, 7, 8) },
   ],
+  hours: [],
   models: {},
   label_coverage: 0.95,
   orphans: 1,

@@ -56,8 +56,12 @@ describe('the dashboard routes', () => {
     );
   });
 
-  it('serves the latest rows from a ranged read of the log', async () => {
-    const bucket = bucketOf({ [BUCKET_KEYS.metricLog]: 'id,y_true,y_pred,absolute_error\na,1.0,2.0,1.0\nb,3.0,5.0,2.0\n' });
+  it("serves the latest rows from a ranged read of the log's newest piece", async () => {
+    const piece = 'metric_log/date=2026-12-03/hour=14/part-0000.csv';
+    const bucket = bucketOf({
+      [BUCKET_KEYS.logHeads]: JSON.stringify({ version: 1, logs: { metric_log: { key: piece, lastSeq: 2, rows: 2 } } }),
+      [piece]: 'id,y_true,y_pred,absolute_error,model,predicted_at,labelled_at\na,1.0,2.0,1.0,v1,,\nb,3.0,5.0,2.0,,,\n',
+    });
 
     const rows = await answerRoute('rows.json', bucket);
 

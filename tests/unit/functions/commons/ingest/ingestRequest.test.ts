@@ -6,25 +6,60 @@ const items = (count: number) => JSON.stringify(Array.from({ length: count }, (_
 /** A request whose body is declared JSON, as API Gateway hands it over. */
 const json = (body: string, isBase64Encoded = false) => ({ headers: { 'content-type': 'application/json' }, body, isBase64Encoded });
 
+/** When the requests below arrive: an item without its own timestamp takes it. */
+const NOW = Date.parse('2026-12-03T14:00:00.000Z');
+
 describe('an accepted request', () => {
   it('takes one object and keeps a numeric id as its JSON text', () => {
-    const decision = readIngestRequest('truths', json('{"id": 1669147134.196809, "body": 295.0}'));
+    const decision = readIngestRequest('truths', json('{"id": 1669147134.196809, "body": 295.0}'), NOW);
 
-    expect(decision).toEqual({ ok: true, messages: [{ id: '1669147134.196809', body: 295 }] });
+    expect(decision).toEqual({ ok: true, messages: [{ id: '1669147134.196809', body: 295, timestamp: NOW }] });
+  });
+
+  it("takes each item's own time, as epoch ms or ISO 8601 with its zone, and stamps the others with their arrival", () => {
+    const decision = readIngestRequest(
+      'predictions',
+      json(
+        '[{"id": "a", "body": 1, "timestamp": "2026-12-01T10:00:00+01:00"}, {"id": "b", "body": 2, "timestamp": 1764583200000}, {"id": "c", "body": 3}]',
+      ),
+      NOW,
+    );
+
+    expect(decision).toEqual({
+      ok: true,
+      messages: [
+        { id: 'a', body: 1, timestamp: Date.parse('2026-12-01T09:00:00Z') },
+        { id: 'b', body: 2, timestamp: 1764583200000 },
+        { id: 'c', body: 3, timestamp: NOW },
+      ],
+    });
+  });
+
+  it.each([
+    [1764583200, /^timestamp 1970-01-21T10:09:43\.200Z is before 2000 \(epoch seconds\? it takes milliseconds\)$/],
+    ['2026-12-01 10:00', /^timestamp must be an ISO 8601 time with its zone/],
+    ['2026-12-01T10:00:00', /^timestamp must be an ISO 8601 time with its zone/],
+    [NOW + 2 * 86_400_000, /^timestamp 2026-12-05T14:00:00\.000Z is more than a day ahead$/],
+    [true, /^timestamp must be epoch milliseconds \(a number\) or an ISO 8601 time/],
+  ])('refuses a timestamp of %j, saying why', (timestamp, reason) => {
+    const decision = readIngestRequest('truths', json(JSON.stringify({ id: 'a', body: 1, timestamp })), NOW);
+
+    expect(decision).toEqual({ ok: false, status: 400, errors: [{ index: 0, reason: expect.stringMatching(reason) }] });
   });
 
   it('takes an array of string and numeric ids, and a prediction with or without its model version', () => {
     const decision = readIngestRequest(
       'predictions',
       json('[{"id": "a-1", "body": -2.5, "model": "v2"}, {"id": 17, "body": 1e2}, {"id": 1.50, "body": 0}]'),
+      NOW,
     );
 
     expect(decision).toEqual({
       ok: true,
       messages: [
-        { id: 'a-1', body: -2.5, model: 'v2' },
-        { id: '17', body: 100 },
-        { id: '1.50', body: 0 },
+        { id: 'a-1', body: -2.5, model: 'v2', timestamp: NOW },
+        { id: '17', body: 100, timestamp: NOW },
+        { id: '1.50', body: 0, timestamp: NOW },
       ],
     });
   });
@@ -39,7 +74,7 @@ describe('an accepted request', () => {
   it('reads a base64-encoded body as API Gateway hands over a binary content type', () => {
     const body = Buffer.from('{"id": "b", "body": 1}').toString('base64');
 
-    expect(readIngestRequest('truths', json(body, true))).toEqual({ ok: true, messages: [{ id: 'b', body: 1 }] });
+    expect(readIngestRequest('truths', json(body, true), NOW)).toEqual({ ok: true, messages: [{ id: 'b', body: 1, timestamp: NOW }] });
   });
 });
 
@@ -99,9 +134,9 @@ describe("a request's content type", () => {
     ['Application/JSON;charset=UTF-8'],
     ['application/json ; charset="utf-8"'],
   ])('takes %s', (contentType) => {
-    const decision = readIngestRequest('truths', { headers: { 'content-type': contentType }, body: '{"id": "a", "body": 1}' });
+    const decision = readIngestRequest('truths', { headers: { 'content-type': contentType }, body: '{"id": "a", "body": 1}' }, NOW);
 
-    expect(decision).toEqual({ ok: true, messages: [{ id: 'a', body: 1 }] });
+    expect(decision).toEqual({ ok: true, messages: [{ id: 'a', body: 1, timestamp: NOW }] });
   });
 
   it('finds the header whatever the case of its name', () => {
@@ -160,8 +195,8 @@ describe('an item', () => {
     ['truths', { id: 'a', body: null }, 'body must be a JSON number, not null'],
     ['truths', { id: 'a', body: [1] }, 'body must be a JSON number, not an array'],
     ['truths', { id: 'a', body: Number.POSITIVE_INFINITY }, 'body must be a finite number'],
-    ['truths', { id: 'a', body: 1, value: 2 }, 'unknown field "value" (a truth has id and body)'],
-    ['predictions', { id: 'a', body: 1, modle: 'v1' }, 'unknown field "modle" (a prediction has id, body and model)'],
+    ['truths', { id: 'a', body: 1, value: 2 }, 'unknown field "value" (a truth has id, body and timestamp)'],
+    ['predictions', { id: 'a', body: 1, modle: 'v1' }, 'unknown field "modle" (a prediction has id, body, model and timestamp)'],
     ['predictions', { id: 'a', body: 1, model: 2 }, 'model must be a string, not a number'],
     ['predictions', { id: 'a', body: 1, model: '' }, 'model: model is empty; model: model may hold only letters, digits and . _ : + -'],
     ['predictions', { id: 'a', body: 1, model: 'v 2' }, 'model: model may hold only letters, digits and . _ : + -'],

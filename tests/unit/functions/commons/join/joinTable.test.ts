@@ -34,7 +34,7 @@ describe('joining the halves of a record', () => {
     expect(first.table.pending.a).toEqual({ yPred: 150, firstSeen: 1 });
     expect(second.newRows).toEqual([{ id: 'a', yTrue: 200, yPred: 150, absoluteError: 50 }]);
     // The row's segment line notes its model version (none here) and when it was joined.
-    expect(second.table.outbox).toEqual([{ log: 'metric_log', firstSeq: 1, lines: ['a,200.0,150.0,50.0\t\t2'] }]);
+    expect(second.table.outbox).toEqual([{ log: 'metric_log', firstSeq: 1, lines: ['a,200.0,150.0,50.0\t\t2\t\t'] }]);
     expect(second.table.pending).toEqual({});
   });
 
@@ -50,9 +50,9 @@ describe('joining the halves of a record', () => {
     expect(rows.sort()).toEqual(['a', 'b', 'c']);
     expect(table.pending).toEqual({});
     expect(table.outbox.flatMap((batch) => batch.lines)).toEqual([
-      'a,1.0,3.0,2.0\t\t1002',
-      'c,4.0,6.0,2.0\t\t1002',
-      'b,5.0,2.0,3.0\t\t1002',
+      'a,1.0,3.0,2.0\t\t1002\t\t',
+      'c,4.0,6.0,2.0\t\t1002\t\t',
+      'b,5.0,2.0,3.0\t\t1002\t\t',
     ]);
     expect(table.nextSeq.metric_log).toBe(4);
   });
@@ -60,7 +60,7 @@ describe('joining the halves of a record', () => {
   it('notes the model version of the prediction on the row it makes', () => {
     const { table } = applyInTurn([[{ ...prediction('a', 3), model: 'ols-1234' }], [truth('a', 1)]]);
 
-    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual(['a,1.0,3.0,2.0\tols-1234\t1001']);
+    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual(['a,1.0,3.0,2.0\tols-1234\t1001\t\t']);
   });
 
   it('keeps the first value when a half is contradicted, and reports the conflict', () => {
@@ -99,14 +99,25 @@ describe('joining the halves of a record', () => {
 
     const later = applyHalves(second.table, [], 60_000, RULES);
 
-    expect(later.orphans).toEqual([{ id: 'lonely', half: 'y_true', value: 120, firstSeen: 0, reason: 'no y_pred within 60 s' }]);
+    expect(later.orphans).toEqual([
+      { id: 'lonely', half: 'y_true', value: 120, firstSeen: 0, reason: 'no y_pred within 60 s', record: { yTrue: 120, firstSeen: 0 } },
+    ]);
     expect(Object.keys(later.table.pending)).toEqual(['fresh']);
     expect(later.table.orphanCount).toBe(1);
     expect(later.table.outbox.at(-1)).toEqual({
       log: 'orphans',
       firstSeq: 1,
-      lines: ['lonely,y_true,120.0,1970-01-01T00:00:00.000Z,no y_pred within 60 s'],
+      lines: ['lonely,y_true,120.0,1970-01-01T00:00:00.000Z,no y_pred within 60 s\t\t60000\t\t'],
     });
+  });
+
+  it('notes on each row when its prediction was made and its true answer became known, whatever order they came in', () => {
+    const predicted = Date.parse('2026-12-01T10:00:00Z');
+    const labelled = Date.parse('2026-12-03T09:30:00Z');
+
+    const { table } = applyInTurn([[{ ...truth('late', 7), at: labelled }], [{ ...prediction('late', 5), model: 'v2', at: predicted }]]);
+
+    expect(table.outbox.flatMap((batch) => batch.lines)).toEqual([`late,7.0,5.0,2.0\tv2\t1001\t${predicted}\t${labelled}`]);
   });
 
   it('empties the outbox of the batches written as segments', () => {

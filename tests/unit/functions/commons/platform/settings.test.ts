@@ -50,6 +50,7 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ALERT_COVERAGE_BELOW: ['1.5', /off or a number greater than 0 and at most 1/],
   ALERT_MIN_ROWS: ['0', /integer from 1 to 1000000/],
   ALERTS_TOPIC_ARN: ['alerts', /SNS topic ARN/],
+  PLOT_FUNCTION_NAME: ['ml monitor plot', /Lambda function name/],
   ALERT_BASELINE_FROM: ['yesterday', /off or a time with its zone/],
   ALERT_BASELINE_TO: ['2026-11-27 06:00', /off or a time with its zone/],
   FEATURES_QUEUE: ['features queue', /SQS queue name/],
