@@ -146,6 +146,7 @@ describe('the packaged CloudFormation', () => {
       ALERT_MAE_RATIO: '1.5',
       ALERT_COVERAGE_BELOW: '0.8',
       ALERT_MIN_ROWS: '30',
+      ALERT_FOR_MINUTES: '3',
       ALERT_BASELINE_FROM: 'off',
       ALERT_BASELINE_TO: 'off',
     });

@@ -1,9 +1,11 @@
 /**
  * Runs the alert rules for `maintain` on each metrics update: judges the rules
- * (alertRules.ts), publishes each transition once to the SNS topic, and keeps the
- * rules' state in alerts.json (S3, and LOGS_DIR locally), so it survives cold starts
- * and the dashboard can show what fires. A transition the topic did not take is not
- * recorded: the rule keeps its former state and the next update tries again.
+ * (alertRules.ts: complete minutes, and the hold before firing and resolving),
+ * publishes each transition once to the SNS topic, and keeps the rules' state in
+ * alerts.json (S3, and LOGS_DIR locally): what fires, what is pending and since when,
+ * so a cold start keeps the holds, and the dashboard can show what fires. A
+ * transition the topic did not take is not recorded: the rule stays on hold and the
+ * next update publishes it if it is still due.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
@@ -63,7 +65,7 @@ export class AlertKeeper {
     const pinned = pinnedBaseline(metrics, settings, now, previous?.baseline);
     const evaluations = evaluateRules(metrics, settings, now, pinned);
     const published: AlertMessage[] = [];
-    for (const alert of transitions(previous, evaluations, now)) {
+    for (const alert of transitions(previous, settings, evaluations, now)) {
       if (await this.#publish(alert)) published.push(alert);
     }
     const document = nextAlertsDocument(previous, settings, evaluations, published, now, pinned);

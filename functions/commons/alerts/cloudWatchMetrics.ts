@@ -2,14 +2,14 @@
  * On AWS, each maintain run also puts its figures in CloudWatch through Powertools
  * Metrics (embedded metric format: one JSON log line, no API call), namespace
  * `ml-monitor`, dimension `service=ml-monitor`: WindowMAE and WindowRMSE (the alert
- * window), MAE and RMSE (all rows), LabelCoverage, Rows, Pending, DeadLetters and
+ * rules' judged window: the last complete minutes), MAE and RMSE (all rows), LabelCoverage, Rows, Pending, DeadLetters and
  * AlertsFiring, the number of rules firing (serverless.yml's alarm watches it).
  * Locally nothing is written: not under serverless-offline (IS_OFFLINE), nor against
  * an emulator (AWS_ENDPOINT_URL set: the tests that run maintain on moto).
  */
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { MetricsDocument } from '../metrics/metricsBook.js';
-import { type AlertSettings, currentWindows } from './alertRules.js';
+import { type AlertSettings, judgedWindows } from './alertRules.js';
 
 export const METRICS_NAMESPACE = 'ml-monitor';
 
@@ -22,7 +22,7 @@ export interface CloudWatchFigures {
 
 /** The figures as name → value (null ones left out): what one run puts in CloudWatch. Pure. */
 export function cloudWatchValues({ metrics, settings, firing, now }: CloudWatchFigures): Record<string, number> {
-  const { current } = currentWindows(metrics, settings.windowMinutes, now);
+  const { current } = judgedWindows(metrics, settings.windowMinutes, now);
   const values: Record<string, number | null> = {
     WindowMAE: current.mae,
     WindowRMSE: current.rmse,

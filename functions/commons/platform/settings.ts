@@ -86,6 +86,8 @@ export interface AlertRuleSettings {
   readonly maeRatio: number | undefined;
   readonly coverageBelow: number | undefined;
   readonly minRows: number;
+  /** Minutes a rule's condition must hold before it fires, and be clear before it resolves (0: at once). */
+  readonly forMinutes: number;
   /** The ratio rule's pinned baseline period (ms since epoch); undefined: the window before. */
   readonly baseline: { readonly from: number; readonly to: number } | undefined;
 }
@@ -239,6 +241,7 @@ export const SETTINGS = {
   alertMaeRatio: spec('ALERT_MAE_RATIO', '1.5', numberOrOff(1, Number.POSITIVE_INFINITY, { above: true })),
   alertCoverageBelow: spec('ALERT_COVERAGE_BELOW', '0.8', numberOrOff(0, 1, { above: true })),
   alertMinRows: spec('ALERT_MIN_ROWS', '30', integer(1, 1_000_000)),
+  alertForMinutes: spec('ALERT_FOR_MINUTES', '3', integer(0, 720, ' minutes')),
   alertBaselineFrom: spec('ALERT_BASELINE_FROM', 'off', timeOrOff),
   alertBaselineTo: spec('ALERT_BASELINE_TO', 'off', timeOrOff),
   alertsTopicArn: spec(
@@ -338,6 +341,7 @@ function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): {
         maeRatio: v.alertMaeRatio,
         coverageBelow: v.alertCoverageBelow,
         minRows: v.alertMinRows,
+        forMinutes: v.alertForMinutes,
         // Both or none (npm start refuses one alone, or an empty period).
         baseline:
           v.alertBaselineFrom !== undefined && v.alertBaselineTo !== undefined && v.alertBaselineFrom < v.alertBaselineTo

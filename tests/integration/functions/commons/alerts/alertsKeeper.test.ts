@@ -2,14 +2,16 @@
  * The alert keeper on a real moto_server: the bootstrap's SNS topic and the queue
  * alerts-inbox subscribed to it; a rule that starts firing reaches the inbox once,
  * not again while it fires (also across a cold start: the state is in alerts.json),
- * and RESOLVED once; `npm run alerts`' reader lists them oldest first and leaves them.
+ * and RESOLVED once; a pending rule's hold survives a cold start and nothing reaches
+ * the inbox before it is over; `npm run alerts`' reader lists them oldest first and
+ * leaves them.
  */
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertKeeper } from '../../../../../functions/commons/alerts/alertKeeper.js';
-import type { AlertInput, AlertSettings } from '../../../../../functions/commons/alerts/alertRules.js';
+import { type AlertInput, type AlertSettings, completeUntil } from '../../../../../functions/commons/alerts/alertRules.js';
 import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
 import { readInbox } from '../../../../../infra/alerts/inbox.js';
@@ -19,7 +21,15 @@ import { localS3, localSns, localSqs } from '../../../../../infra/cloud/localCli
 import { type RunningProcess, startMoto } from '../../../../../infra/cloud/moto.js';
 import { findFreePort } from '../../../../../infra/cloud/net.js';
 
-const SETTINGS: AlertSettings = { windowMinutes: 1, maeAbove: 5, maeRatio: undefined, coverageBelow: undefined, minRows: 10 };
+/** No hold: these tests are about publishing; the last one holds. */
+const SETTINGS: AlertSettings = {
+  windowMinutes: 1,
+  maeAbove: 5,
+  maeRatio: undefined,
+  coverageBelow: undefined,
+  minRows: 10,
+  forMinutes: 0,
+};
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
 const silent = { info: () => {}, error: () => {}, warn: () => {} };
 
@@ -46,17 +56,17 @@ afterAll(async () => {
   await moto?.stop();
 });
 
-/** A metrics.json whose current minute holds `n` rows at `mae`. */
+/** A metrics.json whose last complete minute at `now` holds `n` rows at `mae`. */
 function metrics(n: number, mae: number, now: number): AlertInput {
   const summary = { n, mae, rmse: mae, bias: 0 } as AlertInput['totals'];
   return {
-    minutes: [{ ...summary, start: new Date(Math.floor(now / 60_000) * 60_000).toISOString() }],
+    minutes: [{ ...summary, start: new Date(completeUntil(now) - 60_000).toISOString() }],
     totals: summary,
     label_coverage: 1,
   };
 }
 
-const keeper = () => new AlertKeeper({ ...clients, bucket, logsDir, topicArn, settings: SETTINGS, logger: silent });
+const keeper = (settings = SETTINGS) => new AlertKeeper({ ...clients, bucket, logsDir, topicArn, settings, logger: silent });
 
 describe('the alert keeper', () => {
   it('publishes FIRING once to the topic, keeps it across a cold start, and RESOLVED once', async () => {
@@ -118,5 +128,27 @@ describe('the alert keeper', () => {
     expect(refused.published).toEqual([]);
     expect(refused.document.firing.map((alert) => alert.rule)).toEqual(['mae_above']);
     expect(retried.published.map((alert) => alert.state)).toEqual(['RESOLVED']);
+  }, 60_000);
+
+  it('keeps a pending rule in alerts.json across a cold start, and publishes FIRING once its hold is over', async () => {
+    const held = { ...SETTINGS, forMinutes: 2 };
+    const start = NOW + 600_000;
+    await readInbox(clients.sqs, ALERTS_INBOX, { remove: true });
+
+    await keeper(held).update(metrics(20, 9, start), start);
+    const pending = JSON.parse((await getText(clients.s3, bucket, BUCKET_KEYS.alerts))?.text ?? '{}');
+    await keeper(held).update(metrics(20, 9, start + 60_000), start + 60_000);
+    const whilePending = await readInbox(clients.sqs, ALERTS_INBOX);
+    const fired = await keeper(held).update(metrics(20, 9, start + 120_000), start + 120_000);
+    const inbox = await readInbox(clients.sqs, ALERTS_INBOX);
+
+    expect(pending.firing).toEqual([]);
+    expect(pending.pending).toMatchObject([{ rule: 'mae_above', state: 'PENDING', minutes: 0, value: 9, threshold: 5, window: 1 }]);
+    expect(whilePending).toEqual([]);
+    expect(fired.published.map((alert) => alert.state)).toEqual(['FIRING']);
+    expect(fired.document.pending).toEqual([]);
+    expect(inbox.map((item) => [item.alert?.rule, item.alert?.state, item.alert?.since])).toEqual([
+      ['mae_above', 'FIRING', new Date(completeUntil(start)).toISOString()],
+    ]);
   }, 60_000);
 });

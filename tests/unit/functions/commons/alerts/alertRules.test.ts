@@ -1,13 +1,18 @@
 /**
- * The alert rules and their transitions, pure: window MAE from metrics.json's minutes
- * (exact), the absolute and ratio rules, label coverage, the minimum of rows, and a
- * rule that fires publishing once, never again while it fires, and resolving once.
+ * The alert rules and their transitions, pure: window MAE from metrics.json's complete
+ * minutes (exact), the absolute and ratio rules, label coverage, the minimum of rows,
+ * and the hold: a rule is pending until its condition has held for ALERT_FOR_MINUTES,
+ * then fires once, never again while it fires, and resolves once after it has been
+ * clear as long; a blip shorter than the hold publishes nothing, an evaluation on too
+ * few rows neither resets nor advances a hold, and the holds survive a cold start.
  */
 import { describe, expect, it } from 'vitest';
 import {
   type AlertInput,
   type AlertSettings,
   type AlertsDocument,
+  COMPLETE_AFTER_MINUTES,
+  completeUntil,
   evaluateRules,
   isAlertsDocument,
   nextAlertsDocument,
@@ -19,13 +24,22 @@ import {
 import { EMPTY_SUMMARY } from '../../../../../functions/commons/metrics/aggregate.js';
 
 const MINUTE = 60_000;
-/** 12:00:30 of a day: the current minute starts at 12:00. */
+/** A run at 12:00:30: minute 11:58 is the last complete one (11:59 ended less than a maintain period ago; 12:00 is under way). */
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
-const minuteStart = (minutesAgo: number) => new Date(Date.parse('2026-11-27T12:00:00.000Z') - minutesAgo * MINUTE).toISOString();
+const LAST_COMPLETE = Date.parse('2026-11-27T11:58:00.000Z');
+/** The start of the complete minute `minutesAgo` before the last complete one (0: 11:58; -1: 11:59, not complete yet). */
+const minuteStart = (minutesAgo: number) => new Date(LAST_COMPLETE - minutesAgo * MINUTE).toISOString();
 
-const OFF: AlertSettings = { windowMinutes: 2, maeAbove: undefined, maeRatio: undefined, coverageBelow: undefined, minRows: 10 };
+const OFF: AlertSettings = {
+  windowMinutes: 2,
+  maeAbove: undefined,
+  maeRatio: undefined,
+  coverageBelow: undefined,
+  minRows: 10,
+  forMinutes: 0,
+};
 
-/** A metrics.json with one minute per entry: [minutes ago, rows, mae, rmse]. */
+/** A metrics.json with one minute per entry: [minutes before the last complete one, rows, mae, rmse]. */
 function metrics(minutes: [number, number, number, number?][], coverage: number | null = 1): AlertInput {
   const summaries = minutes.map(([ago, n, mae, rmse]) => ({ ...summary(n, mae, rmse ?? mae), start: minuteStart(ago) }));
   const n = minutes.reduce((sum, [, rows]) => sum + rows, 0);
@@ -39,9 +53,35 @@ function summary(n: number, mae: number, rmse: number) {
 /** Runs one update: the transitions it publishes and the document it keeps. */
 function update(previous: AlertsDocument | undefined, input: AlertInput, settings: AlertSettings, now = NOW) {
   const evaluations = evaluateRules(input, settings, now);
-  const published = transitions(previous, evaluations, now);
+  const published = transitions(previous, settings, evaluations, now);
   return { published, document: nextAlertsDocument(previous, settings, evaluations, published, now), evaluations };
 }
+
+describe('complete minutes', () => {
+  it('ends the judged minutes a whole maintain period before the current minute', () => {
+    expect(COMPLETE_AFTER_MINUTES).toBe(1);
+    expect(new Date(completeUntil(NOW)).toISOString()).toBe(minuteStart(-1));
+    expect(completeUntil(Date.parse('2026-11-27T12:01:00.000Z'))).toBe(Date.parse('2026-11-27T12:00:00.000Z'));
+    expect(completeUntil(Date.parse('2026-11-27T12:00:59.999Z'))).toBe(Date.parse('2026-11-27T11:59:00.000Z'));
+  });
+
+  it('judges no minute that may still be receiving rows: the current one and the one just ended', () => {
+    const settings = { ...OFF, maeAbove: 5 };
+    const input = metrics([
+      [-2, 10, 90],
+      [-1, 10, 90],
+      [0, 10, 1],
+      [1, 10, 1],
+    ]);
+
+    const [rule] = evaluateRules(input, settings, NOW);
+    const [aMinuteLater] = evaluateRules(input, settings, NOW + MINUTE);
+
+    expect(rule).toMatchObject({ firing: false, value: 1, rows: 20, window: { from: minuteStart(1), to: minuteStart(-1) } });
+    expect(rule?.asOf).toBe(minuteStart(-1));
+    expect(aMinuteLater).toMatchObject({ firing: true, value: 45.5, rows: 20, window: { from: minuteStart(0), to: minuteStart(-2) } });
+  });
+});
 
 describe('windowFigures', () => {
   it('weighs each minute by its rows: MAE and RMSE are exact over the window', () => {
@@ -61,7 +101,7 @@ describe('windowFigures', () => {
 });
 
 describe('evaluateRules', () => {
-  it('judges the absolute rule on the last minutes, the current one included', () => {
+  it('judges the absolute rule on the last complete minutes', () => {
     const settings = { ...OFF, maeAbove: 5 };
 
     const [rule] = evaluateRules(
@@ -179,12 +219,14 @@ describe('a pinned baseline', () => {
     [10, 10, 4],
   ]);
 
-  it('is taken from its minutes once the period is over and settled, then kept', () => {
-    const early = pinnedBaseline(input, pinned, Date.parse(minuteStart(7)), undefined);
+  it('is taken from its minutes once they are complete, then kept', () => {
+    const early = pinnedBaseline(input, pinned, Date.parse(minuteStart(7)) - 1, undefined);
+    const complete = pinnedBaseline(input, pinned, Date.parse(minuteStart(7)), undefined);
     const taken = pinnedBaseline(input, pinned, NOW, undefined);
     const kept = pinnedBaseline(metrics([[0, 20, 7]]), pinned, NOW, taken);
 
     expect(early).toBeUndefined();
+    expect(complete).toEqual({ mae: 3, rows: 20, from: minuteStart(10), to: minuteStart(8) });
     expect(taken).toEqual({ mae: 3, rows: 20, from: minuteStart(10), to: minuteStart(8) });
     expect(kept).toBe(taken);
     expect(pinnedBaseline(input, OFF, NOW, taken)).toBeUndefined();
@@ -209,7 +251,7 @@ describe('a pinned baseline', () => {
   });
 });
 
-describe('transitions', () => {
+describe('transitions, with ALERT_FOR_MINUTES 0: at the first evaluation', () => {
   const settings = { ...OFF, maeAbove: 5 };
   const bad = metrics([[0, 20, 9]]);
   const good = metrics([[0, 20, 1]]);
@@ -231,8 +273,9 @@ describe('transitions', () => {
         from: minuteStart(1),
         to: minuteStart(-1),
         at: new Date(NOW).toISOString(),
+        since: minuteStart(-1),
         rows: 20,
-        summary: 'MAE 9 over the last 2 min (20 rows) is above 5',
+        summary: 'MAE 9 over the last 2 complete min (20 rows) is above 5',
       },
     ]);
     expect(again.published).toEqual([]);
@@ -273,6 +316,7 @@ describe('transitions', () => {
         threshold: 0.8,
         window: 'all',
         at: new Date(NOW).toISOString(),
+        since: minuteStart(-1),
         rows: 40,
         summary: 'label coverage 0.5 over all 40 rows is below 0.8',
       },
@@ -318,6 +362,203 @@ describe('transitions', () => {
 
     expect(document?.recent).toHaveLength(RECENT_KEPT);
     expect(document?.recent.at(-1)?.state).toBe('RESOLVED');
+  });
+});
+
+describe('the hold (ALERT_FOR_MINUTES)', () => {
+  const HOLD: AlertSettings = { ...OFF, windowMinutes: 1, maeAbove: 5, forMinutes: 3 };
+  const at = (run: number) => new Date(NOW + run * MINUTE).toISOString();
+
+  /**
+   * One run a minute from run `from`, each judging a window of one minute: run k judges
+   * minute -k (its last complete one), whose MAE is `maes[k - from]` (null: 3 rows, too
+   * few to judge). A run in `refused` publishes nothing: the topic refused its message.
+   */
+  function runs(
+    maes: readonly (number | null)[],
+    settings: AlertSettings,
+    options: { start?: AlertsDocument; from?: number; refused?: readonly number[] } = {},
+  ) {
+    let document = options.start;
+    return maes.map((mae, index) => {
+      const run = (options.from ?? 0) + index;
+      const now = NOW + run * MINUTE;
+      const input = metrics([[-run, mae === null ? 3 : 20, mae ?? 99]]);
+      const evaluations = evaluateRules(input, settings, now);
+      const due = transitions(document, settings, evaluations, now);
+      const published = options.refused?.includes(run) ? [] : due;
+      document = nextAlertsDocument(document, settings, evaluations, published, now);
+      return { run, due, published, document };
+    });
+  }
+
+  /** `run STATE` of each message published. */
+  const published = (results: ReturnType<typeof runs>) =>
+    results.flatMap((result) => result.published.map((alert) => `${result.run} ${alert.state}`));
+
+  it('keeps a rule PENDING, unpublished, until its condition has held for the hold, then fires once', () => {
+    const results = runs([9, 9, 9, 9, 9], HOLD);
+
+    expect(published(results)).toEqual(['3 FIRING']);
+    expect(results.slice(0, 4).map((result) => result.document.pending?.map((alert) => alert.minutes))).toEqual([[0], [1], [2], []]);
+    expect(results[2]?.document.firing).toEqual([]);
+    expect(results[2]?.document.pending).toEqual([
+      {
+        rule: 'mae_above',
+        state: 'PENDING',
+        since: minuteStart(-1),
+        checked: minuteStart(-3),
+        minutes: 2,
+        value: 9,
+        threshold: 5,
+        rows: 20,
+        window: 1,
+        at: at(0),
+      },
+    ]);
+    expect(results[3]?.published).toEqual([
+      {
+        rule: 'mae_above',
+        state: 'FIRING',
+        value: 9,
+        threshold: 5,
+        window: 1,
+        from: minuteStart(-3),
+        to: minuteStart(-4),
+        at: at(3),
+        since: minuteStart(-1),
+        rows: 20,
+        summary: 'MAE 9 over the last 1 complete min (20 rows) is above 5, for 3 min',
+      },
+    ]);
+    expect(results[4]?.document.firing).toMatchObject([{ rule: 'mae_above', state: 'FIRING', at: at(3), to: minuteStart(-5) }]);
+  });
+
+  it('keeps a firing rule FIRING while it is clear, until it has been clear for the hold, then resolves once', () => {
+    const results = runs([9, 9, 9, 9, 1, 1, 1, 1, 1], HOLD);
+
+    expect(published(results)).toEqual(['3 FIRING', '7 RESOLVED']);
+    expect(results[5]?.document.firing).toMatchObject([
+      {
+        rule: 'mae_above',
+        state: 'FIRING',
+        value: 9,
+        clearing: { since: minuteStart(-5), checked: minuteStart(-6), minutes: 1, value: 1 },
+      },
+    ]);
+    expect(results[7]?.published).toMatchObject([
+      {
+        state: 'RESOLVED',
+        value: 1,
+        since: minuteStart(-5),
+        summary: 'MAE 1 over the last 1 complete min (20 rows) is back at or below 5, for 3 min',
+      },
+    ]);
+    expect(results[7]?.document.firing).toEqual([]);
+    expect(results[7]?.document.pending).toEqual([]);
+  });
+
+  it('publishes nothing for a blip shorter than the hold, either way', () => {
+    expect(published(runs([1, 9, 9, 9, 1, 9, 9, 1, 9], HOLD))).toEqual([]);
+    expect(published(runs([9, 9, 9, 9, 1, 1, 1, 9, 1, 1, 9], HOLD))).toEqual(['3 FIRING']);
+  });
+
+  it('neither resets nor advances a hold on an evaluation with too few rows', () => {
+    const pending = runs([9, null, 9, 9, 9], HOLD);
+    const clearing = runs([9, 9, 9, 9, 1, null, null, 1, 1, 1], HOLD);
+    const quiet = runs([9, 9, 9, 9, ...Array<null>(30).fill(null)], HOLD);
+    const notYet = runs([null, null, 9, 9], HOLD);
+
+    // Without the quiet run it would fire at run 3: the minute up to it does not count.
+    expect(published(pending)).toEqual(['4 FIRING']);
+    expect(pending[1]?.document.pending).toMatchObject([{ since: minuteStart(-1), checked: minuteStart(-2), minutes: 0, value: 9 }]);
+    expect(published(clearing)).toEqual(['3 FIRING', '9 RESOLVED']);
+    expect(clearing[6]?.document.firing[0]?.clearing).toMatchObject({ since: minuteStart(-5), minutes: 0 });
+    expect(published(quiet)).toEqual(['3 FIRING']);
+    expect(quiet.at(-1)?.document.firing.map((alert) => alert.rule)).toEqual(['mae_above']);
+    expect(published(notYet)).toEqual([]);
+    expect(notYet[1]?.document.pending).toEqual([]);
+  });
+
+  it('fires and resolves at the first evaluation with ALERT_FOR_MINUTES 0', () => {
+    expect(published(runs([9, 1, null, 9], { ...HOLD, forMinutes: 0 }))).toEqual(['0 FIRING', '1 RESOLVED', '3 FIRING']);
+  });
+
+  it('counts the hold on the complete-minute clock: more runs in the same minute add nothing', () => {
+    const bad = metrics([[0, 20, 9]]);
+
+    let document: AlertsDocument | undefined;
+    for (const offset of [0, 10_000, 20_000, 29_000]) document = update(document, bad, HOLD, NOW + offset).document;
+
+    expect(document?.pending).toMatchObject([{ since: minuteStart(-1), checked: minuteStart(-1), minutes: 0, at: at(0) }]);
+  });
+
+  it('judges a minute again as it stands: a window a late row made clear ends the hold', () => {
+    const first = update(undefined, metrics([[0, 20, 9]]), HOLD);
+
+    const revised = update(first.document, metrics([[0, 40, 4.5]]), HOLD, NOW + 10_000);
+
+    expect(first.document.pending).toHaveLength(1);
+    expect(revised.document.pending).toEqual([]);
+    expect(revised.published).toEqual([]);
+  });
+
+  it('keeps its holds across a cold start: alerts.json as stored carries on where it stopped', () => {
+    const maes = [9, 9, 9, 9, 9, 1, 1, 1, 1];
+    const straight = runs(maes, HOLD);
+
+    const before = runs(maes.slice(0, 2), HOLD);
+    const stored: unknown = JSON.parse(JSON.stringify(before.at(-1)?.document));
+    const after = runs(maes.slice(2), HOLD, { start: isAlertsDocument(stored) ? stored : undefined, from: 2 });
+
+    expect(published(straight)).toEqual(['3 FIRING', '8 RESOLVED']);
+    expect([...published(before), ...published(after)]).toEqual(published(straight));
+    expect(after.map((result) => result.document)).toEqual(straight.slice(2).map((result) => result.document));
+  });
+
+  it('reads an alerts.json written before the hold (no `pending`): what fired keeps firing until clear for the hold', () => {
+    const fired = update(undefined, metrics([[0, 20, 9]]), { ...HOLD, forMinutes: 0 }).document;
+    const { pending: _, ...old } = fired;
+
+    const results = runs([1, 1, 1, 1], HOLD, { start: old, from: 1 });
+
+    expect(isAlertsDocument(old)).toBe(true);
+    expect(published(results)).toEqual(['4 RESOLVED']);
+  });
+
+  it('publishes a FIRING the topic refused at the next run while its condition still holds, and not once it is clear', () => {
+    const retried = runs([9, 9, 9, 9, 9], HOLD, { refused: [3] });
+    const dropped = runs([9, 9, 9, 9, 1], HOLD, { refused: [3] });
+
+    expect(retried[3]?.due.map((alert) => alert.state)).toEqual(['FIRING']);
+    expect(retried[3]?.document).toMatchObject({ firing: [], pending: [{ rule: 'mae_above', minutes: 3 }] });
+    expect(published(retried)).toEqual(['4 FIRING']);
+    expect(published(dropped)).toEqual([]);
+    expect(dropped.at(-1)?.document).toMatchObject({ firing: [], pending: [] });
+  });
+
+  it('holds the ratio and coverage rules alike', () => {
+    const ratio = { ...HOLD, windowMinutes: 4, maeAbove: undefined, maeRatio: 1.5 };
+    const coverage = { ...HOLD, maeAbove: undefined, coverageBelow: 0.8 };
+    /** Each run's messages as `run rule STATE`; `input(run)` is what metrics.json holds at run `run`. */
+    const states = (settings: AlertSettings, input: (run: number) => AlertInput, count: number) => {
+      let document: AlertsDocument | undefined;
+      const out: string[] = [];
+      for (let run = 0; run < count; run++) {
+        const result = update(document, input(run), settings, NOW + run * MINUTE);
+        document = result.document;
+        out.push(...result.published.map((alert) => `${run} ${alert.rule} ${alert.state}`));
+      }
+      return out;
+    };
+    // MAE 1 a minute, then 4 from minute 2 (run k's last complete minute is minute k): the
+    // window's MAE is above 1.5 × the window before's from run 2 to run 7, when the window
+    // before has caught up with the change (a ratio to the window before finds changes).
+    const stepUp = (run: number) =>
+      metrics(Array.from({ length: run + 11 }, (_, i): [number, number, number] => [-(run - i), 20, run - i >= 2 ? 4 : 1]));
+
+    expect(states(ratio, stepUp, 12)).toEqual(['5 mae_ratio FIRING', '11 mae_ratio RESOLVED']);
+    expect(states(coverage, () => metrics([[0, 40, 1]], 0.5), 4)).toEqual(['3 coverage_below FIRING']);
   });
 });
 

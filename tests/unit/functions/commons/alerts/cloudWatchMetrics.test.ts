@@ -4,14 +4,16 @@ import { cloudWatchPublisher, cloudWatchValues, METRICS_NAMESPACE } from '../../
 import type { MetricsDocument } from '../../../../../functions/commons/metrics/metricsBook.js';
 
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
-const SETTINGS = { windowMinutes: 1, maeAbove: undefined, maeRatio: 1.5, coverageBelow: 0.8, minRows: 10 };
+const SETTINGS = { windowMinutes: 1, maeAbove: undefined, maeRatio: 1.5, coverageBelow: 0.8, minRows: 10, forMinutes: 3 };
 const summary = (n: number, mae: number | null, rmse: number | null) => ({ n, mae, rmse }) as MetricsDocument['totals'];
 const METRICS = {
   updated_at: new Date(NOW).toISOString(),
   totals: summary(100, 3, 4),
   minutes: [
-    { start: '2026-11-27T11:59:00.000Z', ...summary(80, 2, 3) },
-    { start: '2026-11-27T12:00:00.000Z', ...summary(20, 7, 8) },
+    { start: '2026-11-27T11:57:00.000Z', ...summary(80, 2, 3) },
+    { start: '2026-11-27T11:58:00.000Z', ...summary(20, 7, 8) },
+    // Not complete at 12:00:30: left out of the window, as the alert rules leave it.
+    { start: '2026-11-27T11:59:00.000Z', ...summary(5, 99, 99) },
   ],
   hours: [],
   models: {},
@@ -26,7 +28,7 @@ afterEach(() => {
 });
 
 describe('cloudWatchValues', () => {
-  it('gives the window and all-rows figures, leaving out those not known', () => {
+  it('gives the judged window (the last complete minutes) and all-rows figures, leaving out those not known', () => {
     expect(cloudWatchValues({ metrics: METRICS, settings: SETTINGS, firing: 1, now: NOW })).toEqual({
       WindowMAE: 7,
       WindowRMSE: 8,

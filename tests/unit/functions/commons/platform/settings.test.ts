@@ -49,6 +49,7 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ALERT_MAE_RATIO: ['1', /off or a number greater than 1/],
   ALERT_COVERAGE_BELOW: ['1.5', /off or a number greater than 0 and at most 1/],
   ALERT_MIN_ROWS: ['0', /integer from 1 to 1000000/],
+  ALERT_FOR_MINUTES: ['-1', /integer from 0 to 720 minutes/],
   ALERTS_TOPIC_ARN: ['alerts', /SNS topic ARN/],
   PLOT_FUNCTION_NAME: ['ml monitor plot', /Lambda function name/],
   ALERT_BASELINE_FROM: ['yesterday', /off or a time with its zone/],
@@ -136,7 +137,19 @@ describe('readSettings', () => {
   });
 
   it('reads the alert rules, a threshold being off or a number', () => {
-    expect(readSettings({}).alerts).toEqual({ windowMinutes: 15, maeAbove: undefined, maeRatio: 1.5, coverageBelow: 0.8, minRows: 30 });
+    expect(readSettings({}).alerts).toEqual({
+      windowMinutes: 15,
+      maeAbove: undefined,
+      maeRatio: 1.5,
+      coverageBelow: 0.8,
+      minRows: 30,
+      forMinutes: 3,
+    });
+    expect(readSettings({ ALERT_FOR_MINUTES: '0' }).alerts.forMinutes).toBe(0);
+    expect(checkSettings({ ALERT_FOR_MINUTES: '721' })).toEqual([
+      expect.stringMatching(/^ALERT_FOR_MINUTES="721": must be an integer from 0 to 720 minutes$/),
+    ]);
+    expect(checkSettings({ ALERT_FOR_MINUTES: '1.5' })).toEqual([expect.stringMatching(/ALERT_FOR_MINUTES/)]);
     expect(
       readSettings({ ALERT_MAE_ABOVE: '12.5', ALERT_MAE_RATIO: 'off', ALERT_COVERAGE_BELOW: 'OFF', ALERT_WINDOW_MINUTES: '1' }).alerts,
     ).toMatchObject({ windowMinutes: 1, maeAbove: 12.5, maeRatio: undefined, coverageBelow: undefined });
