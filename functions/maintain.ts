@@ -17,11 +17,11 @@ import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
 import { IdIndex } from './commons/logs/idIndex.js';
-import { writeLogHeads } from './commons/logs/logHeads.js';
-import { migrateOneObjectLogs, oneObjectLogsToMigrate } from './commons/logs/migration.js';
 import { journalIn } from './commons/logs/journal.js';
 import { describeRejected } from './commons/logs/logCheck.js';
 import { LOGS, type LogSpec } from './commons/logs/logFiles.js';
+import { writeLogHeads } from './commons/logs/logHeads.js';
+import { migrateOneObjectLogs, oneObjectLogsToMigrate } from './commons/logs/migration.js';
 import { countMessages } from './commons/messaging/queues.js';
 import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
 import { createLambdaClient, createS3Client, createSnsClient, createSqsClient } from './commons/platform/clients.js';
@@ -128,13 +128,23 @@ async function readLogs(deadline: number): Promise<boolean> {
 
 /** Migrates the one-object logs a range at a time; true once done (the heads are written, and the logs go on). */
 async function migrate(deadline: number): Promise<boolean> {
-  const progress = await migrateOneObjectLogs(s3, config.bucket, index, { rows: (name, lines) => publisher.recovered(name, lines) }, Date.now(), deadline);
+  const progress = await migrateOneObjectLogs(
+    s3,
+    config.bucket,
+    index,
+    { rows: (name, lines) => publisher.recovered(name, lines) },
+    Date.now(),
+    deadline,
+  );
   const parts = Object.values(progress);
   for (const { log, rejected } of parts) {
-    if (rejected.length > 0) logger.error(`${log}.csv: ${rejected.length} line(s) are no rows and were not migrated`, { lines: describeRejected(rejected) });
+    if (rejected.length > 0)
+      logger.error(`${log}.csv: ${rejected.length} line(s) are no rows and were not migrated`, { lines: describeRejected(rejected) });
   }
   const done = parts.every((part) => part.done);
-  const said = parts.map((part) => `${part.rows.toLocaleString('en-US')} rows of ${part.log}.csv (${Math.round((100 * part.bytes) / Math.max(1, part.size))}%)`);
+  const said = parts.map(
+    (part) => `${part.rows.toLocaleString('en-US')} rows of ${part.log}.csv (${Math.round((100 * part.bytes) / Math.max(1, part.size))}%)`,
+  );
   if (!done) {
     logger.info(`Migrating s3://${config.bucket}/ one-object logs into pieces: ${said.join(', ')} so far; going on at the next run`);
     await publisher.publish(Date.now(), { pending: 0, pendingPredictions: 0, deadLetters: null });

@@ -15,9 +15,9 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { LogCompactor } from '../../functions/commons/logs/compaction.js';
 import { IdIndex } from '../../functions/commons/logs/idIndex.js';
+import { LAST_LINE_METADATA, LOGS } from '../../functions/commons/logs/logFiles.js';
 import { writeLogHeads } from '../../functions/commons/logs/logHeads.js';
 import { migrateOneObjectLogs } from '../../functions/commons/logs/migration.js';
-import { LAST_LINE_METADATA, LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, metricRow } from '../../functions/commons/logs/rowFormat.js';
 import { writeSegment } from '../../functions/commons/logs/segments.js';
 import { withEmulator } from './emulator.js';

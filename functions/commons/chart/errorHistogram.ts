@@ -43,7 +43,9 @@ export class ErrorHistogram {
     this.#min = stored.n === 0 ? Number.POSITIVE_INFINITY : stored.min;
     this.#max = stored.n === 0 ? Number.NEGATIVE_INFINITY : stored.max;
     this.#zeros = stored.zeros;
-    stored.keys.forEach((key, i) => this.#buckets.set(key, stored.counts[i] ?? 0));
+    stored.keys.forEach((key, i) => {
+      this.#buckets.set(key, stored.counts[i] ?? 0);
+    });
   }
 
   get count(): number {

@@ -33,5 +33,10 @@ export function histogramDocument(bins: Histogram, totals: Summary, at: Date): H
 
 /** The PNG subtitle's figures, from histogram.json. */
 export function summaryOf(document: HistogramDocument): ErrorSummary {
-  return { rows: document.rows, meanAbsoluteError: document.mae, rootMeanSquaredError: document.rmse, p90AbsoluteError: document.abs_error_p90 };
+  return {
+    rows: document.rows,
+    meanAbsoluteError: document.mae,
+    rootMeanSquaredError: document.rmse,
+    p90AbsoluteError: document.abs_error_p90,
+  };
 }

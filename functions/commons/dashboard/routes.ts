@@ -42,7 +42,8 @@ const DOCUMENTS: Documents = {
   'rows.json': async (bucket) => {
     // The newest piece's end (logHeads.ts): a ranged read, whatever the log's length.
     const heads = await bucket.text(BUCKET_KEYS.logHeads);
-    const newest = heads === undefined ? undefined : (JSON.parse(heads) as { logs?: { metric_log?: { key?: string } } }).logs?.metric_log?.key;
+    const newest =
+      heads === undefined ? undefined : (JSON.parse(heads) as { logs?: { metric_log?: { key?: string } } }).logs?.metric_log?.key;
     const tail = newest === undefined ? undefined : await bucket.tail(newest, TAIL_BYTES);
     const rows = tail === undefined ? [] : tailRows(tail.text, rangeStart(tail.contentRange));
     return json(200, JSON.stringify(rowsDocument(rows)));

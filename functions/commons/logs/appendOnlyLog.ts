@@ -95,7 +95,11 @@ export class AppendOnlyLog {
     let head: { size: number; etag: string; lastSeq: number } | undefined;
     try {
       const response = await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key }));
-      head = { size: response.ContentLength ?? 0, etag: response.ETag ?? '', lastSeq: Number(response.Metadata?.[LAST_LINE_METADATA] ?? 0) };
+      head = {
+        size: response.ContentLength ?? 0,
+        etag: response.ETag ?? '',
+        lastSeq: Number(response.Metadata?.[LAST_LINE_METADATA] ?? 0),
+      };
     } catch (error) {
       if (!isMissing(error)) throw error;
     }

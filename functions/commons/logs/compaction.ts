@@ -20,8 +20,8 @@ import type { Filed, IdIndex } from './idIndex.js';
 import type { SegmentJournal } from './journal.js';
 import { type CopyRepair, type CopySync, LocalCopies } from './localCopy.js';
 import { idOfLine, type RejectedLine } from './logCheck.js';
-import { findNewerPieces, type LogHead, type LogHeads, NO_HEAD, readLogHeads, writeLogHeads } from './logHeads.js';
 import { LOGS, type LogName, type LogSpec, linesToText, type RowNotes, splitAnnotated, textToLines } from './logFiles.js';
+import { findNewerPieces, type LogHead, type LogHeads, NO_HEAD, readLogHeads, writeLogHeads } from './logHeads.js';
 import { APPEND_LIMIT_BYTES, anchorOf, hourOfPiece, partOf, pieceHeader, pieceKey, pieceLine, readPieceLine } from './pieces.js';
 import { deleteSegments, listSegments } from './segments.js';
 
@@ -98,7 +98,10 @@ export class LogCompactor {
   readonly #now: () => number;
   #heads: LogHeads | undefined;
   #found = false;
-  readonly #logs: Record<LogName, OpenLog> = { metric_log: { head: NO_HEAD, piece: undefined }, orphans: { head: NO_HEAD, piece: undefined } };
+  readonly #logs: Record<LogName, OpenLog> = {
+    metric_log: { head: NO_HEAD, piece: undefined },
+    orphans: { head: NO_HEAD, piece: undefined },
+  };
 
   constructor(options: CompactorOptions) {
     this.#s3 = options.s3;
@@ -267,7 +270,8 @@ export class LogCompactor {
       if (keptFiled.length > 0) await this.#index.add(keptFiled, now, `${spec.name}-${lastSeq + 1}`);
       await this.#saveHeads();
     }
-    if (rejected.length > 0) await this.#copies?.setAside(spec, rejected, `${spec.segmentPrefix} (line numbers are the log's)`).catch(() => undefined);
+    if (rejected.length > 0)
+      await this.#copies?.setAside(spec, rejected, `${spec.segmentPrefix} (line numbers are the log's)`).catch(() => undefined);
     const copy = await this.#syncCopies(spec);
     return {
       rows: this.#logs[spec.name].head.rows,
@@ -290,8 +294,8 @@ export class LogCompactor {
     const open = this.#logs[spec.name];
     const now = this.#now();
     let piece = open.piece;
-    const current = piece === undefined ? undefined : piece.key;
-    const sameHour = current !== undefined && current.startsWith(pieceKey(spec, now).slice(0, -'part-0000.csv'.length));
+    const current = piece?.key;
+    const sameHour = current?.startsWith(pieceKey(spec, now).slice(0, -'part-0000.csv'.length)) === true;
     if (rows.length > 0 && (piece === undefined || !sameHour || piece.size >= APPEND_LIMIT_BYTES)) {
       const part = sameHour && current !== undefined ? (partOf(spec, current) ?? 0) + 1 : 0;
       piece = new AppendOnlyLog({ s3: this.#s3, bucket: this.#bucket, key: pieceKey(spec, now, part) });
@@ -332,7 +336,7 @@ export class LogCompactor {
         repair = await copies.check(spec);
         await this.appendRecovered(spec, repair.recovered);
         const { piece: grown } = this.#logs[spec.name];
-        if (grown !== undefined) await copies.syncPiece(spec, grown);
+        if (grown !== undefined) await copies.syncPiece(grown);
         await copies.rebuild(spec);
         mirror = 'repaired';
       }
@@ -351,4 +355,3 @@ function predictedAtOfPiece(text: string, spec: LogSpec): number | undefined {
   const ms = predicted === undefined || predicted === '' ? Number.NaN : Date.parse(predicted);
   return Number.isNaN(ms) ? undefined : ms;
 }
-

@@ -18,10 +18,10 @@ import { appendFile, mkdir, open, readdir, readFile, rename, stat, writeFile } f
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppendOnlyLog } from './appendOnlyLog.js';
-import { checkLog, idOfLine, type RejectedLine } from './logCheck.js';
-import { findNewerPieces } from './logHeads.js';
 import { describeFileError, type MirrorSync, replaceFile, setAsideRejected, syncLogMirror } from './localMirror.js';
+import { checkLog, idOfLine, type RejectedLine } from './logCheck.js';
 import type { LogName, LogSpec } from './logFiles.js';
+import { findNewerPieces } from './logHeads.js';
 import { partOf } from './pieces.js';
 
 export type CopySync = MirrorSync;
@@ -61,7 +61,7 @@ export class LocalCopies {
   }
 
   /** Brings the local copy of a piece up to the bucket's (a local piece someone changed is set aside and fetched again). */
-  async syncPiece(spec: LogSpec, piece: AppendOnlyLog): Promise<MirrorSync> {
+  async syncPiece(piece: AppendOnlyLog): Promise<MirrorSync> {
     const synced = await syncLogMirror(this.#logsDir, piece.key, piece);
     if (synced !== 'diverged') return synced;
     const path = join(this.#logsDir, piece.key);
@@ -79,7 +79,7 @@ export class LocalCopies {
 
   /** The newest piece copied, and what is new in it taken into the one-file copy; `diverged` when that copy is not as it was left. */
   async sync(spec: LogSpec, piece: AppendOnlyLog): Promise<CopySync> {
-    await this.syncPiece(spec, piece);
+    await this.syncPiece(piece);
     const state = (await this.#readStates())[spec.name];
     const size = await sizeOf(this.#copyPath(spec));
     if (size === undefined) {
@@ -109,7 +109,8 @@ export class LocalCopies {
       const held = inPieces.get(idOfLine(line));
       if (held === line) return;
       if (held === undefined) recovered.push(line);
-      else rejected.push({ lineNumber: checked.rowLineNumbers[i] ?? 0, text: line, reason: `the log holds another row for this id: ${held}` });
+      else
+        rejected.push({ lineNumber: checked.rowLineNumbers[i] ?? 0, text: line, reason: `the log holds another row for this id: ${held}` });
     });
     const rejectedFile = await setAsideRejected(this.#logsDir, spec, rejected, spec.key);
     return { rejected, rejectedFile, recovered, headerRepaired: checked.headerRepaired };
@@ -207,7 +208,7 @@ export class LocalCopies {
       const piece = new AppendOnlyLog({ s3: this.#s3, bucket: this.#bucket, key });
       const local = await sizeOf(join(this.#logsDir, key));
       await piece.readNew();
-      if (local === undefined || local < piece.size) await this.syncPiece(spec, piece);
+      if (local === undefined || local < piece.size) await this.syncPiece(piece);
     }
   }
 
@@ -269,4 +270,3 @@ async function lastBytes(path: string, size: number): Promise<Buffer> {
 async function endsWith(path: string, size: number, tail: string): Promise<boolean> {
   return (await lastBytes(path, size)).equals(Buffer.from(tail, 'base64'));
 }
-

@@ -12,8 +12,8 @@ import { GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/cli
 import { getText, isMissing, putObject } from '../storage/s3Objects.js';
 import type { IdIndex } from './idIndex.js';
 import type { RejectedLine } from './logCheck.js';
-import { type LogHead, NO_HEAD } from './logHeads.js';
 import { LAST_LINE_METADATA, LOGS, type LogName, type LogSpec } from './logFiles.js';
+import { type LogHead, NO_HEAD } from './logHeads.js';
 import { PieceWriter } from './pieceWriter.js';
 
 /** Bytes of the old object read at a time. */
@@ -121,11 +121,14 @@ async function migrateLog(
   let lineNumber = cursor.rows + 1;
   while (!cursor.done && offset < cursor.size && Date.now() < deadline) {
     const end = Math.min(cursor.size, offset + CHUNK_BYTES) - 1;
-    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: spec.key, Range: `bytes=${offset}-${end}`, IfMatch: cursor.etag }));
+    const response = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: spec.key, Range: `bytes=${offset}-${end}`, IfMatch: cursor.etag }),
+    );
     const bytes = Buffer.from((await response.Body?.transformToByteArray()) ?? new Uint8Array());
     const last = end + 1 >= cursor.size;
     const complete = last ? bytes.length : bytes.lastIndexOf(0x0a) + 1;
-    if (complete === 0) throw new Error(`${spec.key}: a line longer than ${CHUNK_BYTES} bytes at byte ${offset}: not a log of this pipeline`);
+    if (complete === 0)
+      throw new Error(`${spec.key}: a line longer than ${CHUNK_BYTES} bytes at byte ${offset}: not a log of this pipeline`);
     const lines = bytes.toString('utf8', 0, complete).split('\n');
     const rows: string[] = [];
     lines.forEach((raw) => {
@@ -142,7 +145,14 @@ async function migrateLog(
   }
   const written = await writer.finish();
   const done = offset >= cursor.size;
-  cursor = { ...cursor, offset, rows: writer.rows, part: cursor.part + written.length, lastKey: written.at(-1)?.key ?? cursor.lastKey, done };
+  cursor = {
+    ...cursor,
+    offset,
+    rows: writer.rows,
+    part: cursor.part + written.length,
+    lastKey: written.at(-1)?.key ?? cursor.lastKey,
+    done,
+  };
   cursors[spec.name] = cursor;
   return {
     log: spec.name,
@@ -155,4 +165,3 @@ async function migrateLog(
     head: { key: cursor.lastKey, lastSeq: Math.max(cursor.lastSeq, writer.rows), rows: writer.rows },
   };
 }
-

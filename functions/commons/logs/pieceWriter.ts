@@ -33,7 +33,15 @@ export class PieceWriter {
   #rows: number;
   readonly written: WrittenPiece[] = [];
 
-  constructor(options: { s3: S3Client; bucket: string; spec: LogSpec; index: IdIndex; loggedAt: number; firstPart: number; rowsBefore: number }) {
+  constructor(options: {
+    s3: S3Client;
+    bucket: string;
+    spec: LogSpec;
+    index: IdIndex;
+    loggedAt: number;
+    firstPart: number;
+    rowsBefore: number;
+  }) {
     this.#s3 = options.s3;
     this.#bucket = options.bucket;
     this.#spec = options.spec;

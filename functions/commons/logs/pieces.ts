@@ -79,7 +79,12 @@ export function readPieceLine(spec: LogSpec, text: string, loggedAt: number): { 
   const [model = '', predictedAt, labelledAt] = fields.slice(own);
   return {
     line: fields.slice(0, own).join(','),
-    notes: { model: model === '' ? undefined : model, at: loggedAt, predictedAt: msOrUndefined(predictedAt), labelledAt: msOrUndefined(labelledAt) },
+    notes: {
+      model: model === '' ? undefined : model,
+      at: loggedAt,
+      predictedAt: msOrUndefined(predictedAt),
+      labelledAt: msOrUndefined(labelledAt),
+    },
   };
 }
 

@@ -24,11 +24,11 @@ import { objectExists, putObject } from '../storage/s3Objects.js';
 import type { NotedLine } from './compaction.js';
 import { IdIndex } from './idIndex.js';
 import type { SegmentJournal } from './journal.js';
-import { checkLog, describeRejected, idOfLine, type RejectedLine } from './logCheck.js';
 import { LocalCopies, listLocalPieces } from './localCopy.js';
 import { replaceFile } from './localMirror.js';
-import { type LogHead, NO_HEAD, readLogHeads, writeLogHeads } from './logHeads.js';
+import { checkLog, describeRejected, idOfLine, type RejectedLine } from './logCheck.js';
 import { LAST_LINE_METADATA, LOGS, type LogName, type LogSpec, splitAnnotated } from './logFiles.js';
+import { type LogHead, NO_HEAD, readLogHeads, writeLogHeads } from './logHeads.js';
 import { anchorOf, hourOfPiece, partOf, pieceHeader, readPieceLine } from './pieces.js';
 import { PieceWriter } from './pieceWriter.js';
 
@@ -122,11 +122,23 @@ async function restoreLog(restore: LogRestore): Promise<{ outcome: RestoreOutcom
   const consistent = lastKey !== undefined && (await copies.isConsistent(spec));
   const copy = consistent ? undefined : checkLog(spec, await readFile(join(logsDir, spec.key), 'utf8').catch(() => ''));
   if (copy !== undefined) rejected.push(...copy.rejected);
-  const fromCopy = await unknownRows(index, (copy?.rows ?? []).map((line) => ({ line, notes: { model: undefined, at: now } })), now);
+  const fromCopy = await unknownRows(
+    index,
+    (copy?.rows ?? []).map((line) => ({ line, notes: { model: undefined, at: now } })),
+    now,
+  );
   const fromCopyIds = new Set(fromCopy.map((row) => idOfLine(row.line)));
   const journaled = (await journalRows(restore.journal, spec)).filter((row) => !fromCopyIds.has(idOfLine(row.line)));
   const fromJournal = await unknownRows(index, journaled, now);
-  const writer = new PieceWriter({ s3, bucket, spec, index, loggedAt: now, firstPart: await nextPart(logsDir, spec, now), rowsBefore: rows });
+  const writer = new PieceWriter({
+    s3,
+    bucket,
+    spec,
+    index,
+    loggedAt: now,
+    firstPart: await nextPart(logsDir, spec, now),
+    rowsBefore: rows,
+  });
   await writer.add([...fromCopy, ...fromJournal]);
   for (const piece of await writer.finish()) {
     await replaceFile(join(logsDir, piece.key), piece.text);
@@ -173,7 +185,11 @@ async function checkedPiece(logsDir: string, spec: LogSpec, key: string) {
       texts.push(line);
     } else {
       const last = cutShort && index === lines.length - 1;
-      rejected.push({ lineNumber: index + 1, text: line, reason: last ? `cut short: the file ends inside this line (${problem})` : problem });
+      rejected.push({
+        lineNumber: index + 1,
+        text: line,
+        reason: last ? `cut short: the file ends inside this line (${problem})` : problem,
+      });
     }
   });
   return { rows, texts, rejected, loggedAt };
