@@ -16,6 +16,7 @@ import { getText, putObject } from '../../functions/commons/storage/s3Objects.js
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
+import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const missing = browserMissing();
@@ -77,7 +78,7 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     await eventually('metrics.json to count the rows', async () => {
       await stack.invoke('maintain');
       const text = (await getText(s3, BUCKET, BUCKET_KEYS.metrics))?.text;
-      const rows = (await getText(s3, BUCKET, BUCKET_KEYS.metricLog))?.text.trim().split('\n').length ?? 1;
+      const rows = (await bucketLogText(s3, BUCKET)).trim().split('\n').length;
       return text !== undefined && JSON.parse(text).totals.n === rows - 1 ? true : undefined;
     });
     await stack.invoke('plot');

@@ -180,7 +180,7 @@ describe('the ingestion API', () => {
           { index: 1, reason: 'id: id may hold only letters, digits and . _ : + -' },
           { index: 2, reason: 'body must be a JSON number, not a string' },
           { index: 3, reason: 'id is missing' },
-          { index: 4, reason: 'unknown field "value" (a prediction has id, body and model)' },
+          { index: 4, reason: 'unknown field "value" (a prediction has id, body, model and timestamp)' },
           { index: 5, reason: 'body must be a finite number' },
           { index: 6, reason: FORMULA_REASON },
           { index: 7, reason: FORMULA_REASON },

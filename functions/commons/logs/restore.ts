@@ -240,7 +240,7 @@ export function describeRestore(
   where: { readonly endpoint: string; readonly bucket: string; readonly logsDir: string },
 ): { readonly notice: string | undefined; readonly warnings: readonly string[] } {
   const restored = Object.entries(outcome).flatMap(([name, result]) =>
-    result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}`] : [],
+    result.restored ? [`${result.rows.toLocaleString('en-US')} rows of ${name}.csv`] : [],
   );
   const warnings = Object.entries(outcome).flatMap(([name, result]) => {
     if (!result.restored) return [];
@@ -262,7 +262,7 @@ export function describeRestore(
     }
     if (result.fromJournal > 0) {
       lines.push(
-        `${result.fromJournal.toLocaleString('en-US')} row(s) of ${name} that the emulator lost before maintain copied them ` +
+        `${result.fromJournal.toLocaleString('en-US')} row(s) of ${name}.csv that the emulator lost before maintain copied them ` +
           `to ${where.logsDir} came back from the journal (${where.logsDir}/.journal)`,
       );
     }
