@@ -15,6 +15,7 @@ export const PHASES = [
   'contention',
   'bundles',
   'plot',
+  'history',
 ] as const;
 export type BenchPhase = (typeof PHASES)[number];
 /** The phases a `--skip-<phase>` flag leaves out: all but the pipeline and those only a flag asks for. */
@@ -89,6 +90,13 @@ export interface BenchOptions extends PipelineSettings {
   readonly contentionRepeats: number;
   /** Rounds (compactions) per log size, compaction cost phase. */
   readonly compactionRounds: number;
+  /** `--history-rows`: the histories' sizes, ascending; the ratios are the largest's over the smallest's. */
+  readonly historyRows: readonly number[];
+  /** Fresh-child measurements per history (median taken), and warm maintain runs in each. */
+  readonly historyRepeats: number;
+  readonly historyRounds: number;
+  /** One orphaned half per this many rows of each history (0: none). */
+  readonly historyRowsPerOrphan: number;
   /** Run only these phases (`--only depth,bundles`); undefined: all but the skipped ones. */
   readonly only?: readonly BenchPhase[] | undefined;
   /** Phases left out with `--skip-<phase>`. */
@@ -131,6 +139,10 @@ export const DEFAULTS: BenchOptions = {
   contentionSeconds: 5,
   contentionRepeats: 3,
   compactionRounds: 7,
+  historyRows: [1_000_000, 10_000_000],
+  historyRepeats: 5,
+  historyRounds: 3,
+  historyRowsPerOrphan: 1_000,
   skip: [],
 };
 
@@ -175,6 +187,14 @@ const NUMBER_FLAGS: Readonly<Record<string, readonly [key: NumberKey, min: numbe
   'contention-seconds': ['contentionSeconds', 1, 600, 'seconds of each contention run (1, 2, 4, 8 writers)'],
   'contention-repeats': ['contentionRepeats', 1, 20, 'contention runs per writer count (median taken)'],
   'compaction-rounds': ['compactionRounds', 1, 100, 'compactions per log size, compaction cost phase (median taken)'],
+  'history-repeats': ['historyRepeats', 1, 50, 'cold starts (fresh children) per history, history phase (median taken)'],
+  'history-rounds': ['historyRounds', 1, 20, "warm maintain runs of a minute's rows after each cold start, history phase"],
+  'history-rows-per-orphan': [
+    'historyRowsPerOrphan',
+    0,
+    Number.POSITIVE_INFINITY,
+    "one orphaned half per this many rows of each history's orphans.csv (0: none)",
+  ],
 };
 
 const STRING_FLAGS = {
@@ -182,6 +202,7 @@ const STRING_FLAGS = {
   'sls-log': "append sls offline's console, timestamped, to this file",
   only: `run only these phases: ${PHASES.join(', ')}`,
   'window-sweep': 'the pipeline again at each of these batching windows, e.g. 0,1,2,5 (window 0: batches of 10)',
+  'history-rows': `the history phase's sizes in rows, ascending (default ${DEFAULTS.historyRows.join(',')}; ratios: largest over smallest)`,
 } as const;
 
 const PARSE_OPTIONS = {
@@ -197,7 +218,7 @@ export function usage(): string {
     '',
     ...Object.entries(NUMBER_FLAGS).map(([flag, [key, , , help]]) => line(`--${flag} <n>`, `${help} (default ${String(DEFAULTS[key])})`)),
     ...Object.entries(STRING_FLAGS).map(([flag, help]) =>
-      line(`--${flag} <${{ only: 'phase,...', 'window-sweep': 's,...' }[flag as string] ?? 'path'}>`, help),
+      line(`--${flag} <${{ only: 'phase,...', 'window-sweep': 's,...', 'history-rows': 'n,...' }[flag as string] ?? 'path'}>`, help),
     ),
     ...SKIPPABLE.map((phase) => line(`--skip-${phase}`, `leave out the ${phase} phase`)),
     line('--help', 'this text'),
@@ -225,6 +246,18 @@ function windows(text: string): number[] {
   return values;
 }
 
+/** The smallest history: one orphan in it at least, and a few runs of `features`. */
+const MIN_HISTORY_ROWS = 1_000;
+
+function historySizes(text: string): number[] {
+  const values = text.split(',').map((value) => integer('history-rows', value.trim(), MIN_HISTORY_ROWS, 1_000_000_000));
+  if (values.length < 2) throw new UsageError(`--history-rows needs two sizes at least (the ratios compare them), got "${text}"`);
+  if (values.some((value, i) => i > 0 && value <= (values[i - 1] as number))) {
+    throw new UsageError(`--history-rows: sizes in ascending order, each once, got "${text}"`);
+  }
+  return values;
+}
+
 /** The options `argv` (default: this process's arguments) asks for; undefined for --help. Throws UsageError. */
 export function parseBenchArgs(argv?: readonly string[]): BenchOptions | undefined {
   let values: Record<string, string | boolean | undefined>;
@@ -247,12 +280,14 @@ export function parseBenchArgs(argv?: readonly string[]): BenchOptions | undefin
   const text = (flag: keyof typeof STRING_FLAGS) => (typeof values[flag] === 'string' ? (values[flag] as string) : undefined);
   const only = text('only');
   const sweep = text('window-sweep');
+  const history = text('history-rows');
   const options: BenchOptions = {
     ...DEFAULTS,
     ...numbers,
     output: text('output') ?? DEFAULTS.output,
     slsLog: text('sls-log'),
     windowSweep: sweep === undefined ? DEFAULTS.windowSweep : windows(sweep),
+    historyRows: history === undefined ? DEFAULTS.historyRows : historySizes(history),
     // `--burst` is its own mode: the storm and the emulator's cost at depth, unless --only picks phases.
     only: only !== undefined ? phases(only) : numbers.burstRuns !== undefined ? ['burst', 'depth'] : undefined,
     skip: SKIPPABLE.filter((phase) => values[`skip-${phase}`] === true),

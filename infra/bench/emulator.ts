@@ -1,7 +1,8 @@
 /**
  * A fresh embedded moto and an S3 client on it, for a phase that calls the functions'
- * own code in the bench's process (compactionCost.ts, tableContention.ts): started,
- * handed to `use`, and stopped whatever happens (`onStarted` lets main's cleanup stop
+ * own code in the bench's process (compactionCost.ts, tableContention.ts) or in
+ * children of its own (history.ts, which passes them the URL): started, handed to
+ * `use`, and stopped whatever happens (`onStarted` lets main's cleanup stop
  * it on Ctrl+C too). And the pipeline's emulator: moto behind the recording proxy.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -11,13 +12,16 @@ import { findFreePort } from '../cloud/net.js';
 import type { Cleanup } from './cleanup.js';
 import { RecordingProxy } from './recordingProxy.js';
 
-export async function withEmulator<T>(use: (s3: S3Client) => Promise<T>, onStarted?: (stop: () => Promise<void>) => void): Promise<T> {
+export async function withEmulator<T>(
+  use: (s3: S3Client, url: string) => Promise<T>,
+  onStarted?: (stop: () => Promise<void>) => void,
+): Promise<T> {
   const moto = await startMoto(await findFreePort());
   const stop = () => moto.stop();
   onStarted?.(stop);
   const s3 = localS3(moto.url);
   try {
-    return await use(s3);
+    return await use(s3, moto.url);
   } finally {
     s3.destroy();
     await stop();

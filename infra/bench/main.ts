@@ -16,7 +16,10 @@
  * 7. maintain's compaction of a minute's rows into a 10k vs a 1M-row log;
  * 8. the join table's contention: 1, 2, 4 and 8 concurrent writers;
  * 9. the deployable bundles (sizes, init time);
- * 10. the plot CLI on a million rows vs pandas + matplotlib.
+ * 10. the plot CLI on a million rows vs pandas + matplotlib;
+ * 11. histories of 1M and 10M rows (`--history-rows`), built by the product's own
+ *     migration: maintain's cold start and peak RSS, a minute's append, plot's cold
+ *     start and the dashboard's first load at each, and their ratios.
  *
  * `--only depth` (or any list of phases) runs just those; `--skip-…` leaves one out.
  *
@@ -39,6 +42,7 @@ import { measureCompactionCost } from './compactionCost.js';
 import { startRecordedEmulator } from './emulator.js';
 import { measureEmulatorCapacity } from './emulatorCapacity.js';
 import { measureEmulatorDepth } from './emulatorDepth.js';
+import { measureHistory } from './history.js';
 import { measureMetricCost } from './metricCost.js';
 import { runPipeline } from './pipeline.js';
 import { measurePlotCli } from './plotCli.js';
@@ -201,6 +205,18 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
   });
   const bundles = await phase('bundles', 'bundles', () => measureBundles({ cleanup, say }));
   const plot = await phase('plot cli', 'plot', () => measurePlotCli({ rows: options.plotRows, cleanup, say, onChild }));
+  const history = await phase('history', 'history', () =>
+    measureHistory({
+      rows: options.historyRows,
+      repeats: options.historyRepeats,
+      rounds: options.historyRounds,
+      rowsPerOrphan: options.historyRowsPerOrphan,
+      cleanup,
+      say,
+      onChild,
+      onEmulator,
+    }),
+  );
 
   const benchWallS = (performance.now() - started) / 1000;
   const report = buildReport({
@@ -217,6 +233,7 @@ async function bench(options: BenchOptions, cleanup: Cleanup): Promise<number> {
     contention,
     bundles,
     plot,
+    history,
     benchWallS,
   });
   const output = isAbsolute(options.output) ? options.output : join(PROJECT_DIR, options.output);

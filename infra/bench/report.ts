@@ -12,6 +12,8 @@ import type { BurstResult } from './burst.js';
 import type { CompactionCost } from './compactionCost.js';
 import type { CapacityResult } from './emulatorCapacity.js';
 import type { DepthResult, EmulatorDepth, OperationDepth } from './emulatorDepth.js';
+import type { BucketInventory, ChildSample, HistoryMeasurement, HistoryResult } from './history.js';
+import type { Traffic } from './httpTraffic.js';
 import type { MetricCostResult } from './metricCost.js';
 import type { PipelineResult } from './pipeline.js';
 import type { PlotCliResult } from './plotCli.js';
@@ -49,6 +51,7 @@ export interface ReportInputs {
   readonly contention?: Phase<readonly ContentionRun[]>;
   readonly bundles: Phase<BundlesResult>;
   readonly plot: Phase<PlotCliResult>;
+  readonly history?: Phase<HistoryResult>;
   readonly benchWallS: number;
 }
 
@@ -69,6 +72,8 @@ export const TARGETS = {
   bundleBytes: 1024 * 1024,
   /** The storm drains within this many seconds. */
   burstDrainS: 420,
+  /** Each history figure (cold start, its peak RSS, a minute's append, plot, dashboard) at 10M rows over 1M. */
+  historyRatio: 1.3,
 } as const;
 
 /**
@@ -309,6 +314,118 @@ export function compactionFigures(costs: readonly CompactionCost[]) {
   };
 }
 
+/** The medians of a handler's S3 traffic: requests and body bytes, and each operation's requests. */
+function trafficFigures(traffics: readonly Traffic[]) {
+  const operations = [...new Set(traffics.flatMap((traffic) => Object.keys(traffic.byOperation)))].sort();
+  const areas = [...new Set(traffics.flatMap((traffic) => Object.keys(traffic.byArea)))].sort();
+  return {
+    requests: median(traffics.map((traffic) => traffic.requests)),
+    bytes_in: median(traffics.map((traffic) => traffic.bytesIn)),
+    bytes_out: median(traffics.map((traffic) => traffic.bytesOut)),
+    requests_by_operation: Object.fromEntries(
+      operations.map((operation) => [operation, median(traffics.map((traffic) => traffic.byOperation[operation]?.count ?? 0))]),
+    ),
+    /** Where in the bucket: requests and bytes received, by area (the id index, a log's pieces, the segments, each state file). */
+    by_area: Object.fromEntries(
+      areas.map((area) => [
+        area,
+        {
+          requests: median(traffics.map((traffic) => traffic.byArea[area]?.count ?? 0)),
+          bytes_in: median(traffics.map((traffic) => traffic.byArea[area]?.bytesIn ?? 0)),
+        },
+      ]),
+    ),
+    id_index_hours_read: median(traffics.map((traffic) => traffic.indexHours.length)),
+  };
+}
+
+/** A fresh child's first invocation: its median time (module load apart), peak RSS and S3 traffic, with the samples. */
+function childFigures(samples: readonly ChildSample[]) {
+  return {
+    ms: round(median(samples.map((sample) => sample.firstMs)), 1),
+    samples_ms: samples.map((sample) => round(sample.firstMs, 0)),
+    module_load_ms: round(median(samples.map((sample) => sample.loadMs)), 0),
+    process_ms: round(median(samples.map((sample) => sample.processMs)), 0),
+    peak_rss_mb: round(median(samples.map((sample) => sample.peakRssMb)), 0),
+    peak_rss_samples_mb: samples.map((sample) => round(sample.peakRssMb, 0)),
+    /** The child before the handler loaded (node, tsx, the bench's script): not the handler's. */
+    baseline_rss_mb: round(median(samples.map((sample) => sample.baselineRssMb)), 0),
+    s3: trafficFigures(samples.map((sample) => sample.traffic)),
+  };
+}
+
+function inventoryFigures(inventory: BucketInventory) {
+  return {
+    objects: inventory.objects,
+    pieces: inventory.pieces,
+    piece_bytes: inventory.pieceBytes,
+    newest_piece: inventory.newestPiece ?? null,
+    newest_piece_bytes: inventory.newestPieceBytes,
+    id_index_objects: inventory.idIndexObjects,
+    id_index_bytes: inventory.idIndexBytes,
+    metrics_book_bytes: inventory.metricsBookBytes,
+    error_histogram_bytes: inventory.errorHistogramBytes,
+  };
+}
+
+/** The history figures at one size. */
+function historyAt(history: HistoryMeasurement) {
+  const { build } = history;
+  return {
+    rows: history.rows,
+    orphans: build.orphans,
+    span_hours: round(build.spanHours, 1),
+    build: {
+      log_bytes: build.logBytes,
+      orphan_log_bytes: build.orphanLogBytes,
+      generate_and_upload_s: round(build.uploadS, 1),
+      migrate_s: round(build.migrateS, 1),
+      migrate_peak_rss_mb: round(build.migratePeakRssMb, 0),
+    },
+    bucket_after_build: inventoryFigures(build.bucket),
+    bucket_after: inventoryFigures(history.after),
+    maintain_cold_start: childFigures(history.maintain),
+    append: {
+      ms: round(median(history.appends.map((append) => append.ms)), 1),
+      samples_ms: history.appends.map((append) => round(append.ms, 0)),
+      s3: trafficFigures(history.appends.map((append) => append.traffic)),
+    },
+    plot_cold_start: childFigures(history.plot),
+    dashboard_first_load: childFigures(history.dashboard),
+  };
+}
+
+/**
+ * The history phase as bench.json holds it: each figure at each size, and the ratios of
+ * the largest history to the smallest (bench.json's `history_…_ratio_10m_vs_1m`).
+ */
+export function historyFigures(result: HistoryResult) {
+  const histories = result.histories.map(historyAt);
+  const small = histories[0];
+  const large = histories[histories.length - 1];
+  const ratio = (pick: (history: ReturnType<typeof historyAt>) => number) =>
+    small !== undefined && large !== undefined && histories.length > 1 ? round(pick(large) / pick(small), 3) : null;
+  return {
+    ratios: {
+      cold_start: ratio((history) => history.maintain_cold_start.ms),
+      rss: ratio((history) => history.maintain_cold_start.peak_rss_mb),
+      append: ratio((history) => history.append.ms),
+      plot: ratio((history) => history.plot_cold_start.ms),
+      dashboard: ratio((history) => history.dashboard_first_load.ms),
+    },
+    largest_vs_smallest_rows: [large?.rows ?? null, small?.rows ?? null],
+    rows_per_second: result.rowsPerSecond,
+    minute_rows: result.minuteRows,
+    segment_rows: result.segmentRows,
+    repeats: result.repeats,
+    warm_rounds_per_repeat: result.rounds,
+    rows_per_orphan: result.rowsPerOrphan,
+    histories_end_at: new Date(result.endedAt).toISOString(),
+    load_average_1m_at_each_repeat: result.loadAverages.map((load) => round(load, 2)),
+    histories,
+  };
+}
+
 function contentionFigures(runs: readonly ContentionRun[], options: BenchOptions) {
   return {
     batch_size: options.batchSize,
@@ -337,6 +454,9 @@ export function buildReport(inputs: ReportInputs) {
   const sweepPhase: Phase<readonly SweepRun[]> = inputs.windowSweep ?? { skipped: 'no --window-sweep' };
   const compactionPhase: Phase<readonly CompactionCost[]> = inputs.compactionCost ?? { skipped: 'not run' };
   const contentionPhase: Phase<readonly ContentionRun[]> = inputs.contention ?? { skipped: 'not run' };
+  const historyPhase: Phase<HistoryResult> = inputs.history ?? { skipped: 'not run' };
+  const history = value(historyPhase);
+  const historyReport = history === undefined ? undefined : historyFigures(history);
   const sweep = value(sweepPhase);
   const compaction = value(compactionPhase);
   const compactionReport = compaction === undefined ? undefined : compactionFigures(compaction);
@@ -356,6 +476,7 @@ export function buildReport(inputs: ReportInputs) {
     table_contention: contentionPhase,
     bundles: inputs.bundles,
     plot_cli: inputs.plot,
+    history: historyPhase,
   };
   const failures = Object.entries(phases).flatMap(([name, phase]) =>
     'error' in phase ? [`${name.replace('_', ' ')}: ${phase.error}`] : [],
@@ -394,6 +515,12 @@ export function buildReport(inputs: ReportInputs) {
     compaction_bytes_ratio_1m_vs_10k: compactionReport?.bytes_ratio ?? null,
     compaction_cost: compactionReport ?? whyMissing(compactionPhase),
     table_contention: contention ? contentionFigures(contention, options) : whyMissing(contentionPhase),
+    history_cold_start_ratio_10m_vs_1m: historyReport?.ratios.cold_start ?? null,
+    history_rss_ratio_10m_vs_1m: historyReport?.ratios.rss ?? null,
+    history_append_ratio_10m_vs_1m: historyReport?.ratios.append ?? null,
+    history_plot_ratio_10m_vs_1m: historyReport?.ratios.plot ?? null,
+    history_dashboard_ratio_10m_vs_1m: historyReport?.ratios.dashboard ?? null,
+    history: historyReport ?? whyMissing(historyPhase),
     bundle_bytes: bundles ? mapValues(bundles.functions, (f) => f.bundleBytes) : null,
     zip_bytes: bundles ? mapValues(bundles.functions, (f) => f.zipBytes) : null,
     init_ms: bundles ? mapValues(bundles.functions, (f) => round(f.initMs, 1)) : null,
@@ -637,6 +764,60 @@ function compactionRows(r: BenchReport): TableRow[] {
   ];
 }
 
+/** 1000 → 1k, 1000000 → 1M: the histories' sizes in the table. */
+export function shortCount(n: number): string {
+  if (n >= 1e9 && n % 1e9 === 0) return `${n / 1e9}G`;
+  if (n >= 1e6 && n % 1e6 === 0) return `${n / 1e6}M`;
+  if (n >= 1e3 && n % 1e3 === 0) return `${n / 1e3}k`;
+  return fmt(n);
+}
+
+function historyTableRows(r: BenchReport): TableRow[] {
+  const history = r.history;
+  const target = `≤ ${TARGETS.historyRatio}`;
+  if (typeof history !== 'object') return [{ metric: 'history_cold_start_ratio_10m_vs_1m', value: history ?? 'n/a', target }];
+  const small = history.histories[0];
+  const large = history.histories[history.histories.length - 1];
+  if (small === undefined || large === undefined) return [];
+  const sizes = `${shortCount(small.rows)} / ${shortCount(large.rows)}`;
+  const within = (ratio: number | null) => ratio !== null && ratio <= TARGETS.historyRatio;
+  type AtSize = NonNullable<typeof small>;
+  const row = (metric: string, ratio: number | null, pick: (h: AtSize) => number, unit: string): TableRow => ({
+    metric,
+    value: `${fmt(ratio, 2)} (${fmt(pick(small))} / ${fmt(pick(large))}${unit})`,
+    target,
+    ok: within(ratio),
+  });
+  const mb = (bytes: number) => fmt(bytes / 1e6, 1);
+  return [
+    row(
+      `history_cold_start_ratio_10m_vs_1m (maintain's 1st run, ${sizes})`,
+      history.ratios.cold_start,
+      (h) => h.maintain_cold_start.ms,
+      ' ms',
+    ),
+    row('history_rss_ratio_10m_vs_1m (its peak RSS)', history.ratios.rss, (h) => h.maintain_cold_start.peak_rss_mb, ' MB'),
+    row(
+      `history_append_ratio_10m_vs_1m (a minute's ${fmt(history.minute_rows)} rows, warm)`,
+      history.ratios.append,
+      (h) => h.append.ms,
+      ' ms',
+    ),
+    row("history_plot_ratio_10m_vs_1m (plot's 1st run)", history.ratios.plot, (h) => h.plot_cold_start.ms, ' ms'),
+    row('history_dashboard_ratio_10m_vs_1m (first load)', history.ratios.dashboard, (h) => h.dashboard_first_load.ms, ' ms'),
+    {
+      metric: `  cold start's S3 reads (id index hours), ${sizes}`,
+      value: `${mb(small.maintain_cold_start.s3.bytes_in)} MB (${fmt(small.maintain_cold_start.s3.id_index_hours_read)} h) / ${mb(large.maintain_cold_start.s3.bytes_in)} MB (${fmt(large.maintain_cold_start.s3.id_index_hours_read)} h)`,
+      target: '',
+    },
+    {
+      metric: `  history build (upload + maintain's migration), ${sizes}`,
+      value: `${fmt(small.build.generate_and_upload_s)} + ${fmt(small.build.migrate_s)} s / ${fmt(large.build.generate_and_upload_s)} + ${fmt(large.build.migrate_s)} s`,
+      target: '',
+    },
+  ];
+}
+
 function contentionRows(r: BenchReport): TableRow[] {
   const contention = r.table_contention;
   if (typeof contention !== 'object') return [{ metric: 'table_contention', value: contention ?? 'n/a', target: '' }];
@@ -687,6 +868,7 @@ export function tableRows(report: BenchReport): TableRow[] {
     ...compactionRows(report),
     ...contentionRows(report),
     ...bundleAndPlotRows(report),
+    ...historyTableRows(report),
   ];
 }
 

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` for real, small: 300 records through the whole stack, 200 through
- * the HTTP ingestion API (on a stack of its own), the emulator probe and the bundles,
- * into a temporary bench.json. Checks that every
+ * the HTTP ingestion API (on a stack of its own), the emulator probe, the bundles and
+ * histories of 1,000 and 10,000 rows, into a temporary bench.json. Checks that every
  * figure has a sane value (not merely a key) and that the bench cleaned up after
  * itself. Never asserts on speed: these machines vary, and the bench is for that.
  */
@@ -59,11 +59,18 @@ beforeAll(async () => {
     '200',
     '--timeout',
     '120',
+    // The history phase's own run builds 1M and 10M rows; here two small ones, one cold start each.
+    '--history-rows',
+    '1000,10000',
+    '--history-repeats',
+    '1',
+    '--history-rounds',
+    '1',
     '--output',
     join(dir, 'bench.json'),
   ]);
   report = JSON.parse(await readFile(join(dir, 'bench.json'), 'utf8')) as Record<string, any>;
-}, 150_000);
+}, 300_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -161,6 +168,31 @@ describe('npm run bench', () => {
     }
   });
 
+  it('builds two histories with the product migration and measures each figure at both, with the ratios', () => {
+    const history = report.history as Record<string, any>;
+    const histories = history.histories as Record<string, any>[];
+
+    expect(histories.map((h) => h.rows)).toEqual([1_000, 10_000]);
+    for (const h of histories) {
+      expect(h.bucket_after_build.pieces, `${h.rows}`).toBeGreaterThanOrEqual(2);
+      expect(h.bucket_after_build.id_index_objects, `${h.rows}`).toBeGreaterThan(0);
+      expect(h.bucket_after.newest_piece, `${h.rows}`).toMatch(/^metric_log\/date=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/part-\d{4}\.csv$/);
+      for (const figure of ['maintain_cold_start', 'plot_cold_start', 'dashboard_first_load']) {
+        expect(h[figure].ms, `${h.rows} ${figure}`).toBeGreaterThan(0);
+        expect(h[figure].peak_rss_mb, `${h.rows} ${figure}`).toBeGreaterThan(h[figure].baseline_rss_mb);
+      }
+      // The cold start appended the minute that waited: its segments read, its rows put.
+      expect(h.maintain_cold_start.s3.by_area['segments/'].requests, `${h.rows}`).toBeGreaterThanOrEqual(
+        history.minute_rows / history.segment_rows,
+      );
+      expect(h.append.samples_ms, `${h.rows}`).toHaveLength(1);
+    }
+    for (const key of ['cold_start', 'rss', 'append', 'plot', 'dashboard']) {
+      expect(report[`history_${key}_ratio_10m_vs_1m`], key).toBeGreaterThan(0);
+    }
+    expect(run.stdout).toMatch(/history_cold_start_ratio_10m_vs_1m \(maintain's 1st run, 1k \/ 10k\)\s+\d+\.\d{2} \(/);
+  });
+
   it('records the machine and the settings it ran with: the shipped batch size and window', () => {
     expect(report.machine.cpus).toBeGreaterThan(0);
     expect(report.settings.recordsPerRun).toBe(50);
@@ -183,7 +215,10 @@ describe('npm run bench', () => {
   it('prints the table and leaves no build folder behind', () => {
     expect(run.stdout).toMatch(/requests_per_record\s+\d\.\d{3} \(SQS \d\.\d{3}, S3 \d\.\d{3}\)/);
     const leftovers = readdirSync(PROJECT_DIR).filter(
-      (name) => name.startsWith(`.esbuild-bench-${run.pid}-`) || name.startsWith(`.esbuild-bench-package-${run.pid}-`),
+      (name) =>
+        name.startsWith(`.esbuild-bench-${run.pid}-`) ||
+        name.startsWith(`.esbuild-bench-package-${run.pid}-`) ||
+        name.startsWith(`.esbuild-bench-handlers-${run.pid}-`),
     );
     expect(leftovers).toEqual([]);
   });

@@ -70,6 +70,38 @@ describe('parseBenchArgs', () => {
     expect(act).toThrow(message);
   });
 
+  it('measures histories of 1M and 10M rows by default, five cold starts each with three warm runs', () => {
+    expect(DEFAULTS).toMatchObject({
+      historyRows: [1_000_000, 10_000_000],
+      historyRepeats: 5,
+      historyRounds: 3,
+      historyRowsPerOrphan: 1_000,
+    });
+    expect(parsed(['--history-rows-per-orphan', '0']).historyRowsPerOrphan).toBe(0);
+  });
+
+  it('reads --history-rows as ascending sizes, and the repeats and rounds as integers', () => {
+    const options = parsed(['--history-rows', '1000, 10000', '--history-repeats', '1', '--history-rounds', '2']);
+
+    expect(options).toMatchObject({ historyRows: [1_000, 10_000], historyRepeats: 1, historyRounds: 2 });
+    expect(parsed(['--history-rows', '1000,5000,20000']).historyRows).toEqual([1_000, 5_000, 20_000]);
+    expect(parsed(['--history-rows', '1e6,1e7']).historyRows).toEqual([1_000_000, 10_000_000]);
+  });
+
+  it.each([
+    [['--history-rows', '1000000'], /two sizes at least/],
+    [['--history-rows', '10000,1000'], /ascending order, each once/],
+    [['--history-rows', '1000,1000'], /ascending order, each once/],
+    [['--history-rows', '100,1000'], /--history-rows must be an integer from 1000 to 1000000000, got "100"/],
+    [['--history-rows', '1000,x'], /--history-rows must be an integer/],
+    [['--history-repeats', '0'], /--history-repeats must be an integer from 1 to 50/],
+  ])('refuses history flags %j with a UsageError', (argv, message) => {
+    const act = () => parseBenchArgs(argv);
+
+    expect(act).toThrow(UsageError);
+    expect(act).toThrow(message);
+  });
+
   it('answers --help and -h with undefined', () => {
     expect(parseBenchArgs(['--help'])).toBeUndefined();
     expect(parseBenchArgs(['-h'])).toBeUndefined();
@@ -102,6 +134,11 @@ describe('parseBenchArgs', () => {
     );
     expect(text).toMatch(/--skip-api\s+leave out the api phase/);
     expect(text).toMatch(/--window-sweep <s,\.\.\.>\s+the pipeline again at each of these batching windows/);
+    expect(text).toMatch(/--history-rows <n,\.\.\.>\s+the history phase's sizes in rows, ascending \(default 1000000,10000000;/);
+    expect(text).toMatch(
+      /--history-repeats <n>\s+cold starts \(fresh children\) per history, history phase \(median taken\) \(default 5\)/,
+    );
+    expect(text).toMatch(/--skip-history\s+leave out the history phase/);
   });
 });
 
@@ -133,6 +170,13 @@ describe('skipReason', () => {
     expect(skipReason(DEFAULTS, 'compaction-cost')).toBeUndefined();
     expect(skipReason(parsed(['--skip-compaction-cost']), 'compaction-cost')).toBe('--skip-compaction-cost');
     expect(skipReason(parsed(['--skip-contention']), 'contention')).toBe('--skip-contention');
+  });
+
+  it('runs the history phase unless skipped, and alone with --only history', () => {
+    expect(skipReason(DEFAULTS, 'history')).toBeUndefined();
+    expect(skipReason(parsed(['--skip-history']), 'history')).toBe('--skip-history');
+    expect(skipReason(parsed(['--only', 'history']), 'history')).toBeUndefined();
+    expect(skipReason(parsed(['--only', 'history']), 'plot')).toBe('--only history');
   });
 });
 

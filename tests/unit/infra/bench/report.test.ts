@@ -6,10 +6,19 @@ import type { BundlesResult } from '../../../../infra/bench/bundles.js';
 import type { BurstResult } from '../../../../infra/bench/burst.js';
 import type { CompactionCost } from '../../../../infra/bench/compactionCost.js';
 import type { DepthResult, EmulatorDepth } from '../../../../infra/bench/emulatorDepth.js';
+import type { BucketInventory, ChildSample, HistoryMeasurement, HistoryResult } from '../../../../infra/bench/history.js';
 import type { MetricCostMeasurement, MetricCostResult } from '../../../../infra/bench/metricCost.js';
 import type { PipelineResult } from '../../../../infra/bench/pipeline.js';
 import type { PlotCliResult } from '../../../../infra/bench/plotCli.js';
-import { buildReport, costEstimate, formatTable, type ReportInputs, type TableRow, tableRows } from '../../../../infra/bench/report.js';
+import {
+  buildReport,
+  costEstimate,
+  formatTable,
+  type ReportInputs,
+  shortCount,
+  type TableRow,
+  tableRows,
+} from '../../../../infra/bench/report.js';
 import type { ContentionRun } from '../../../../infra/bench/tableContention.js';
 import type { SweepRun } from '../../../../infra/bench/windowSweep.js';
 
@@ -155,6 +164,69 @@ const plotResult: PlotCliResult = {
   input_bytes: 60_000_000,
   reference: { tool: 'pandas', wall_ms: 1_300, peak_rss_mb: 150, source: 'recorded' },
 };
+
+const traffic = (requests: number, bytesIn: number, indexHours = 3) => ({
+  requests,
+  bytesIn,
+  bytesOut: 1_000,
+  byOperation: { 's3:GetObject': { count: requests, bytesIn, bytesOut: 0 } },
+  byArea: { 'state/ids/': { count: indexHours, bytesIn: bytesIn / 2, bytesOut: 0 } },
+  indexHours: Array.from({ length: indexHours }, (_, i) => `date=2026-12-03/hour=${String(10 + i)}`),
+});
+
+const child = (firstMs: number, peakRssMb: number, bytesIn = 3_000_000): ChildSample => ({
+  firstMs,
+  loadMs: 300,
+  processMs: 2_000,
+  peakRssMb,
+  baselineRssMb: 60,
+  traffic: traffic(80, bytesIn),
+});
+
+const inventory = (pieces: number): BucketInventory => ({
+  pieces,
+  pieceBytes: pieces * 60_000_000,
+  newestPiece: 'metric_log/date=2026-12-03/hour=15/part-0001.csv',
+  newestPieceBytes: 6_000_000,
+  idIndexObjects: pieces * 3,
+  idIndexBytes: pieces * 20_000_000,
+  metricsBookBytes: 9_000,
+  errorHistogramBytes: 17_000,
+  objects: pieces * 4 + 6,
+});
+
+/** A history of `rows`: maintain cold starts of `coldMs` (median of the three), appends, plot and dashboard. */
+const historyAt = (rows: number, coldMs: readonly number[], rssMb: number, appendMs: number): HistoryMeasurement => ({
+  rows,
+  build: {
+    rows,
+    orphans: rows / 1_000,
+    spanHours: rows / 360_000,
+    logBytes: rows * 70,
+    orphanLogBytes: rows / 10,
+    uploadS: rows / 100_000,
+    migrateS: rows / 50_000,
+    migratePeakRssMb: 600,
+    bucket: inventory(rows / 1_000_000 + 1),
+  },
+  maintain: coldMs.map((ms) => child(ms, rssMb)),
+  appends: [appendMs - 10, appendMs, appendMs + 10].map((ms) => ({ ms, traffic: traffic(70, 800_000) })),
+  plot: [child(500, 120), child(520, 121)],
+  dashboard: [child(200, 95), child(260, 97)],
+  after: inventory(rows / 1_000_000 + 2),
+});
+
+const historyResult = (large: HistoryMeasurement): HistoryResult => ({
+  rowsPerSecond: 100,
+  minuteRows: 6_000,
+  segmentRows: 100,
+  repeats: 3,
+  rounds: 3,
+  rowsPerOrphan: 1_000,
+  endedAt: Date.parse('2026-12-03T15:00:00Z'),
+  loadAverages: [1.234, 2],
+  histories: [historyAt(1_000_000, [900, 1_000, 1_100], 200, 1_500), large],
+});
 
 /** Every phase skipped, unless given. */
 function inputs(phases: Partial<Omit<ReportInputs, 'options' | 'machine' | 'benchWallS'>> = {}): ReportInputs {
@@ -650,5 +722,96 @@ describe('the table contention', () => {
       ],
     });
     expect(row(tableRows(report), 'table contention, 8 writers')?.value).toBe('2,600 rec/s, 52.0 commits/s, 1.22 retries, p50 40 ms');
+  });
+});
+
+describe('the history', () => {
+  const flat = historyResult(historyAt(10_000_000, [1_050, 950, 1_200], 210, 1_600));
+
+  it('gives each figure at each size: medians of the cold starts, the appends, plot and the dashboard', () => {
+    const report = buildReport(inputs({ history: { ok: flat } }));
+    const history = report.history as Exclude<typeof report.history, string | undefined>;
+
+    expect(history).toMatchObject({
+      largest_vs_smallest_rows: [10_000_000, 1_000_000],
+      rows_per_second: 100,
+      minute_rows: 6_000,
+      repeats: 3,
+      warm_rounds_per_repeat: 3,
+      histories_end_at: '2026-12-03T15:00:00.000Z',
+      load_average_1m_at_each_repeat: [1.23, 2],
+      rows_per_orphan: 1_000,
+    });
+    expect(history.histories[0]).toMatchObject({
+      rows: 1_000_000,
+      orphans: 1_000,
+      span_hours: 2.8,
+      build: { log_bytes: 70_000_000, generate_and_upload_s: 10, migrate_s: 20, migrate_peak_rss_mb: 600 },
+      bucket_after_build: { pieces: 2, newest_piece_bytes: 6_000_000, id_index_objects: 6 },
+      maintain_cold_start: {
+        ms: 1_000,
+        samples_ms: [900, 1_000, 1_100],
+        module_load_ms: 300,
+        peak_rss_mb: 200,
+        baseline_rss_mb: 60,
+        s3: {
+          requests: 80,
+          bytes_in: 3_000_000,
+          requests_by_operation: { 's3:GetObject': 80 },
+          by_area: { 'state/ids/': { requests: 3, bytes_in: 1_500_000 } },
+          id_index_hours_read: 3,
+        },
+      },
+      append: { ms: 1_500, samples_ms: [1_490, 1_500, 1_510], s3: { requests: 70, bytes_in: 800_000 } },
+      plot_cold_start: { ms: 510, peak_rss_mb: 121 },
+      dashboard_first_load: { ms: 230 },
+    });
+  });
+
+  it('gives the ratios of the largest history to the smallest under the keys the issue names', () => {
+    const report = buildReport(inputs({ history: { ok: flat } }));
+
+    expect(report).toMatchObject({
+      history_cold_start_ratio_10m_vs_1m: 1.05,
+      history_rss_ratio_10m_vs_1m: 1.05,
+      history_append_ratio_10m_vs_1m: 1.067,
+      history_plot_ratio_10m_vs_1m: 1,
+      history_dashboard_ratio_10m_vs_1m: 1,
+    });
+  });
+
+  it('prints each ratio with both figures against the 1.3 target, and the build and the cold start reads', () => {
+    const grown = historyResult(historyAt(10_000_000, [1_400, 1_500, 1_600], 400, 1_600));
+
+    const rows = tableRows(buildReport(inputs({ history: { ok: grown } })));
+
+    expect(row(rows, 'history_cold_start_ratio_10m_vs_1m')).toMatchObject({
+      metric: "history_cold_start_ratio_10m_vs_1m (maintain's 1st run, 1M / 10M)",
+      value: '1.50 (1,000 / 1,500 ms)',
+      target: '≤ 1.3',
+      ok: false,
+    });
+    expect(row(rows, 'history_rss_ratio_10m_vs_1m')).toMatchObject({ value: '2.00 (200 / 400 MB)', ok: false });
+    expect(row(rows, 'history_append_ratio_10m_vs_1m')).toMatchObject({ value: '1.07 (1,500 / 1,600 ms)', ok: true });
+    expect(row(rows, 'history_plot_ratio_10m_vs_1m')).toMatchObject({ value: '1.00 (510 / 510 ms)', ok: true });
+    expect(row(rows, 'history_dashboard_ratio_10m_vs_1m')?.ok).toBe(true);
+    expect(row(rows, "  cold start's S3 reads")?.value).toBe('3.0 MB (3 h) / 3.0 MB (3 h)');
+    expect(row(rows, '  history build')?.value).toBe('10 + 20 s / 100 + 200 s');
+  });
+
+  it('leaves the ratios null with the reason when not run, and fails the report when the phase failed', () => {
+    const skipped = buildReport(inputs({ history: { skipped: '--skip-history' } }));
+    const failed = buildReport(inputs({ history: { error: 'moto exited' } }));
+
+    expect(skipped.history_cold_start_ratio_10m_vs_1m).toBeNull();
+    expect(skipped.history).toBe('skipped: --skip-history');
+    expect(row(tableRows(skipped), 'history_cold_start_ratio_10m_vs_1m')?.value).toBe('skipped: --skip-history');
+    expect(buildReport(inputs()).history).toBe('skipped: not run');
+    expect(failed.status).toBe('failed');
+    expect(failed.failures).toEqual(['history: moto exited']);
+  });
+
+  it('names the sizes shortly', () => {
+    expect([1_000, 10_000, 1_000_000, 10_000_000, 1_000_000_000, 1_500].map(shortCount)).toEqual(['1k', '10k', '1M', '10M', '1G', '1,500']);
   });
 });
