@@ -14,7 +14,6 @@ import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from '../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../functions/commons/model/model.json';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';

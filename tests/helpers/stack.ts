@@ -5,9 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';

@@ -11,7 +11,6 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
 import { LOGS } from '../../../functions/commons/logs/logFiles.js';
-import { hourPartition } from '../../../functions/commons/logs/pieces.js';
 import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
 import { readReason } from '../../../functions/commons/messaging/deadLetterReasons.js';
 import { recordId } from '../../../functions/commons/messaging/recordIds.js';
