@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../functions/commons/model/dataset.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { showDeadLetters } from '../../infra/dlq/deadLetters.js';
 import { DATA_FILE } from '../../infra/model/train.js';

@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { formatMetricRow, metricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { bucketLogText } from '../helpers/logs.js';

@@ -14,7 +14,6 @@ import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from '../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../functions/commons/model/model.json';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/cloud/localClients.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
@@ -74,10 +73,12 @@ describe('the pipeline end to end', () => {
     const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
     await waitForRows(stack, emitted);
 
+    // maintain has plot draw after each append, so this invoke finds histogram.json
+    // already drawn (plotted false) or draws it; either way it counts every row.
     const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
 
     const logged = parseMetricLog(await bucketLogText(s3, BUCKET));
-    expect(result).toEqual({ plotted: true, rows: logged.length });
+    expect(result.rows).toBe(logged.length);
     const local = await readFile(join(stack.logsDir, BUCKET_KEYS.errorPlot));
     const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: BUCKET_KEYS.errorPlot }));
     const remote = Buffer.from((await stored.Body?.transformToByteArray()) ?? []);

@@ -5,9 +5,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
@@ -71,6 +69,16 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     httpEndpoint: `http://127.0.0.1:${ports.httpPort}`,
     output: () => output,
     invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
+  };
+}
+
+/** The variables that put `npm start` on the stack ports given (freeStackPorts), as a test runs it. */
+export function stackPortsEnv(ports: Awaited<ReturnType<typeof freeStackPorts>>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: ports.awsEndpoint,
+    QUICKCHART_URL: ports.quickchartUrl,
+    LAMBDA_PORT: String(ports.lambdaPort),
+    OFFLINE_HTTP_PORT: String(ports.httpPort),
   };
 }
 

@@ -183,9 +183,9 @@ export class MetricsBook {
 
   /**
    * A metric_log.csv line and its notes (undefined: nothing known but the row). It
-   * counts in the minute and hour of its prediction (its join time for a line written
-   * before prediction times were kept). A line that is no row is not counted, and false
-   * says so (the caller reports it).
+   * counts in the minute and hour of its prediction; a row whose prediction time is not
+   * known (migrated, or written before times were kept) in the totals only. A line that
+   * is no row is not counted, and false says so (the caller reports it).
    */
   addRow(line: string, notes: RowNotes | undefined, now: number): boolean {
     const row = checkMetricLine(line);
@@ -193,7 +193,7 @@ export class MetricsBook {
     this.rows += 1;
     addRow(this.#totals, row.yTrue, row.yPred, row.absoluteError);
     if (notes?.model !== undefined) addRow(this.#aggregateOf(notes.model), row.yTrue, row.yPred, row.absoluteError);
-    const predictedAt = notes?.predictedAt ?? notes?.at;
+    const predictedAt = notes?.predictedAt;
     if (predictedAt !== undefined) {
       this.#minutes.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);
       this.#hours.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);

@@ -13,6 +13,7 @@ import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.j
 import { LOGS } from '../../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
 import { readReason } from '../../../functions/commons/messaging/deadLetterReasons.js';
+import { recordId } from '../../../functions/commons/messaging/recordIds.js';
 import { BUCKET_KEYS } from '../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../functions/commons/storage/s3Objects.js';
 import type { MaintainResult } from '../../../functions/maintain.js';
@@ -299,6 +300,48 @@ describe('exactly once, at any age', () => {
     ]);
     expect(result).toMatchObject({ rows: 25_002, rowsAdded: 0, orphansAdded: 0, duplicates: 2, pending: 0 });
     expect((await table()).pending).toEqual({});
+  }, 120_000);
+
+  it('finds a late half of an id predicted days ago under its prediction hour, never reading the log whole', async () => {
+    // An id of features' own (its emission time in it), and one sent through the API with its timestamp.
+    const longAgo = Date.now() - 3 * 24 * 3_600_000;
+    const emittedId = recordId(longAgo, 'abcdef01', 7);
+    const timed = (record: ReturnType<typeof sqsRecord>, at: number) => ({
+      ...record,
+      body: JSON.stringify({ ...JSON.parse(record.body), timestamp: at }),
+    });
+    await invoke([
+      truth(emittedId, 10),
+      prediction(emittedId, 4),
+      timed(truth('api-1', 3), longAgo),
+      timed(prediction('api-1', 5), longAgo),
+    ]);
+    await maintain();
+    // Hours later in the log (other rows), as a cold start would see it.
+    await invoke([truth('between', 1), prediction('between', 1)]);
+    await maintain();
+    vi.resetModules();
+    ({ handler: maintain } = await import('../../../functions/maintain.js'));
+    const loads: string[] = [];
+    cloud.s3.middlewareStack.add(
+      (next) => async (args) => {
+        const key = (args.input as { Key?: string }).Key;
+        if (key !== undefined) loads.push(key);
+        return next(args);
+      },
+      { step: 'initialize', name: 'watchKeys' },
+    );
+
+    // The late copies: a lone true answer of the emitted id, and the API id's prediction with its time.
+    await invoke([truth(emittedId, 10), timed(prediction('api-1', 5), longAgo)]);
+    const result = await maintain();
+
+    const { rows } = await compactedRows();
+    expect(rows.map((row) => row.id).sort()).toEqual(['api-1', 'between', emittedId].sort());
+    expect(result).toMatchObject({ rowsAdded: 0, orphansAdded: 0, duplicates: 2, pending: 0 });
+    expect(
+      loads.filter((key) => key.startsWith(LOGS.metric_log.piecePrefix) && !key.includes(new Date().toISOString().slice(0, 10))),
+    ).toEqual([]);
   }, 120_000);
 });
 

@@ -28,6 +28,20 @@ describe('reading a backfill CSV', () => {
     ]);
   });
 
+  it('reads a timestamp column, ISO 8601 or epoch ms, in any order after id,value; an empty one is none', async () => {
+    const rows = await rowsOf(
+      'id,value,timestamp,model\np1,1,2026-12-01T10:00:00Z,v1\np2,2,1764583200000,\np3,3,,v2\np4,4,yesterday,v2\n',
+      'predictions',
+    );
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: 'p1', body: 1, model: 'v1', timestamp: Date.parse('2026-12-01T10:00:00Z') } },
+      { line: 3, item: { id: 'p2', body: 2, timestamp: 1764583200000 } },
+      { line: 4, item: { id: 'p3', body: 3, model: 'v2' } },
+      { line: 5, id: 'p4', reason: expect.stringMatching(/^timestamp must be an ISO 8601 time with its zone/) },
+    ]);
+  });
+
   it('refuses bad rows one by one, with the reason (an id a spreadsheet would run included), and goes on', async () => {
     const rows = await rowsOf('id,value\na,1\nb,abc\nc,1e999\nd e,3\ne,4,v1\n,5\nf,6\n+1+1,7\n-5,8\n');
 
