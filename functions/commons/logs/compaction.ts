@@ -197,7 +197,13 @@ export class LogCompactor {
     // Rows of newer pieces the hint does not count: those of the pieces it does not know.
     const uncounted = newer.length === 0 ? 0 : rowsInPiece + (newer.length > 1 ? await this.#countRows(newer.slice(0, -1)) : 0);
     this.#logs[spec.name] = { head: { key, lastSeq: Math.max(hinted.lastSeq, piece.lastSeq), rows: hinted.rows + uncounted }, piece };
-    // The newest piece's ids are filed (again, if a run died before filing them): a restart never forgets them.
+    // A run files an append's ids before it writes the heads, so only a piece the heads
+    // do not account for (newer, or numbered past them) can hold ids not yet filed: a
+    // run that died in between. Those are filed again here, so a restart never forgets
+    // them. Any other cold start looks up nothing: the newest piece's rows may be filed
+    // under any hour of the history (a migration's orphans, a backfill), and loading
+    // those hours would make a cold start grow with the history.
+    if (newer.length === 0 && piece.lastSeq <= hinted.lastSeq) return;
     const now = this.#now();
     const filed = textToLines(lines.toString('utf8')).map((text) => {
       const id = idOfLine(text);
