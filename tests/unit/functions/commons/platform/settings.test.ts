@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../../../functions/commons/platform/config.js';
 import { ConfigurationError } from '../../../../../functions/commons/platform/errors.js';
+import { SETTINGS as FUNCTION_SETTINGS, LOCAL_AWS_ENDPOINT, SettingsError } from '../../../../../functions/commons/platform/settings.js';
 import {
-  checkSettings,
-  LOCAL_AWS_ENDPOINT,
-  readSetting,
-  readSettings,
-  SETTINGS,
-  SettingsError,
-} from '../../../../../functions/commons/platform/settings.js';
+  checkLocalSettings as checkSettings,
+  LOCAL_SETTINGS,
+  readLocalSetting as readSetting,
+  readLocalSettings as readSettings,
+  ALL_SETTINGS as SETTINGS,
+} from '../../../../../infra/settings.js';
 import { PROJECT_DIR } from '../../../../../infra/toolbox/localDefaults.js';
 
 /** A bad value for every variable (LOGS_DIR takes any path), and a word of what the message says is allowed. */
@@ -44,6 +44,12 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ESBUILD_WORK_FOLDER: ['../elsewhere', /folder inside the project/],
   MOTO_FAST: ['yes', /one of 0, 1/],
   MOTO_PYTHON: ['python 3', /Python command/],
+  RENDERER_HOST: ['local host', /host name or IP address/],
+  RENDERER_PORT: ['0', /integer from 1 to 65535/],
+  AWS_ACCESS_KEY_ID: ['a key', /access key id/],
+  AWS_SECRET_ACCESS_KEY: ['a secret', /secret access key/],
+  ML_MONITOR_INVOKE_VIA: ['127.0.0.1:3002', /http:\/\/ URL/],
+  AWS_ENDPOINT_URL_LAMBDA: ['127.0.0.1:3002', /http:\/\/ or https:\/\/ URL/],
   ALERT_WINDOW_MINUTES: ['0', /integer from 1 to 720 minutes/],
   ALERT_MAE_ABOVE: ['-1', /off or a number from 0/],
   ALERT_MAE_RATIO: ['1', /off or a number greater than 1/],
@@ -207,6 +213,24 @@ describe('readSettings', () => {
 
   it('reads log levels in any case and the queue names serverless.yml sets', () => {
     expect(readSettings({ LOG_LEVEL: 'debug', FEATURES_QUEUE: 'f-1' })).toMatchObject({ logLevel: 'DEBUG', queues: { features: 'f-1' } });
+  });
+});
+
+describe('what the functions read', () => {
+  it('is only what runs on AWS: no port, emulator, event source or deployment setting', () => {
+    const functions = new Set(Object.values(FUNCTION_SETTINGS).map((setting) => setting.name));
+    const local = Object.values(LOCAL_SETTINGS).map((setting) => setting.name);
+
+    expect(local.filter((name) => functions.has(name))).toEqual([]);
+    for (const name of ['LAMBDA_PORT', 'OFFLINE_HTTP_PORT', 'MOTO_FAST', 'ESBUILD_WORK_FOLDER', 'SQS_POLLERS', 'FUNCTION_TIMEOUT']) {
+      expect(functions.has(name), name).toBe(false);
+    }
+    expect(readConfig({ LAMBDA_PORT: 'not a port', MOTO_FAST: 'maybe' }).recordsPerRun).toBe(10);
+  });
+
+  it('invokes Lambda where AWS_ENDPOINT_URL_LAMBDA says (the local cloud sets it), else on AWS', () => {
+    expect(readConfig({}).lambdaEndpoint).toBeUndefined();
+    expect(readConfig({ AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:3002' }).lambdaEndpoint).toBe('http://127.0.0.1:3002');
   });
 });
 
