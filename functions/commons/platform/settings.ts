@@ -68,14 +68,17 @@ export interface Settings {
 /** The alert rules' settings (functions/commons/alerts/alertRules.ts); a threshold that is off is undefined. */
 export interface AlertRuleSettings {
   readonly windowMinutes: number;
+  /** Absolute MAE threshold; undefined: the rule is off. */
   readonly maeAbove: number | undefined;
+  /** Window MAE above this × the baseline window's MAE; undefined: off. */
   readonly maeRatio: number | undefined;
+  /** Label coverage (a fraction) below this; undefined: off. */
   readonly coverageBelow: number | undefined;
   readonly minRows: number;
   /** Minutes a rule's condition must hold before it fires, and be clear before it resolves (0: at once). */
   readonly forMinutes: number;
-  /** The ratio rule's pinned baseline period (ms since epoch); undefined: the window before. */
-  readonly baseline: { readonly from: number; readonly to: number } | undefined;
+  /** A pinned baseline period for the ratio rule (ms since epoch, `to` exclusive); undefined: the window before. */
+  readonly baseline?: { readonly from: number; readonly to: number } | undefined;
 }
 
 /** One variable: its name, its default as the Configuration table writes it (undefined: unset), and how it is checked. */
