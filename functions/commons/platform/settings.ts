@@ -92,12 +92,14 @@ export interface AlertRuleSettings {
   readonly baseline: { readonly from: number; readonly to: number } | undefined;
 }
 
-/** One variable: its name, its default as written in the README (undefined: unset), and how it is read. */
+/** One variable: its name, its default as written in docs/configuration.md (undefined: unset), and how it is read. */
 export interface SettingSpec<T> {
   readonly name: string;
   readonly default: string | undefined;
-  /** Whether the README's Configuration table lists it (the queue names are serverless.yml's, not the user's). */
+  /** Whether docs/configuration.md's table lists it (the queue names are serverless.yml's, not the user's). */
   readonly documented: boolean;
+  /** For an address or a port: what answers there, as docs/configuration.md's table says it (a test holds them together). */
+  readonly serves?: string;
   /** Returns the value, or a string saying what is allowed. */
   readonly parse: (raw: string) => T | Invalid;
 }
@@ -185,11 +187,16 @@ function spec<T>(name: string, defaultValue: string | undefined, parse: (raw: st
   return { name, default: defaultValue, documented, parse };
 }
 
-/** Every setting, in the README's order. */
+/** A setting that names where something listens, with what answers there. */
+function address<T>(serves: string, setting: SettingSpec<T>): SettingSpec<T> {
+  return { ...setting, serves };
+}
+
+/** Every setting, in docs/configuration.md's order. */
 export const SETTINGS = {
-  awsEndpoint: spec('AWS_ENDPOINT_URL', undefined, url),
+  awsEndpoint: address('the AWS emulator (SQS, S3, SNS)', spec('AWS_ENDPOINT_URL', undefined, url)),
   region: spec('AWS_REGION', 'us-east-1', pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name, e.g. us-east-1')),
-  quickchartUrl: spec('QUICKCHART_URL', 'http://localhost:3400', url),
+  quickchartUrl: address('the chart server', spec('QUICKCHART_URL', 'http://localhost:3400', url)),
   logsDir: spec('LOGS_DIR', undefined, text),
   bucket: spec(
     'BUCKET_NAME',
@@ -214,9 +221,13 @@ export const SETTINGS = {
   }),
   localCloudWatchSeconds: spec('LOCAL_CLOUD_WATCH_SECONDS', '10', integer(1, 3_600, ' seconds')),
   logLevel: spec('LOG_LEVEL', 'INFO', oneOf(LOG_LEVELS, { caseInsensitive: true })),
-  lambdaPort: spec('LAMBDA_PORT', '3002', port),
-  offlineHttpPort: spec('OFFLINE_HTTP_PORT', '3000', port),
-  offlineWebsocketPort: spec('OFFLINE_WEBSOCKET_PORT', '3001', port),
+  lambdaPort: address("serverless-offline's Lambda endpoint", spec('LAMBDA_PORT', '3002', port)),
+  offlineHttpPort: address(
+    'the HTTP API (`POST /truths`, `/predictions`) and the dashboard (`GET /`)',
+    spec('OFFLINE_HTTP_PORT', '3000', port),
+  ),
+  // serverless-offline opens its WebSocket server only for websocket events; serverless.yml has none.
+  offlineWebsocketPort: address('nothing listens on it', spec('OFFLINE_WEBSOCKET_PORT', '3001', port)),
   offlineHost: spec(
     'OFFLINE_HOST',
     'localhost',
