@@ -9,7 +9,7 @@
  * A new command, unmarked and unlisted, fails here until a test runs it.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 
@@ -191,6 +191,34 @@ describe('the commands the docs show', () => {
 
     expect(docCommands('README.md', testSection).map((c) => c.command)).toEqual(['npm test']);
     expect(ciCommands.at(-1)).toBe('npm test');
+  });
+});
+
+/** GitHub's anchor of a heading: lowercase, punctuation dropped, spaces as hyphens. */
+const anchorOf = (heading: string) =>
+  heading
+    .toLowerCase()
+    .replace(/[^\w\s-]/g, '')
+    .replace(/\s/g, '-');
+
+describe('the links between the docs', () => {
+  it('point to files that exist, and to headings they have', () => {
+    const broken = DOCS.flatMap((doc) =>
+      [...read(doc).matchAll(/\]\(([^)\s]+)\)/g)]
+        .map((match) => match[1] as string)
+        .filter((target) => !/^[a-z]+:/.test(target))
+        .filter((target) => {
+          const [path = '', anchor] = target.split('#');
+          const file = path === '' ? doc : join(dirname(doc), path);
+          if (!existsSync(join(PROJECT_DIR, file))) return true;
+          if (anchor === undefined) return false;
+          const headings = [...read(file).matchAll(/^#+ (.*)$/gm)].map((match) => anchorOf(match[1] as string));
+          return !headings.includes(anchor);
+        })
+        .map((target) => `${doc}: ${target}`),
+    );
+
+    expect(broken).toEqual([]);
   });
 });
 
