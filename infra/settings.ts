@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import {
+  address,
   type Check,
   type Env,
   flag,
@@ -66,9 +67,13 @@ export const LOCAL_SETTINGS = {
   waitTimeSeconds: spec('SQS_WAIT_TIME_SECONDS', '20', integer(0, LIMITS.waitTimeSeconds, ' seconds')),
   schedulesEnabled: spec('SCHEDULES_ENABLED', 'true', flag('true', 'false')),
   localCloudWatchSeconds: spec('LOCAL_CLOUD_WATCH_SECONDS', '10', integer(1, 3_600, ' seconds')),
-  lambdaPort: spec('LAMBDA_PORT', '3002', port),
-  offlineHttpPort: spec('OFFLINE_HTTP_PORT', '3000', port),
-  offlineWebsocketPort: spec('OFFLINE_WEBSOCKET_PORT', '3001', port),
+  lambdaPort: address("serverless-offline's Lambda endpoint", spec('LAMBDA_PORT', '3002', port)),
+  offlineHttpPort: address(
+    'the HTTP API (`POST /truths`, `/predictions`) and the dashboard (`GET /`)',
+    spec('OFFLINE_HTTP_PORT', '3000', port),
+  ),
+  // serverless-offline opens its WebSocket server only for websocket events; serverless.yml has none.
+  offlineWebsocketPort: address('nothing listens on it', spec('OFFLINE_WEBSOCKET_PORT', '3001', port)),
   offlineHost: spec('OFFLINE_HOST', 'localhost', host),
   apiAllowedOrigins: spec('API_ALLOWED_ORIGINS', undefined, origins),
   esbuildWorkFolder: spec(
@@ -82,7 +87,7 @@ export const LOCAL_SETTINGS = {
   motoFast: spec('MOTO_FAST', '1', flag('1', '0', 'one of 0, 1')),
   motoPython: spec('MOTO_PYTHON', 'python3', pattern(/^\S+$/, 'a Python command or path, without spaces')),
   rendererHost: spec('RENDERER_HOST', '127.0.0.1', host),
-  rendererPort: spec('RENDERER_PORT', '3400', port),
+  rendererPort: address('the chart renderer of `npm run renderer`', spec('RENDERER_PORT', '3400', port)),
   // Emulators take any key: these are no secrets, and a user's own are used when set.
   accessKeyId: spec('AWS_ACCESS_KEY_ID', 'test', pattern(/^\S+$/, 'an access key id, without spaces'), false),
   secretAccessKey: spec('AWS_SECRET_ACCESS_KEY', 'test', pattern(/^\S+$/, 'a secret access key, without spaces'), false),

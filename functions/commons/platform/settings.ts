@@ -87,6 +87,8 @@ export interface SettingSpec<T> {
   readonly default: string | undefined;
   /** Whether docs/configuration.md lists it (the queue names are serverless.yml's, not the user's). */
   readonly documented: boolean;
+  /** For an address or a port: what answers there, as docs/configuration.md's table says it (a test holds them together). */
+  readonly serves?: string;
   readonly check: Check<T>;
 }
 
@@ -204,11 +206,16 @@ export function spec<T>(name: string, defaultValue: string | undefined, check: C
   return { name, default: defaultValue, documented, check };
 }
 
+/** A setting that names where something listens, with what answers there. */
+export function address<T>(serves: string, setting: SettingSpec<T>): SettingSpec<T> {
+  return { ...setting, serves };
+}
+
 /** Every setting the functions read, in the Configuration table's order. */
 export const SETTINGS = {
-  awsEndpoint: spec('AWS_ENDPOINT_URL', undefined, url),
+  awsEndpoint: address('the AWS emulator (SQS, S3, SNS)', spec('AWS_ENDPOINT_URL', undefined, url)),
   region: spec('AWS_REGION', 'us-east-1', pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name, e.g. us-east-1')),
-  quickchartUrl: spec('QUICKCHART_URL', 'http://localhost:3400', url),
+  quickchartUrl: address('the chart server', spec('QUICKCHART_URL', 'http://localhost:3400', url)),
   logsDir: spec('LOGS_DIR', undefined, text),
   bucket: spec(
     'BUCKET_NAME',

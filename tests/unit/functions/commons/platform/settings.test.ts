@@ -1,14 +1,20 @@
 /**
  * The settings module: every variable's default, what each refuses and how it says
- * so (variable, bad value, what is allowed), all problems at once, and the README's
- * Configuration table naming every setting with the code's default.
+ * so (variable, bad value, what is allowed), all problems at once, and
+ * docs/configuration.md's table naming every setting with the code's default and, for
+ * each address and port, what answers there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../../../functions/commons/platform/config.js';
 import { ConfigurationError } from '../../../../../functions/commons/platform/errors.js';
-import { SETTINGS as FUNCTION_SETTINGS, LOCAL_AWS_ENDPOINT, SettingsError } from '../../../../../functions/commons/platform/settings.js';
+import {
+  SETTINGS as FUNCTION_SETTINGS,
+  LOCAL_AWS_ENDPOINT,
+  type SettingSpec,
+  SettingsError,
+} from '../../../../../functions/commons/platform/settings.js';
 import {
   checkLocalSettings as checkSettings,
   LOCAL_SETTINGS,
@@ -259,13 +265,15 @@ describe('readConfig', () => {
   });
 });
 
-describe("the README's Configuration table", () => {
-  const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+describe("docs/configuration.md's table", () => {
+  const doc = readFileSync(join(PROJECT_DIR, 'docs/configuration.md'), 'utf8');
   const rows = new Map(
-    [...section.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)].map((match) => [match[1] as string, match[2] as string] as const),
+    [...doc.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \| (.*) \|$/gm)].map(
+      (match) => [match[1] as string, { default: match[2] as string, does: match[3] as string }] as const,
+    ),
   );
-  /** Defaults the README words for people: where unset means something else than a value. */
+  const documented = Object.values(SETTINGS).filter((setting) => setting.documented) as SettingSpec<unknown>[];
+  /** Defaults the table words for people: where unset means something else than a value. */
   const WORDED: Record<string, string> = {
     AWS_ENDPOINT_URL: LOCAL_AWS_ENDPOINT,
     LOGS_DIR: './logs',
@@ -273,18 +281,33 @@ describe("the README's Configuration table", () => {
   };
 
   it('names every setting, and nothing else', () => {
-    const documented = Object.values(SETTINGS)
-      .filter((setting) => setting.documented)
-      .map((setting) => setting.name);
-
-    expect([...rows.keys()].sort()).toEqual(documented.sort());
+    expect([...rows.keys()].sort()).toEqual(documented.map((setting) => setting.name).sort());
   });
 
   it("gives each setting the code's default", () => {
-    for (const setting of Object.values(SETTINGS).filter((s) => s.documented)) {
-      const firstCode = /`([^`]*)`/.exec(rows.get(setting.name) ?? '')?.[1];
+    for (const setting of documented) {
+      const firstCode = /`([^`]*)`/.exec(rows.get(setting.name)?.default ?? '')?.[1];
       expect(firstCode, setting.name).toBe(WORDED[setting.name] ?? setting.default);
     }
+  });
+
+  it('says of each address and port what the settings module says answers there', () => {
+    const addresses = documented.filter((setting) => setting.serves !== undefined);
+
+    expect(addresses.map((setting) => setting.name).sort()).toEqual(
+      ['AWS_ENDPOINT_URL', 'LAMBDA_PORT', 'OFFLINE_HTTP_PORT', 'OFFLINE_WEBSOCKET_PORT', 'QUICKCHART_URL', 'RENDERER_PORT'].sort(),
+    );
+    for (const setting of addresses) expect(rows.get(setting.name)?.does, setting.name).toContain(setting.serves);
+  });
+
+  it("serves on the HTTP port serverless.yml's routes, and on the WebSocket port nothing, as the module says", () => {
+    const yml = readFileSync(join(PROJECT_DIR, 'serverless.yml'), 'utf8');
+    const routes = [...yml.matchAll(/- httpApi:\n\s+method: (\w+)\n\s+path: (\S+)/g)].map((match) => `${match[1]} ${match[2]}`);
+
+    expect(routes).toEqual(['POST /truths', 'POST /predictions', 'GET /', 'GET /{file}']);
+    for (const route of ['POST /truths', '/predictions', 'GET /']) expect(SETTINGS.offlineHttpPort.serves).toContain(route);
+    expect(yml).not.toMatch(/^\s*- websocket:/m);
+    expect(SETTINGS.offlineWebsocketPort.serves).toBe('nothing listens on it');
   });
 });
 
