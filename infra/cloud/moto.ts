@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readLocalSetting } from '../settings.js';
 import { type Spawned, spawnProcess } from '../toolbox/processes.js';
 import { waitForHttp } from './net.js';
 
@@ -36,9 +37,9 @@ let wrapperPython: string | null | undefined;
  * plain moto_server is used. MOTO_PYTHON picks it; MOTO_FAST=0 turns the wrapper off.
  */
 export function fastMotoPython(): string | null {
-  if (process.env.MOTO_FAST === '0') return null;
+  if (readLocalSetting('motoFast') === false) return null;
   if (wrapperPython === undefined) {
-    const python = process.env.MOTO_PYTHON ?? 'python3';
+    const python = readLocalSetting('motoPython') ?? 'python3';
     wrapperPython = spawnSync(python, ['-c', 'import moto.server, moto.backends'], { stdio: 'ignore' }).status === 0 ? python : null;
   }
   return wrapperPython;
