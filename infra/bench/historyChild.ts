@@ -117,7 +117,14 @@ async function build(bundle: string): Promise<ChildReport> {
   }
 }
 
-async function maintain(bundle: string, bucket: string, rounds: number, minute: number, expected: number): Promise<ChildReport> {
+async function maintain(
+  bundle: string,
+  endpoint: string,
+  bucket: string,
+  rounds: number,
+  minute: number,
+  expected: number,
+): Promise<ChildReport> {
   const traffic = new HttpTraffic();
   traffic.start();
   const loaded = await load<Maintain>(bundle);
@@ -141,7 +148,7 @@ async function maintain(bundle: string, bucket: string, rounds: number, minute: 
       import('../../functions/commons/model/linearModel.js'),
       import('../../functions/commons/model/model.json'),
     ]);
-  const s3 = localS3(process.env.AWS_ENDPOINT_URL ?? '');
+  const s3 = localS3(endpoint);
   const version = modelVersion(assertModel(model.default));
   const random = seededRandom(minute + 1);
   const warm: { ms: number; traffic: Traffic }[] = [];
@@ -251,7 +258,7 @@ if (require.main === module) {
   useBucket(endpoint, bucket);
   const work = {
     build: () => build(handler),
-    maintain: () => maintain(handler, bucket, rounds, minute, expected),
+    maintain: () => maintain(handler, endpoint, bucket, rounds, minute, expected),
     plot: () => plot(handler),
     dashboard: () => dashboard(handler),
   }[role];

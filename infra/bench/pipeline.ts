@@ -14,7 +14,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { LOGS } from '../../functions/commons/logs/logFiles.js';
+import { LOGS, linesToText, textToLines } from '../../functions/commons/logs/logFiles.js';
+import { findNewerPieces } from '../../functions/commons/logs/logHeads.js';
+import { readPieceLine } from '../../functions/commons/logs/pieces.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { emittedAt } from '../../functions/commons/messaging/recordIds.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
@@ -385,7 +387,21 @@ export function checkMetricLog(text: string, emitted: ReadonlyMap<string, number
   return { rows: rows.length, distinctIds: counts.size, missing, doubled, unexpected };
 }
 
-/** maintain compacts the segments into metric_log.csv (its requests count too); then the file must hold each id once. */
+/**
+ * The log as the bucket holds it, every piece in order, in the seed's four columns (as
+ * LOGS_DIR's metric_log.csv is): the bench reads it whole once, to check it.
+ */
+async function bucketLogText(s3: ReturnType<typeof localS3>): Promise<string> {
+  const spec = LOGS.metric_log;
+  const rows: string[] = [];
+  for (const key of await findNewerPieces(s3, BUCKET, spec, undefined)) {
+    const lines = textToLines((await getText(s3, BUCKET, key))?.text ?? '');
+    for (const text of lines.slice(1)) rows.push(readPieceLine(spec, text, 0).line);
+  }
+  return `${spec.header}\n${linesToText(rows)}`;
+}
+
+/** maintain compacts the segments into the log's pieces (its requests count too); then the log must hold each id once. */
 async function compactAndCheck(proxy: RecordingProxy, motoUrl: string, emitted: ReadonlyMap<string, number>): Promise<MetricLogCheck> {
   const s3 = localS3(motoUrl);
   try {
@@ -394,7 +410,7 @@ async function compactAndCheck(proxy: RecordingProxy, motoUrl: string, emitted: 
     for (let attempt = 1; attempt <= 5 && check.missing > 0 && check.doubled === 0; attempt++) {
       if (attempt > 1) await sleep(1_000);
       await invokeOrThrow(proxy.url, functionName('maintain'));
-      check = checkMetricLog((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '', emitted);
+      check = checkMetricLog(await bucketLogText(s3), emitted);
     }
     return check;
   } finally {

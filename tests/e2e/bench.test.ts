@@ -70,7 +70,8 @@ beforeAll(async () => {
     join(dir, 'bench.json'),
   ]);
   report = JSON.parse(await readFile(join(dir, 'bench.json'), 'utf8')) as Record<string, any>;
-}, 300_000);
+  // The whole bench, small, on a shared 2-core machine: its history phase adds some 40 s of child processes.
+}, 420_000);
 
 afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -162,7 +163,9 @@ describe('npm run bench', () => {
     // Every function of serverless.yml: the pipeline's five among them (the HTTP API's come and go with their issues).
     expect(Object.keys(report.bundle_bytes)).toEqual(expect.arrayContaining(['features', 'maintain', 'metric', 'plot', 'predictor']));
     for (const fn of Object.keys(report.bundle_bytes)) {
-      expect(report.bundle_bytes[fn], fn).toBeGreaterThan(report.zip_bytes[fn]);
+      // plot's zip also carries its external, @napi-rs/canvas's native package (custom.esbuild.external): bigger than its bundle.
+      if (fn !== 'plot') expect(report.bundle_bytes[fn], fn).toBeGreaterThan(report.zip_bytes[fn]);
+      expect(report.zip_bytes[fn], fn).toBeGreaterThan(0);
       expect(report.bundle_bytes[fn], fn).toBeLessThan(1024 * 1024);
       expect(report.init_ms[fn], fn).toBeGreaterThan(0);
     }
