@@ -95,11 +95,12 @@ describe('npm run bench', () => {
     expect(p95).toBeLessThanOrEqual(p99);
   });
 
-  it('counts the requests at the proxy: near the floor of three ten-message queue cycles per record', () => {
+  it('counts the requests at the proxy: three queue cycles shared by the records of a pack, below one per record', () => {
     const counted = Object.values(report.requests_by_operation as Record<string, number>).reduce((sum, n) => sum + n, 0);
 
-    expect(report.requests_per_record).toBeGreaterThanOrEqual(0.9);
-    expect(report.requests_per_record).toBeLessThan(3);
+    // Records travel in packs (docs/how-it-works.md), so a queue cycle is shared: the floor of 0.9 a record was before packing.
+    expect(report.requests_per_record).toBeGreaterThan(0);
+    expect(report.requests_per_record).toBeLessThan(1);
     expect(counted / report.records).toBeCloseTo(report.requests_per_record, 2);
     expect(report.requests_per_record_by_service.sqs + report.requests_per_record_by_service.s3).toBeCloseTo(report.requests_per_record, 2);
     for (const operation of ['sqs:SendMessageBatch', 'sqs:ReceiveMessage', 'sqs:DeleteMessageBatch', 's3:GetObject', 's3:PutObject']) {
@@ -139,7 +140,8 @@ describe('npm run bench', () => {
     expect(routes['POST /predictions']?.statuses['202']).toBe(1);
     expect(api.http_requests_per_record).toBeGreaterThanOrEqual(2 / 200);
     expect(api.requests_per_record).toBeCloseTo(byService.sqs + byService.s3 + byService.http, 2);
-    expect(api.requests_by_operation['sqs:SendMessageBatch']).toBeGreaterThanOrEqual(40);
+    // 200 records each way, packed a hundred to a message: a batch request each way at least.
+    expect(api.requests_by_operation['sqs:SendMessageBatch']).toBeGreaterThanOrEqual(2);
     expect(api.records_per_second).toBeGreaterThan(0);
     expect(api.send_records_per_second).toBeGreaterThan(api.records_per_second);
     expect(api.latency_ms.p50).toBeGreaterThan(0);
