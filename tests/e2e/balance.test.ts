@@ -16,7 +16,7 @@ import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl, sendBodies } from '../helpers/localCloud.js';
 import { bucketLogText } from '../helpers/logs.js';
-import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
+import { eventually, stackForFile, type TestStack, unhandledMessages } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 const theStack = stackForFile({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });
@@ -104,7 +104,11 @@ describe('the books balance', () => {
     for (const [queue, bodies] of Object.entries(malformed)) await send(queue, bodies);
     await send('y_true', [mixedPack]);
     await send('features', [features('mixed-ok', 3)]);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The features sent so far handled (predicted, and the predictions joined) before their truths are sent.
+    await eventually(
+      'the features sent so far handled',
+      async () => (await depth('features')) + (await depth('y_pred')) === 0 || undefined,
+    );
     await send(
       'y_true',
       featuresFirst.map((id) => truth(id, rowOf(id))),
@@ -130,9 +134,9 @@ describe('the books balance', () => {
     const { rowIds, orphanIds, deadLettered } = await eventually(
       'every message handled and every record a row, an orphan or a dead letter',
       async () => {
+        // The queues first: once they are empty, the books read after the next compaction are the final ones.
+        const unhandled = await unhandledMessages(sqs);
         await stack.invoke('maintain');
-        // The queues first: once they are empty, the books read next are the final ones.
-        const unhandled = (await depth('y_true')) + (await depth('y_pred')) + (await depth('features'));
         const now = await books();
         lastSeen = `rows ${now.rowIds.length}, orphans ${now.orphanIds.length}, dead letters ${now.deadLettered}, unhandled messages ${unhandled}`;
         const done =

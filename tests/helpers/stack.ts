@@ -12,6 +12,7 @@ import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
 import { waitFor } from '../../infra/toolbox/retry.js';
 import { startedForTests } from './factories.js';
+import { queueCounts, queueUrl } from './localCloud.js';
 import { bucketLogText } from './logs.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
@@ -115,9 +116,29 @@ export async function httpApiAnswers(stack: TestStack): Promise<void> {
   });
 }
 
-/** Polls `probe` (its errors count as "not yet") until it yields a value. */
+/** Polls `probe` (its errors count as "not yet") until it yields a value; a time-out names the last look's error. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  return await waitFor(() => probe().catch(() => undefined), { what, timeoutMs, intervalMs: 500 });
+  let lastError: unknown;
+  const look = async () => {
+    try {
+      const value = await probe();
+      lastError = undefined;
+      return value;
+    } catch (error) {
+      lastError = error;
+      return undefined;
+    }
+  };
+  return await waitFor(look, {
+    what,
+    timeoutMs,
+    intervalMs: 500,
+    onTimeout: () =>
+      new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}` +
+          (lastError === undefined ? '' : ` (the last look failed: ${lastError instanceof Error ? lastError.message : String(lastError)})`),
+      ),
+  });
 }
 
 /** Invokes maintain (which appends the segments to the log) until every id is a row in S3's metric_log.csv. */
@@ -135,5 +156,42 @@ export async function waitForRows(stack: TestStack, ids: readonly string[], time
     );
   } finally {
     s3.destroy();
+  }
+}
+
+/**
+ * The pipeline's source queues in the order a record passes them: features (→ predictor
+ * → y_pred) before y_pred, so that, read in this order, an empty one cannot fill again
+ * from one read before it.
+ */
+const SOURCE_QUEUES = ['features', 'y_pred', 'y_true'] as const;
+
+/** Messages of the source queues not handled yet: visible, in flight or delayed. */
+export async function unhandledMessages(sqs: ReturnType<typeof localSqs>): Promise<number> {
+  let unhandled = 0;
+  for (const name of SOURCE_QUEUES) {
+    unhandled += (await queueCounts(sqs, await queueUrl(sqs, name))).reduce((sum, count) => sum + count, 0);
+  }
+  return unhandled;
+}
+
+/**
+ * Waits until every message sent is handled (the source queues hold none), then has
+ * maintain append what the last deliveries wrote. After that nothing can add a row: a
+ * handled message is deleted and never comes back, so a check that an id is logged
+ * once, or not at all, reads the final log. (Halves waiting for their partner stay in
+ * the join table until ORPHAN_TTL_SECONDS: they add no row.)
+ */
+export async function settled(stack: TestStack, timeoutMs = 90_000): Promise<void> {
+  const sqs = localSqs(stack.awsEndpoint);
+  try {
+    await eventually(
+      'every message of features, y_pred and y_true handled',
+      async () => (await unhandledMessages(sqs)) === 0 || undefined,
+      timeoutMs,
+    );
+    await stack.invoke('maintain');
+  } finally {
+    sqs.destroy();
   }
 }

@@ -113,6 +113,7 @@ describe('emitRecords', () => {
     let most = 0;
     const tracked = async () => {
       most = Math.max(most, ++inFlight);
+      // Kept: a sender that takes a moment (a timer, not a microtask), so batches overlap; nothing is timed.
       await new Promise((resolve) => setTimeout(resolve, 2));
       inFlight--;
     };
