@@ -11,12 +11,13 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { unhandledMessages } from '../../infra/cloud/unhandledMessages.js';
 import { showDeadLetters } from '../../infra/dlq/deadLetters.js';
 import { DATA_FILE } from '../../infra/model/train.js';
 import { BUCKET } from '../../infra/toolbox/localDefaults.js';
 import { queueCounts, queueUrl, sendBodies } from '../helpers/localCloud.js';
 import { bucketLogText } from '../helpers/logs.js';
-import { eventually, stackForFile, type TestStack, unhandledMessages } from '../helpers/stack.js';
+import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 const theStack = stackForFile({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });

@@ -7,12 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { localS3, localSqs } from '../../infra/cloud/localClients.js';
+import { unhandledMessages } from '../../infra/cloud/unhandledMessages.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/supervisor.js';
 import { invokeOrThrow } from '../../infra/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
 import { waitFor } from '../../infra/toolbox/retry.js';
 import { startedForTests } from './factories.js';
-import { queueCounts, queueUrl } from './localCloud.js';
 import { bucketLogText } from './logs.js';
 import { privateBuildFolder, removeBuildFolder } from './serverlessConfig.js';
 
@@ -170,22 +170,6 @@ export async function waitForRows(stack: TestStack, ids: readonly string[], time
 }
 
 /**
- * The pipeline's source queues in the order a record passes them: features (→ predictor
- * → y_pred) before y_pred, so that, read in this order, an empty one cannot fill again
- * from one read before it.
- */
-const SOURCE_QUEUES = ['features', 'y_pred', 'y_true'] as const;
-
-/** Messages of the source queues not handled yet: visible, in flight or delayed. */
-export async function unhandledMessages(sqs: ReturnType<typeof localSqs>): Promise<number> {
-  let unhandled = 0;
-  for (const name of SOURCE_QUEUES) {
-    unhandled += (await queueCounts(sqs, await queueUrl(sqs, name))).reduce((sum, count) => sum + count, 0);
-  }
-  return unhandled;
-}
-
-/**
  * Waits until every message sent is handled (the source queues hold none), then has
  * maintain append what the last deliveries wrote. After that nothing can add a row: a
  * handled message is deleted and never comes back, so a check that an id is logged
@@ -203,5 +187,20 @@ export async function settled(stack: TestStack, timeoutMs = 90_000): Promise<voi
     await stack.invoke('maintain');
   } finally {
     sqs.destroy();
+  }
+}
+
+/**
+ * The rows of `ids` in S3's metric_log.csv once nothing more can land: every id a row
+ * (waitForRows), then settled. For a check that each id is one row, not just at least one.
+ */
+export async function finalRows(stack: TestStack, ids: readonly string[], timeoutMs = 90_000): Promise<MetricRow[]> {
+  await waitForRows(stack, ids, timeoutMs);
+  await settled(stack, timeoutMs);
+  const s3 = localS3(stack.awsEndpoint);
+  try {
+    return parseMetricLog(await bucketLogText(s3, BUCKET)).filter((row) => ids.includes(row.id));
+  } finally {
+    s3.destroy();
   }
 }

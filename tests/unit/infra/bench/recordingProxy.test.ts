@@ -119,7 +119,7 @@ async function withProxy(
         res.end(invoked?.body ?? JSON.stringify({ echoed: body.length }));
       };
       if (req.url === '/slow' && !slowReleased) heldSlow.push(respond);
-      else setTimeout(respond, 0);
+      else setImmediate(respond);
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
