@@ -7,7 +7,7 @@ import { LogCompactor } from '../../functions/commons/logs/compaction.js';
 import { IdIndex } from '../../functions/commons/logs/idIndex.js';
 import type { SegmentJournal } from '../../functions/commons/logs/journal.js';
 
-export { bucketLogText } from '../../infra/toolbox/bucketLog.js';
+export { bucketLogText } from '../../infra/local/toolbox/bucketLog.js';
 
 /** A compactor as maintain makes one (its own id index), for tests that compact by hand. */
 export function compactorFor(s3: S3Client, bucket: string, logsDir: string | undefined, journal?: SegmentJournal): LogCompactor {

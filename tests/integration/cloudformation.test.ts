@@ -16,9 +16,9 @@ import { METRICS_NAMESPACE } from '../../functions/commons/alerts/cloudWatchMetr
 import { LOGS, type LogSpec } from '../../functions/commons/logs/logFiles.js';
 import { hourPartition, pieceHeader, pieceKey } from '../../functions/commons/logs/pieces.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
+import { BUCKET, PROJECT_DIR, SERVICE, STAGE } from '../../infra/local/toolbox/localDefaults.js';
+import { SERVERLESS_BIN, slsEnv } from '../../infra/local/toolbox/sls.js';
 import { lambdaPlatform } from '../../infra/packaging/plugin.js';
-import { BUCKET, PROJECT_DIR, SERVICE, STAGE } from '../../infra/toolbox/localDefaults.js';
-import { SERVERLESS_BIN, slsEnv } from '../../infra/toolbox/sls.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 
 interface Template {
@@ -339,13 +339,13 @@ describe('the logs as Athena tables', () => {
     expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
   });
 
-  it('is what the README queries: its database, tables and work group', () => {
-    const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+  it('is what docs/operations.md queries: its database, tables and work group', () => {
+    const doc = readFileSync(join(PROJECT_DIR, 'docs/operations.md'), 'utf8');
     const database = evaluate(ofType('AWS::Glue::Database')[0]?.[1].Properties.DatabaseInput.Name) as string;
 
-    expect(readme).toContain(`--work-group ${SERVICE}-${STAGE} `);
-    expect(readme).toContain(`FROM ${database}.${LOGS.metric_log.name}\n`);
-    expect(readme).toContain(`Glue database \`${database.replace(STAGE, '<stage>')}\``);
+    expect(doc).toContain(`--work-group ${SERVICE}-${STAGE} `);
+    expect(doc).toContain(`FROM ${database}.${LOGS.metric_log.name}\n`);
+    expect(doc).toContain(`Glue database \`${database.replace(STAGE, '<stage>')}\``);
   });
 });
 

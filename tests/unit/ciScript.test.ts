@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 describe('.ci/run', () => {
   it('stops at once with a clear message when moto_server is missing', () => {

@@ -21,8 +21,8 @@ import { parseMetricLog } from '../../../../../functions/commons/logs/rowFormat.
 import { writeSegment } from '../../../../../functions/commons/logs/segments.js';
 import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
-import { type RunningProcess, startMoto } from '../../../../../infra/cloud/moto.js';
-import { findFreePort } from '../../../../../infra/cloud/net.js';
+import { type RunningProcess, startMoto } from '../../../../../infra/local/cloud/moto.js';
+import { findFreePort } from '../../../../../infra/local/cloud/net.js';
 import { emptiedLocalCloud, type LocalCloud } from '../../../../helpers/localCloud.js';
 import { bucketLogText, compactorFor } from '../../../../helpers/logs.js';
 
