@@ -2,6 +2,11 @@
  * Progress on stderr while the pipeline runs: one line a second or so, rewritten in
  * place (`\r`) on a terminal, one line each otherwise (CI logs, pipes).
  */
+/** One line of the bench's own on stderr. */
+export function say(line: string): void {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
 export interface ProgressFigures {
   readonly emitted: number;
   readonly planned: number;

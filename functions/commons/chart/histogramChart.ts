@@ -1,11 +1,11 @@
 /**
  * The error histogram as a Chart.js v4 configuration (pure data), and its rendering:
  * drawn in this process (drawChart.ts), or through a QuickChart server with
- * quickchart-js when one is named. To a server the configuration goes as a JSON
- * string, never as code: QuickChart evaluates object configs as JavaScript.
+ * quickchart-js when one is named, each loaded only when used. To a server the
+ * configuration goes as a JSON string, never as code: QuickChart evaluates object
+ * configs as JavaScript.
  */
 import type { ChartConfiguration } from 'chart.js';
-import QuickChart from 'quickchart-js';
 import { ChartRenderError } from '../platform/errors.js';
 import type { Histogram } from './histogram.js';
 
@@ -83,6 +83,8 @@ export async function renderChart(config: ChartConfiguration, serverUrl: string 
 /** POSTs the config to the QuickChart server at `serverUrl` and returns the PNG. */
 export async function renderThroughServer(serverUrl: string, config: ChartConfiguration): Promise<Buffer> {
   const url = new URL(serverUrl);
+  // Loaded only to post (it brings node-fetch and whatwg-url): a chart drawn here never pays for it.
+  const { default: QuickChart } = await import('quickchart-js');
   const chart = new QuickChart()
     .setScheme(url.protocol.replace(':', ''))
     .setHost(url.host)

@@ -9,6 +9,7 @@
 import { CreateBucketCommand, PutBucketEncryptionCommand, PutPublicAccessBlockCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateTopicCommand, ListSubscriptionsByTopicCommand, type SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ALERTS_INBOX } from '../toolbox/localDefaults.js';
 
 export interface CfnResource {
   readonly Type: string;
@@ -35,7 +36,7 @@ export interface BootstrapPlan {
 }
 
 /** The local queue that receives the alerts topic's messages (`npm run alerts` reads it). */
-export const ALERTS_INBOX = 'alerts-inbox';
+export { ALERTS_INBOX };
 
 const QUEUE_ATTRIBUTES = [
   'VisibilityTimeout',

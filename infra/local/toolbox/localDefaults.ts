@@ -12,6 +12,8 @@ export const PROJECT_DIR = join(__dirname, '..', '..', '..');
 
 /** serverless.yml's `service` and its default stage (`${opt:stage, 'dev'}`). */
 export const SERVICE = 'ml-monitor';
+/** The queue the bootstrap subscribes to the alerts topic, which `npm run alerts` reads. */
+export const ALERTS_INBOX = 'alerts-inbox';
 export const STAGE = 'dev';
 
 /** A setting's default in settings.ts (each one used here has one). */

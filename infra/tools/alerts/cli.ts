@@ -5,11 +5,8 @@
  */
 import '../../local/cloud/sdkNotice.js';
 import { parseArgs } from 'node:util';
-import { ALERTS_INBOX } from '../../local/cloud/bootstrap.js';
-import { localSqs } from '../../local/cloud/localClients.js';
 import { readLocalSetting } from '../../local/settings.js';
-import { LOCAL_ENDPOINT } from '../../local/toolbox/localDefaults.js';
-import { formatAlert, InboxNotFoundError, readInbox } from './inbox.js';
+import { ALERTS_INBOX, LOCAL_ENDPOINT } from '../../local/toolbox/localDefaults.js';
 
 const EXIT_FAILED = 1;
 const EXIT_USAGE = 2;
@@ -30,7 +27,7 @@ environment:
 
 exit status: 0 listed, 1 failed, 2 bad usage`;
 
-async function main(args: string[]): Promise<number> {
+async function run(args: string[]): Promise<number> {
   let values: { delete?: boolean; json?: boolean; queue?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -52,6 +49,11 @@ async function main(args: string[]): Promise<number> {
   }
   const endpoint = readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
   const queue = values.queue ?? ALERTS_INBOX;
+  // Loaded once the command line is read: --help answers without the SDK.
+  const [{ localSqs }, { formatAlert, InboxNotFoundError, readInbox }] = await Promise.all([
+    import('../../local/cloud/localClients.js'),
+    import('./inbox.js'),
+  ]);
   const sqs = localSqs(endpoint);
   try {
     const alerts = await readInbox(sqs, queue, { remove: values.delete === true });
@@ -71,8 +73,9 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
+/** The command line `args` run: its output printed, its exit status set. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  process.exitCode = await run(args);
 }
+
+if (require.main === module) void main();

@@ -5,21 +5,12 @@
  */
 import '../../local/cloud/sdkNotice.js';
 import { parseArgs } from 'node:util';
-import { localS3, localSqs } from '../../local/cloud/localClients.js';
+import { deadLetterQueueOf, sourceQueueOf } from '../../../functions/commons/messaging/sqsLimits.js';
 import { readLocalSetting } from '../../local/settings.js';
 import { BUCKET, LOCAL_ENDPOINT, LOCAL_REGION } from '../../local/toolbox/localDefaults.js';
-import {
-  DEFAULT_SHOW_LIMIT,
-  type DeadLetter,
-  type DeadLetterQueueDepth,
-  deadLetterQueueName,
-  listDeadLetterQueues,
-  QueueNotFoundError,
-  type RedriveResult,
-  redrive,
-  showDeadLetters,
-  sourceQueueName,
-} from './deadLetters.js';
+// Types only: the queues' code and the SDK load once the command line is read (run), so --help answers at once.
+import type { DeadLetter, DeadLetterQueueDepth, RedriveResult } from './deadLetters.js';
+import { DEFAULT_SHOW_LIMIT } from './showLimit.js';
 
 /** Longer bodies are cut in `show`: a bad message can be up to 256 KiB. */
 const BODY_PREVIEW_CHARS = 500;
@@ -108,9 +99,9 @@ function formatLetter(letter: DeadLetter, index: number): string {
 }
 
 function formatShow(queue: string, letters: readonly DeadLetter[]): string {
-  const dlq = deadLetterQueueName(queue);
+  const dlq = deadLetterQueueOf(queue);
   if (letters.length === 0) return `${dlq}: no messages waiting`;
-  const header = `${dlq} (source ${sourceQueueName(dlq)}): ${letters.length} message(s), left in the queue`;
+  const header = `${dlq} (source ${sourceQueueOf(dlq)}): ${letters.length} message(s), left in the queue`;
   return [header, ...letters.map(formatLetter)].join('\n\n');
 }
 
@@ -128,7 +119,11 @@ function reportRedrive(result: RedriveResult): string | undefined {
 /** The SDK rejects with the socket's own error (Node gives a raced IPv4/IPv6 AggregateError the first one's code). */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
 
-function describeFailure(error: unknown, endpoint: string): string {
+function describeFailure(
+  error: unknown,
+  endpoint: string,
+  QueueNotFoundError: typeof import('./deadLetters.js').QueueNotFoundError,
+): string {
   if (UNREACHABLE_CODES.has((error as { code?: string }).code ?? ''))
     return `nothing answers at ${endpoint}: is \`npm start\` running? (or set AWS_ENDPOINT_URL)`;
   if (error instanceof QueueNotFoundError) return `${error.message} at ${endpoint} (\`npm run dlq -- list\` shows the dead-letter queues)`;
@@ -136,7 +131,7 @@ function describeFailure(error: unknown, endpoint: string): string {
 }
 
 /** Runs the command line; returns the exit code. */
-async function main(args: string[]): Promise<number> {
+async function run(args: string[]): Promise<number> {
   let command: Command;
   try {
     command = parseCommand(args);
@@ -151,6 +146,10 @@ async function main(args: string[]): Promise<number> {
   }
   const endpoint = readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
   const region = readLocalSetting('region') ?? LOCAL_REGION;
+  const [{ localS3, localSqs }, { listDeadLetterQueues, QueueNotFoundError, redrive, showDeadLetters }] = await Promise.all([
+    import('../../local/cloud/localClients.js'),
+    import('./deadLetters.js'),
+  ]);
   const sqs = localSqs(endpoint, region);
   const s3 = localS3(endpoint, region);
   try {
@@ -167,7 +166,7 @@ async function main(args: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    console.error(`dlq: ${describeFailure(error, endpoint)}`);
+    console.error(`dlq: ${describeFailure(error, endpoint, QueueNotFoundError)}`);
     return EXIT_FAILED;
   } finally {
     sqs.destroy();
@@ -175,14 +174,14 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      console.error(`dlq: ${error instanceof Error ? error.message : String(error)}`);
-      process.exitCode = EXIT_FAILED;
-    },
-  );
+/** The command line `args` run: its output printed, its exit status set. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    process.exitCode = await run(args);
+  } catch (error) {
+    console.error(`dlq: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = EXIT_FAILED;
+  }
 }
+
+if (require.main === module) void main();

@@ -31,9 +31,10 @@ import {
   SQS_LIMITS,
   sourceQueueOf,
 } from '../../../functions/commons/messaging/sqsLimits.js';
+import { DEFAULT_SHOW_LIMIT } from './showLimit.js';
 
 export const NO_REASON = 'no reason recorded';
-export const DEFAULT_SHOW_LIMIT = 10;
+export { DEFAULT_SHOW_LIMIT } from './showLimit.js';
 
 /** Long enough for a whole `show`; short enough that, if the tool dies holding them, consumers see them again soon. */
 const PEEK_VISIBILITY_SECONDS = 30;

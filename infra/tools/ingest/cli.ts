@@ -7,10 +7,10 @@
  * Truths go first, then predictions; the pipeline joins them by id in any order.
  */
 import { parseArgs } from 'node:util';
-import { INGEST_LIMITS, type IngestKind } from '../../../functions/commons/ingest/ingestRequest.js';
+import { INGEST_LIMITS } from '../../../functions/commons/ingest/ingestLimits.js';
+import type { IngestKind } from '../../../functions/commons/ingest/ingestRequest.js';
 import { readLocalSetting } from '../../local/settings.js';
 import { PORTS } from '../../local/toolbox/localDefaults.js';
-import { CsvHeaderError, openCsv, readCsvRows } from './csvRows.js';
 import { DEFAULT_SEND_OPTIONS, type FileOutcome, type SendOptions, sendRows } from './sender.js';
 
 const EXIT_SOME_NOT_SENT = 1;
@@ -93,6 +93,8 @@ function wholeNumber(flag: string, text: string | undefined, fallback: number, m
 
 /** Opens each file and checks its header before anything is sent; throws UsageError naming what is wrong. */
 export async function checkFiles(files: Options['files']): Promise<void> {
+  // Loaded here, not at the top (with the message schemas and zod): --help answers without them.
+  const { CsvHeaderError, openCsv, readCsvRows } = await import('./csvRows.js');
   const problems: string[] = [];
   for (const file of files) {
     try {
@@ -143,6 +145,7 @@ function progressReporter(path: string): SendOptions['onProgress'] {
 
 export async function run(options: Options): Promise<number> {
   await checkFiles(options.files);
+  const { openCsv, readCsvRows } = await import('./csvRows.js');
   let complete = true;
   for (const file of options.files) {
     const started = Date.now();
@@ -160,10 +163,10 @@ export async function run(options: Options): Promise<number> {
   return complete ? 0 : EXIT_SOME_NOT_SENT;
 }
 
-async function main(): Promise<number> {
+async function runCommandLine(args: string[]): Promise<number> {
   let options: Options;
   try {
-    options = parseArguments(process.argv.slice(2));
+    options = parseArguments(args);
   } catch (error) {
     if (error instanceof UsageError && error.asked) {
       console.log(error.message);
@@ -174,13 +177,14 @@ async function main(): Promise<number> {
   return await run(options);
 }
 
-if (require.main === module) {
-  main()
-    .then((code) => {
-      process.exitCode = code;
-    })
-    .catch((error: Error) => {
-      console.error(`ingest: ${error.message}`);
-      process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_SOME_NOT_SENT;
-    });
+/** The command line `args` run: its output printed, its exit status set. */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  try {
+    process.exitCode = await runCommandLine(args);
+  } catch (error) {
+    console.error(`ingest: ${(error as Error).message}`);
+    process.exitCode = error instanceof UsageError ? EXIT_USAGE : EXIT_SOME_NOT_SENT;
+  }
 }
+
+if (require.main === module) void main();

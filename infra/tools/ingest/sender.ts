@@ -7,7 +7,8 @@
  * on AWS) or an API still unreachable after the retries stops the file: sending it
  * again later is safe, since the pipeline drops halves it already has.
  */
-import { INGEST_LIMITS, type IngestKind } from '../../../functions/commons/ingest/ingestRequest.js';
+import { INGEST_LIMITS } from '../../../functions/commons/ingest/ingestLimits.js';
+import type { IngestKind } from '../../../functions/commons/ingest/ingestRequest.js';
 import type { ScalarMessage } from '../../../functions/commons/messaging/messageSchemas.js';
 import { isRecord } from '../../local/toolbox/isRecord.js';
 import { retry } from '../../local/toolbox/retry.js';

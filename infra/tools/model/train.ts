@@ -5,6 +5,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { parseArgs } from 'node:util';
 import { FEATURE_NAMES, parseDataset } from '../../../functions/commons/model/dataset.js';
 import type { LinearModel } from '../../../functions/commons/model/linearModel.js';
 import { PROJECT_DIR } from '../../local/toolbox/localDefaults.js';
@@ -25,10 +26,28 @@ export function trainModel(dataFile = DATA_FILE): LinearModel {
   };
 }
 
-if (require.main === module) {
+const USAGE = `usage: npm run train
+
+Fits the model on ${relative(PROJECT_DIR, DATA_FILE)} and writes ${relative(PROJECT_DIR, MODEL_FILE)}.
+
+exit status: 0 written, 1 failed, 2 bad usage`;
+
+/** `npm run train` with the command line `args` (only --help). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  let help: boolean | undefined;
+  try {
+    ({ help } = parseArgs({ args, options: { help: { type: 'boolean', short: 'h' } } }).values);
+  } catch (error) {
+    console.error(`${(error as Error).message.split('\n')[0]}\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  if (help) return console.log(USAGE);
   const model = trainModel();
   writeFileSync(MODEL_FILE, `${JSON.stringify(model, null, 2)}\n`);
   console.log(
     `model written to ${relative(process.cwd(), MODEL_FILE)}: intercept ${model.intercept}, ${model.coefficients.length} coefficients`,
   );
 }
+
+if (require.main === module) void main();

@@ -15,12 +15,14 @@ describe('generatedRows', () => {
 });
 
 describe('plotCommand', () => {
-  it("runs the CLI with package.json's node flags, with this node", () => {
-    const packageJson = JSON.stringify({ scripts: { plot: 'node --max-semi-space-size=1 -r tsx/cjs infra/tools/plot/cli.ts' } });
+  it("runs the CLI as package.json's script does (launcher, node flags), with this node", () => {
+    const packageJson = JSON.stringify({
+      scripts: { plot: 'node --max-semi-space-size=1 infra/tools/launch.cjs infra/tools/plot/cli.ts' },
+    });
 
     expect(plotCommand(packageJson, '/p/infra/tools/plot/cli.ts')).toEqual({
       command: process.execPath,
-      args: ['--max-semi-space-size=1', '-r', 'tsx/cjs', '/p/infra/tools/plot/cli.ts'],
+      args: ['--max-semi-space-size=1', 'infra/tools/launch.cjs', '/p/infra/tools/plot/cli.ts'],
     });
   });
 

@@ -148,13 +148,12 @@ const bundlesResult: BundlesResult = {
 
 const plotResult: PlotCliResult = {
   rows: 1_000_000,
-  wall_ms: 420,
-  peak_rss_mb: 110,
+  peak_rss_mb: 90,
   runs: [],
-  command: 'node infra/tools/plot/cli.ts',
-  process_wall_ms: 700,
+  command: 'node infra/tools/launch.cjs infra/tools/plot/cli.ts',
+  process_wall_ms: 400,
   input_bytes: 60_000_000,
-  reference: { tool: 'pandas', wall_ms: 1_300, peak_rss_mb: 150, source: 'recorded' },
+  seed: { tool: 'pandas', process_wall_ms: 2_000, peak_rss_mb: 200, runs: [] },
 };
 
 const traffic = (requests: number, bytesIn: number, indexHours = 3) => ({
@@ -496,16 +495,28 @@ describe('the metric cost, bundles and plot CLI figures', () => {
     });
   });
 
-  it('prints the plot CLI against pandas, with the whole process time', () => {
-    const rows = tableRows(buildReport(inputs({ plot: { ok: plotResult } })));
+  it('reports the plot CLI against pandas side by side: the speed-up and the memory ratio, whole processes', () => {
+    const report = buildReport(inputs({ plot: { ok: plotResult } }));
+    const rows = tableRows(report);
 
-    expect(row(rows, 'plot CLI, 1,000,000 rows: wall')).toMatchObject({
-      metric: 'plot CLI, 1,000,000 rows: wall (process 700 ms)',
-      value: '420 ms',
-      target: '≤ 1,300 ms (pandas)',
+    expect(report.plot_speedup_vs_seed).toBe(5);
+    expect(report.plot_memory_ratio_vs_seed).toBe(0.45);
+    expect(row(rows, 'plot CLI, 1,000,000 rows: speed-up')).toMatchObject({
+      metric: 'plot CLI, 1,000,000 rows: speed-up vs pandas (400 ms vs 2,000 ms)',
+      value: '5.00×',
+      target: '≥ 4×',
       ok: true,
     });
-    expect(row(rows, 'plot CLI, 1,000,000 rows: peak RSS')).toMatchObject({ value: '110 MB', ok: true });
+    expect(row(rows, 'plot CLI, 1,000,000 rows: peak RSS')).toMatchObject({ value: '0.450', target: '≤ 0.5', ok: true });
+  });
+
+  it('says why the seed side is missing, and gives no ratios', () => {
+    const seed = { skipped: "python3 cannot run the seed's pandas + matplotlib (No module named 'pandas'); its side is skipped" };
+    const report = buildReport(inputs({ plot: { ok: { ...plotResult, seed } } }));
+
+    expect(report.plot_speedup_vs_seed).toBeNull();
+    expect(report.plot_memory_ratio_vs_seed).toBeNull();
+    expect(row(tableRows(report), 'plot CLI vs pandas')).toMatchObject({ value: seed.skipped });
   });
 });
 
