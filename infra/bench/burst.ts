@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
+import { deadLetterQueueOf } from '../../functions/commons/messaging/sqsLimits.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { findNewerPieces } from '../../functions/commons/logs/logHeads.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
@@ -53,7 +54,7 @@ export interface BurstResult {
   readonly settings: Readonly<Record<string, string>>;
 }
 
-const DEAD_LETTER_QUEUES = ['features-dlq', 'y_true-dlq', 'y_pred-dlq'];
+const DEAD_LETTER_QUEUES = ['features', 'y_true', 'y_pred'].map(deadLetterQueueOf);
 /** How often maintain is invoked while waiting (the schedule does it each minute). */
 const MAINTAIN_EVERY_MS = 5_000;
 

@@ -24,14 +24,17 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { type DeadLetterReason, InvalidReasonRecordError, readReason } from '../../functions/commons/messaging/deadLetterReasons.js';
+import {
+  deadLetterQueueOf,
+  groupIntoBatches,
+  isDeadLetterQueue,
+  SQS_LIMITS,
+  sourceQueueOf,
+} from '../../functions/commons/messaging/sqsLimits.js';
 
-const DLQ_SUFFIX = '-dlq';
 export const NO_REASON = 'no reason recorded';
 export const DEFAULT_SHOW_LIMIT = 10;
 
-/** SQS's caps: entries per batch call, and bytes per SendMessageBatch (bodies and attributes). */
-const SQS_BATCH_LIMIT = 10;
-const SEND_BATCH_MAX_BYTES = 256 * 1024;
 /** Long enough for a whole `show`; short enough that, if the tool dies holding them, consumers see them again soon. */
 const PEEK_VISIBILITY_SECONDS = 30;
 /** One send and one delete. */
@@ -90,11 +93,11 @@ export interface RedriveResult {
 
 /** `y_true` and `y_true-dlq` both name the pair. */
 export function deadLetterQueueName(queue: string): string {
-  return queue.endsWith(DLQ_SUFFIX) ? queue : `${queue}${DLQ_SUFFIX}`;
+  return deadLetterQueueOf(queue);
 }
 
 export function sourceQueueName(dlq: string): string {
-  return dlq.endsWith(DLQ_SUFFIX) ? dlq.slice(0, -DLQ_SUFFIX.length) : dlq;
+  return sourceQueueOf(dlq);
 }
 
 /** The queue's URL, or undefined when there is no such queue. */
@@ -138,7 +141,7 @@ export async function listDeadLetterQueues(sqs: SQSClient): Promise<DeadLetterQu
   let nextToken: string | undefined;
   do {
     const page = await sqs.send(new ListQueuesCommand({ MaxResults: 1000, NextToken: nextToken }));
-    dlqUrls.push(...(page.QueueUrls ?? []).filter((url) => url.replace(/\/+$/, '').endsWith(DLQ_SUFFIX)));
+    dlqUrls.push(...(page.QueueUrls ?? []).filter((url) => isDeadLetterQueue(url.replace(/\/+$/, ''))));
     nextToken = page.NextToken;
   } while (nextToken);
   const found = await Promise.all(
@@ -158,7 +161,7 @@ async function receiveBatch(sqs: SQSClient, url: string, max: number, visibility
   const { Messages = [] } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: url,
-      MaxNumberOfMessages: Math.min(SQS_BATCH_LIMIT, max),
+      MaxNumberOfMessages: Math.min(SQS_LIMITS.batchEntries, max),
       VisibilityTimeout: visibilitySeconds,
       WaitTimeSeconds: RECEIVE_WAIT_SECONDS,
       MessageAttributeNames: ['All'],
@@ -170,9 +173,9 @@ async function receiveBatch(sqs: SQSClient, url: string, max: number, visibility
 
 /** Makes held messages visible again at once; should this fail, their visibility timeout brings them back anyway. */
 async function release(sqs: SQSClient, url: string, messages: readonly Message[]): Promise<void> {
-  for (let start = 0; start < messages.length; start += SQS_BATCH_LIMIT) {
+  for (let start = 0; start < messages.length; start += SQS_LIMITS.batchEntries) {
     const Entries = messages
-      .slice(start, start + SQS_BATCH_LIMIT)
+      .slice(start, start + SQS_LIMITS.batchEntries)
       .map((message, index) => ({ Id: `m${index}`, ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 }));
     await sqs.send(new ChangeMessageVisibilityBatchCommand({ QueueUrl: url, Entries }));
   }
@@ -282,23 +285,15 @@ export async function redrive(sqs: SQSClient, dlq: string, options: { readonly l
   return result;
 }
 
-/** Groups under SendMessageBatch's 256 KiB (a received batch already holds at most 10 messages). */
+/** Groups under SendMessageBatch's limits, counting bodies and attributes as SQS does. */
 function bySendBatchBytes(messages: readonly Message[]): Message[][] {
-  const groups: Message[][] = [];
-  let bytes = Number.POSITIVE_INFINITY;
-  for (const message of messages) {
+  return groupIntoBatches(messages, (message) => {
     let size = Buffer.byteLength(message.Body ?? '');
     for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
       size += Buffer.byteLength(name + (value.DataType ?? '') + (value.StringValue ?? '')) + (value.BinaryValue?.length ?? 0);
     }
-    if (bytes + size > SEND_BATCH_MAX_BYTES) {
-      groups.push([]);
-      bytes = 0;
-    }
-    groups.at(-1)?.push(message);
-    bytes += size;
-  }
-  return groups;
+    return size;
+  });
 }
 
 /**

@@ -9,6 +9,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
+import { SQS_LIMITS } from '../../functions/commons/messaging/sqsLimits.js';
 import type { InvokeOutcome } from '../toolbox/invoke.js';
 import { isRecord } from '../toolbox/isRecord.js';
 import { nextDelay, type RetryOptions, retry } from '../toolbox/retry.js';
@@ -41,8 +42,8 @@ export interface SqsEventSourcePollerOptions {
 /** 0.5 s doubling to 10 s: quick after a blip, quiet during an outage. */
 export const BACKOFF = { delayMs: 500, maxDelayMs: 10_000 };
 /** Per receive SQS returns at most 10 messages of at most 256 KiB each. */
-const MAX_MESSAGES_PER_RECEIVE = 10;
-const MAX_RECEIVE_BYTES = MAX_MESSAGES_PER_RECEIVE * 256 * 1024;
+const MAX_MESSAGES_PER_RECEIVE = SQS_LIMITS.batchEntries;
+const MAX_RECEIVE_BYTES = MAX_MESSAGES_PER_RECEIVE * SQS_LIMITS.messageBytes;
 /** Lambda's synchronous payload limit (serverless-offline enforces it too); stop gathering before a receive could cross it. */
 const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 /** Rough JSON envelope per record (ids, receipt handle, attributes). */

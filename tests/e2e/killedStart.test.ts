@@ -18,7 +18,7 @@ import { freeStackPorts } from '../../infra/supervisor.js';
 import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
 import { canDieWithParent } from '../../infra/toolbox/processes.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
-import { eventually } from '../helpers/stack.js';
+import { eventually, stackPortsEnv } from '../helpers/stack.js';
 
 const buildFolder = privateBuildFolder();
 let logsDir: string;
@@ -51,10 +51,7 @@ async function npmStart(ports: Awaited<ReturnType<typeof freeStackPorts>>): Prom
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      AWS_ENDPOINT_URL: ports.awsEndpoint,
-      QUICKCHART_URL: ports.quickchartUrl,
-      LAMBDA_PORT: String(ports.lambdaPort),
-      OFFLINE_HTTP_PORT: String(ports.httpPort),
+      ...stackPortsEnv(ports),
       LOGS_DIR: logsDir,
       ESBUILD_WORK_FOLDER: buildFolder,
       SCHEDULES_ENABLED: 'false',

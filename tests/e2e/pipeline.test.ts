@@ -73,10 +73,12 @@ describe('the pipeline end to end', () => {
     const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
     await waitForRows(stack, emitted);
 
+    // maintain has plot draw after each append, so this invoke finds histogram.json
+    // already drawn (plotted false) or draws it; either way it counts every row.
     const result = await stack.invoke<{ plotted: boolean; rows: number }>('plot');
 
     const logged = parseMetricLog(await bucketLogText(s3, BUCKET));
-    expect(result).toEqual({ plotted: true, rows: logged.length });
+    expect(result.rows).toBe(logged.length);
     const local = await readFile(join(stack.logsDir, BUCKET_KEYS.errorPlot));
     const stored = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: BUCKET_KEYS.errorPlot }));
     const remote = Buffer.from((await stored.Body?.transformToByteArray()) ?? []);

@@ -72,6 +72,16 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   };
 }
 
+/** The variables that put `npm start` on the stack ports given (freeStackPorts), as a test runs it. */
+export function stackPortsEnv(ports: Awaited<ReturnType<typeof freeStackPorts>>): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: ports.awsEndpoint,
+    QUICKCHART_URL: ports.quickchartUrl,
+    LAMBDA_PORT: String(ports.lambdaPort),
+    OFFLINE_HTTP_PORT: String(ports.httpPort),
+  };
+}
+
 /** One stack for a test file: started before its first test, stopped after its last; the getter returns it. */
 export function stackForFile(env: Record<string, string> = {}): () => TestStack {
   return startedForTests(() => startTestStack(env));

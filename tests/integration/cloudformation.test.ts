@@ -2,19 +2,23 @@
  * The infrastructure file itself: `sls package` is run and the CloudFormation it
  * generates is linted with cfn-lint and checked for what production needs, and the
  * zips it builds for what they carry; once more with API_ALLOWED_ORIGINS, for the
- * HTTP API's CORS.
+ * HTTP API's CORS. The logs' Glue tables are checked against the pieces' own key format
+ * (pieces.ts), so the two cannot drift apart.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import AdmZip from 'adm-zip';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/commons/alerts/cloudWatchMetrics.js';
+import { LOGS, type LogSpec } from '../../functions/commons/logs/logFiles.js';
+import { hourPartition, pieceHeader, pieceKey } from '../../functions/commons/logs/pieces.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { lambdaPlatform } from '../../infra/packaging/plugin.js';
-import { BUCKET } from '../../infra/toolbox/localDefaults.js';
-import { runSls, slsEnv } from '../../infra/toolbox/sls.js';
+import { BUCKET, PROJECT_DIR, SERVICE, STAGE } from '../../infra/toolbox/localDefaults.js';
+import { SERVERLESS_BIN, slsEnv } from '../../infra/toolbox/sls.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 
 interface Template {
@@ -26,9 +30,15 @@ const templateFile = join(packageDir, 'cloudformation-template-update-stack.json
 let template: Template;
 const buildFolder = privateBuildFolder();
 
-/** `sls package` into `dir` with `env` on top of the test keys; returns the template's path. */
-function packageService(dir: string, env: Record<string, string> = {}): string {
-  runSls(['package', '--package', dir], {
+/**
+ * `sls package` into `dir` with `env` on top of the test keys; returns the template's path.
+ * Asynchronous (not runSls): on a loaded machine packaging outlasts the minute within
+ * which vitest's worker must answer its runner, which a blocked event loop cannot.
+ */
+async function packageService(dir: string, env: Record<string, string> = {}): Promise<string> {
+  await promisify(execFile)(process.execPath, [SERVERLESS_BIN, 'package', '--package', dir], {
+    cwd: PROJECT_DIR,
+    maxBuffer: 64 * 1024 * 1024,
     // QUICKCHART_URL unset, as on a deploy that does not name a chart server.
     env: slsEnv({
       AWS_ACCESS_KEY_ID: 'test',
@@ -41,14 +51,21 @@ function packageService(dir: string, env: Record<string, string> = {}): string {
   return join(dir, 'cloudformation-template-update-stack.json');
 }
 
-beforeAll(() => {
-  packageService(packageDir, { API_ALLOWED_ORIGINS: '' });
+beforeAll(async () => {
+  await packageService(packageDir, { API_ALLOWED_ORIGINS: '' });
   template = JSON.parse(readFileSync(templateFile, 'utf8')) as Template;
 }, 180_000);
 
 afterAll(() => removeBuildFolder(buildFolder));
 
 const ofType = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+
+/** The key prefix under which the Athena work group keeps its results (its OutputLocation in the bucket). */
+function athenaResultsPrefix(): string {
+  const [workGroup] = ofType('AWS::Athena::WorkGroup');
+  const location: string = workGroup?.[1].Properties.WorkGroupConfiguration.ResultConfiguration.OutputLocation;
+  return location.slice(`s3://${BUCKET}/`.length);
+}
 
 describe('the packaged CloudFormation', () => {
   it('passes cfn-lint', () => {
@@ -102,7 +119,7 @@ describe('the packaged CloudFormation', () => {
     });
   });
 
-  it('expires dead-letter reasons with their messages, and aborts cut-short uploads', () => {
+  it("expires dead-letter reasons with their messages and Athena's results after a week, and aborts cut-short uploads", () => {
     const queues = ofType('AWS::SQS::Queue').map(([, r]) => r.Properties);
     const dlqRetentionDays = Math.max(...queues.filter((q) => q.QueueName.endsWith('-dlq')).map((q) => q.MessageRetentionPeriod)) / 86_400;
 
@@ -110,6 +127,7 @@ describe('the packaged CloudFormation', () => {
 
     expect(rules).toEqual([
       { Id: 'DeadLetterReasonsExpire', Status: 'Enabled', Prefix: BUCKET_KEYS.deadLetterReasons, ExpirationInDays: dlqRetentionDays },
+      { Id: 'AthenaResultsExpire', Status: 'Enabled', Prefix: athenaResultsPrefix(), ExpirationInDays: 7 },
       { Id: 'AbortIncompleteUploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
     ]);
   });
@@ -186,6 +204,151 @@ describe('the packaged CloudFormation', () => {
   });
 });
 
+/** Fn::Join and Fn::Split evaluated, as CloudFormation does for the Glue database's name. */
+function evaluate(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown] })['Fn::Join'];
+  if (join) return (evaluate(join[1]) as string[]).map(evaluate).join(join[0]);
+  const split = (value as { 'Fn::Split'?: [string, unknown] })['Fn::Split'];
+  if (split) return (evaluate(split[1]) as string).split(split[0]);
+  return value;
+}
+
+/**
+ * The S3 location Athena's partition projection gives the hour of `epochMs`: the table's
+ * storage.location.template with each partition key's projected value, formatted as its
+ * projection says (a date pattern of yyyy, MM and dd; an integer's digits).
+ */
+function projectedLocation(parameters: Record<string, string>, keys: readonly string[], epochMs: number): string {
+  const iso = new Date(epochMs).toISOString();
+  const value = (key: string): string => {
+    const type = parameters[`projection.${key}.type`];
+    if (type === 'date') {
+      const fields: Record<string, string> = { yyyy: iso.slice(0, 4), MM: iso.slice(5, 7), dd: iso.slice(8, 10) };
+      return (parameters[`projection.${key}.format`] ?? '').replace(/yyyy|MM|dd/g, (field) => fields[field] as string);
+    }
+    // The hour, the one integer key: its number, padded to the projection's digits.
+    if (type === 'integer')
+      return String(new Date(epochMs).getUTCHours()).padStart(Number(parameters[`projection.${key}.digits`] ?? 1), '0');
+    throw new Error(`projection.${key}.type is ${type}: this test projects dates and integers`);
+  };
+  const template = parameters['storage.location.template'] ?? '';
+  const placeholders = [...template.matchAll(/\$\{(\w+)\}/g)].map((match) => match[1]);
+  expect(placeholders).toEqual(keys);
+  return template.replace(/\$\{(\w+)\}/g, (_, key: string) => value(key));
+}
+
+describe('the logs as Athena tables', () => {
+  /** The column types a piece's columns (pieces.ts's pieceHeader) are read as. */
+  const COLUMN_TYPES: Record<string, string> = {
+    id: 'string',
+    y_true: 'double',
+    y_pred: 'double',
+    absolute_error: 'double',
+    half: 'string',
+    value: 'double',
+    first_seen: 'string',
+    reason: 'string',
+    model: 'string',
+    predicted_at: 'string',
+    labelled_at: 'string',
+  };
+  const tableOf = (spec: LogSpec) =>
+    ofType('AWS::Glue::Table')
+      .map(([, r]) => r.Properties)
+      .find((table) => table.TableInput.Name === spec.name);
+  /** The Hive keys of the pieces' partitions, as pieces.ts writes them (`date=…/hour=…/`). */
+  const partitionKeys = [...hourPartition(0).matchAll(/([^/=]+)=[^/]*\//g)].map((match) => match[1] as string);
+
+  it('names a Glue database for the service and stage in the characters Glue takes, holding both logs', () => {
+    const databases = ofType('AWS::Glue::Database');
+
+    expect(databases).toHaveLength(1);
+    const [id, database] = databases[0] as [string, { Properties: Record<string, any> }];
+    const name = evaluate(database.Properties.DatabaseInput.Name);
+    expect(name).toBe(`${SERVICE}_${STAGE}`.replaceAll('-', '_'));
+    expect(name).toMatch(/^[a-z0-9_]+$/);
+    expect(ofType('AWS::Glue::Table').map(([, r]) => [r.Properties.TableInput.Name, r.Properties.DatabaseName])).toEqual(
+      Object.values(LOGS).map((spec) => [spec.name, { Ref: id }]),
+    );
+  });
+
+  it.each(Object.values(LOGS))("reads $name's pieces: their columns in order, the header skipped, an empty field NULL", (spec) => {
+    const input = tableOf(spec)?.TableInput;
+    const storage = input?.StorageDescriptor;
+
+    expect(input?.TableType).toBe('EXTERNAL_TABLE');
+    expect(storage?.Location).toBe(`s3://${BUCKET}/${spec.piecePrefix}`);
+    expect(storage?.Columns).toEqual(
+      pieceHeader(spec)
+        .split(',')
+        .map((name) => ({ Name: name, Type: COLUMN_TYPES[name] })),
+    );
+    expect(input?.Parameters['skip.header.line.count']).toBe('1');
+    expect(storage?.SerdeInfo).toEqual({
+      SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+      Parameters: { 'field.delim': ',', 'serialization.format': ',', 'serialization.null.format': '' },
+    });
+    expect(storage?.InputFormat).toBe('org.apache.hadoop.mapred.TextInputFormat');
+  });
+
+  it.each(Object.values(LOGS))("projects $name's partitions where its pieces are: every hour of every day to today", (spec) => {
+    const input = tableOf(spec)?.TableInput;
+    const parameters: Record<string, string> = input?.Parameters ?? {};
+    const hours = [Date.UTC(2024, 0, 1, 0, 5), Date.UTC(2025, 11, 31, 23, 59), Date.UTC(2026, 1, 28, 9, 30), Date.now()];
+
+    expect(input?.PartitionKeys).toEqual(partitionKeys.map((name) => ({ Name: name, Type: 'string' })));
+    expect(parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.date.type': 'date',
+      'projection.date.format': 'yyyy-MM-dd',
+      'projection.date.range': expect.stringMatching(/,NOW$/),
+      'projection.date.interval': '1',
+      'projection.date.interval.unit': 'DAYS',
+      'projection.hour.type': 'integer',
+      'projection.hour.range': '0,23',
+      'projection.hour.digits': '2',
+    });
+    // The first day projected is no later than the earliest hour checked below.
+    expect(Date.parse(parameters['projection.date.range']?.split(',')[0] ?? '')).toBeLessThanOrEqual(hours[0] as number);
+    for (const hour of hours) {
+      const piece = pieceKey(spec, hour);
+      expect(projectedLocation(parameters, partitionKeys, hour)).toBe(`s3://${BUCKET}/${piece.slice(0, piece.lastIndexOf('/') + 1)}`);
+    }
+  });
+
+  it("runs queries in a work group that keeps their results in the data bucket, encrypted, apart from the pipeline's keys", () => {
+    const workGroups = ofType('AWS::Athena::WorkGroup').map(([, r]) => r.Properties);
+    const prefix = athenaResultsPrefix();
+
+    expect(workGroups).toHaveLength(1);
+    expect(workGroups[0]?.Name).toBe(`${SERVICE}-${STAGE}`);
+    expect(workGroups[0]?.WorkGroupConfiguration).toMatchObject({
+      EnforceWorkGroupConfiguration: true,
+      ResultConfiguration: { OutputLocation: `s3://${BUCKET}/${prefix}`, EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
+    });
+    expect(prefix).toMatch(/^[a-z-]+\/$/);
+    for (const key of Object.values(BUCKET_KEYS)) expect(key.startsWith(prefix) || prefix.startsWith(key), key).toBe(false);
+  });
+
+  it('gives the functions no Glue or Athena right: analysts query with their own credentials', () => {
+    const statements = template.Resources.IamRoleLambdaExecution?.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const actions: string[] = statements.flatMap((s: any) => [s.Action].flat());
+
+    expect(actions.filter((action) => /^(glue|athena):/.test(action))).toEqual([]);
+    expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
+  });
+
+  it('is what the README queries: its database, tables and work group', () => {
+    const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+    const database = evaluate(ofType('AWS::Glue::Database')[0]?.[1].Properties.DatabaseInput.Name) as string;
+
+    expect(readme).toContain(`--work-group ${SERVICE}-${STAGE} `);
+    expect(readme).toContain(`FROM ${database}.${LOGS.metric_log.name}\n`);
+    expect(readme).toContain(`Glue database \`${database.replace(STAGE, '<stage>')}\``);
+  });
+});
+
 /** ELF's e_machine for each Lambda architecture. */
 const ELF_MACHINE: Record<string, number> = { arm64: 183, x86_64: 62 };
 const FUNCTIONS = ['features', 'predictor', 'metric', 'maintain', 'plot', 'ingest', 'dashboard'];
@@ -242,8 +405,8 @@ describe('the packaged CloudFormation with API_ALLOWED_ORIGINS', () => {
   let allowed: Template;
   let allowedFile: string;
 
-  beforeAll(() => {
-    allowedFile = packageService(mkdtempSync(join(tmpdir(), 'ml-monitor-package-cors-')), { API_ALLOWED_ORIGINS: origins.join(',') });
+  beforeAll(async () => {
+    allowedFile = await packageService(mkdtempSync(join(tmpdir(), 'ml-monitor-package-cors-')), { API_ALLOWED_ORIGINS: origins.join(',') });
     allowed = JSON.parse(readFileSync(allowedFile, 'utf8')) as Template;
   }, 180_000);
 

@@ -16,11 +16,12 @@
  */
 import { readEventTime } from '../messaging/eventTime.js';
 import { checkMessage, parseMessageJson, ScalarMessage } from '../messaging/messageSchemas.js';
+import { SQS_LIMITS } from '../messaging/sqsLimits.js';
 
 export type IngestKind = 'truths' | 'predictions';
 
 /** At most this many items, and this many bytes, per request (SQS's own message limit is 256 KiB too). */
-export const INGEST_LIMITS = { items: 500, bytes: 256 * 1024 } as const;
+export const INGEST_LIMITS = { items: 500, bytes: SQS_LIMITS.messageBytes } as const;
 
 /** An item's problem (`index` in the request's array, 0 for a single object), or the request's own (no index). */
 export interface IngestError {

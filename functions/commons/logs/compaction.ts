@@ -301,7 +301,8 @@ export class LogCompactor {
       piece = new AppendOnlyLog({ s3: this.#s3, bucket: this.#bucket, key: pieceKey(spec, now, part) });
       await piece.readNew();
     }
-    if (piece !== undefined && (rows.length > 0 || piece.size > 0)) {
+    // Lines that were all duplicates move only the line number, which the heads record (one write, after this).
+    if (piece !== undefined && rows.length > 0) {
       const text = (piece.size === 0 ? `${pieceHeader(spec)}\n` : '') + linesToText(rows.map(({ line, notes }) => pieceLine(line, notes)));
       await piece.append(text, lastSeq);
     }

@@ -31,8 +31,15 @@ export const idOfLine = (line: string): string => {
   return comma === -1 ? line : line.slice(0, comma);
 };
 
-/** Checks a whole log file's text. Blank lines are no data and are dropped without a word; a CR before a newline is dropped too. */
-export function checkLog(spec: LogSpec, text: string): CheckedLog {
+/** How a file's lines are checked: its header, and why a line is not one of its rows. */
+export type LineRules = Pick<LogSpec, 'header' | 'problemOf'>;
+
+/**
+ * Checks a whole log file's text (the one-file copy by its spec, a piece by its own
+ * header and columns). Blank lines are no data and are dropped without a word; a CR
+ * before a newline is dropped too.
+ */
+export function checkLog(spec: LineRules, text: string): CheckedLog {
   const lines = text.split('\n');
   const cutShort = !text.endsWith('\n') && text !== '';
   if (!cutShort) lines.pop();

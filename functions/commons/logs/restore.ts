@@ -168,31 +168,17 @@ async function restoreLog(restore: LogRestore): Promise<{ outcome: RestoreOutcom
 
 /** A local piece's good rows (with their notes) and texts, its lines that are no rows, and the hour it was logged in. */
 async function checkedPiece(logsDir: string, spec: LogSpec, key: string) {
-  const text = await readFile(join(logsDir, key), 'utf8');
   const loggedAt = hourOfPiece(spec, key) ?? 0;
-  const rows: NotedLine[] = [];
-  const texts: string[] = [];
-  const rejected: RejectedLine[] = [];
-  const lines = text.split('\n');
-  const cutShort = !text.endsWith('\n');
-  lines.forEach((raw, index) => {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line === '' || (index === 0 && line === pieceHeader(spec))) return;
-    const noted = readPieceLine(spec, line, loggedAt);
-    const problem = spec.problemOf(noted.line);
-    if (problem === undefined) {
-      rows.push(noted);
-      texts.push(line);
-    } else {
-      const last = cutShort && index === lines.length - 1;
-      rejected.push({
-        lineNumber: index + 1,
-        text: line,
-        reason: last ? `cut short: the file ends inside this line (${problem})` : problem,
-      });
-    }
-  });
-  return { rows, texts, rejected, loggedAt };
+  const checked = checkLog(
+    { header: pieceHeader(spec), problemOf: (line) => spec.problemOf(readPieceLine(spec, line, loggedAt).line) },
+    await readFile(join(logsDir, key), 'utf8'),
+  );
+  return {
+    rows: checked.rows.map((line) => readPieceLine(spec, line, loggedAt)),
+    texts: checked.rows,
+    rejected: checked.rejected,
+    loggedAt,
+  };
 }
 
 /** The rows whose ids the id index does not hold (nor an earlier one of them), in order. */

@@ -18,13 +18,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { deadLetterQueueOf } from '../platform/config.js';
 import { InvalidMessageError } from '../platform/errors.js';
 import { putObject } from '../storage/s3Objects.js';
 import { type DeadLetterReason, reasonKey } from './deadLetterReasons.js';
 import { describeRejected, queueNameOf, type RejectedItem } from './messageSchemas.js';
 import { sendMessage } from './queues.js';
 import { claimSetAside, completeSetAside, releaseSetAside } from './setAsideClaimStore.js';
+import { deadLetterQueueOf } from './sqsLimits.js';
 
 export type RejectionHandler = (record: SQSRecord, error: unknown) => Promise<void>;
 

@@ -1,8 +1,8 @@
 /** Choosing what the features function emits: random data rows under fresh ids. */
 import type { DataRow } from '../model/dataset.js';
 import { MAX_RECORDS_PER_MESSAGE } from './messageSchemas.js';
-import { SQS_BATCH_LIMITS } from './queues.js';
 import { newRunId, recordId } from './recordIds.js';
+import { SQS_LIMITS } from './sqsLimits.js';
 
 export interface EmittedRecord {
   readonly id: string;
@@ -59,7 +59,7 @@ export interface EmissionOptions {
 }
 
 /** Ten messages of MAX_RECORDS_PER_MESSAGE: one SendMessageBatch request, two when the packs are big. */
-export const RECORDS_PER_BATCH = SQS_BATCH_LIMITS.entries * MAX_RECORDS_PER_MESSAGE;
+export const RECORDS_PER_BATCH = SQS_LIMITS.batchEntries * MAX_RECORDS_PER_MESSAGE;
 
 /** The two halves of a record, in the order they are sent, and what a record is once each is in. */
 const HALVES = [

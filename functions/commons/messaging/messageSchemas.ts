@@ -10,12 +10,13 @@ import * as z from 'zod/mini';
 import { FEATURE_COUNT } from '../model/dataset.js';
 import { InvalidMessageError } from '../platform/errors.js';
 import { readEventTime } from './eventTime.js';
+import { SQS_LIMITS } from './sqsLimits.js';
 
 // zod/mini ships without messages ("Invalid input"); English ones make rejection reasons clear.
 z.config(en());
 
 /** SQS's own limit on a message body; a pack of MAX_RECORDS_PER_MESSAGE records is well under it. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+export const MAX_MESSAGE_BYTES = SQS_LIMITS.messageBytes;
 
 /**
  * A message body is one record (a JSON object) or a pack of records (a JSON array).

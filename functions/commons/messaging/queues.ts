@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { MlMonitorError } from '../platform/errors.js';
 import { packRecords } from './messageSchemas.js';
+import { groupIntoBatches } from './sqsLimits.js';
 
 const urlCache = new Map<string, Promise<string>>();
 
@@ -30,8 +31,6 @@ export function queueUrl(sqs: SQSClient, queueName: string): Promise<string> {
   return url;
 }
 
-/** SendMessageBatch's limits: ten entries, and 256 KiB of bodies in all. */
-export const SQS_BATCH_LIMITS = { entries: 10, bytes: 256 * 1024 } as const;
 const SEND_ATTEMPTS = 3;
 
 /**
@@ -65,21 +64,7 @@ export async function sendMessage(sqs: SQSClient, queueName: string, body: strin
 
 /** Groups message bodies into SendMessageBatch requests within its entry and byte limits, in order. */
 export function batchRequests(bodies: readonly string[]): string[][] {
-  const requests: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const body of bodies) {
-    const size = Buffer.byteLength(body, 'utf8');
-    if (current.length === SQS_BATCH_LIMITS.entries || (current.length > 0 && bytes + size > SQS_BATCH_LIMITS.bytes)) {
-      requests.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(body);
-    bytes += size;
-  }
-  if (current.length > 0) requests.push(current);
-  return requests;
+  return groupIntoBatches(bodies, (body) => Buffer.byteLength(body, 'utf8'));
 }
 
 async function sendBatch(sqs: SQSClient, url: string, queueName: string, bodies: readonly string[]): Promise<void> {

@@ -3,6 +3,7 @@
  * local default, so `sls offline start` works with none set; on AWS serverless.yml
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
+import { deadLetterQueueOf } from '../messaging/sqsLimits.js';
 import { type AlertRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
 
 export interface Config {
@@ -28,11 +29,6 @@ export interface Config {
   readonly plotFunction: string | undefined;
   /** Where Lambda functions are invoked: serverless-offline's Lambda endpoint under `sls offline`; undefined on AWS. */
   readonly lambdaEndpoint: string | undefined;
-}
-
-/** A queue's dead-letter queue, as serverless.yml names it. */
-export function deadLetterQueueOf(queue: string): string {
-  return `${queue}-dlq`;
 }
 
 /**

@@ -14,6 +14,7 @@ import { findFreePort, portTaken } from '../../../infra/cloud/net.js';
 import { acquireStackLock, describeProcess } from '../../../infra/cloud/stackLock.js';
 import { freeStackPorts } from '../../../infra/supervisor.js';
 import { PROJECT_DIR } from '../../../infra/toolbox/localDefaults.js';
+import { stackPortsEnv } from '../../helpers/stack.js';
 
 const folders: string[] = [];
 
@@ -36,10 +37,7 @@ async function runStart(env: Record<string, string>): Promise<Run> {
     cwd: PROJECT_DIR,
     env: {
       ...process.env,
-      AWS_ENDPOINT_URL: ports.awsEndpoint,
-      QUICKCHART_URL: ports.quickchartUrl,
-      LAMBDA_PORT: String(ports.lambdaPort),
-      OFFLINE_HTTP_PORT: String(ports.httpPort),
+      ...stackPortsEnv(ports),
       OFFLINE_WEBSOCKET_PORT: String(await findFreePort()),
       LOGS_DIR: await newFolder(),
       ESBUILD_WORK_FOLDER: `.esbuild-start-test-${process.pid}`,

@@ -94,7 +94,7 @@ describe('a restart with an empty local cloud', () => {
     expect(table.nextSeq).toEqual({ metric_log: 5, orphans: 2 });
     expect(table.pending).toEqual({});
     expect(table.orphanCount).toBe(1);
-  });
+  }, 120_000);
 
   it('leaves a bucket that holds the pipeline state alone: what the bucket holds wins', async () => {
     const cloud = await freshCloud();
@@ -188,7 +188,7 @@ describe('a restart with an empty local cloud', () => {
     expect(ids(s3Text)).toEqual(['a', 'b', 'c', 'd']);
     expect(await localLog(LOGS.metric_log.key)).toBe(s3Text);
     expect(await journal.list(LOGS.metric_log)).toEqual([]);
-  });
+  }, 120_000);
 });
 
 describe('compaction and the copies in LOGS_DIR', () => {

@@ -1,6 +1,7 @@
 /** How packed messages are grouped into SendMessageBatch requests. */
 import { describe, expect, it } from 'vitest';
-import { batchRequests, SQS_BATCH_LIMITS } from '../../../../../functions/commons/messaging/queues.js';
+import { batchRequests } from '../../../../../functions/commons/messaging/queues.js';
+import { SQS_LIMITS } from '../../../../../functions/commons/messaging/sqsLimits.js';
 
 describe('batchRequests', () => {
   it('puts ten messages to a request, in order', () => {
@@ -18,7 +19,7 @@ describe('batchRequests', () => {
     const requests = batchRequests([pack, pack, pack, pack, pack, 'small']);
 
     expect(requests.map((r) => r.length)).toEqual([4, 2]);
-    for (const request of requests) expect(request.join('').length).toBeLessThanOrEqual(SQS_BATCH_LIMITS.bytes);
+    for (const request of requests) expect(request.join('').length).toBeLessThanOrEqual(SQS_LIMITS.batchBytes);
   });
 
   it('sends nothing for no bodies', () => {
