@@ -17,7 +17,6 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { deadLetterQueueOf } from '../../functions/commons/messaging/sqsLimits.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
-import { findNewerPieces } from '../../functions/commons/logs/logHeads.js';
 import { localS3, localSqs } from '../cloud/localClients.js';
 import { freeStackPorts, startStack } from '../supervisor.js';
 import { invoke } from '../toolbox/invoke.js';
@@ -146,13 +145,7 @@ export async function measureBurst(options: {
   let rows = new Map<string, number>();
   while (drainedAt === undefined && Date.now() < deadline) {
     await invoke(proxy.url, functionName('maintain'));
-    // EVAL ONLY (not committed): the log is in pieces since issue 17; read as tests/helpers/logs.ts bucketLogText does.
-    const pieceRows: string[] = [];
-    for (const key of await findNewerPieces(s3, BUCKET, LOGS.metric_log, undefined)) {
-      const pieceLines = ((await getText(s3, BUCKET, key))?.text ?? '').split('\n').filter((line) => line !== '');
-      for (const line of pieceLines.slice(1)) pieceRows.push(line.split(',').slice(0, 4).join(','));
-    }
-    rows = countIds([LOGS.metric_log.header, ...pieceRows].join('\n'));
+    rows = countIds((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
     const inLogs = countIds(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => ''));
     if ([...emitted].every((id) => rows.has(id) && inLogs.has(id))) drainedAt = Date.now();
     else {

@@ -1,13 +1,13 @@
 /**
- * Serverless plugin: fixes in serverless-offline 13, applied before it serves anything:
- * instances whose invocation timed out are retired, so the pipeline keeps running
- * through a storm (see timedOutInstances.ts), its HTTP server answers browsers as API
- * Gateway does, CORS and content type (see apiGateway.ts), and its Lambda endpoint
- * takes no request from a web page (see lambdaEndpoint.ts).
+ * Serverless plugin: fixes in serverless-offline 14, applied before it serves anything:
+ * its HTTP server answers browsers as API Gateway does, CORS and content type (see
+ * apiGateway.ts), and its Lambda endpoint takes no request from a web page (see
+ * lambdaEndpoint.ts). (serverless-offline 13 also needed its instances whose invocation
+ * timed out retired, upstream #1896; 14 starts a fresh worker after a timeout itself,
+ * which tests/integration/offlineTimeout.test.ts keeps true.)
  */
 import { answerAsApiGateway } from './apiGateway.js';
 import { closeLambdaEndpointToWebPages } from './lambdaEndpoint.js';
-import { retireTimedOutInstances } from './timedOutInstances.js';
 
 interface PluginUtils {
   log: { warning(msg: string): void };
@@ -23,12 +23,6 @@ export class OfflineFixesPlugin {
 
   constructor(serverless: WithHttpApiCors, _options: unknown, utils: PluginUtils) {
     const apply = async () => {
-      const problem = await retireTimedOutInstances();
-      if (problem !== undefined) {
-        utils.log.warning(
-          `serverless-offline changed (${problem}): a function instance whose invocation timed out may keep timing out; restart \`npm start\` if it does`,
-        );
-      }
       const gatewayProblem = await answerAsApiGateway(() => serverless.service?.provider?.httpApi?.cors);
       if (gatewayProblem !== undefined) {
         utils.log.warning(

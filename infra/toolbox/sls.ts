@@ -1,31 +1,20 @@
 /**
- * The one way the tools and tests run the Serverless CLI: the project's own, with
- * telemetry and notifications off. `runSls` waits for it and returns its stdout;
- * `spawnSls` starts it in a process group of its own (`sls offline start`);
- * `printService` is `sls print` parsed.
+ * The one way the tools and tests run the Serverless CLI: the project's own
+ * node_modules/serverless (osls), with telemetry and notifications off. `runSls` waits
+ * for it and returns its stdout; `spawnSls` starts it in a process group of its own
+ * (`sls offline start`); `printService` is `sls print` parsed.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { PROJECT_DIR } from './localDefaults.js';
 import { type Spawned, type SpawnOptions, spawnProcess } from './processes.js';
 
 /**
- * The `serverless` command of the package installed as `serverless`: osls, the
- * maintained continuation of Serverless Framework v3 (package.json installs it under
- * that name, `npm:osls@…`, so the plugins' peer dependency on `serverless` finds it and
- * pulls in no second framework), or Serverless v3 itself.
+ * osls's `serverless` command: package.json installs osls (the maintained continuation
+ * of Serverless Framework v3) under the name `serverless`, `npm:osls@…`, so the plugins'
+ * peer dependency on `serverless` finds it and no second framework is installed.
  */
-export function serverlessBin(projectDir: string = PROJECT_DIR): string {
-  const manifest = createRequire(join(projectDir, 'package.json')).resolve('serverless/package.json');
-  const { name, bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { name: string; bin?: string | Record<string, string> };
-  const command = typeof bin === 'string' ? bin : bin?.serverless;
-  if (command === undefined) throw new Error(`${name} (installed as serverless) has no serverless command`);
-  return join(dirname(manifest), command);
-}
-
-export const SERVERLESS_BIN = serverlessBin();
+export const SERVERLESS_BIN = join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js');
 
 /**
  * `base` (this process's environment) with `extra` on top, Serverless's own chatter
