@@ -2,7 +2,7 @@
  * dashboard (HTTP API `GET /`, `GET /{file}`): the page that shows the model's figures
  * at a glance, its script and Chart.js, and the documents it refreshes itself from
  * (commons/dashboard/routes.ts). It only reads the bucket. On AWS the routes take only
- * IAM-signed requests, like ingest's (serverless.yml; README, Dashboard).
+ * IAM-signed requests, like ingest's (serverless.yml; docs/monitoring.md, Dashboard).
  */
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';

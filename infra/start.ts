@@ -10,10 +10,11 @@
 import './cloud/sdkNotice.js';
 import { join } from 'node:path';
 import { ConfigurationError } from '../functions/commons/platform/errors.js';
-import { LOCAL_AWS_ENDPOINT, readSettings } from '../functions/commons/platform/settings.js';
+import { LOCAL_AWS_ENDPOINT } from '../functions/commons/platform/settings.js';
 import { acquireStackLock, describeProcess, stackAddresses } from './cloud/stackLock.js';
 import { StackStartError } from './cloud/stackStartError.js';
 import { consoleLineFilter } from './consoleLines.js';
+import { readLocalSettings } from './settings.js';
 import { functionName, PROJECT_DIR } from './toolbox/localDefaults.js';
 
 function say(line: string): void {
@@ -21,7 +22,7 @@ function say(line: string): void {
 }
 
 async function main(): Promise<void> {
-  const settings = readSettings(process.env);
+  const settings = readLocalSettings();
   const awsEndpoint = settings.awsEndpoint ?? LOCAL_AWS_ENDPOINT;
   const logsDir = settings.logsDir ?? join(PROJECT_DIR, 'logs');
   say('starting the local stack…');

@@ -10,6 +10,7 @@ import { answersHttp, findFreePort, type Probe, portOf, portTaken, probeAwsEndpo
 import { acquireStackLock, describeProcess, type HeldLock, stackAddresses } from './cloud/stackLock.js';
 import { StackStartError } from './cloud/stackStartError.js';
 import { startRendererServer } from './renderer/server.js';
+import { readLocalSetting } from './settings.js';
 import { DUMMY_CREDENTIALS, LOCAL_REGION } from './toolbox/localDefaults.js';
 import type { Spawned } from './toolbox/processes.js';
 import { nextDelay, retry, sleep, waitFor } from './toolbox/retry.js';
@@ -327,7 +328,7 @@ async function startOffline(options: StackOptions, lambdaEndpoint: string, signa
     env: slsEnv({
       ...options.env,
       AWS_ENDPOINT_URL: options.awsEndpoint,
-      AWS_REGION: process.env.AWS_REGION ?? LOCAL_REGION,
+      AWS_REGION: readLocalSetting('region') ?? LOCAL_REGION,
       AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
       QUICKCHART_URL: options.quickchartUrl,

@@ -7,6 +7,7 @@ import '../cloud/sdkNotice.js';
 import { parseArgs } from 'node:util';
 import { ALERTS_INBOX } from '../cloud/bootstrap.js';
 import { localSqs } from '../cloud/localClients.js';
+import { readLocalSetting } from '../settings.js';
 import { LOCAL_ENDPOINT } from '../toolbox/localDefaults.js';
 import { formatAlert, InboxNotFoundError, readInbox } from './inbox.js';
 
@@ -49,7 +50,7 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const endpoint = process.env.AWS_ENDPOINT_URL || LOCAL_ENDPOINT;
+  const endpoint = readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
   const queue = values.queue ?? ALERTS_INBOX;
   const sqs = localSqs(endpoint);
   try {

@@ -1,6 +1,7 @@
 /** `npm run bench` flags, read with node's util.parseArgs. Pure: argv in, options out (or a UsageError saying what is wrong). */
 import { parseArgs } from 'node:util';
-import { LIMITS, SETTINGS } from '../../functions/commons/platform/settings.js';
+import { LIMITS } from '../../functions/commons/platform/settings.js';
+import { LOCAL_SETTINGS } from '../settings.js';
 
 /** The phases `--only` can pick (the emulator and proxy start only for capacity, pipeline and api). */
 export const PHASES = [
@@ -26,10 +27,10 @@ const SKIPPABLE = PHASES.filter((phase) => !['burst', 'pipeline', 'window-sweep'
  * holds the two together).
  */
 export const SHIPPED = {
-  batchSize: Number(SETTINGS.batchSize.default),
-  window: Number(SETTINGS.batchingWindowSeconds.default),
-  pollers: Number(SETTINGS.pollers.default),
-  waitTimeSeconds: Number(SETTINGS.waitTimeSeconds.default),
+  batchSize: Number(LOCAL_SETTINGS.batchSize.default),
+  window: Number(LOCAL_SETTINGS.batchingWindowSeconds.default),
+  pollers: Number(LOCAL_SETTINGS.pollers.default),
+  waitTimeSeconds: Number(LOCAL_SETTINGS.waitTimeSeconds.default),
 } as const;
 
 /** Whether a run's batch size and batching window are the shipped ones (bench.json's `uses_shipped_defaults`). */

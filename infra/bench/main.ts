@@ -29,6 +29,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { MAX_RECORDS_PER_MESSAGE } from '../../functions/commons/messaging/messageSchemas.js';
+import { isGiven, readLocalSetting } from '../settings.js';
 import { PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { runApi } from './api.js';
 import { type BenchOptions, type BenchPhase, parseBenchArgs, skipReason, UsageError, usage } from './args.js';
@@ -244,8 +245,8 @@ async function main(): Promise<void> {
     return;
   }
   // sls offline inherits this shell's FUNCTION_TIMEOUT unless --function-timeout says otherwise: report what applies.
-  if (options.functionTimeout === undefined && process.env.FUNCTION_TIMEOUT) {
-    options = { ...options, functionTimeout: Number(process.env.FUNCTION_TIMEOUT) };
+  if (options.functionTimeout === undefined && isGiven('functionTimeoutSeconds')) {
+    options = { ...options, functionTimeout: readLocalSetting('functionTimeoutSeconds') };
   }
   const cleanup = new Cleanup();
   let interrupted = false;

@@ -7,6 +7,7 @@ import './sdkNotice.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { readLocalSetting } from '../settings.js';
 import { LOCAL_ENDPOINT, PROJECT_DIR } from '../toolbox/localDefaults.js';
 import { printService, slsEnv } from '../toolbox/sls.js';
 import { awsCliScript, bootstrap, type CfnResources, planFromResources } from './bootstrap.js';
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
     return;
   }
   const plan = planFromResources(templateResources());
-  const endpoint = process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
+  const endpoint = readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
   const report = await bootstrap(plan, { sqs: localSqs(endpoint), s3: localS3(endpoint), sns: localSns(endpoint) });
   for (const [name, url] of Object.entries(report.queues)) console.log(`queue  ${name.padEnd(12)} ${url}`);
   for (const bucket of report.buckets) console.log(`bucket ${bucket}`);

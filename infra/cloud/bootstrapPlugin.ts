@@ -17,6 +17,7 @@
 import { journalIn } from '../../functions/commons/logs/journal.js';
 import { describeRestore, restoreLogsFromLocal } from '../../functions/commons/logs/restore.js';
 import { MetricsPublisher } from '../../functions/commons/metrics/metricsPublisher.js';
+import { readLocalSetting } from '../settings.js';
 import { LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
 import { retry } from '../toolbox/retry.js';
 import {
@@ -62,11 +63,11 @@ export class BootstrapPlugin {
 
   async #bootstrap(): Promise<void> {
     const { custom, provider, resources } = this.#serverless.service;
-    const endpoint = custom?.localCloud?.endpoint ?? process.env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT;
+    const endpoint = custom?.localCloud?.endpoint ?? readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
     const plan = planFromResources(resources?.Resources ?? {});
     const region = provider.region ?? LOCAL_REGION;
     const clients = { sqs: localSqs(endpoint, region), s3: localS3(endpoint, region), sns: localSns(endpoint, region) };
-    const inFlight = new InFlight(process.env.LOGS_DIR);
+    const inFlight = new InFlight(readLocalSetting('logsDir'));
     const report = await retry(() => bootstrap(plan, clients, this.#restoreHooks(clients, endpoint, inFlight)), {
       timeoutMs: Number(custom?.localCloud?.startupWaitSeconds ?? 60) * 1000,
       onRetry: (error, attempt) => {
@@ -103,7 +104,7 @@ export class BootstrapPlugin {
    * that came up empty, and says so, and what the emulator took along (emulatorLoss.ts).
    */
   #restoreHooks(clients: BootstrapClients, endpoint: string, inFlight: InFlight): BootstrapHooks {
-    const logsDir = process.env.LOGS_DIR;
+    const logsDir = readLocalSetting('logsDir');
     const journal = journalIn(logsDir, { warn: (message) => this.#log.warning(message) });
     return {
       afterBuckets: async (buckets) => {

@@ -5,6 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { readLocalSetting } from '../settings.js';
 import { type Spawned, spawnProcess } from '../toolbox/processes.js';
 import { waitForHttp } from './net.js';
 
@@ -50,9 +51,9 @@ let wrapperPython: string | null | undefined;
  * plain moto_server is used. MOTO_PYTHON picks it; MOTO_FAST=0 turns the wrapper off.
  */
 export function fastMotoPython(): string | null {
-  if (process.env.MOTO_FAST === '0') return null;
+  if (readLocalSetting('motoFast') === false) return null;
   if (wrapperPython === undefined) {
-    const python = process.env.MOTO_PYTHON ?? 'python3';
+    const python = readLocalSetting('motoPython') ?? 'python3';
     wrapperPython = spawnSync(python, ['-c', 'import moto.server, moto.backends'], { stdio: 'ignore' }).status === 0 ? python : null;
   }
   return wrapperPython;
@@ -67,9 +68,9 @@ let sqsPatchVerdict: string | undefined;
  * server would, so about a second, once per process).
  */
 export function plainMotoReason(): string | undefined {
-  if (process.env.MOTO_FAST === '0') return 'MOTO_FAST=0';
+  if (readLocalSetting('motoFast') === false) return 'MOTO_FAST=0';
   const python = fastMotoPython();
-  if (python === null) return `${process.env.MOTO_PYTHON ?? 'python3'} cannot import moto`;
+  if (python === null) return `${readLocalSetting('motoPython') ?? 'python3'} cannot import moto`;
   sqsPatchVerdict ??=
     spawnSync(python, [FAST_MOTO_WRAPPER, '--check'], { encoding: 'utf8' }).stdout?.trim() || "the wrapper's check failed";
   return sqsPatchVerdict === 'compatible' ? undefined : sqsPatchVerdict;

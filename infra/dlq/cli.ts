@@ -6,6 +6,7 @@
 import '../cloud/sdkNotice.js';
 import { parseArgs } from 'node:util';
 import { localS3, localSqs } from '../cloud/localClients.js';
+import { readLocalSetting } from '../settings.js';
 import { BUCKET, LOCAL_ENDPOINT, LOCAL_REGION } from '../toolbox/localDefaults.js';
 import {
   DEFAULT_SHOW_LIMIT,
@@ -148,14 +149,14 @@ async function main(args: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  const endpoint = process.env.AWS_ENDPOINT_URL || LOCAL_ENDPOINT;
-  const region = process.env.AWS_REGION || LOCAL_REGION;
+  const endpoint = readLocalSetting('awsEndpoint') ?? LOCAL_ENDPOINT;
+  const region = readLocalSetting('region') ?? LOCAL_REGION;
   const sqs = localSqs(endpoint, region);
   const s3 = localS3(endpoint, region);
   try {
     if (command.name === 'list') console.log(formatList(await listDeadLetterQueues(sqs), endpoint));
     if (command.name === 'show') {
-      const bucket = process.env.BUCKET_NAME || BUCKET;
+      const bucket = readLocalSetting('bucket') ?? BUCKET;
       console.log(formatShow(command.queue, await showDeadLetters(sqs, s3, bucket, command.queue, { limit: command.limit })));
     }
     if (command.name === 'redrive') {

@@ -22,6 +22,7 @@
 import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { localSqs } from '../cloud/localClients.js';
 import { answersHttp } from '../cloud/net.js';
+import { readLocalSetting } from '../settings.js';
 import { invoke } from '../toolbox/invoke.js';
 import { nextDelay, waitFor } from '../toolbox/retry.js';
 import {
@@ -138,12 +139,18 @@ export default class SqsEventSourcePlugin {
     const service = this.#serverless.service;
     const custom = service.custom ?? {};
     try {
-      const settings = resolvePluginSettings(custom.sqsEventSource, service.provider.region, process.env);
+      const settings = resolvePluginSettings(custom.sqsEventSource, service.provider.region, {
+        AWS_ENDPOINT_URL: readLocalSetting('awsEndpoint'),
+      });
+      const lambdaEndpoint = resolveLambdaEndpoint(this.#cliOptions, custom['serverless-offline']);
+      // The functions invoke each other (maintain has plot draw) through the SDK's own
+      // variable; serverless-offline hands them this process's environment (localEnvironment).
+      process.env.AWS_ENDPOINT_URL_LAMBDA ??= lambdaEndpoint;
       this.#prepared = {
         settings,
         mappings: settings.enabled ? collectMappings(service, stringOption(this.#cliOptions.stage)) : [],
         // The bench counts invocations at its recording proxy, which forwards them here (infra/bench/pipeline.ts).
-        lambdaEndpoint: process.env.ML_MONITOR_INVOKE_VIA ?? resolveLambdaEndpoint(this.#cliOptions, custom['serverless-offline']),
+        lambdaEndpoint: readLocalSetting('invokeVia') ?? lambdaEndpoint,
       };
     } catch (err) {
       if (err instanceof EventSourceConfigError) throw this.#serverlessError(`sqs event source: ${err.message}`);

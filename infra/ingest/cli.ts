@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { INGEST_LIMITS, type IngestKind } from '../../functions/commons/ingest/ingestRequest.js';
+import { readLocalSetting } from '../settings.js';
 import { PORTS } from '../toolbox/localDefaults.js';
 import { CsvHeaderError, openCsv, readCsvRows } from './csvRows.js';
 import { DEFAULT_SEND_OPTIONS, type FileOutcome, type SendOptions, sendRows } from './sender.js';
@@ -17,7 +18,7 @@ const EXIT_USAGE = 2;
 /** Refused rows listed per file in the summary; the rest are counted. */
 const REFUSALS_SHOWN = 100;
 
-const defaultUrl = (env: NodeJS.ProcessEnv) => `http://localhost:${env.OFFLINE_HTTP_PORT ?? PORTS.http}`;
+const defaultUrl = (env: NodeJS.ProcessEnv) => `http://localhost:${readLocalSetting('offlineHttpPort', env) ?? PORTS.http}`;
 
 const USAGE = `usage: npm run ingest -- [--truths <file.csv>] [--predictions <file.csv>] [--url <API>] [--batch N] [--concurrency N]
 

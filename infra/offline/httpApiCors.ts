@@ -8,7 +8,7 @@
  * preflight fails). The simple requests a page may send without asking (text/plain,
  * forms) are refused by ingest itself: its body must be application/json.
  */
-import { readSetting } from '../../functions/commons/platform/settings.js';
+import { readLocalSetting } from '../settings.js';
 
 /** The framework's `provider.httpApi.cors` object (its compile turns it into the API's CorsConfiguration). */
 export interface HttpApiCors {
@@ -40,7 +40,7 @@ export function httpApiCors(origins: readonly string[]): HttpApiCors | false {
 
 /** serverless.yml's value, from API_ALLOWED_ORIGINS (checked by the settings module: a bad one stops `sls` with its reason). */
 export function httpApiCorsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): HttpApiCors | false {
-  return httpApiCors(readSetting('apiAllowedOrigins', env) ?? []);
+  return httpApiCors(readLocalSetting('apiAllowedOrigins', env) ?? []);
 }
 
 /** `provider.httpApi.cors` as serverless.yml may hold it: `true` is serverless's default configuration, open to every origin. */

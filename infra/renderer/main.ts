@@ -5,6 +5,7 @@
  * RENDERER_PORT (default 3400, QuickChart's port in our setup); --port wins over the env.
  */
 import { parseArgs } from 'node:util';
+import { readLocalSetting } from '../settings.js';
 import { startRendererServer } from './server.js';
 
 const USAGE = 'usage: npm run renderer -- [--port N]  (or RENDERER_PORT=N; RENDERER_HOST sets the address)';
@@ -31,9 +32,14 @@ async function main(): Promise<void> {
     console.log(USAGE);
     process.exit(0);
   }
-  const host = process.env.RENDERER_HOST?.trim() || '127.0.0.1';
-  const envPort = process.env.RENDERER_PORT?.trim() || undefined;
-  const port = flags.port !== undefined ? portNumber(flags.port, '--port') : envPort ? portNumber(envPort, 'RENDERER_PORT') : 3400;
+  let host: string;
+  let port: number;
+  try {
+    host = readLocalSetting('rendererHost') as string;
+    port = flags.port !== undefined ? portNumber(flags.port, '--port') : (readLocalSetting('rendererPort') as number);
+  } catch (error) {
+    return exit((error as Error).message, 2);
+  }
   if (!['127.0.0.1', '::1', 'localhost'].includes(host)) {
     console.warn(
       `[renderer] WARNING: binding ${host}, not loopback. The renderer has no authentication; do not expose it beyond this machine.`,

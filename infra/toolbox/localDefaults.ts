@@ -1,11 +1,12 @@
 /**
  * The local defaults every tool and test shares, in one place: where the project
  * is, the emulator endpoint and region, the bucket, the service and stage that name
- * the functions, and the ports. Read from functions/commons/platform/settings.ts
- * where a setting has a default there (infra may import functions, never the reverse).
+ * the functions, and the ports: the settings modules' defaults (infra/settings.ts and
+ * functions/commons/platform/settings.ts; infra may import functions, never the reverse).
  */
 import { join } from 'node:path';
 import { LOCAL_AWS_ENDPOINT, SETTINGS } from '../../functions/commons/platform/settings.js';
+import { LOCAL_SETTINGS, readLocalSetting } from '../settings.js';
 
 export const PROJECT_DIR = join(__dirname, '..', '..');
 
@@ -27,15 +28,15 @@ export const BUCKET = defaultOf(SETTINGS.bucket);
 export const PORTS = {
   aws: Number(new URL(LOCAL_AWS_ENDPOINT).port),
   quickchart: Number(new URL(defaultOf(SETTINGS.quickchartUrl)).port),
-  lambda: Number(defaultOf(SETTINGS.lambdaPort)),
-  http: Number(defaultOf(SETTINGS.offlineHttpPort)),
-  websocket: Number(defaultOf(SETTINGS.offlineWebsocketPort)),
+  lambda: Number(defaultOf(LOCAL_SETTINGS.lambdaPort)),
+  http: Number(defaultOf(LOCAL_SETTINGS.offlineHttpPort)),
+  websocket: Number(defaultOf(LOCAL_SETTINGS.offlineWebsocketPort)),
 } as const;
 
 /** Emulators accept any key; these are not secrets. */
 export const DUMMY_CREDENTIALS = {
-  accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? 'test',
-  secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? 'test',
+  accessKeyId: readLocalSetting('accessKeyId') ?? defaultOf(LOCAL_SETTINGS.accessKeyId),
+  secretAccessKey: readLocalSetting('secretAccessKey') ?? defaultOf(LOCAL_SETTINGS.secretAccessKey),
 };
 
 /** The deployed name of a function of serverless.yml: `functionName('features')` is 'ml-monitor-dev-features'. */

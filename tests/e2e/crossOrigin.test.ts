@@ -387,7 +387,7 @@ describe.skipIf(missing !== undefined)('a stack with the shipped defaults', () =
     it('still runs functions for the AWS CLI and the SDK', async () => {
       const { stack } = theScene();
 
-      // Act: README's command, and infra/toolbox/invoke.ts's InvokeCommand.
+      // Act: docs/operations.md's command, and infra/toolbox/invoke.ts's InvokeCommand.
       const cli = await awsLambdaInvoke(stack.lambdaEndpoint, functionName('features'));
       const sdk = await stack.invoke<{ emitted: string[] }>('features');
       const emitted = [...(cli.response as { emitted: string[] }).emitted, ...sdk.emitted];

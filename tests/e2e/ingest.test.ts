@@ -2,10 +2,11 @@
  * The ingestion API against the whole stack: a real HTTP client posts truths and
  * predictions to serverless-offline's HTTP port, and every id ends as exactly one row
  * of metric_log.csv; every kind of bad request gets its status and reason and queues
- * nothing; `npm run ingest` sends two CSV files through the API.
+ * nothing; `npm run ingest` sends two CSV files through the API; the README's curl
+ * posts, run as it spells them.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -46,6 +47,14 @@ async function post(
   });
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** The `curl … localhost:3000/…` commands of a doc's sh blocks, continuation lines joined. */
+function readmeCurls(doc: string): string[] {
+  const blocks = [...readFileSync(join(PROJECT_DIR, doc), 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+  return blocks
+    .flatMap((block) => block.replace(/\\\n\s*/g, ' ').split('\n'))
+    .filter((line) => line.startsWith('curl ') && line.includes('localhost:3000/'));
 }
 
 /** Items as JSON text: an id that is a number is written as a JSON number, digits as given. */
@@ -243,6 +252,23 @@ describe('the ingestion API', () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     await stack.invoke('maintain');
     expect((await logRows()).filter((row) => row.id.startsWith('bad')).map((row) => row.id)).toEqual([]);
+  }, 180_000);
+
+  it("takes the README's curl posts: 202 each, and the id they both name is one row", async () => {
+    // Prepare: the README's commands, with the stack's HTTP port for the default one.
+    const port = new URL(stack.httpEndpoint).port;
+    const curls = readmeCurls('README.md').map((command) => command.replace('localhost:3000/', `localhost:${port}/`));
+    expect(curls.map((command) => /localhost:\d+\/(\w+)/.exec(command)?.[1])).toEqual(['predictions', 'truths']);
+
+    // Act
+    const answers = [];
+    for (const command of curls) answers.push((await promisify(execFile)('bash', ['-c', command], { timeout: 30_000 })).stdout);
+    const rows = await waitForRows(stack, ['order-1']);
+
+    // Assess
+    expect(answers.map((answer) => /^HTTP\/[\d.]+ (\d+)/.exec(answer)?.[1])).toEqual(['202', '202']);
+    expect(answers.map((answer) => JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)))).toEqual([{ accepted: 2 }, { accepted: 1 }]);
+    expect(rows).toMatchObject([{ id: 'order-1', yTrue: 40, yPred: 41.5, absoluteError: 1.5 }]);
   }, 180_000);
 
   it('`npm run ingest` sends two CSV files through the API, and their rows appear', async () => {

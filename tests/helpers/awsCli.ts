@@ -1,5 +1,5 @@
 /**
- * `aws lambda invoke` as README.md shows it, run by the tests: the AWS CLI on PATH
+ * `aws lambda invoke` as docs/operations.md shows it, run by the tests: the AWS CLI on PATH
  * (.ci/run requires it) with the emulators' dummy keys. Asynchronous, so a server in
  * the test's own process keeps answering while the CLI waits for it.
  */
@@ -18,7 +18,7 @@ export interface CliInvocation {
 }
 
 /**
- * `aws lambda invoke --endpoint-url <endpoint> --function-name <name> out.json`, README's
+ * `aws lambda invoke --endpoint-url <endpoint> --function-name <name> out.json`, the doc's
  * command (no payload: CLI v1 and v2 read `--payload` differently); throws with the
  * CLI's stderr when it fails.
  */

@@ -339,13 +339,13 @@ describe('the logs as Athena tables', () => {
     expect(ofType('AWS::IAM::Role').map(([id]) => id)).toEqual(['IamRoleLambdaExecution']);
   });
 
-  it('is what the README queries: its database, tables and work group', () => {
-    const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+  it('is what docs/operations.md queries: its database, tables and work group', () => {
+    const doc = readFileSync(join(PROJECT_DIR, 'docs/operations.md'), 'utf8');
     const database = evaluate(ofType('AWS::Glue::Database')[0]?.[1].Properties.DatabaseInput.Name) as string;
 
-    expect(readme).toContain(`--work-group ${SERVICE}-${STAGE} `);
-    expect(readme).toContain(`FROM ${database}.${LOGS.metric_log.name}\n`);
-    expect(readme).toContain(`Glue database \`${database.replace(STAGE, '<stage>')}\``);
+    expect(doc).toContain(`--work-group ${SERVICE}-${STAGE} `);
+    expect(doc).toContain(`FROM ${database}.${LOGS.metric_log.name}\n`);
+    expect(doc).toContain(`Glue database \`${database.replace(STAGE, '<stage>')}\``);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
- * The log queried where it lies, as README.md (Run it: Fetch the outputs, Query the log)
+ * The log queried where it lies, as docs/operations.md (The log's pieces, Query the log)
  * tells users to: the one AWS CLI command that fetches every piece, and DuckDB's SQL over
- * the pieces in LOGS_DIR and over the fetched ones, run as the README spells them. The
+ * the pieces in LOGS_DIR and over the fetched ones, run as the doc spells them. The
  * pieces are the product's own: the metric and maintain handlers (or a compactor on a
  * clock of the test's) against a real moto_server. The answers are the pipeline's own
  * figures: metrics.json, and logs/metric_log.csv byte for byte.
@@ -33,27 +33,27 @@ import { BUCKET, DUMMY_CREDENTIALS, LOCAL_ENDPOINT, LOCAL_REGION, PROJECT_DIR } 
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { handlerEnv, type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 
-const README = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
+const DOC = readFileSync(join(PROJECT_DIR, 'docs/operations.md'), 'utf8');
 const PIECES = LOGS.metric_log.piecePrefix;
-/** Where the README's fetch puts the pieces, relative to where it is run. */
+/** Where the doc's fetch puts the pieces, relative to where it is run. */
 const FETCHED = 'logs-from-s3';
 
-/** The README's ```sql block that reads the pieces under `folder`, statement by statement. */
-function readmeSql(folder: string): string[] {
-  const blocks = [...README.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
+/** The doc's ```sql block that reads the pieces under `folder`, statement by statement. */
+function docSql(folder: string): string[] {
+  const blocks = [...DOC.matchAll(/```sql\n([\s\S]*?)```/g)].map((match) => match[1] as string);
   const block = blocks.find((text) => text.includes(`read_csv('${folder}/${PIECES}`));
-  if (block === undefined) throw new Error(`README.md shows no DuckDB query over ${folder}/${PIECES}`);
+  if (block === undefined) throw new Error(`docs/operations.md shows no DuckDB query over ${folder}/${PIECES}`);
   return block
     .split(/;\s*\n/)
     .map((statement) => statement.trim())
     .filter((statement) => statement !== '');
 }
 
-/** The README's relative paths (`logs/…`, `logs-from-s3/…`, `metric_log.csv`) under `root`: DuckDB as if run there. */
+/** The doc's relative paths (`logs/…`, `logs-from-s3/…`, `metric_log.csv`) under `root`: DuckDB as if run there. */
 const rootedAt = (root: string, sql: string) =>
   sql.replace(/'((?:logs|logs-from-s3)\/[^']*|[\w.-]+\.csv)'/g, (_, path: string) => `'${join(root, path)}'`);
 
-/** `aws s3 cp --recursive`, the README's command that fetches the whole log, from `bucket` at `endpoint`. */
+/** `aws s3 cp --recursive`, the doc's command that fetches the whole log, from `bucket` at `endpoint`. */
 const fetchArgs = (endpoint: string, bucket: string) => [
   '--endpoint-url',
   endpoint,
@@ -64,7 +64,7 @@ const fetchArgs = (endpoint: string, bucket: string) => [
   `${FETCHED}/${PIECES}`,
 ];
 
-/** Runs the README's fetch in `root` (the CLI on PATH, with the emulator's dummy keys); returns what it printed. */
+/** Runs the doc's fetch in `root` (the CLI on PATH, with the emulator's dummy keys); returns what it printed. */
 async function fetchPieces(cloud: LocalCloud, root: string): Promise<string> {
   const { stdout } = await promisify(execFile)('aws', fetchArgs(cloud.moto.url, cloud.bucket), {
     cwd: root,
@@ -113,7 +113,7 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-/** An in-memory DuckDB of its own for the tests of a describe block (each creates the README's view). */
+/** An in-memory DuckDB of its own for the tests of a describe block (each creates the doc's view). */
 function duckForTests(): () => DuckDBConnection {
   let duck: DuckDBInstance | undefined;
   let connection: DuckDBConnection | undefined;
@@ -176,13 +176,13 @@ describe('the log from the pipeline itself (metric and maintain)', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it("fetches every piece of the log with the README's one command, as the bucket and logs/ have them", async () => {
+  it("fetches every piece of the log with the doc's one command, as the bucket and logs/ have them", async () => {
     const pieces = await cloud.s3.send(new ListObjectsV2Command({ Bucket: cloud.bucket, Prefix: PIECES }));
     const keys = (pieces.Contents ?? []).map((object) => object.Key as string).sort();
 
     const printed = await fetchPieces(cloud, root);
 
-    expect(README).toContain(`aws ${fetchArgs(LOCAL_ENDPOINT, BUCKET).join(' ')}\n`);
+    expect(DOC).toContain(`aws ${fetchArgs(LOCAL_ENDPOINT, BUCKET).join(' ')}\n`);
     expect(keys.length).toBeGreaterThan(0);
     expect(printed.match(/^download: /gm)).toHaveLength(keys.length);
     const fetched = await csvFilesUnder(join(root, FETCHED, PIECES));
@@ -195,8 +195,8 @@ describe('the log from the pipeline itself (metric and maintain)', () => {
     }
   });
 
-  it("answers the README's DuckDB queries over logs/ with the log's rows and metrics.json's figures", async () => {
-    const [view, totals, perModel, perHour, ...others] = readmeSql('logs').map((statement) => rootedAt(root, statement));
+  it("answers the doc's DuckDB queries over logs/ with the log's rows and metrics.json's figures", async () => {
+    const [view, totals, perModel, perHour, ...others] = docSql('logs').map((statement) => rootedAt(root, statement));
     await query(connection(), view as string);
 
     const rows = await query(connection(), 'SELECT id, y_true, y_pred, absolute_error, model, predicted_at, labelled_at FROM metric_log');
@@ -228,9 +228,9 @@ describe('the log from the pipeline itself (metric and maintain)', () => {
     for (const [i, row] of hours.entries()) expectSameFigure(row.mae, metrics.hours[i].mae);
   });
 
-  it("makes the seed's one file from the fetched pieces with the README's COPY: the bytes of logs/metric_log.csv", async () => {
+  it("makes the seed's one file from the fetched pieces with the doc's COPY: the bytes of logs/metric_log.csv", async () => {
     await fetchPieces(cloud, root);
-    const [copy, ...others] = readmeSql(FETCHED).map((statement) => rootedAt(root, statement));
+    const [copy, ...others] = docSql(FETCHED).map((statement) => rootedAt(root, statement));
 
     await query(connection(), copy as string);
 
@@ -277,7 +277,7 @@ describe('pieces of several hours and days', () => {
   });
 
   it("gives each row the date and hour of the piece it was logged in, across midnight, in the log's order", async () => {
-    const [view] = readmeSql('logs').map((statement) => rootedAt(root, statement));
+    const [view] = docSql('logs').map((statement) => rootedAt(root, statement));
     await query(connection(), view as string);
 
     const rows = await query(connection(), "SELECT id, strftime(date, '%Y-%m-%d') AS date, hour FROM metric_log");

@@ -35,6 +35,7 @@
  * only a day of minutes).
  */
 import type { MetricsDocument } from '../metrics/metricsBook.js';
+import type { AlertRuleSettings } from '../platform/settings.js';
 
 const MINUTE_MS = 60_000;
 
@@ -54,20 +55,8 @@ export function completeUntil(now: number): number {
 export type RuleName = 'mae_above' | 'mae_ratio' | 'coverage_below';
 export type AlertState = 'FIRING' | 'RESOLVED';
 
-export interface AlertSettings {
-  readonly windowMinutes: number;
-  /** Absolute MAE threshold; undefined: the rule is off. */
-  readonly maeAbove: number | undefined;
-  /** Window MAE above this × the baseline window's MAE; undefined: off. */
-  readonly maeRatio: number | undefined;
-  /** Label coverage (a fraction) below this; undefined: off. */
-  readonly coverageBelow: number | undefined;
-  readonly minRows: number;
-  /** Minutes a rule's condition must hold before it fires, and be clear before it resolves (0: at once). */
-  readonly forMinutes: number;
-  /** A pinned baseline period for the ratio rule (ms since epoch, `to` exclusive); undefined: the window before. */
-  readonly baseline?: { readonly from: number; readonly to: number } | undefined;
-}
+/** The rules' thresholds and windows, as the settings module reads them (ALERT_*). */
+export type AlertSettings = AlertRuleSettings;
 
 /** The figures metrics.json has that the rules read. */
 export type AlertInput = Pick<MetricsDocument, 'minutes' | 'totals' | 'label_coverage'>;

@@ -5,7 +5,7 @@
  * GET /                 the page
  * GET /dashboard.js     its script; GET /chart.umd.js Chart.js
  * GET /metrics.json     the bucket's metrics.json as it is (404 before the first)
- * GET /histogram.json   the PNG's bins and counts (null before the first plot)
+ * GET /histogram.json   the PNG's bins and counts (null before maintain first publishes it)
  * GET /alerts.json      the alert rules' state ({"firing": []} when there is none)
  * GET /rows.json        the latest rows of metric_log.csv, read from its last bytes
  */

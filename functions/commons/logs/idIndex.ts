@@ -11,7 +11,7 @@
  *
  * So a late copy of any half whose prediction time is known is caught at any distance;
  * one without (a true answer alone, of an id whose prediction came through the API
- * without its `timestamp`) within the recent hours. See README, Exactly once.
+ * without its `timestamp`) within the recent hours. See docs/how-it-works.md, Exactly once.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';

@@ -27,19 +27,19 @@ export interface Config {
   readonly alertsTopicArn: string | undefined;
   /** The plot function, started by maintain once histogram.json changed; undefined: none (plot's schedule draws it). */
   readonly plotFunction: string | undefined;
-  /** Where Lambda functions are invoked: serverless-offline's Lambda endpoint under `sls offline`; undefined on AWS. */
+  /** Where Lambda functions are invoked: serverless-offline's Lambda endpoint under `sls offline` (AWS_ENDPOINT_URL_LAMBDA); undefined on AWS. */
   readonly lambdaEndpoint: string | undefined;
 }
 
 /**
  * Builds the functions' configuration from an environment; pure, so tests pass their
  * own. Every setting is checked (settings.ts), so a bad one fails the function's load
- * with a message naming it, its value and what is allowed. The rules between settings
- * (visibility ≥ function timeout, …) are the deployment's: `npm start` checks them, and
- * CloudFormation on AWS.
+ * with a message naming it, its value and what is allowed. The rules between the
+ * deployment's settings (visibility ≥ function timeout, …) are `npm start`'s to check
+ * (infra/settings.ts), and CloudFormation's on AWS.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
-  const settings = readSettings(env, { crossChecks: false });
+  const settings = readSettings(env);
   return {
     awsEndpoint: settings.awsEndpoint,
     region: settings.region,
@@ -54,6 +54,6 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     alerts: settings.alerts,
     alertsTopicArn: settings.alertsTopicArn,
     plotFunction: settings.plotFunction,
-    lambdaEndpoint: env.IS_OFFLINE ? `http://127.0.0.1:${settings.lambdaPort}` : undefined,
+    lambdaEndpoint: settings.lambdaEndpoint,
   };
 }

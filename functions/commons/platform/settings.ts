@@ -1,13 +1,15 @@
 /**
- * Every setting of ml-monitor, in one table: its environment variable, default and
- * what is allowed. Pure: `readSettings(env)` checks them all and throws one
- * SettingsError listing every problem (variable, bad value, what is allowed), so a
- * bad start fails at once and clearly. Used by the functions at load (config.ts) and
- * by `npm start` before it starts anything; the limits are AWS's where AWS has one.
+ * The functions' settings, in one table: each environment variable they read, its
+ * default and what is allowed, checked with zod. Pure: `readSettings(env)` checks them
+ * all and throws one SettingsError listing every problem (variable, bad value, what is
+ * allowed), so a function with a bad setting fails at load, clearly. Only what runs on
+ * AWS is here; what deploys the stack or runs it on one machine (ports, the emulator,
+ * batch sizes) is the local cloud's (infra/local/settings.ts), which reads this table too.
  */
+import { z } from 'zod';
 import { ConfigurationError } from './errors.js';
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** A setting's value is bad: `problems` has one line per variable, each naming it, its value and what is allowed. */
 export class SettingsError extends ConfigurationError {
@@ -16,7 +18,7 @@ export class SettingsError extends ConfigurationError {
   }
 }
 
-/** AWS's limits, used below and by the local event source. */
+/** AWS's limits, used here, by the deployment's settings and by the local event source. */
 export const LIMITS = {
   /** A batch of more than 10 needs a batching window of at least 1 s (AWS's rule for standard queues). */
   batchSizeWithoutWindow: 10,
@@ -49,147 +51,171 @@ export interface Settings {
   readonly bucket: string;
   readonly queues: { readonly features: string; readonly yTrue: string; readonly yPred: string };
   readonly recordsPerRun: number;
-  readonly functionTimeoutSeconds: number;
-  readonly visibilityTimeoutSeconds: number;
-  readonly maxReceiveCount: number;
-  readonly batchSize: number;
-  readonly batchingWindowSeconds: number;
-  readonly pollers: number;
-  readonly waitTimeSeconds: number;
   readonly orphanTtlSeconds: number;
-  readonly schedulesEnabled: boolean;
-  readonly localCloudWatchSeconds: number;
   readonly logLevel: LogLevelName;
-  readonly lambdaPort: number;
-  readonly offlineHttpPort: number;
-  readonly offlineWebsocketPort: number;
-  readonly offlineHost: string;
-  /**
-   * The web origins whose pages may call the HTTP API (CORS); empty: none, the API is
-   * closed to every other origin. serverless.yml turns it into the API's CORS configuration.
-   */
-  readonly apiAllowedOrigins: readonly string[];
-  readonly esbuildWorkFolder: string;
-  readonly motoFast: boolean;
-  readonly motoPython: string;
   readonly alerts: AlertRuleSettings;
   /** The SNS topic alerts go to (serverless.yml sets it); undefined: alerts are kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
   /** The plot function maintain starts once histogram.json changed (serverless.yml sets it); undefined: none. */
   readonly plotFunction: string | undefined;
+  /**
+   * Where Lambda functions are invoked (the AWS SDK's own variable for it); undefined:
+   * AWS's. The local cloud points it at serverless-offline's Lambda endpoint.
+   */
+  readonly lambdaEndpoint: string | undefined;
 }
 
 /** The alert rules' settings (functions/commons/alerts/alertRules.ts); a threshold that is off is undefined. */
 export interface AlertRuleSettings {
   readonly windowMinutes: number;
+  /** Absolute MAE threshold; undefined: the rule is off. */
   readonly maeAbove: number | undefined;
+  /** Window MAE above this × the baseline window's MAE; undefined: off. */
   readonly maeRatio: number | undefined;
+  /** Label coverage (a fraction) below this; undefined: off. */
   readonly coverageBelow: number | undefined;
   readonly minRows: number;
   /** Minutes a rule's condition must hold before it fires, and be clear before it resolves (0: at once). */
   readonly forMinutes: number;
-  /** The ratio rule's pinned baseline period (ms since epoch); undefined: the window before. */
-  readonly baseline: { readonly from: number; readonly to: number } | undefined;
+  /** A pinned baseline period for the ratio rule (ms since epoch, `to` exclusive); undefined: the window before. */
+  readonly baseline?: { readonly from: number; readonly to: number } | undefined;
 }
 
-/** One variable: its name, its default as written in the README (undefined: unset), and how it is read. */
+/** One variable: its name, its default as the Configuration table writes it (undefined: unset), and how it is checked. */
 export interface SettingSpec<T> {
   readonly name: string;
   readonly default: string | undefined;
-  /** Whether the README's Configuration table lists it (the queue names are serverless.yml's, not the user's). */
+  /** Whether docs/configuration.md lists it (the queue names are serverless.yml's, not the user's). */
   readonly documented: boolean;
-  /** Returns the value, or a string saying what is allowed. */
-  readonly parse: (raw: string) => T | Invalid;
+  /** For an address or a port: what answers there, as docs/configuration.md's table says it (a test holds them together). */
+  readonly serves?: string;
+  readonly check: Check<T>;
 }
-
-class Invalid {
-  constructor(readonly allowed: string) {}
-}
-
-function integer(min: number, max: number, unit = ''): (raw: string) => number | Invalid {
-  return (raw) => {
-    const value = /^[+-]?\d+$/.test(raw.trim()) ? Number(raw) : Number.NaN;
-    return Number.isSafeInteger(value) && value >= min && value <= max ? value : new Invalid(`an integer from ${min} to ${max}${unit}`);
-  };
-}
-
-const port = integer(1, 65_535);
-
-function url(raw: string): string | Invalid {
-  try {
-    const parsed = new URL(raw);
-    if ((parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '') return raw.replace(/\/+$/, '');
-  } catch {
-    // falls through
-  }
-  return new Invalid('an http:// or https:// URL, e.g. http://localhost:4566');
-}
-
-function pattern(regex: RegExp, allowed: string): (raw: string) => string | Invalid {
-  return (raw) => (regex.test(raw) ? raw : new Invalid(allowed));
-}
-
-function oneOf<T extends string>(values: readonly T[], options: { caseInsensitive?: boolean } = {}): (raw: string) => T | Invalid {
-  return (raw) => {
-    const value = (options.caseInsensitive ? raw.toUpperCase() : raw) as T;
-    return values.includes(value) ? value : new Invalid(`one of ${values.join(', ')}`);
-  };
-}
-
-const text = (raw: string): string => raw;
 
 /**
- * Comma-separated web origins, each exactly as a browser sends it in `Origin`
- * (scheme://host[:port], lowercase, no default port, no path): a browser's origin is
- * compared as text, so `https://App.example.com/` would match no page. No `*`: the
- * API's writes are never open to every site.
+ * How a value is checked: a zod schema of the raw text (trimmed where numbers are
+ * read), and the words a problem line uses for what is allowed, so every message
+ * names the variable, its value and what it takes, whatever zod would say.
  */
-function origins(raw: string): string[] | Invalid {
-  const allowed = new Invalid(
-    'comma-separated origins, each scheme://host[:port] as a browser sends it (http or https, lowercase, no default port, ' +
-      'no path or trailing slash), e.g. https://app.example.com,http://localhost:8080',
-  );
-  const entries = raw.split(',').map((entry) => entry.trim());
-  const isOrigin = (entry: string) => {
-    try {
-      const parsed = new URL(entry);
-      return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.origin === entry;
-    } catch {
-      return false;
-    }
-  };
-  return entries.every(isOrigin) ? [...new Set(entries)] : allowed;
+export interface Check<T> {
+  readonly schema: z.ZodType<T, string>;
+  readonly allowed: string;
 }
+
+function check<T>(schema: z.ZodType<T, string>, allowed: string): Check<T> {
+  return { schema, allowed };
+}
+
+export function integer(min: number, max: number, unit = ''): Check<number> {
+  return check(
+    z
+      .string()
+      .trim()
+      .regex(/^[+-]?\d+$/)
+      .transform(Number)
+      .pipe(z.number().int().min(min).max(max)),
+    `an integer from ${min} to ${max}${unit}`,
+  );
+}
+
+export const port = integer(1, 65_535);
+
+function isHttpUrl(raw: string): boolean {
+  try {
+    const parsed = new URL(raw);
+    return (parsed.protocol === 'http:' || parsed.protocol === 'https:') && parsed.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export const url = check(
+  z
+    .string()
+    .refine(isHttpUrl)
+    .transform((raw) => raw.replace(/\/+$/, '')),
+  'an http:// or https:// URL, e.g. http://localhost:4566',
+);
+
+export function pattern(regex: RegExp, allowed: string): Check<string> {
+  return check(z.string().regex(regex), allowed);
+}
+
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+  options: { caseInsensitive?: boolean } = {},
+): Check<T[number]> {
+  return check(
+    z
+      .string()
+      .transform((raw) => (options.caseInsensitive ? raw.toUpperCase() : raw))
+      .pipe(z.enum(values)),
+    `one of ${values.join(', ')}`,
+  );
+}
+
+/** `true`/`false` (or the pair given), as a boolean. */
+export function flag(on: string, off: string, allowed = `one of ${on}, ${off}`): Check<boolean> {
+  return check(
+    z.enum([on, off]).transform((raw) => raw === on),
+    allowed,
+  );
+}
+
+export const text = check(z.string(), 'any text');
 
 /** A time with its zone (ISO 8601, e.g. 2026-11-27T06:00Z), as ms since epoch, or `off`. */
-function timeOrOff(raw: string): number | undefined | Invalid {
-  if (raw.trim().toLowerCase() === 'off') return undefined;
-  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(raw) ? Date.parse(raw) : Number.NaN;
-  return Number.isFinite(time) ? time : new Invalid('off or a time with its zone, e.g. 2026-11-27T06:00Z');
-}
+const timeOrOff = check(
+  z.union([
+    z
+      .string()
+      .refine((raw) => raw.trim().toLowerCase() === 'off')
+      .transform(() => undefined),
+    z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/)
+      .transform(Date.parse)
+      .pipe(z.number().refine(Number.isFinite)),
+  ]),
+  'off or a time with its zone, e.g. 2026-11-27T06:00Z',
+);
 
 /** A decimal number in [min, max] (`above`: greater than min), or `off`. */
-function numberOrOff(min: number, max: number, options: { above?: boolean } = {}): (raw: string) => number | undefined | Invalid {
+function numberOrOff(min: number, max: number, options: { above?: boolean } = {}): Check<number | undefined> {
   const range = `${options.above ? 'greater than' : 'from'} ${min}${Number.isFinite(max) ? ` ${options.above ? 'and at most' : 'to'} ${max}` : ''}`;
-  return (raw) => {
-    if (raw.trim().toLowerCase() === 'off') return undefined;
-    const value = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? Number(raw) : Number.NaN;
-    const inRange = options.above ? value > min : value >= min;
-    return Number.isFinite(value) && inRange && value <= max ? value : new Invalid(`off or a number ${range}`);
-  };
+  const bounded = z.number().max(max);
+  return check(
+    z.union([
+      z
+        .string()
+        .refine((raw) => raw.trim().toLowerCase() === 'off')
+        .transform(() => undefined),
+      z
+        .string()
+        .regex(/^\s*\d+(\.\d+)?\s*$/)
+        .transform(Number)
+        .pipe(options.above ? bounded.gt(min) : bounded.min(min)),
+    ]),
+    `off or a number ${range}`,
+  );
 }
 
 const queueName = pattern(/^[A-Za-z0-9_-]{1,80}$/, 'an SQS queue name: 1 to 80 letters, digits, - or _');
 
-function spec<T>(name: string, defaultValue: string | undefined, parse: (raw: string) => T | Invalid, documented = true): SettingSpec<T> {
-  return { name, default: defaultValue, documented, parse };
+export function spec<T>(name: string, defaultValue: string | undefined, check: Check<T>, documented = true): SettingSpec<T> {
+  return { name, default: defaultValue, documented, check };
 }
 
-/** Every setting, in the README's order. */
+/** A setting that names where something listens, with what answers there. */
+export function address<T>(serves: string, setting: SettingSpec<T>): SettingSpec<T> {
+  return { ...setting, serves };
+}
+
+/** Every setting the functions read, in the Configuration table's order. */
 export const SETTINGS = {
-  awsEndpoint: spec('AWS_ENDPOINT_URL', undefined, url),
+  awsEndpoint: address('the AWS emulator (SQS, S3, SNS)', spec('AWS_ENDPOINT_URL', undefined, url)),
   region: spec('AWS_REGION', 'us-east-1', pattern(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'an AWS region name, e.g. us-east-1')),
-  quickchartUrl: spec('QUICKCHART_URL', 'http://localhost:3400', url),
+  quickchartUrl: address('the chart server', spec('QUICKCHART_URL', 'http://localhost:3400', url)),
   logsDir: spec('LOGS_DIR', undefined, text),
   bucket: spec(
     'BUCKET_NAME',
@@ -200,42 +226,8 @@ export const SETTINGS = {
     ),
   ),
   recordsPerRun: spec('RECORDS_PER_RUN', '10', integer(1, LIMITS.recordsPerRun)),
-  functionTimeoutSeconds: spec('FUNCTION_TIMEOUT', '30', integer(1, LIMITS.functionTimeoutSeconds, ' seconds')),
-  visibilityTimeoutSeconds: spec('SQS_VISIBILITY_TIMEOUT', '180', integer(0, LIMITS.visibilityTimeoutSeconds, ' seconds')),
-  maxReceiveCount: spec('SQS_MAX_RECEIVE_COUNT', '5', integer(1, LIMITS.maxReceiveCount)),
-  batchSize: spec('SQS_BATCH_SIZE', '100', integer(1, LIMITS.batchSize)),
-  batchingWindowSeconds: spec('SQS_BATCHING_WINDOW', '1', integer(0, LIMITS.batchingWindowSeconds, ' seconds')),
-  pollers: spec('SQS_POLLERS', '2', integer(1, 64)),
-  waitTimeSeconds: spec('SQS_WAIT_TIME_SECONDS', '20', integer(0, LIMITS.waitTimeSeconds, ' seconds')),
   orphanTtlSeconds: spec('ORPHAN_TTL_SECONDS', '3600', integer(1, 1_209_600, ' seconds (14 days)')),
-  schedulesEnabled: spec('SCHEDULES_ENABLED', 'true', (raw) => {
-    const value = oneOf(['true', 'false'] as const)(raw);
-    return value instanceof Invalid ? value : value === 'true';
-  }),
-  localCloudWatchSeconds: spec('LOCAL_CLOUD_WATCH_SECONDS', '10', integer(1, 3_600, ' seconds')),
   logLevel: spec('LOG_LEVEL', 'INFO', oneOf(LOG_LEVELS, { caseInsensitive: true })),
-  lambdaPort: spec('LAMBDA_PORT', '3002', port),
-  offlineHttpPort: spec('OFFLINE_HTTP_PORT', '3000', port),
-  offlineWebsocketPort: spec('OFFLINE_WEBSOCKET_PORT', '3001', port),
-  offlineHost: spec(
-    'OFFLINE_HOST',
-    'localhost',
-    pattern(/^[A-Za-z0-9.:[\]-]+$/, 'a host name or IP address, e.g. localhost, 127.0.0.1 or 0.0.0.0'),
-  ),
-  apiAllowedOrigins: spec('API_ALLOWED_ORIGINS', undefined, origins),
-  esbuildWorkFolder: spec(
-    'ESBUILD_WORK_FOLDER',
-    '.esbuild',
-    pattern(
-      /^(?!\/)(?!.*(^|\/)\.\.(\/|$))(?!\.\/?$)[^\s\0]+$/,
-      'a folder inside the project, e.g. .esbuild-mine (a relative path without .. or spaces)',
-    ),
-  ),
-  motoFast: spec('MOTO_FAST', '1', (raw) => {
-    const value = oneOf(['0', '1'] as const)(raw);
-    return value instanceof Invalid ? value : value === '1';
-  }),
-  motoPython: spec('MOTO_PYTHON', 'python3', pattern(/^\S+$/, 'a Python command or path, without spaces')),
   alertWindowMinutes: spec('ALERT_WINDOW_MINUTES', '15', integer(1, 720, ' minutes')),
   alertMaeAbove: spec('ALERT_MAE_ABOVE', 'off', numberOrOff(0, Number.POSITIVE_INFINITY)),
   alertMaeRatio: spec('ALERT_MAE_RATIO', '1.5', numberOrOff(1, Number.POSITIVE_INFINITY, { above: true })),
@@ -259,22 +251,14 @@ export const SETTINGS = {
     pattern(/^[A-Za-z0-9_-]{1,64}$/, 'a Lambda function name: 1 to 64 letters, digits, - or _'),
     false,
   ),
+  lambdaEndpoint: spec('AWS_ENDPOINT_URL_LAMBDA', undefined, url, false),
   featuresQueue: spec('FEATURES_QUEUE', 'features', queueName, false),
   yTrueQueue: spec('Y_TRUE_QUEUE', 'y_true', queueName, false),
   yPredQueue: spec('Y_PRED_QUEUE', 'y_pred', queueName, false),
 } as const;
 
-type Parsed<S> = S extends SettingSpec<infer T> ? T : never;
-type Values = { -readonly [K in keyof typeof SETTINGS]?: Parsed<(typeof SETTINGS)[K]> };
-
-export interface ReadOptions {
-  /**
-   * Also check the rules between settings (batch size and window, visibility and
-   * function timeout, distinct ports): true for `npm start`, which deploys them
-   * locally; a function only needs each value it reads to be valid.
-   */
-  readonly crossChecks?: boolean;
-}
+export type SettingValue<S> = S extends SettingSpec<infer T> ? T : never;
+export type SettingValues<Table> = { -readonly [K in keyof Table]?: SettingValue<Table[K]> };
 
 /** Whether `env` gives the setting a value: an empty variable is unset. */
 export function isSet(env: Env, setting: Pick<SettingSpec<unknown>, 'name'>): boolean {
@@ -282,149 +266,64 @@ export function isSet(env: Env, setting: Pick<SettingSpec<unknown>, 'name'>): bo
   return given !== undefined && given !== '';
 }
 
-/** Every problem with `env`'s settings, one line each; empty when all are valid. Pure. */
-export function checkSettings(env: Env, options: ReadOptions = {}): string[] {
-  return read(env, options).problems;
+/** Reads and checks every setting the functions read; throws a SettingsError naming every bad one. Pure. */
+export function readSettings(env: Env = process.env): Settings {
+  const { values, problems } = readTable(SETTINGS, env);
+  if (problems.length > 0) throw new SettingsError(problems);
+  return settingsOf(values);
 }
 
-/** Reads and checks every setting; throws a SettingsError naming every bad one. Pure. */
-export function readSettings(env: Env = process.env, options: ReadOptions = {}): Settings {
-  const { settings, problems } = read(env, options);
-  if (problems.length > 0 || settings === undefined) throw new SettingsError(problems);
-  return settings;
-}
-
-function read(env: Env, { crossChecks: withCrossChecks = true }: ReadOptions): { settings: Settings | undefined; problems: string[] } {
-  const problems: string[] = [];
-  const values = {} as Values;
-  for (const [key, setting] of Object.entries(SETTINGS) as [keyof typeof SETTINGS, SettingSpec<unknown>][]) {
-    const read = readOne(setting, env);
-    if (typeof read === 'string') problems.push(read);
-    else if (read !== undefined) (values as Record<string, unknown>)[key] = read.value;
-  }
-  if (withCrossChecks) problems.push(...crossChecks(values));
-  if (problems.length > 0) return { settings: undefined, problems };
-  // Every setting without a default of undefined was read (no problems).
-  const v = values as Required<Values>;
+/** The functions' settings from a table's checked values (every one without a default of undefined was read). */
+export function settingsOf(values: SettingValues<typeof SETTINGS>): Settings {
+  const v = values as Required<SettingValues<typeof SETTINGS>>;
   return {
-    problems,
-    settings: {
-      awsEndpoint: v.awsEndpoint,
-      region: v.region,
-      quickchartUrl: v.quickchartUrl,
-      logsDir: v.logsDir,
-      bucket: v.bucket,
-      queues: { features: v.featuresQueue, yTrue: v.yTrueQueue, yPred: v.yPredQueue },
-      recordsPerRun: v.recordsPerRun,
-      functionTimeoutSeconds: v.functionTimeoutSeconds,
-      visibilityTimeoutSeconds: v.visibilityTimeoutSeconds,
-      maxReceiveCount: v.maxReceiveCount,
-      batchSize: v.batchSize,
-      batchingWindowSeconds: v.batchingWindowSeconds,
-      pollers: v.pollers,
-      waitTimeSeconds: v.waitTimeSeconds,
-      orphanTtlSeconds: v.orphanTtlSeconds,
-      schedulesEnabled: v.schedulesEnabled,
-      localCloudWatchSeconds: v.localCloudWatchSeconds,
-      logLevel: v.logLevel,
-      lambdaPort: v.lambdaPort,
-      offlineHttpPort: v.offlineHttpPort,
-      offlineWebsocketPort: v.offlineWebsocketPort,
-      offlineHost: v.offlineHost,
-      apiAllowedOrigins: v.apiAllowedOrigins ?? [],
-      esbuildWorkFolder: v.esbuildWorkFolder,
-      motoFast: v.motoFast,
-      motoPython: v.motoPython,
-      alerts: {
-        windowMinutes: v.alertWindowMinutes,
-        maeAbove: v.alertMaeAbove,
-        maeRatio: v.alertMaeRatio,
-        coverageBelow: v.alertCoverageBelow,
-        minRows: v.alertMinRows,
-        forMinutes: v.alertForMinutes,
-        // Both or none (npm start refuses one alone, or an empty period).
-        baseline:
-          v.alertBaselineFrom !== undefined && v.alertBaselineTo !== undefined && v.alertBaselineFrom < v.alertBaselineTo
-            ? { from: v.alertBaselineFrom, to: v.alertBaselineTo }
-            : undefined,
-      },
-      alertsTopicArn: v.alertsTopicArn,
-      plotFunction: v.plotFunction,
+    awsEndpoint: v.awsEndpoint,
+    region: v.region,
+    quickchartUrl: v.quickchartUrl,
+    logsDir: v.logsDir,
+    bucket: v.bucket,
+    queues: { features: v.featuresQueue, yTrue: v.yTrueQueue, yPred: v.yPredQueue },
+    recordsPerRun: v.recordsPerRun,
+    orphanTtlSeconds: v.orphanTtlSeconds,
+    logLevel: v.logLevel,
+    alerts: {
+      windowMinutes: v.alertWindowMinutes,
+      maeAbove: v.alertMaeAbove,
+      maeRatio: v.alertMaeRatio,
+      coverageBelow: v.alertCoverageBelow,
+      minRows: v.alertMinRows,
+      forMinutes: v.alertForMinutes,
+      // Both or none (npm start refuses one alone, or an empty period).
+      baseline:
+        v.alertBaselineFrom !== undefined && v.alertBaselineTo !== undefined && v.alertBaselineFrom < v.alertBaselineTo
+          ? { from: v.alertBaselineFrom, to: v.alertBaselineTo }
+          : undefined,
     },
+    alertsTopicArn: v.alertsTopicArn,
+    plotFunction: v.plotFunction,
+    lambdaEndpoint: v.lambdaEndpoint,
   };
 }
 
-/**
- * One setting alone, checked, for a tool that needs only it (serverless.yml's CORS
- * configuration): its value, or undefined when unset with no default. Throws a
- * SettingsError naming it when bad. Pure.
- */
-export function readSetting<K extends keyof typeof SETTINGS>(key: K, env: Env = process.env): Parsed<(typeof SETTINGS)[K]> | undefined {
-  const read = readOne(SETTINGS[key] as SettingSpec<unknown>, env);
-  if (typeof read === 'string') throw new SettingsError([read]);
-  return read?.value as Parsed<(typeof SETTINGS)[K]> | undefined;
+/** Every setting of `table` read from `env`: the valid values, and one problem line per bad one. Pure. */
+export function readTable<Table extends Record<string, SettingSpec<unknown>>>(
+  table: Table,
+  env: Env,
+): { values: SettingValues<Table>; problems: string[] } {
+  const problems: string[] = [];
+  const values: Record<string, unknown> = {};
+  for (const [key, setting] of Object.entries(table)) {
+    const read = readOne(setting, env);
+    if (typeof read === 'string') problems.push(read);
+    else if (read !== undefined) values[key] = read.value;
+  }
+  return { values: values as SettingValues<Table>, problems };
 }
 
 /** A setting's value (undefined: unset, no default), or the problem line naming it, its value and what is allowed. */
-function readOne(setting: SettingSpec<unknown>, env: Env): { value: unknown } | string | undefined {
+export function readOne(setting: SettingSpec<unknown>, env: Env): { value: unknown } | string | undefined {
   const raw = isSet(env, setting) ? (env[setting.name] as string) : setting.default;
   if (raw === undefined) return undefined;
-  const value = setting.parse(raw);
-  return value instanceof Invalid ? `${setting.name}=${JSON.stringify(raw)}: must be ${value.allowed}` : { value };
-}
-
-/** Rules between settings; each is checked only when the settings it compares are valid on their own. */
-function crossChecks(v: Values): string[] {
-  const problems: string[] = [];
-  const { batchSize, batchingWindowSeconds, visibilityTimeoutSeconds, functionTimeoutSeconds } = v;
-  if (
-    batchSize !== undefined &&
-    batchingWindowSeconds !== undefined &&
-    batchSize > LIMITS.batchSizeWithoutWindow &&
-    batchingWindowSeconds < 1
-  ) {
-    problems.push(
-      `SQS_BATCH_SIZE=${batchSize} with SQS_BATCHING_WINDOW=${batchingWindowSeconds}: a batch of more than ${LIMITS.batchSizeWithoutWindow} ` +
-        'needs SQS_BATCHING_WINDOW of at least 1 second (as on AWS); lower the batch size or set a window',
-    );
-  }
-  if (visibilityTimeoutSeconds !== undefined && functionTimeoutSeconds !== undefined && visibilityTimeoutSeconds < functionTimeoutSeconds) {
-    problems.push(
-      `SQS_VISIBILITY_TIMEOUT=${visibilityTimeoutSeconds} with FUNCTION_TIMEOUT=${functionTimeoutSeconds}: the visibility timeout must be ` +
-        'at least the function timeout (AWS refuses the event source otherwise; it advises 6×)',
-    );
-  }
-  const { alertBaselineFrom: from, alertBaselineTo: to } = v;
-  if ((from === undefined) !== (to === undefined)) {
-    problems.push('ALERT_BASELINE_FROM and ALERT_BASELINE_TO: a pinned baseline needs both (or neither: the window before)');
-  } else if (from !== undefined && to !== undefined && from >= to) {
-    problems.push('ALERT_BASELINE_FROM must be before ALERT_BASELINE_TO: the baseline period is empty');
-  }
-  const ports: [string, number | undefined][] = [
-    ['LAMBDA_PORT', v.lambdaPort],
-    ['OFFLINE_HTTP_PORT', v.offlineHttpPort],
-    ['OFFLINE_WEBSOCKET_PORT', v.offlineWebsocketPort],
-    ['AWS_ENDPOINT_URL', localPort(v.awsEndpoint ?? LOCAL_AWS_ENDPOINT)],
-    ['QUICKCHART_URL', localPort(v.quickchartUrl)],
-  ];
-  for (let i = 0; i < ports.length; i++) {
-    for (let j = i + 1; j < ports.length; j++) {
-      const [a, portA] = ports[i] as [string, number | undefined];
-      const [b, portB] = ports[j] as [string, number | undefined];
-      if (portA !== undefined && portA === portB) problems.push(`${a} and ${b} both use port ${portA}: each needs its own port`);
-    }
-  }
-  return problems;
-}
-
-/** The port of a URL on this machine, or undefined (another host, or no URL). */
-function localPort(address: string | undefined): number | undefined {
-  if (address === undefined) return undefined;
-  try {
-    const parsed = new URL(address);
-    if (!['localhost', '127.0.0.1', '[::1]', '0.0.0.0'].includes(parsed.hostname)) return undefined;
-    return Number(parsed.port || (parsed.protocol === 'https:' ? 443 : 80));
-  } catch {
-    return undefined;
-  }
+  const parsed = setting.check.schema.safeParse(raw);
+  return parsed.success ? { value: parsed.data } : `${setting.name}=${JSON.stringify(raw)}: must be ${setting.check.allowed}`;
 }

@@ -1,6 +1,5 @@
 /** infra/bench/args.ts: `npm run bench` flags through util.parseArgs. */
 import { describe, expect, it } from 'vitest';
-import { SETTINGS } from '../../../../functions/commons/platform/settings.js';
 import {
   type BenchOptions,
   batchSizeForWindow,
@@ -12,6 +11,7 @@ import {
   usage,
   usesShippedDefaults,
 } from '../../../../infra/bench/args.js';
+import { LOCAL_SETTINGS as SETTINGS } from '../../../../infra/settings.js';
 
 /** Parses flags that must be valid. */
 function parsed(argv: readonly string[]): BenchOptions {

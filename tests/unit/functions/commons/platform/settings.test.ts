@@ -1,7 +1,8 @@
 /**
  * The settings module: every variable's default, what each refuses and how it says
- * so (variable, bad value, what is allowed), all problems at once, and the README's
- * Configuration table naming every setting with the code's default.
+ * so (variable, bad value, what is allowed), all problems at once, and
+ * docs/configuration.md's table naming every setting with the code's default and, for
+ * each address and port, what answers there.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,13 +10,18 @@ import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../../../../functions/commons/platform/config.js';
 import { ConfigurationError } from '../../../../../functions/commons/platform/errors.js';
 import {
-  checkSettings,
+  SETTINGS as FUNCTION_SETTINGS,
   LOCAL_AWS_ENDPOINT,
-  readSetting,
-  readSettings,
-  SETTINGS,
+  type SettingSpec,
   SettingsError,
 } from '../../../../../functions/commons/platform/settings.js';
+import {
+  checkLocalSettings as checkSettings,
+  LOCAL_SETTINGS,
+  readLocalSetting as readSetting,
+  readLocalSettings as readSettings,
+  ALL_SETTINGS as SETTINGS,
+} from '../../../../../infra/settings.js';
 import { PROJECT_DIR } from '../../../../../infra/toolbox/localDefaults.js';
 
 /** A bad value for every variable (LOGS_DIR takes any path), and a word of what the message says is allowed. */
@@ -44,6 +50,12 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   ESBUILD_WORK_FOLDER: ['../elsewhere', /folder inside the project/],
   MOTO_FAST: ['yes', /one of 0, 1/],
   MOTO_PYTHON: ['python 3', /Python command/],
+  RENDERER_HOST: ['local host', /host name or IP address/],
+  RENDERER_PORT: ['0', /integer from 1 to 65535/],
+  AWS_ACCESS_KEY_ID: ['a key', /access key id/],
+  AWS_SECRET_ACCESS_KEY: ['a secret', /secret access key/],
+  ML_MONITOR_INVOKE_VIA: ['127.0.0.1:3002', /http:\/\/ URL/],
+  AWS_ENDPOINT_URL_LAMBDA: ['127.0.0.1:3002', /http:\/\/ or https:\/\/ URL/],
   ALERT_WINDOW_MINUTES: ['0', /integer from 1 to 720 minutes/],
   ALERT_MAE_ABOVE: ['-1', /off or a number from 0/],
   ALERT_MAE_RATIO: ['1', /off or a number greater than 1/],
@@ -210,6 +222,24 @@ describe('readSettings', () => {
   });
 });
 
+describe('what the functions read', () => {
+  it('is only what runs on AWS: no port, emulator, event source or deployment setting', () => {
+    const functions = new Set(Object.values(FUNCTION_SETTINGS).map((setting) => setting.name));
+    const local = Object.values(LOCAL_SETTINGS).map((setting) => setting.name);
+
+    expect(local.filter((name) => functions.has(name))).toEqual([]);
+    for (const name of ['LAMBDA_PORT', 'OFFLINE_HTTP_PORT', 'MOTO_FAST', 'ESBUILD_WORK_FOLDER', 'SQS_POLLERS', 'FUNCTION_TIMEOUT']) {
+      expect(functions.has(name), name).toBe(false);
+    }
+    expect(readConfig({ LAMBDA_PORT: 'not a port', MOTO_FAST: 'maybe' }).recordsPerRun).toBe(10);
+  });
+
+  it('invokes Lambda where AWS_ENDPOINT_URL_LAMBDA says (the local cloud sets it), else on AWS', () => {
+    expect(readConfig({}).lambdaEndpoint).toBeUndefined();
+    expect(readConfig({ AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:3002' }).lambdaEndpoint).toBe('http://127.0.0.1:3002');
+  });
+});
+
 describe('readConfig', () => {
   it('fails the function at load with a configuration error naming the setting', () => {
     expect(() => readConfig({ RECORDS_PER_RUN: '-1' })).toThrow(ConfigurationError);
@@ -235,13 +265,15 @@ describe('readConfig', () => {
   });
 });
 
-describe("the README's Configuration table", () => {
-  const readme = readFileSync(join(PROJECT_DIR, 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1));
+describe("docs/configuration.md's table", () => {
+  const doc = readFileSync(join(PROJECT_DIR, 'docs/configuration.md'), 'utf8');
   const rows = new Map(
-    [...section.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \|/gm)].map((match) => [match[1] as string, match[2] as string] as const),
+    [...doc.matchAll(/^\| `([A-Z_]+)` \| ([^|]*) \| (.*) \|$/gm)].map(
+      (match) => [match[1] as string, { default: match[2] as string, does: match[3] as string }] as const,
+    ),
   );
-  /** Defaults the README words for people: where unset means something else than a value. */
+  const documented = Object.values(SETTINGS).filter((setting) => setting.documented) as SettingSpec<unknown>[];
+  /** Defaults the table words for people: where unset means something else than a value. */
   const WORDED: Record<string, string> = {
     AWS_ENDPOINT_URL: LOCAL_AWS_ENDPOINT,
     LOGS_DIR: './logs',
@@ -249,18 +281,33 @@ describe("the README's Configuration table", () => {
   };
 
   it('names every setting, and nothing else', () => {
-    const documented = Object.values(SETTINGS)
-      .filter((setting) => setting.documented)
-      .map((setting) => setting.name);
-
-    expect([...rows.keys()].sort()).toEqual(documented.sort());
+    expect([...rows.keys()].sort()).toEqual(documented.map((setting) => setting.name).sort());
   });
 
   it("gives each setting the code's default", () => {
-    for (const setting of Object.values(SETTINGS).filter((s) => s.documented)) {
-      const firstCode = /`([^`]*)`/.exec(rows.get(setting.name) ?? '')?.[1];
+    for (const setting of documented) {
+      const firstCode = /`([^`]*)`/.exec(rows.get(setting.name)?.default ?? '')?.[1];
       expect(firstCode, setting.name).toBe(WORDED[setting.name] ?? setting.default);
     }
+  });
+
+  it('says of each address and port what the settings module says answers there', () => {
+    const addresses = documented.filter((setting) => setting.serves !== undefined);
+
+    expect(addresses.map((setting) => setting.name).sort()).toEqual(
+      ['AWS_ENDPOINT_URL', 'LAMBDA_PORT', 'OFFLINE_HTTP_PORT', 'OFFLINE_WEBSOCKET_PORT', 'QUICKCHART_URL', 'RENDERER_PORT'].sort(),
+    );
+    for (const setting of addresses) expect(rows.get(setting.name)?.does, setting.name).toContain(setting.serves);
+  });
+
+  it("serves on the HTTP port serverless.yml's routes, and on the WebSocket port nothing, as the module says", () => {
+    const yml = readFileSync(join(PROJECT_DIR, 'serverless.yml'), 'utf8');
+    const routes = [...yml.matchAll(/- httpApi:\n\s+method: (\w+)\n\s+path: (\S+)/g)].map((match) => `${match[1]} ${match[2]}`);
+
+    expect(routes).toEqual(['POST /truths', 'POST /predictions', 'GET /', 'GET /{file}']);
+    for (const route of ['POST /truths', '/predictions', 'GET /']) expect(SETTINGS.offlineHttpPort.serves).toContain(route);
+    expect(yml).not.toMatch(/^\s*- websocket:/m);
+    expect(SETTINGS.offlineWebsocketPort.serves).toBe('nothing listens on it');
   });
 });
 
