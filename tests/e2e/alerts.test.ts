@@ -19,10 +19,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { type AlertMessage, type AlertsDocument, COMPLETE_AFTER_MINUTES } from '../../functions/commons/alerts/alertRules.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
-import { readInbox } from '../../infra/alerts/inbox.js';
-import { ALERTS_INBOX } from '../../infra/cloud/bootstrap.js';
-import type { localS3 } from '../../infra/cloud/localClients.js';
-import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { ALERTS_INBOX } from '../../infra/local/cloud/bootstrap.js';
+import type { localS3 } from '../../infra/local/cloud/localClients.js';
+import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { readInbox } from '../../infra/tools/alerts/inbox.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
 import { apiStackForFile, eventually, type TestStack } from '../helpers/stack.js';
 

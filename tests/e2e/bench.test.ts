@@ -11,7 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 interface Run {
   readonly code: number | null;
@@ -26,7 +26,7 @@ let report: Record<string, any>;
 
 function runBench(args: readonly string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, 'infra/bench/main.ts'), ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_DIR, 'bench/main.ts'), ...args], {
       cwd: PROJECT_DIR,
       env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,8 @@
  * (How fast is the bench's business: `npm run bench -- --burst 10`.)
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BurstResult, measureBurst } from '../../infra/bench/burst.js';
-import { Cleanup } from '../../infra/bench/cleanup.js';
+import { type BurstResult, measureBurst } from '../../bench/burst.js';
+import { Cleanup } from '../../bench/cleanup.js';
 
 const cleanup = new Cleanup();
 const lines: string[] = [];

@@ -19,9 +19,9 @@ import type { SQSEvent } from 'aws-lambda';
 import type { Browser, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
-import { findFreePort } from '../../infra/cloud/net.js';
-import { BUCKET, functionName } from '../../infra/toolbox/localDefaults.js';
+import { localS3, localSqs } from '../../infra/local/cloud/localClients.js';
+import { findFreePort } from '../../infra/local/cloud/net.js';
+import { BUCKET, functionName } from '../../infra/local/toolbox/localDefaults.js';
 import { awsLambdaInvoke } from '../helpers/awsCli.js';
 import { browserMissing, launchBrowser } from '../helpers/browser.js';
 import { sqsEvent, sqsRecord, startedForTests } from '../helpers/factories.js';
@@ -387,7 +387,7 @@ describe.skipIf(missing !== undefined)('a stack with the shipped defaults', () =
     it('still runs functions for the AWS CLI and the SDK', async () => {
       const { stack } = theScene();
 
-      // Act: docs/operations.md's command, and infra/toolbox/invoke.ts's InvokeCommand.
+      // Act: docs/operations.md's command, and infra/local/toolbox/invoke.ts's InvokeCommand.
       const cli = await awsLambdaInvoke(stack.lambdaEndpoint, functionName('features'));
       const sdk = await stack.invoke<{ emitted: string[] }>('features');
       const emitted = [...(cli.response as { emitted: string[] }).emitted, ...sdk.emitted];

@@ -4,7 +4,7 @@
  * metrics.json's value, each chart's canvas is drawn, the page follows new rows
  * without a reload, nothing is logged as an error, and it is usable at 1280 and 375 px
  * (screenshots in a temporary folder; UPDATE_README_SCREENSHOT=1 also writes the
- * README's infra/readme/dashboard.png).
+ * README's docs/images/dashboard.png).
  */
 import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,8 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText, putObject } from '../../functions/commons/storage/s3Objects.js';
-import { localS3 } from '../../infra/cloud/localClients.js';
-import { BUCKET, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { localS3 } from '../../infra/local/cloud/localClients.js';
+import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
 import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
@@ -211,7 +211,7 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
       for (const chart of ['histogram', 'minutes', 'scatter'])
         expect(await inkedPixels(page, `canvas[data-chart="${chart}"]`)).toBeGreaterThan(500);
       if (width === 1280 && process.env.UPDATE_README_SCREENSHOT === '1')
-        await copyFile(file, join(PROJECT_DIR, 'infra/readme/dashboard.png'));
+        await copyFile(file, join(PROJECT_DIR, 'docs/images/dashboard.png'));
     }
     console.info(`dashboard screenshots in ${shots}`);
   });

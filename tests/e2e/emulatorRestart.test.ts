@@ -14,9 +14,9 @@ import { describe, expect, it } from 'vitest';
 import { JOURNAL_FOLDER } from '../../functions/commons/logs/journal.js';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
-import { type CloudSample, IN_FLIGHT_FILE } from '../../infra/cloud/emulatorLoss.js';
-import { localSqs } from '../../infra/cloud/localClients.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { type CloudSample, IN_FLIGHT_FILE } from '../../infra/local/cloud/emulatorLoss.js';
+import { localSqs } from '../../infra/local/cloud/localClients.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 import { queueUrl, sendBodies } from '../helpers/localCloud.js';
 import { eventually, stackForFile, waitForRows } from '../helpers/stack.js';
 

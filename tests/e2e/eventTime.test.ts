@@ -8,7 +8,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import type { MetricsDocument } from '../../functions/commons/metrics/metricsBook.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { BUCKET } from '../../infra/local/toolbox/localDefaults.js';
 import { apiStackForFile, eventually } from '../helpers/stack.js';
 
 const theStack = apiStackForFile();

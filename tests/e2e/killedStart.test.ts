@@ -12,11 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { portTaken } from '../../infra/cloud/net.js';
-import { LOCK_FILE, type LockContent, stillRunning } from '../../infra/cloud/stackLock.js';
-import { freeStackPorts } from '../../infra/supervisor.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
-import { canDieWithParent } from '../../infra/toolbox/processes.js';
+import { portTaken } from '../../infra/local/cloud/net.js';
+import { LOCK_FILE, type LockContent, stillRunning } from '../../infra/local/cloud/stackLock.js';
+import { freeStackPorts } from '../../infra/local/supervisor.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { canDieWithParent } from '../../infra/local/toolbox/processes.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 import { eventually, stackPortsEnv } from '../helpers/stack.js';
 

@@ -14,9 +14,9 @@ import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from '../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../functions/commons/model/model.json';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { localS3 } from '../../infra/cloud/localClients.js';
-import { DATA_FILE } from '../../infra/model/train.js';
-import { BUCKET } from '../../infra/toolbox/localDefaults.js';
+import { localS3 } from '../../infra/local/cloud/localClients.js';
+import { BUCKET } from '../../infra/local/toolbox/localDefaults.js';
+import { DATA_FILE } from '../../infra/tools/model/train.js';
 import { bucketLogText } from '../helpers/logs.js';
 import { stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 

@@ -11,10 +11,10 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { bootstrap, planFromResources } from '../../infra/cloud/bootstrap.js';
-import { localS3, localSqs } from '../../infra/cloud/localClients.js';
-import { type RunningProcess, startMoto } from '../../infra/cloud/moto.js';
-import { findFreePort } from '../../infra/cloud/net.js';
+import { bootstrap, planFromResources } from '../../infra/local/cloud/bootstrap.js';
+import { localS3, localSqs } from '../../infra/local/cloud/localClients.js';
+import { type RunningProcess, startMoto } from '../../infra/local/cloud/moto.js';
+import { findFreePort } from '../../infra/local/cloud/net.js';
 import { printServiceConfig } from './serverlessConfig.js';
 
 export interface LocalCloud {

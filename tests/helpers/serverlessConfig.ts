@@ -6,9 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CfnResources } from '../../infra/cloud/bootstrap.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
-import { printService, slsEnv } from '../../infra/toolbox/sls.js';
+import type { CfnResources } from '../../infra/local/cloud/bootstrap.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { printService, slsEnv } from '../../infra/local/toolbox/sls.js';
 
 export interface ResolvedService {
   service: string;

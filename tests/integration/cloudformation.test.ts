@@ -16,9 +16,9 @@ import { METRICS_NAMESPACE } from '../../functions/commons/alerts/cloudWatchMetr
 import { LOGS, type LogSpec } from '../../functions/commons/logs/logFiles.js';
 import { hourPartition, pieceHeader, pieceKey } from '../../functions/commons/logs/pieces.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
+import { BUCKET, PROJECT_DIR, SERVICE, STAGE } from '../../infra/local/toolbox/localDefaults.js';
+import { SERVERLESS_BIN, slsEnv } from '../../infra/local/toolbox/sls.js';
 import { lambdaPlatform } from '../../infra/packaging/plugin.js';
-import { BUCKET, PROJECT_DIR, SERVICE, STAGE } from '../../infra/toolbox/localDefaults.js';
-import { SERVERLESS_BIN, slsEnv } from '../../infra/toolbox/sls.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
 
 interface Template {

@@ -4,7 +4,7 @@
  * not to check IAM locally (it cannot: it would not start its HTTP server).
  */
 import { describe, expect, it } from 'vitest';
-import { printService, slsEnv } from '../../infra/toolbox/sls.js';
+import { printService, slsEnv } from '../../infra/local/toolbox/sls.js';
 
 interface Service {
   functions: Record<string, { handler: string; events?: Record<string, any>[] }>;

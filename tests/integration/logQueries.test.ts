@@ -10,12 +10,10 @@
  * run offline) and Athena (AWS only); tests/integration/cloudformation.test.ts checks the
  * Glue tables against the pieces' keys.
  */
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { SQSRecord } from 'aws-lambda';
@@ -29,7 +27,8 @@ import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import type { MaintainResult } from '../../functions/maintain.js';
-import { BUCKET, DUMMY_CREDENTIALS, LOCAL_ENDPOINT, LOCAL_REGION, PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { BUCKET, LOCAL_ENDPOINT, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { runAws } from '../helpers/awsCli.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../helpers/factories.js';
 import { handlerEnv, type LocalCloud, startLocalCloud } from '../helpers/localCloud.js';
 
@@ -66,17 +65,7 @@ const fetchArgs = (endpoint: string, bucket: string) => [
 
 /** Runs the doc's fetch in `root` (the CLI on PATH, with the emulator's dummy keys); returns what it printed. */
 async function fetchPieces(cloud: LocalCloud, root: string): Promise<string> {
-  const { stdout } = await promisify(execFile)('aws', fetchArgs(cloud.moto.url, cloud.bucket), {
-    cwd: root,
-    env: {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: DUMMY_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: DUMMY_CREDENTIALS.secretAccessKey,
-      AWS_DEFAULT_REGION: LOCAL_REGION,
-    },
-    timeout: 120_000,
-  });
-  return stdout;
+  return runAws(fetchArgs(cloud.moto.url, cloud.bucket), { cwd: root });
 }
 
 /** The .csv files under `dir`, as paths relative to it, sorted. */

@@ -1,17 +1,17 @@
 /**
  * serverless-offline 13 wedged a function instance after one timeout (upstream issue
  * #1896): every later invocation went to its terminated worker and timed out too, and
- * infra/offline/ retired such instances. serverless-offline 14 drops the dead worker
+ * infra/local/offline retired such instances. serverless-offline 14 drops the dead worker
  * itself (HandlerRunner.cleanup), so that patch is gone; a tiny service of its own, with
  * the installed serverless-offline and no plugin of ours, keeps that true.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { findFreePort, waitForHttp } from '../../infra/cloud/net.js';
-import { invoke } from '../../infra/toolbox/invoke.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
-import { spawnSls } from '../../infra/toolbox/sls.js';
+import { findFreePort, waitForHttp } from '../../infra/local/cloud/net.js';
+import { invoke } from '../../infra/local/toolbox/invoke.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { spawnSls } from '../../infra/local/toolbox/sls.js';
 import { startedForTests } from '../helpers/factories.js';
 
 function serviceYaml(lambdaPort: number, httpPort: number): string {

@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { startMoto } from '../../infra/cloud/moto.js';
-import { findFreePort } from '../../infra/cloud/net.js';
-import { startRendererServer } from '../../infra/renderer/server.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { startMoto } from '../../infra/local/cloud/moto.js';
+import { findFreePort } from '../../infra/local/cloud/net.js';
+import { startRendererServer } from '../../infra/local/renderer/server.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 /** Local addresses listening on `port`, read from the kernel's socket tables. */
 function listeningAddresses(port: number): string[] {

@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
-import { SERVERLESS_BIN, slsEnv } from '../../infra/toolbox/sls.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
+import { SERVERLESS_BIN, slsEnv } from '../../infra/local/toolbox/sls.js';
 
 const read = (file: string) => readFileSync(join(PROJECT_DIR, file), 'utf8');
 

@@ -2,8 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MOTO_VERSION } from '../../infra/cloud/moto.js';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { MOTO_VERSION } from '../../infra/local/cloud/moto.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 describe('.ci/run', () => {
   it('stops at once with a clear message when moto_server is missing', () => {

@@ -11,7 +11,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 interface DocCommand {
   readonly doc: string;
@@ -82,7 +82,7 @@ const RUN_BY: readonly RunBy[] = [
   },
   { command: 'npm ci', file: '.ci/run', shows: same },
   { command: 'npm test', file: '.ci/run', shows: same },
-  { command: 'npm start', file: 'tests/integration/infra/start.test.ts', shows: () => ["spawn('npm', ['start'"] },
+  { command: 'npm start', file: 'tests/integration/infra/local/start.test.ts', shows: () => ["spawn('npm', ['start'"] },
   {
     command: /^curl -i localhost:3000\/(predictions|truths) -H 'content-type: application\/json' -d '.*'$/,
     file: 'tests/e2e/ingest.test.ts',
@@ -114,22 +114,22 @@ const RUN_BY: readonly RunBy[] = [
   },
   {
     command: 'npm run dlq -- list',
-    file: 'tests/integration/infra/dlq/cli.test.ts',
-    shows: () => ["'infra/dlq/cli.ts'", "runCli(['list'])"],
+    file: 'tests/integration/infra/tools/dlq/cli.test.ts',
+    shows: () => ["'infra/tools/dlq/cli.ts'", "runCli(['list'])"],
   },
   {
     command: 'npm run dlq -- show y_true',
-    file: 'tests/integration/infra/dlq/cli.test.ts',
-    shows: () => ["'infra/dlq/cli.ts'", "runCli(['show', 'y_true'"],
+    file: 'tests/integration/infra/tools/dlq/cli.test.ts',
+    shows: () => ["'infra/tools/dlq/cli.ts'", "runCli(['show', 'y_true'"],
   },
   {
     command: 'npm run dlq -- redrive y_true',
-    file: 'tests/integration/infra/dlq/cli.test.ts',
-    shows: () => ["'infra/dlq/cli.ts'", "runCli(['redrive', 'y_true'])"],
+    file: 'tests/integration/infra/tools/dlq/cli.test.ts',
+    shows: () => ["'infra/tools/dlq/cli.ts'", "runCli(['redrive', 'y_true'])"],
   },
   {
     command: 'npm run plot -- --input logs/metric_log.csv --output histogram.png',
-    file: 'tests/unit/infra/plot/cli.test.ts',
+    file: 'tests/unit/infra/tools/plot/cli.test.ts',
     shows: () => ["parseArguments(['--input', 'in.csv', '--output', 'out.png'", 'plotFile({ input, output'],
     how: 'its options parsed, and a CSV plotted to a PNG by the same code, in the test process',
   },

@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_DIR } from '../../infra/toolbox/localDefaults.js';
+import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 const composeAvailable = spawnSync('docker-compose', ['version'], { stdio: 'ignore' }).status === 0;
 if (!composeAvailable) {
@@ -36,7 +36,7 @@ describe.skipIf(!composeAvailable)('docker-compose.yml', () => {
   });
 
   it('runs the bootstrap as a LocalStack ready hook, keeps QuickChart telemetry off, and mounts logs/', () => {
-    expect(normalised).toContain('/infra/localstack/ready.d:/etc/localstack/init/ready.d:ro');
+    expect(normalised).toContain('/infra/local/localstack/ready.d:/etc/localstack/init/ready.d:ro');
     expect(normalised).toMatch(/DISABLE_TELEMETRY: '1'/);
     expect(normalised).toMatch(/\/logs:\/app\/logs:rw/);
     expect(normalised).toMatch(/condition: service_healthy/);

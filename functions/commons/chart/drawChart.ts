@@ -2,7 +2,7 @@
  * Draws a Chart.js 4 config into a PNG in this process, with Chart.js on
  * @napi-rs/canvas: nothing is sent anywhere. `plot` draws the histogram with it when no
  * QUICKCHART_URL is set (the default on AWS); the embedded QuickChart-compatible
- * renderer (infra/renderer/) draws each request it has validated with it; `npm run
+ * renderer (infra/local/renderer) draws each request it has validated with it; `npm run
  * plot` too.
  *
  * The text is DejaVu Sans (the titles are Russian: it has Cyrillic glyphs), registered

@@ -1,6 +1,6 @@
 /**
  * The production model: ordinary least squares with an intercept. Only prediction
- * lives here (it is all the predictor bundles); fitting is in infra/model/ols.ts.
+ * lives here (it is all the predictor bundles); fitting is in infra/tools/model/ols.ts.
  */
 import { createHash } from 'node:crypto';
 import { FEATURE_NAMES } from './dataset.js';

@@ -36,7 +36,7 @@ export interface Config {
  * own. Every setting is checked (settings.ts), so a bad one fails the function's load
  * with a message naming it, its value and what is allowed. The rules between the
  * deployment's settings (visibility ≥ function timeout, …) are `npm start`'s to check
- * (infra/settings.ts), and CloudFormation's on AWS.
+ * (infra/local/settings.ts), and CloudFormation's on AWS.
  */
 export function readConfig(env: Readonly<Record<string, string | undefined>> = process.env): Config {
   const settings = readSettings(env);

@@ -6,7 +6,7 @@
  * AWS is here; what deploys the stack or runs it on one machine (ports, the emulator,
  * batch sizes) is the local cloud's (infra/local/settings.ts), which reads this table too.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ConfigurationError } from './errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -95,25 +95,30 @@ export interface SettingSpec<T> {
 /**
  * How a value is checked: a zod schema of the raw text (trimmed where numbers are
  * read), and the words a problem line uses for what is allowed, so every message
- * names the variable, its value and what it takes, whatever zod would say.
+ * names the variable, its value and what it takes, whatever zod would say. zod/mini:
+ * every function loads this module, and the full zod is some 450 kB of each bundle.
  */
 export interface Check<T> {
-  readonly schema: z.ZodType<T, string>;
+  readonly schema: z.ZodMiniType<T, string>;
   readonly allowed: string;
 }
 
-function check<T>(schema: z.ZodType<T, string>, allowed: string): Check<T> {
+function check<T>(schema: z.ZodMiniType<T, string>, allowed: string): Check<T> {
   return { schema, allowed };
 }
 
+/** The text as a number, for a schema of numbers to check. */
+const asNumber = (text: z.ZodMiniType<string, string>) => z.pipe(text, z.transform(Number));
+
+/** `off` (any case, spaces around), read as undefined: a threshold or period that is not used. */
+const off = z.pipe(
+  z.string().check(z.refine((raw) => raw.trim().toLowerCase() === 'off')),
+  z.transform(() => undefined),
+);
+
 export function integer(min: number, max: number, unit = ''): Check<number> {
   return check(
-    z
-      .string()
-      .trim()
-      .regex(/^[+-]?\d+$/)
-      .transform(Number)
-      .pipe(z.number().int().min(min).max(max)),
+    z.pipe(asNumber(z.string().check(z.trim(), z.regex(/^[+-]?\d+$/))), z.int().check(z.gte(min), z.lte(max))),
     `an integer from ${min} to ${max}${unit}`,
   );
 }
@@ -130,15 +135,15 @@ function isHttpUrl(raw: string): boolean {
 }
 
 export const url = check(
-  z
-    .string()
-    .refine(isHttpUrl)
-    .transform((raw) => raw.replace(/\/+$/, '')),
+  z.pipe(
+    z.string().check(z.refine(isHttpUrl)),
+    z.transform((raw) => raw.replace(/\/+$/, '')),
+  ),
   'an http:// or https:// URL, e.g. http://localhost:4566',
 );
 
 export function pattern(regex: RegExp, allowed: string): Check<string> {
-  return check(z.string().regex(regex), allowed);
+  return check(z.string().check(z.regex(regex)), allowed);
 }
 
 export function oneOf<const T extends readonly [string, ...string[]]>(
@@ -146,10 +151,13 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
   options: { caseInsensitive?: boolean } = {},
 ): Check<T[number]> {
   return check(
-    z
-      .string()
-      .transform((raw) => (options.caseInsensitive ? raw.toUpperCase() : raw))
-      .pipe(z.enum(values)),
+    z.pipe(
+      z.pipe(
+        z.string(),
+        z.transform((raw) => (options.caseInsensitive ? raw.toUpperCase() : raw)),
+      ),
+      z.enum(values),
+    ),
     `one of ${values.join(', ')}`,
   );
 }
@@ -157,7 +165,10 @@ export function oneOf<const T extends readonly [string, ...string[]]>(
 /** `true`/`false` (or the pair given), as a boolean. */
 export function flag(on: string, off: string, allowed = `one of ${on}, ${off}`): Check<boolean> {
   return check(
-    z.enum([on, off]).transform((raw) => raw === on),
+    z.pipe(
+      z.enum([on, off]),
+      z.transform((raw) => raw === on),
+    ),
     allowed,
   );
 }
@@ -167,15 +178,11 @@ export const text = check(z.string(), 'any text');
 /** A time with its zone (ISO 8601, e.g. 2026-11-27T06:00Z), as ms since epoch, or `off`. */
 const timeOrOff = check(
   z.union([
-    z
-      .string()
-      .refine((raw) => raw.trim().toLowerCase() === 'off')
-      .transform(() => undefined),
-    z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/)
-      .transform(Date.parse)
-      .pipe(z.number().refine(Number.isFinite)),
+    off,
+    z.pipe(
+      z.pipe(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/)), z.transform(Date.parse)),
+      z.number().check(z.refine(Number.isFinite)),
+    ),
   ]),
   'off or a time with its zone, e.g. 2026-11-27T06:00Z',
 );
@@ -183,18 +190,13 @@ const timeOrOff = check(
 /** A decimal number in [min, max] (`above`: greater than min), or `off`. */
 function numberOrOff(min: number, max: number, options: { above?: boolean } = {}): Check<number | undefined> {
   const range = `${options.above ? 'greater than' : 'from'} ${min}${Number.isFinite(max) ? ` ${options.above ? 'and at most' : 'to'} ${max}` : ''}`;
-  const bounded = z.number().max(max);
   return check(
     z.union([
-      z
-        .string()
-        .refine((raw) => raw.trim().toLowerCase() === 'off')
-        .transform(() => undefined),
-      z
-        .string()
-        .regex(/^\s*\d+(\.\d+)?\s*$/)
-        .transform(Number)
-        .pipe(options.above ? bounded.gt(min) : bounded.min(min)),
+      off,
+      z.pipe(
+        asNumber(z.string().check(z.regex(/^\s*\d+(\.\d+)?\s*$/))),
+        z.number().check(options.above ? z.gt(min) : z.gte(min), z.lte(max)),
+      ),
     ]),
     `off or a number ${range}`,
   );

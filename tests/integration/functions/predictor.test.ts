@@ -16,7 +16,7 @@ import { parseDataset } from '../../../functions/commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from '../../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../../functions/commons/model/model.json';
 import { InjectedCrashError } from '../../../functions/commons/platform/faults.js';
-import { DATA_FILE } from '../../../infra/model/train.js';
+import { DATA_FILE } from '../../../infra/tools/model/train.js';
 import { lambdaContext, sqsEvent, sqsRecord } from '../../helpers/factories.js';
 import { drainQueue, handlerEnv, type LocalCloud, startLocalCloud } from '../../helpers/localCloud.js';
 import { bucketLogText, compactorFor } from '../../helpers/logs.js';

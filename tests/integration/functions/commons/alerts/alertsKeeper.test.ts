@@ -14,12 +14,12 @@ import { AlertKeeper } from '../../../../../functions/commons/alerts/alertKeeper
 import { type AlertInput, type AlertSettings, completeUntil } from '../../../../../functions/commons/alerts/alertRules.js';
 import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
-import { readInbox } from '../../../../../infra/alerts/inbox.js';
-import { ALERTS_INBOX, bootstrap, planFromResources } from '../../../../../infra/cloud/bootstrap.js';
-import { defaultsEnv, templateResources } from '../../../../../infra/cloud/bootstrapCli.js';
-import { localS3, localSns, localSqs } from '../../../../../infra/cloud/localClients.js';
-import { type RunningProcess, startMoto } from '../../../../../infra/cloud/moto.js';
-import { findFreePort } from '../../../../../infra/cloud/net.js';
+import { ALERTS_INBOX, bootstrap, planFromResources } from '../../../../../infra/local/cloud/bootstrap.js';
+import { defaultsEnv, templateResources } from '../../../../../infra/local/cloud/bootstrapCli.js';
+import { localS3, localSns, localSqs } from '../../../../../infra/local/cloud/localClients.js';
+import { type RunningProcess, startMoto } from '../../../../../infra/local/cloud/moto.js';
+import { findFreePort } from '../../../../../infra/local/cloud/net.js';
+import { readInbox } from '../../../../../infra/tools/alerts/inbox.js';
 
 /** No hold: these tests are about publishing; the last one holds. */
 const SETTINGS: AlertSettings = {

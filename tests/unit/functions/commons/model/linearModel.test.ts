@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDataset } from '../../../../../functions/commons/model/dataset.js';
 import { assertModel, type LinearModel, predict } from '../../../../../functions/commons/model/linearModel.js';
 import committedModel from '../../../../../functions/commons/model/model.json';
-import { DATA_FILE, trainModel } from '../../../../../infra/model/train.js';
+import { DATA_FILE, trainModel } from '../../../../../infra/tools/model/train.js';
 
 // scikit-learn 1.2.1 LinearRegression().fit(X, y) on all 442 rows (shared/data/README.md).
 const SKLEARN_INTERCEPT = 152.13348416289597;

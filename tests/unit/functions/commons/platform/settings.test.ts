@@ -21,8 +21,8 @@ import {
   readLocalSetting as readSetting,
   readLocalSettings as readSettings,
   ALL_SETTINGS as SETTINGS,
-} from '../../../../../infra/settings.js';
-import { PROJECT_DIR } from '../../../../../infra/toolbox/localDefaults.js';
+} from '../../../../../infra/local/settings.js';
+import { PROJECT_DIR } from '../../../../../infra/local/toolbox/localDefaults.js';
 
 /** A bad value for every variable (LOGS_DIR takes any path), and a word of what the message says is allowed. */
 const BAD_VALUES: Record<string, [string, RegExp]> = {

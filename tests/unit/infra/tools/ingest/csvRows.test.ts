@@ -1,0 +1,88 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { CsvHeaderError, type CsvRow, readCsvRows } from '../../../../../infra/tools/ingest/csvRows.js';
+
+async function rowsOf(text: string, kind: 'truths' | 'predictions' = 'truths'): Promise<CsvRow[]> {
+  const rows: CsvRow[] = [];
+  for await (const row of readCsvRows(Readable.from([text]), kind)) rows.push(row);
+  return rows;
+}
+
+describe('reading a backfill CSV', () => {
+  it('reads id,value rows with their line numbers, keeping ids as written', async () => {
+    const rows = await rowsOf('id,value\n1669147134.196809,295.0\r\n"a-1", 2.5\n\nb,-1e2\n');
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: '1669147134.196809', body: 295 } },
+      { line: 3, item: { id: 'a-1', body: 2.5 } },
+      { line: 5, item: { id: 'b', body: -100 } },
+    ]);
+  });
+
+  it('reads a model column of predictions, an empty cell meaning none', async () => {
+    const rows = await rowsOf('\uFEFFID,Value,Model\np1,1,v1\np2,2,\n', 'predictions');
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: 'p1', body: 1, model: 'v1' } },
+      { line: 3, item: { id: 'p2', body: 2 } },
+    ]);
+  });
+
+  it('reads a timestamp column, ISO 8601 or epoch ms, in any order after id,value; an empty one is none', async () => {
+    const rows = await rowsOf(
+      'id,value,timestamp,model\np1,1,2026-12-01T10:00:00Z,v1\np2,2,1764583200000,\np3,3,,v2\np4,4,yesterday,v2\n',
+      'predictions',
+    );
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: 'p1', body: 1, model: 'v1', timestamp: Date.parse('2026-12-01T10:00:00Z') } },
+      { line: 3, item: { id: 'p2', body: 2, timestamp: 1764583200000 } },
+      { line: 4, item: { id: 'p3', body: 3, model: 'v2' } },
+      { line: 5, id: 'p4', reason: expect.stringMatching(/^timestamp must be an ISO 8601 time with its zone/) },
+    ]);
+  });
+
+  it('refuses bad rows one by one, with the reason (an id a spreadsheet would run included), and goes on', async () => {
+    const rows = await rowsOf('id,value\na,1\nb,abc\nc,1e999\nd e,3\ne,4,v1\n,5\nf,6\n+1+1,7\n-5,8\n');
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: 'a', body: 1 } },
+      { line: 3, id: 'b', reason: 'value "abc" is not a number' },
+      { line: 4, id: 'c', reason: 'value must be a finite number' },
+      { line: 5, id: 'd e', reason: 'id: id may hold only letters, digits and . _ : + -' },
+      { line: 6, id: 'e', reason: '3 column(s), the header has 2 (id,value)' },
+      { line: 7, id: '', reason: 'id: id is empty; id: id may hold only letters, digits and . _ : + -' },
+      { line: 8, item: { id: 'f', body: 6 } },
+      {
+        line: 9,
+        id: '+1+1',
+        reason: 'id: id may not start with + - = or @ unless it is a plain number: a spreadsheet would run it as a formula',
+      },
+      { line: 10, item: { id: '-5', body: 8 } },
+    ]);
+  });
+
+  it.each([
+    [
+      'truths',
+      'id,value,model\na,1,v1\n',
+      'the first line must be the header "id,value" (and optionally ",timestamp"), not "id,value,model" (a truth carries no model version)',
+    ],
+    ['truths', 'a,1\n', 'the first line must be the header "id,value" (and optionally ",timestamp"), not "a,1"'],
+    ['predictions', 'id,y\n', 'the first line must be the header "id,value" (and optionally ",model" and ",timestamp"), not "id,y"'],
+    ['truths', '\n\n', 'no header line: the file is empty (expected "id,value" (and optionally ",timestamp"))'],
+  ] as const)('refuses a %s file whose header is wrong: %j', async (kind, text, message) => {
+    await expect(rowsOf(text, kind)).rejects.toThrow(new CsvHeaderError(message));
+  });
+
+  it('streams: a large file is read a line at a time', async () => {
+    const lines = (function* () {
+      yield 'id,value\n';
+      for (let i = 0; i < 20_000; i++) yield `r${i},${i}\n`;
+    })();
+    let count = 0;
+    for await (const row of readCsvRows(Readable.from(lines), 'truths')) if ('item' in row) count++;
+
+    expect(count).toBe(20_000);
+  });
+});
