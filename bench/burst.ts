@@ -5,7 +5,9 @@
  * how long each invocation took to answer and whether it failed, how long the
  * pipeline took to turn every emitted id into one row of metric_log.csv (in S3 and
  * in the logs folder, with `maintain` invoked every few seconds as the schedule would
- * each minute), Lambda time-outs anywhere, and what the dead-letter queues hold.
+ * each minute), Lambda time-outs anywhere, and what the dead-letter queues hold. Rows
+ * are counted for duplicates once nothing more can land: the source queues empty
+ * (nothing visible, in flight or delayed) and a compaction run after that.
  * Every invocation, the event source's included, goes through a recording proxy in
  * front of serverless-offline's Lambda API, which counts failures and time-outs.
  */
@@ -16,12 +18,13 @@ import { GetQueueAttributesCommand, GetQueueUrlCommand, type SQSClient } from '@
 import { LOGS } from '../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../functions/commons/logs/rowFormat.js';
 import { deadLetterQueueOf } from '../functions/commons/messaging/sqsLimits.js';
-import { getText } from '../functions/commons/storage/s3Objects.js';
 import { localS3, localSqs } from '../infra/local/cloud/localClients.js';
+import { unhandledMessages } from '../infra/local/cloud/unhandledMessages.js';
 import { freeStackPorts, startStack } from '../infra/local/supervisor.js';
+import { bucketLogText } from '../infra/local/toolbox/bucketLog.js';
 import { invoke } from '../infra/local/toolbox/invoke.js';
 import { BUCKET, functionName, PROJECT_DIR } from '../infra/local/toolbox/localDefaults.js';
-import { sleep } from '../infra/local/toolbox/retry.js';
+import { sleep, waitFor } from '../infra/local/toolbox/retry.js';
 import type { Cleanup } from './cleanup.js';
 import { INVOKE_VIA, RecordingProxy } from './recordingProxy.js';
 import { median, round } from './stats.js';
@@ -145,7 +148,7 @@ export async function measureBurst(options: {
   let rows = new Map<string, number>();
   while (drainedAt === undefined && Date.now() < deadline) {
     await invoke(proxy.url, functionName('maintain'));
-    rows = countIds((await getText(s3, BUCKET, LOGS.metric_log.key))?.text ?? '');
+    rows = countIds(await bucketLogText(s3, BUCKET));
     const inLogs = countIds(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8').catch(() => ''));
     if ([...emitted].every((id) => rows.has(id) && inLogs.has(id))) drainedAt = Date.now();
     else {
@@ -156,6 +159,17 @@ export async function measureBurst(options: {
     }
   }
   const drainS = drainedAt === undefined ? null : round((drainedAt - started) / 1000, 1);
+  if (drainedAt !== undefined) {
+    // Every id a row; now nothing more may land: a redelivery (after a time-out, say) would add its second row by then.
+    const settled = await waitFor(async () => (await unhandledMessages(sqs)) === 0, {
+      what: 'every message of features, y_pred and y_true handled',
+      timeoutMs: Math.max(0, deadline - Date.now()),
+      intervalMs: 1_000,
+    }).catch(() => false);
+    if (!settled) say('burst: messages still unhandled at the time-out: duplicates counted as the log stands');
+    await invoke(proxy.url, functionName('maintain'));
+    rows = countIds(await bucketLogText(s3, BUCKET));
+  }
   const invocations = Object.entries(proxy.invocations()).map(([name, stats]) => [name.replace(functionName(''), ''), stats] as const);
   const timeouts = Object.fromEntries(invocations.filter(([, stats]) => stats.timeouts > 0).map(([name, stats]) => [name, stats.timeouts]));
   const result: BurstResult = {

@@ -2,21 +2,29 @@
  * Alerts against the whole stack: rows go in through the ingestion API, `maintain`
  * is invoked as its schedule would (schedules off), and the alerts arrive in the
  * queue the bootstrap subscribed to the alerts topic (alerts-inbox). Predictions
- * worse by a fixed offset, fed and judged over and over: the rule is first PENDING in
+ * worse by a fixed offset, judged over and over: the rule is first PENDING in
  * alerts.json with nothing published, then FIRING once its hold is over (once, within
  * the window, the hold and the complete-minute margin); predictions normal again: the
  * firing rule is first clearing, then RESOLVED once.
  *
- * The rule is `mae_above` (a window of one minute, a hold of one) fed continuously, as
- * a degradation that lasts: the rules judge complete minutes only, so the test runs
- * on the clock, minutes long. Nothing sleeps: each step sends a few rows, waits for
- * them to be joined, invokes maintain and looks again, until what it waits for is there.
+ * The rule is `mae_above` (a window of one minute, a hold of one). The rules judge
+ * complete minutes on the real clock, and a hold lasts until the judged window's end
+ * has moved on by a minute, so the test runs on the clock; but it waits for nothing
+ * else. Its rows carry their prediction time (a backfill, as a producer may send one):
+ * each step stamps rows into the minute the rules judge now and the one they judge next,
+ * both already over, so every judged window holds its rows before maintain looks, and
+ * the margin of complete minutes costs no waiting. A phase waits only for its hold: one
+ * minute boundary for FIRING; the verdict turns clear in the very minute FIRING arrives
+ * (normal rows stamped into the judged minute lower its MAE below the threshold, as a
+ * late row may, and the rules judge each window as it stands), so one more boundary
+ * gives RESOLVED. Nothing sleeps: each step sends what its minutes lack, waits for it to
+ * be joined, invokes maintain and looks again, until what it waits for is there.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type AlertMessage, type AlertsDocument, COMPLETE_AFTER_MINUTES } from '../../functions/commons/alerts/alertRules.js';
+import { type AlertMessage, type AlertsDocument, completeUntil } from '../../functions/commons/alerts/alertRules.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
 import { ALERTS_INBOX } from '../../infra/local/cloud/bootstrap.js';
@@ -30,15 +38,16 @@ const MINUTE = 60_000;
 const WINDOW = 1;
 const FOR = 1;
 const THRESHOLD = 10;
-/** Rows each step sends: enough for ALERT_MIN_ROWS (10) in every minute at a step every few seconds. */
-const ROWS = 5;
-const OFFSET = 20;
-/** A phase's longest wait: the window, the hold and the complete-minute margin after the minute it began in, and a minute to spare. */
-const PHASE_MS = (WINDOW + FOR + COMPLETE_AFTER_MINUTES + 2) * MINUTE;
+const MIN_ROWS = 10;
+/** The absolute error of a worse prediction, and of a normal one. */
+const WORSE = 21;
+const NORMAL = 1;
+/** A phase's longest wait: its hold, the minute it may have begun in, and a minute to spare for a loaded machine. */
+const PHASE_MS = (FOR + 2) * MINUTE;
 const theStack = apiStackForFile({
   ALERT_WINDOW_MINUTES: String(WINDOW),
   ALERT_FOR_MINUTES: String(FOR),
-  ALERT_MIN_ROWS: '10',
+  ALERT_MIN_ROWS: String(MIN_ROWS),
   ALERT_MAE_ABOVE: String(THRESHOLD),
   ALERT_MAE_RATIO: 'off',
   ALERT_COVERAGE_BELOW: 'off',
@@ -51,7 +60,7 @@ beforeAll(() => {
   ({ stack, sqs, s3 } = theStack());
 });
 
-async function post(route: string, items: readonly { id: string; body: number }[]): Promise<void> {
+async function post(route: string, items: readonly { id: string; body: number; timestamp: number }[]): Promise<void> {
   const response = await fetch(`${stack.httpEndpoint}${route}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -61,25 +70,51 @@ async function post(route: string, items: readonly { id: string; body: number }[
 }
 
 let sent = 0;
+/** The absolute errors of the rows sent, by the start of the minute they were predicted in. */
+const sentByMinute = new Map<number, number[]>();
 
-/** Truths and predictions of ROWS new ids whose error is `error`, joined: y_true and y_pred drained. */
-async function sendRows(error: number): Promise<void> {
-  const ids = Array.from({ length: ROWS }, () => `alerts-${sent++}`);
+/** `count` rows predicted in `minute` whose absolute error is `error`, joined: y_true and y_pred drained. */
+async function sendRows(minute: number, error: number, count: number): Promise<void> {
+  const ids = Array.from({ length: count }, () => `alerts-${sent++}`);
+  const timestamp = minute + MINUTE / 2;
   await post(
     '/truths',
-    ids.map((id, i) => ({ id, body: 100 + i })),
+    ids.map((id, i) => ({ id, body: 100 + i, timestamp })),
   );
   await post(
     '/predictions',
-    ids.map((id, i) => ({ id, body: 100 + i + error })),
+    ids.map((id, i) => ({ id, body: 100 + i + error, timestamp })),
   );
+  sentByMinute.set(minute, [...(sentByMinute.get(minute) ?? []), ...ids.map(() => error)]);
   const urls = await Promise.all(['y_true', 'y_pred'].map((name) => queueUrl(sqs, name)));
-  await eventually(
-    'y_true and y_pred to drain',
-    async () => (await Promise.all(urls.map((url) => queueCounts(sqs, url)))).flat().every((count) => count === 0) || undefined,
-    30_000,
+  await eventually('y_true and y_pred to drain', async () =>
+    (await Promise.all(urls.map((url) => queueCounts(sqs, url)))).flat().every((count) => count === 0) ? true : undefined,
   );
 }
+
+/** The MAE of the rows sent for the minutes in [from, to), from what this test sent. */
+function sentMae(from: number, to: number): number {
+  const errors = [...sentByMinute].flatMap(([minute, each]) => (minute >= from && minute < to ? each : []));
+  return errors.reduce((sum, error) => sum + error, 0) / errors.length;
+}
+
+/** A minute whose MAE is above the threshold: MIN_ROWS worse rows, unless it has rows already. */
+async function keepWorse(minute: number): Promise<void> {
+  if (!sentByMinute.has(minute)) await sendRows(minute, WORSE, MIN_ROWS);
+}
+
+/** A minute whose MAE is clear (half the threshold at most): MIN_ROWS normal rows, or as many as its worse ones need. */
+async function keepClear(minute: number): Promise<void> {
+  const errors = sentByMinute.get(minute) ?? [];
+  const total = errors.reduce((sum, error) => sum + error, 0);
+  const target = THRESHOLD / 2;
+  // (total + k·NORMAL) / (n + k) ≤ target
+  const needed = Math.max(0, Math.ceil((total - target * errors.length) / (target - NORMAL)));
+  if (errors.length === 0) await sendRows(minute, NORMAL, MIN_ROWS);
+  else if (needed > 0) await sendRows(minute, NORMAL, needed);
+}
+
+const minuteOf = (time: number) => Math.floor(time / MINUTE) * MINUTE;
 
 async function inbox(): Promise<AlertMessage[]> {
   return (await readInbox(sqs, ALERTS_INBOX)).flatMap((item) => (item.alert?.rule === 'mae_above' ? [item.alert] : []));
@@ -94,13 +129,19 @@ interface Step {
   readonly inbox: AlertMessage[];
 }
 
-/** Steps (rows of `error`, maintain, a look) until `done` holds; every step seen, the last one `done`. */
-async function feedUntil(what: string, error: number, done: (step: Step) => boolean): Promise<Step[]> {
+/**
+ * Steps until `done` holds; every step seen, the last one `done`. A step gives the
+ * minute the rules judge now and the one they judge next (both over) their rows with
+ * `keep`, then invokes maintain and looks: whenever maintain runs, its window has them.
+ */
+async function feedUntil(what: string, keep: (minute: number) => Promise<void>, done: (step: Step) => boolean): Promise<Step[]> {
   const steps: Step[] = [];
   await eventually(
     what,
     async () => {
-      await sendRows(error);
+      const judgedNow = completeUntil(Date.now()) - WINDOW * MINUTE;
+      await keep(judgedNow);
+      await keep(judgedNow + MINUTE);
       await stack.invoke('maintain');
       const step = { document: await alertsDocument(), inbox: await inbox() };
       steps.push(step);
@@ -111,20 +152,20 @@ async function feedUntil(what: string, error: number, done: (step: Step) => bool
   return steps;
 }
 
-const minuteOf = (time: number) => Math.floor(time / MINUTE) * MINUTE;
-
 describe('alerts', () => {
   it('holds before it fires once on worse predictions, and before it resolves once when they are normal again', async () => {
     // Act: predictions worse by a fixed offset until FIRING arrives.
-    const worseFrom = Date.now();
-    const worse = await feedUntil('FIRING in alerts-inbox', 1 + OFFSET, (step) => step.inbox.length > 0);
+    const worse = await feedUntil('FIRING in alerts-inbox', keepWorse, (step) => step.inbox.length > 0);
+    const worseFrom = Math.min(...sentByMinute.keys());
     await stack.invoke('maintain');
     const whileFiring = await inbox();
     const firingDocument = await alertsDocument();
+    const fired = whileFiring[0] as AlertMessage;
+    const firedOn = sentMae(Date.parse(fired.from ?? ''), Date.parse(fired.to ?? ''));
 
     // Then normal predictions until RESOLVED arrives.
-    const normalFrom = Date.now();
-    const normal = await feedUntil('RESOLVED in alerts-inbox', 1, (step) => step.inbox.length > 1);
+    const normal = await feedUntil('RESOLVED in alerts-inbox', keepClear, (step) => step.inbox.length > 1);
+    const normalFrom = Math.min(...[...sentByMinute].flatMap(([minute, errors]) => (errors.includes(NORMAL) ? [minute] : [])));
     await stack.invoke('maintain');
     const after = await inbox();
     const listed = await promisify(execFile)('npm', ['run', '-s', 'alerts'], {
@@ -138,14 +179,15 @@ describe('alerts', () => {
     expect(pending.every((step) => step.inbox.length === 0 && step.document.firing.length === 0)).toBe(true);
     expect(pending[0]?.document.pending).toMatchObject([{ rule: 'mae_above', state: 'PENDING', threshold: THRESHOLD, window: WINDOW }]);
     expect(whileFiring.map((alert) => alert.state)).toEqual(['FIRING']);
-    const fired = whileFiring[0] as AlertMessage;
     expect(fired).toMatchObject({
       rule: 'mae_above',
       state: 'FIRING',
-      value: expect.closeTo(1 + OFFSET, 9),
+      value: expect.closeTo(WORSE, 9),
       threshold: THRESHOLD,
       window: WINDOW,
     });
+    // The value is the MAE of the rows predicted in the judged minute, as sent.
+    expect(fired.value).toBeCloseTo(firedOn, 9);
     // Held FOR minutes on the complete-minute clock, and judged by the window's end after the minute the change began in.
     expect(Date.parse(fired.to ?? '') - Date.parse(fired.since ?? '')).toBeGreaterThanOrEqual(FOR * MINUTE);
     expect(Date.parse(fired.to ?? '') - minuteOf(worseFrom)).toBeLessThanOrEqual((WINDOW + FOR + 1) * MINUTE);
@@ -157,11 +199,13 @@ describe('alerts', () => {
     expect(clearing.every((step) => step.inbox.length === 1)).toBe(true);
     expect(after.map((alert) => alert.state)).toEqual(['FIRING', 'RESOLVED']);
     const resolved = after[1] as AlertMessage;
-    expect(resolved).toMatchObject({ value: expect.closeTo(1, 9), threshold: THRESHOLD });
+    const resolvedOn = sentMae(Date.parse(resolved.from ?? ''), Date.parse(resolved.to ?? ''));
+    expect(resolved).toMatchObject({ value: expect.closeTo(resolvedOn, 9), threshold: THRESHOLD, window: WINDOW });
+    expect(resolved.value).toBeLessThanOrEqual(THRESHOLD);
     expect(Date.parse(resolved.to ?? '') - Date.parse(resolved.since ?? '')).toBeGreaterThanOrEqual(FOR * MINUTE);
     expect(Date.parse(resolved.to ?? '') - minuteOf(normalFrom)).toBeLessThanOrEqual((WINDOW + FOR + 1) * MINUTE);
     const lines = listed.stdout.trim().split('\n');
     expect(lines.filter((line) => line.includes('mae_above')).map((line) => line.split(/\s+/)[1])).toEqual(['FIRING', 'RESOLVED']);
     expect(listed.stderr).toMatch(/left in the queue/);
-  }, 900_000);
+  }, 600_000);
 });

@@ -11,6 +11,7 @@ import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { parseDataset } from '../../functions/commons/model/dataset.js';
 import { localS3, localSqs } from '../../infra/local/cloud/localClients.js';
+import { unhandledMessages } from '../../infra/local/cloud/unhandledMessages.js';
 import { BUCKET } from '../../infra/local/toolbox/localDefaults.js';
 import { showDeadLetters } from '../../infra/tools/dlq/deadLetters.js';
 import { DATA_FILE } from '../../infra/tools/model/train.js';
@@ -104,7 +105,11 @@ describe('the books balance', () => {
     for (const [queue, bodies] of Object.entries(malformed)) await send(queue, bodies);
     await send('y_true', [mixedPack]);
     await send('features', [features('mixed-ok', 3)]);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // The features sent so far handled (predicted, and the predictions joined) before their truths are sent.
+    await eventually(
+      'the features sent so far handled',
+      async () => (await depth('features')) + (await depth('y_pred')) === 0 || undefined,
+    );
     await send(
       'y_true',
       featuresFirst.map((id) => truth(id, rowOf(id))),
@@ -130,9 +135,9 @@ describe('the books balance', () => {
     const { rowIds, orphanIds, deadLettered } = await eventually(
       'every message handled and every record a row, an orphan or a dead letter',
       async () => {
+        // The queues first: once they are empty, the books read after the next compaction are the final ones.
+        const unhandled = await unhandledMessages(sqs);
         await stack.invoke('maintain');
-        // The queues first: once they are empty, the books read next are the final ones.
-        const unhandled = (await depth('y_true')) + (await depth('y_pred')) + (await depth('features'));
         const now = await books();
         lastSeen = `rows ${now.rowIds.length}, orphans ${now.orphanIds.length}, dead letters ${now.deadLettered}, unhandled messages ${unhandled}`;
         const done =

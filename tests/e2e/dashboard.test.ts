@@ -197,7 +197,17 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     for (const width of [1280, 375]) {
       // Act
       await page.setViewportSize({ width, height: 900 });
-      await page.waitForTimeout(300);
+      // Laid out again at this width: every chart redrawn to its box's new width (Chart.js follows its container).
+      await page.waitForFunction(
+        () =>
+          ['histogram', 'minutes', 'scatter'].every((name) => {
+            const canvas = (globalThis as any).document.querySelector(`canvas[data-chart="${name}"]`);
+            const chart = (globalThis as any).Chart?.getChart(canvas);
+            return chart !== undefined && Math.abs(chart.width - canvas.parentElement.getBoundingClientRect().width) < 1;
+          }),
+        undefined,
+        { timeout: 30_000 },
+      );
       const file = join(shots, `dashboard-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
 

@@ -19,7 +19,7 @@ import type { localS3 } from '../../infra/local/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
 import { bucketLogText } from '../helpers/logs.js';
-import { apiStackForFile, eventually, type TestStack, waitForRows } from '../helpers/stack.js';
+import { apiStackForFile, eventually, settled, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const theStack = apiStackForFile();
 let stack: TestStack;
@@ -92,7 +92,8 @@ describe('the ingestion API', () => {
       await post('/predictions', items(predictions.filter((_, i) => !truthFirst(i)))),
       await post('/predictions', items(predictions.filter((_, i) => !truthFirst(i)))),
     ];
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The first halves handled (joined into the table) before their partners are sent.
+    await eventually('the first halves handled', async () => (await queued()) === 0 || undefined);
     answers.push(
       await post('/predictions', items(predictions.filter((_, i) => truthFirst(i)))),
       await post('/truths', items(truths.filter((_, i) => !truthFirst(i)))),
@@ -104,8 +105,8 @@ describe('the ingestion API', () => {
       stack,
       ids.map((row) => row.id),
     );
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    await stack.invoke('maintain');
+    // Every copy delivered and a compaction after the last: a second row of an id would be in the log now.
+    await settled(stack);
 
     // Assess
     expect(answers.map((answer) => [answer.status, answer.body.accepted])).toEqual([
@@ -249,8 +250,8 @@ describe('the ingestion API', () => {
     await post('/truths', items(['bad-4', 'bad-big-0', 'bad-11', 'control'].map((id) => ({ id, body: 1 }))));
     await post('/predictions', items([{ id: 'control', body: 2 }]));
     await waitForRows(stack, ['control']);
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
-    await stack.invoke('maintain');
+    // Every partner delivered and a compaction after the last: a row of a refused item would be in the log now.
+    await settled(stack);
     expect((await logRows()).filter((row) => row.id.startsWith('bad')).map((row) => row.id)).toEqual([]);
   }, 180_000);
 
@@ -303,7 +304,10 @@ describe('the ingestion API', () => {
       (out) => ({ code: 0, ...out }),
       (error: { code: number; stdout: string; stderr: string }) => error,
     );
-    const rows = await waitForRows(stack, ids);
+    await waitForRows(stack, ids);
+    // Every copy delivered and a compaction after the last: a second row of an id would be in the log now.
+    await settled(stack);
+    const rows = (await logRows()).filter((row) => ids.includes(row.id));
 
     // Assess
     expect(run.code).toBe(1);

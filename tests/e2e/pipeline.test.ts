@@ -18,7 +18,7 @@ import { localS3 } from '../../infra/local/cloud/localClients.js';
 import { BUCKET } from '../../infra/local/toolbox/localDefaults.js';
 import { DATA_FILE } from '../../infra/tools/model/train.js';
 import { bucketLogText } from '../helpers/logs.js';
-import { stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
+import { finalRows, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
 const model = assertModel(modelArtefact);
@@ -49,10 +49,11 @@ describe('the pipeline end to end', () => {
   it('turns one features run into one correct row per emitted id, in S3 and in logs/', async () => {
     const { emitted } = await stack.invoke<{ emitted: string[] }>('features');
 
-    // maintain brings metric_log.csv up to date (every minute; here, now).
-    const rows = await waitForRows(stack, emitted);
+    // maintain brings metric_log.csv up to date (every minute; here, now); then nothing is left to deliver.
+    const rows = await finalRows(stack, emitted);
 
     expect(emitted).toHaveLength(10);
+    expect(rows).toHaveLength(10);
     expect(new Set(rows.map((row) => row.id)).size).toBe(10);
     for (const row of rows) {
       expect(matchesADataRow(row)).toBe(true);

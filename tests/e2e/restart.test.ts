@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { LOGS } from '../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { privateBuildFolder, removeBuildFolder } from '../helpers/serverlessConfig.js';
-import { eventually, startTestStack } from '../helpers/stack.js';
+import { eventually, settled, startTestStack } from '../helpers/stack.js';
 
 const buildFolder = privateBuildFolder();
 let logsDir: string;
@@ -29,6 +29,8 @@ async function oneRun(records: number): Promise<{ emitted: string[]; output: str
       const ids = new Set(parseMetricLog(await readFile(join(logsDir, LOGS.metric_log.key), 'utf8')).map((row) => row.id));
       return emitted.every((id) => ids.has(id)) || undefined;
     });
+    // Nothing left to deliver before Ctrl+C: a second row of an id would be in logs/ now.
+    await settled(stack);
     return { emitted, output: stack.output() };
   } finally {
     await stack.stop();

@@ -11,7 +11,7 @@ import {
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { bootstrap, planFromResources } from '../../infra/local/cloud/bootstrap.js';
+import { type BootstrapPlan, bootstrap, planFromResources } from '../../infra/local/cloud/bootstrap.js';
 import { localS3, localSqs } from '../../infra/local/cloud/localClients.js';
 import { type RunningProcess, startMoto } from '../../infra/local/cloud/moto.js';
 import { findFreePort } from '../../infra/local/cloud/net.js';
@@ -26,12 +26,44 @@ export interface LocalCloud {
   stop(): Promise<void>;
 }
 
+/**
+ * The resources serverless.yml declares with these settings, resolved once per test
+ * file: `sls print` takes seconds (tens on a loaded machine) and blocks its worker, and
+ * its answer is the same for every cloud a file starts (restore.test.ts starts 17).
+ */
+const plans = new Map<string, BootstrapPlan>();
+
+function planFor(settings: Record<string, string>): BootstrapPlan {
+  const key = JSON.stringify(Object.entries(settings).sort());
+  let plan = plans.get(key);
+  if (plan === undefined) {
+    plan = planFromResources(printServiceConfig(settings).resources.Resources);
+    plans.set(key, plan);
+  }
+  return plan;
+}
+
 export async function startLocalCloud(settings: Record<string, string> = {}): Promise<LocalCloud> {
   const moto = await startMoto(await findFreePort());
+  return await bootstrapped(moto, settings, () => moto.stop());
+}
+
+/**
+ * An empty cloud on a running moto_server, as one just started: moto's own reset
+ * drops everything it holds, and the bootstrap creates the resources again. For a file
+ * whose tests each want an empty cloud (a restart's), one process instead of one each;
+ * `stop` leaves the server running.
+ */
+export async function emptiedLocalCloud(moto: RunningProcess, settings: Record<string, string> = {}): Promise<LocalCloud> {
+  const reset = await fetch(`${moto.url}/moto-api/reset`, { method: 'POST' });
+  if (!reset.ok) throw new Error(`moto_server's reset answered ${reset.status}`);
+  return await bootstrapped(moto, settings, async () => {});
+}
+
+async function bootstrapped(moto: RunningProcess, settings: Record<string, string>, stopMoto: () => Promise<void>): Promise<LocalCloud> {
   const sqs = localSqs(moto.url);
   const s3 = localS3(moto.url);
-  const plan = planFromResources(printServiceConfig(settings).resources.Resources);
-  const report = await bootstrap(plan, { sqs, s3 });
+  const report = await bootstrap(planFor(settings), { sqs, s3 });
   return {
     moto,
     sqs,
@@ -41,7 +73,7 @@ export async function startLocalCloud(settings: Record<string, string> = {}): Pr
     stop: async () => {
       sqs.destroy();
       s3.destroy();
-      await moto.stop();
+      await stopMoto();
     },
   };
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { localS3, localSqs } from '../../infra/local/cloud/localClients.js';
+import { unhandledMessages } from '../../infra/local/cloud/unhandledMessages.js';
 import { freeStackPorts, type RunningStack, startStack } from '../../infra/local/supervisor.js';
 import { invokeOrThrow } from '../../infra/local/toolbox/invoke.js';
 import { BUCKET, functionName } from '../../infra/local/toolbox/localDefaults.js';
@@ -125,9 +126,29 @@ export async function httpApiAnswers(stack: TestStack): Promise<void> {
   });
 }
 
-/** Polls `probe` (its errors count as "not yet") until it yields a value. */
+/** Polls `probe` (its errors count as "not yet") until it yields a value; a time-out names the last look's error. */
 export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  return await waitFor(() => probe().catch(() => undefined), { what, timeoutMs, intervalMs: 500 });
+  let lastError: unknown;
+  const look = async () => {
+    try {
+      const value = await probe();
+      lastError = undefined;
+      return value;
+    } catch (error) {
+      lastError = error;
+      return undefined;
+    }
+  };
+  return await waitFor(look, {
+    what,
+    timeoutMs,
+    intervalMs: 500,
+    onTimeout: () =>
+      new Error(
+        `timed out after ${timeoutMs / 1000} s waiting for ${what}` +
+          (lastError === undefined ? '' : ` (the last look failed: ${lastError instanceof Error ? lastError.message : String(lastError)})`),
+      ),
+  });
 }
 
 /** Invokes maintain (which appends the segments to the log) until every id is a row in S3's metric_log.csv. */
@@ -143,6 +164,42 @@ export async function waitForRows(stack: TestStack, ids: readonly string[], time
       },
       timeoutMs,
     );
+  } finally {
+    s3.destroy();
+  }
+}
+
+/**
+ * Waits until every message sent is handled (the source queues hold none), then has
+ * maintain append what the last deliveries wrote. After that nothing can add a row: a
+ * handled message is deleted and never comes back, so a check that an id is logged
+ * once, or not at all, reads the final log. (Halves waiting for their partner stay in
+ * the join table until ORPHAN_TTL_SECONDS: they add no row.)
+ */
+export async function settled(stack: TestStack, timeoutMs = 90_000): Promise<void> {
+  const sqs = localSqs(stack.awsEndpoint);
+  try {
+    await eventually(
+      'every message of features, y_pred and y_true handled',
+      async () => (await unhandledMessages(sqs)) === 0 || undefined,
+      timeoutMs,
+    );
+    await stack.invoke('maintain');
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/**
+ * The rows of `ids` in S3's metric_log.csv once nothing more can land: every id a row
+ * (waitForRows), then settled. For a check that each id is one row, not just at least one.
+ */
+export async function finalRows(stack: TestStack, ids: readonly string[], timeoutMs = 90_000): Promise<MetricRow[]> {
+  await waitForRows(stack, ids, timeoutMs);
+  await settled(stack, timeoutMs);
+  const s3 = localS3(stack.awsEndpoint);
+  try {
+    return parseMetricLog(await bucketLogText(s3, BUCKET)).filter((row) => ids.includes(row.id));
   } finally {
     s3.destroy();
   }

@@ -34,6 +34,7 @@ function serviceYaml(lambdaPort: number, httpPort: number): string {
   ].join('\n');
 }
 
+// Kept: a function that sleeps as long as it is asked to is the subject (it must outlast its time-out).
 const HANDLER = 'exports.run = async (event) => { await new Promise((r) => setTimeout(r, event.sleepMs || 0)); return { ok: true }; };\n';
 
 async function startService(): Promise<{ invoke: (payload: object) => Promise<string>; stop: () => Promise<void> }> {

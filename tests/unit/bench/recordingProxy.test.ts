@@ -88,16 +88,24 @@ interface Seen {
 }
 
 /**
- * Starts a stand-in upstream (it answers 412 to a URL holding `conflict`, after 300 ms to
- * /slow, never to /never; an Invoke gets `answer(body)` with its headers) and a proxy
- * in front of it for both the emulator and the Lambda API; runs `act`, then stops both.
+ * Starts a stand-in upstream (it answers 412 to a URL holding `conflict`, to /slow only
+ * once `act` calls `releaseSlow` (or `act` ends), never to /never; an Invoke gets
+ * `answer(body)` with its headers) and a proxy in front of it for both the emulator and
+ * the Lambda API; runs `act`, then stops both.
  */
 async function withProxy(
-  act: (proxy: RecordingProxy, seen: Seen[], writes: SegmentWrite[]) => Promise<void>,
+  act: (proxy: RecordingProxy, seen: Seen[], writes: SegmentWrite[], releaseSlow: () => void) => Promise<void>,
   answer: (event: string) => { body: string; headers?: Record<string, string> } = () => ({ body: '{}' }),
 ): Promise<void> {
   const seen: Seen[] = [];
   const writes: SegmentWrite[] = [];
+  // /slow is held until released, not for a while: the test says when it has seen it stuck.
+  const heldSlow: (() => void)[] = [];
+  let slowReleased = false;
+  const releaseSlow = () => {
+    slowReleased = true;
+    for (const respond of heldSlow.splice(0)) respond();
+  };
   const upstream: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -106,22 +114,21 @@ async function withProxy(
       seen.push({ method: req.method ?? '', url: req.url ?? '', body, host: req.headers.host });
       if (req.url === '/never') return;
       const invoked = req.url?.endsWith('/invocations') ? answer(body) : undefined;
-      setTimeout(
-        () => {
-          res.writeHead(req.url?.includes('conflict') ? 412 : 200, { 'content-type': 'application/json', ...invoked?.headers });
-          res.end(invoked?.body ?? JSON.stringify({ echoed: body.length }));
-        },
-        // Long enough that both requests are seen stuck together on a loaded machine.
-        req.url === '/slow' ? 1_500 : 0,
-      );
+      const respond = () => {
+        res.writeHead(req.url?.includes('conflict') ? 412 : 200, { 'content-type': 'application/json', ...invoked?.headers });
+        res.end(invoked?.body ?? JSON.stringify({ echoed: body.length }));
+      };
+      if (req.url === '/slow' && !slowReleased) heldSlow.push(respond);
+      else setImmediate(respond);
     });
   });
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
   const proxy = await RecordingProxy.start({ target, lambdaTarget: target, onSegmentWrite: (write) => writes.push(write) });
   try {
-    await act(proxy, seen, writes);
+    await act(proxy, seen, writes, releaseSlow);
   } finally {
+    releaseSlow();
     await proxy.close();
     upstream.closeAllConnections();
     await new Promise<void>((resolve) => upstream.close(() => resolve()));
@@ -236,7 +243,7 @@ describe('RecordingProxy', () => {
   });
 
   it('lists requests the upstream sits on, and counts them aborted when the client gives up', async () => {
-    await withProxy(async (proxy) => {
+    await withProxy(async (proxy, _seen, _writes, releaseSlow) => {
       const controller = new AbortController();
       const slow = send(proxy, 'POST', '/slow', sqsHeaders('SendMessageBatch'), '{}');
       const aborted = fetch(`${proxy.url}/never`, {
@@ -258,6 +265,7 @@ describe('RecordingProxy', () => {
 
       expect(stuck).toEqual(['sqs:SendMessageBatch', 'sqs:DeleteMessageBatch']);
       expect(await aborted).toBe('aborted');
+      releaseSlow();
       expect((await slow).status).toBe(200);
       await vi.waitFor(() => expect(proxy.stuck(0)).toEqual([]), { timeout: 10_000, interval: 20 });
       expect(proxy.counts()['sqs:DeleteMessageBatch']?.statuses).toEqual({ aborted: 1 });

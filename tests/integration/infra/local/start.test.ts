@@ -53,6 +53,7 @@ async function runStart(env: Record<string, string>): Promise<Run> {
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  // Kept: no wait before a check, a guard: a start that does not fail fast is stopped, and the test fails on its output.
   const timer = setTimeout(() => child.kill('SIGINT'), 60_000);
   const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
   clearTimeout(timer);

@@ -3,12 +3,13 @@
  * LOGS_DIR (their pieces, the one-file copy, the journal) go back into the bucket and
  * new rows are numbered after them; no compaction ever writes a copy that lacks rows
  * it had, and a damaged copy is repaired, never trusted blindly nor frozen. Against
- * real moto_servers (a first one, then an empty one as after a restart).
+ * a real moto_server (a first cloud, then an empty one as after a restart: the server
+ * emptied by moto's own reset, as a new one would come up).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Half } from '../../../../../functions/commons/join/joinTable.js';
 import { JoinTableStore } from '../../../../../functions/commons/join/joinTableStore.js';
 import { SegmentJournal } from '../../../../../functions/commons/logs/journal.js';
@@ -20,12 +21,22 @@ import { parseMetricLog } from '../../../../../functions/commons/logs/rowFormat.
 import { writeSegment } from '../../../../../functions/commons/logs/segments.js';
 import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
-import { type LocalCloud, startLocalCloud } from '../../../../helpers/localCloud.js';
+import { type RunningProcess, startMoto } from '../../../../../infra/local/cloud/moto.js';
+import { findFreePort } from '../../../../../infra/local/cloud/net.js';
+import { emptiedLocalCloud, type LocalCloud } from '../../../../helpers/localCloud.js';
 import { bucketLogText, compactorFor } from '../../../../helpers/logs.js';
 
 let logsDir: string;
 const clouds: LocalCloud[] = [];
+/** One moto_server for the file, emptied for each cloud (as a restart leaves it): starting one per cloud costs seconds. */
+let moto: RunningProcess;
 
+beforeAll(async () => {
+  moto = await startMoto(await findFreePort());
+});
+afterAll(async () => {
+  await moto?.stop();
+});
 beforeEach(async () => {
   logsDir = await mkdtemp(join(tmpdir(), 'ml-monitor-restore-'));
 });
@@ -34,8 +45,9 @@ afterEach(async () => {
   await rm(logsDir, { recursive: true, force: true });
 });
 
+/** An empty local cloud: nothing in the bucket or the queues but what the bootstrap creates. */
 async function freshCloud(): Promise<LocalCloud> {
-  const cloud = await startLocalCloud();
+  const cloud = await emptiedLocalCloud(moto);
   clouds.push(cloud);
   return cloud;
 }

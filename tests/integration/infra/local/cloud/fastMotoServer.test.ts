@@ -6,8 +6,9 @@
  * the same thing (and the thing SQS promises). Speed is the bench's business
  * (`npm run bench -- --only depth`), never asserted here.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { CreateBucketCommand, ListBucketsCommand } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -28,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localS3, localSqs } from '../../../../../infra/local/cloud/localClients.js';
 import { FAST_MOTO_WRAPPER, fastMotoPython, type RunningProcess, startMoto } from '../../../../../infra/local/cloud/moto.js';
 import { findFreePort } from '../../../../../infra/local/cloud/net.js';
+import { waitFor } from '../../../../../infra/local/toolbox/retry.js';
 import { queueCounts, sendBodies } from '../../../../helpers/localCloud.js';
 
 const python = fastMotoPython();
@@ -123,12 +125,21 @@ for step in range(steps):
 print(json.dumps(trace))
 `;
 
-function differentialTrace(mode: 'fast' | 'plain', seed: number, steps: number): string {
-  const run = spawnSync(python as string, ['-c', DIFFERENTIAL_DRIVER, mode, String(seed), String(steps), FAST_MOTO_WRAPPER], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
+/**
+ * Asynchronous, unlike the other Python runs here: a run takes seconds (tens on a loaded
+ * machine), and six in a row would block the test worker past vitest's own RPC time-out.
+ */
+async function differentialTrace(mode: 'fast' | 'plain', seed: number, steps: number): Promise<string> {
+  const run = await promisify(execFile)(
+    python as string,
+    ['-c', DIFFERENTIAL_DRIVER, mode, String(seed), String(steps), FAST_MOTO_WRAPPER],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).catch((error: { stderr?: string; message: string }) => {
+    throw new Error(`python failed: ${error.stderr ?? error.message}`);
   });
-  if (run.status !== 0) throw new Error(`python failed: ${run.stderr}`);
   return run.stdout;
 }
 
@@ -204,10 +215,10 @@ print(fast.sqs_compatibility(version="5.3.0"))`,
     expect(version).toBe('moto 5.3.0 is not the 5.2.x this patch was written for');
   });
 
-  it('observes exactly what plain moto does over random operation sequences, redrive and stale handles included', () => {
+  it('observes exactly what plain moto does over random operation sequences, redrive and stale handles included', async () => {
     for (const seed of [1, 2, 3]) {
-      const fast = JSON.parse(differentialTrace('fast', seed, 1_500)) as unknown[];
-      const plain = JSON.parse(differentialTrace('plain', seed, 1_500)) as unknown[];
+      const traces = await Promise.all([differentialTrace('fast', seed, 1_500), differentialTrace('plain', seed, 1_500)]);
+      const [fast, plain] = traces.map((trace) => JSON.parse(trace) as unknown[]) as [unknown[], unknown[]];
       const firstDifference = fast.findIndex((step, i) => JSON.stringify(step) !== JSON.stringify(plain[i]));
 
       expect(fast.length).toBeGreaterThan(3_000);
@@ -219,7 +230,8 @@ print(fast.sqs_compatibility(version="5.3.0"))`,
         plain: undefined,
       });
     }
-  });
+    // Six Python runs of 1,500 steps: a minute or more on a loaded machine.
+  }, 240_000);
 
   it('serves SQS and S3 like moto_server', async () => {
     const moto = await startMoto(await findFreePort(), { fast: true });
@@ -261,6 +273,15 @@ async function receive(sqs: SQSClient, queueUrl: string, input: Partial<ReceiveM
     }),
   );
   return out.Messages ?? [];
+}
+
+/** Waits until a queue's [visible, in flight, delayed] are `counts` (a look that changes nothing). */
+async function countsBecome(sqs: SQSClient, queueUrl: string, counts: readonly number[], what: string): Promise<void> {
+  await waitFor(async () => JSON.stringify(await queueCounts(sqs, queueUrl)) === JSON.stringify(counts), {
+    what: `${what}: counts ${JSON.stringify(counts)}`,
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
 }
 
 /** 'p0', 'p1', … */
@@ -306,12 +327,13 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
 
   it('hides received messages for the visibility timeout, then delivers them again with a higher receive count', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
-      const url = await createQueue(sqs, 'visibility', { VisibilityTimeout: '1' });
+      // Long enough for the two looks while hidden on a loaded machine.
+      const url = await createQueue(sqs, 'visibility', { VisibilityTimeout: '3' });
       await sendBodies(sqs, url, ['a', 'b', 'c']);
       const first = await receive(sqs, url);
       const whileHidden = await receive(sqs, url);
       const hiddenCounts = await queueCounts(sqs, url);
-      await sleep(1_300);
+      await countsBecome(sqs, url, [3, 0, 0], 'the three back after the visibility timeout');
       const again = await receive(sqs, url, { VisibilityTimeout: 30 });
       const newHandles = again.every((m) => !first.some((f) => f.ReceiptHandle === m.ReceiptHandle));
       // ChangeMessageVisibility: "b" back now (0), "c" by batch back now, "a" stays hidden.
@@ -411,27 +433,34 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
 
   it("delays messages by the queue's DelaySeconds unless a message sets its own", async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
-      const url = await createQueue(sqs, 'delays', { DelaySeconds: '1' });
+      // Delays seconds apart, so each look falls between two of them on a loaded machine too.
+      const url = await createQueue(sqs, 'delays', { DelaySeconds: '2' });
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'queue-delay' }));
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'no-delay', DelaySeconds: 0 }));
-      await sendBodies(sqs, url, ['two-seconds'], 2);
+      await sendBodies(sqs, url, ['own-delay'], 5);
       const atOnce = await receive(sqs, url, { VisibilityTimeout: 30 });
       const atOnceCounts = await queueCounts(sqs, url);
-      await sleep(1_300);
-      const afterOne = await receive(sqs, url, { VisibilityTimeout: 30 });
-      const afterOneCounts = await queueCounts(sqs, url);
-      await sleep(1_000);
-      const afterTwo = await receive(sqs, url, { VisibilityTimeout: 30 });
-      return { atOnce: seen(atOnce), atOnceCounts, afterOne: seen(afterOne), afterOneCounts, afterTwo: seen(afterTwo) };
+      await countsBecome(sqs, url, [1, 1, 1], "the queue's delay over");
+      const afterQueueDelay = await receive(sqs, url, { VisibilityTimeout: 30 });
+      const afterQueueDelayCounts = await queueCounts(sqs, url);
+      await countsBecome(sqs, url, [1, 2, 0], "the message's own delay over");
+      const afterOwnDelay = await receive(sqs, url, { VisibilityTimeout: 30 });
+      return {
+        atOnce: seen(atOnce),
+        atOnceCounts,
+        afterQueueDelay: seen(afterQueueDelay),
+        afterQueueDelayCounts,
+        afterOwnDelay: seen(afterOwnDelay),
+      };
     });
 
     expect(fast).toEqual(plain);
     expect(fast).toEqual({
       atOnce: ['no-delay#1'],
       atOnceCounts: [0, 1, 2],
-      afterOne: ['queue-delay#1'],
-      afterOneCounts: [0, 2, 1],
-      afterTwo: ['two-seconds#1'],
+      afterQueueDelay: ['queue-delay#1'],
+      afterQueueDelayCounts: [0, 2, 1],
+      afterOwnDelay: ['own-delay#1'],
     });
   });
 
@@ -520,6 +549,9 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
       const url = await createQueue(sqs, 'long-poll');
       const empty = await receive(sqs, url, { WaitTimeSeconds: 1 });
       const polled = receive(sqs, url, { WaitTimeSeconds: 10 });
+      // Kept: not a wait before a check, but the scene: the poll likely waiting when the message comes. No outcome
+      // depends on it (a message sent before the poll began is returned all the same), and nothing the client sees
+      // tells when the server holds the poll, to wait for instead.
       await sleep(300);
       await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'arrived' }));
       return { empty: seen(empty), polled: seen(await polled) };
@@ -531,7 +563,8 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
 
   it('returns message attributes whose MD5s the SDK accepts, in the order sent, at some depth', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
-      const url = await createQueue(sqs, 'attributes-md5', { VisibilityTimeout: '30' });
+      // Hidden while the test lasts: on a loaded machine the 31 receives at this depth take most of a minute.
+      const url = await createQueue(sqs, 'attributes-md5', { VisibilityTimeout: '3600' });
       await sendBodies(sqs, url, numbered('bulk', 300));
       await sqs.send(
         new SendMessageCommand({
@@ -560,7 +593,8 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
 
     expect(fast).toEqual(plain);
     expect(fast).toEqual({ inOrder: true, attributes: ['kind', 'raw', 'size'], counts: [0, 301, 0] });
-  });
+    // Plain moto's receive costs the depth: a minute or more on a loaded machine.
+  }, 240_000);
 
   it('keeps FIFO queues on moto’s own path: groups and deduplication', async () => {
     const { fast, plain } = await onBoth(async (sqs) => {
@@ -622,7 +656,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
     await sendBodies(sqs, url, ['old']);
     const before = await queueCounts(sqs, url);
 
-    await sleep(1_300);
+    await countsBecome(sqs, url, [0, 0, 0], 'the expired message dropped');
     await sendBodies(sqs, url, ['new']);
 
     expect(before).toEqual([1, 0, 0]);

@@ -18,11 +18,13 @@ import { findFreePort } from '../../../../../infra/local/cloud/net.js';
 import type { EventSourceLogger } from '../../../../../infra/local/event-source/outage.js';
 import { SqsEventSourcePoller, type SqsEventSourcePollerOptions } from '../../../../../infra/local/event-source/poller.js';
 import type { InvokeOutcome } from '../../../../../infra/local/toolbox/invoke.js';
-import { sleep, waitFor } from '../../../../../infra/local/toolbox/retry.js';
+import { waitFor } from '../../../../../infra/local/toolbox/retry.js';
 
 const REGION = 'us-east-1';
 const VISIBILITY_TIMEOUT_SECONDS = 1;
 const MAX_RECEIVE_COUNT = 2;
+/** A long poll stop() must cut short. */
+const LONG_POLL_SECONDS = 20;
 
 let moto: RunningProcess;
 let admin: SQSClient;
@@ -135,6 +137,35 @@ function deleteCountingClient(endpoint: string): { client: SQSClient; deleted: s
   return { client, deleted };
 }
 
+/**
+ * Counts a client's ReceiveMessage calls: `sent` as each goes out over HTTP, `failed`
+ * as each fails (its retries done), `aborted` as each is cut short by its abort signal.
+ */
+function countReceives(client: SQSClient): { sent: number; failed: number; aborted: number } {
+  const counts = { sent: 0, failed: 0, aborted: 0 };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'ReceiveMessageCommand') return await next(args);
+      try {
+        return await next(args);
+      } catch (error) {
+        if ((error as Error).name === 'AbortError') counts.aborted++;
+        else counts.failed++;
+        throw error;
+      }
+    },
+    { step: 'initialize', name: 'countFailedReceives' },
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'ReceiveMessageCommand') counts.sent++;
+      return await next(args);
+    },
+    { step: 'deserialize', name: 'countSentReceives' },
+  );
+  return counts;
+}
+
 /** A real in-process function: records every event, answers with `respond`. */
 function recordingFunction(respond: (event: SQSEvent) => unknown): {
   invoke: (event: SQSEvent) => Promise<InvokeOutcome>;
@@ -187,9 +218,8 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
     startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 2 });
     await waitUntil('all 25 messages to be delivered', () => fn.records().length >= 25);
+    // Every message deleted (none visible, in flight or delayed): none can be delivered again.
     await waitUntil('the queue to be empty', async () => (await messagesLeft(queue.url)) === 0);
-    // Past the visibility timeout: anything not deleted would have come back by now.
-    await sleep((VISIBILITY_TIMEOUT_SECONDS + 1) * 1000);
 
     const records = fn.records();
     expect(records.map((r) => r.body).sort()).toEqual([...bodies].sort());
@@ -226,7 +256,8 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
     startPoller(queue, { sqs: client, invoke: fn.invoke, logger, pollers: 1, maximumBatchingWindowSeconds: 1 });
     await waitUntil('the failed message to reach the DLQ', async () => (await messagesLeft(queue.dlqUrl)) === 1);
-    await sleep((VISIBILITY_TIMEOUT_SECONDS + 1) * 1000);
+    // Nothing left in the queue (the good ones deleted, the bad one moved): none can be delivered again.
+    await waitUntil('the queue to be empty', async () => (await messagesLeft(queue.url)) === 0);
 
     const bad = fn.records().filter((r) => r.body === 'bad');
     expect(bad.map((r) => r.attributes.ApproximateReceiveCount)).toEqual(['1', '2']);
@@ -297,6 +328,7 @@ describe('SqsEventSourcePoller against moto_server', () => {
     let ownMoto = await startMoto(port);
     try {
       const client = sqsClient(ownMoto.url);
+      const receives = countReceives(client);
       const queueName = 'restart-me';
       const queue = await createQueueWithDlq(client, queueName);
       const fn = recordingFunction(() => undefined);
@@ -315,7 +347,9 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
       await ownMoto.stop();
       await waitUntil('the outage warning', () => logger.lines.warn.length > 0);
-      await sleep(2_000); // several failed retries, which must stay quiet
+      // Several failed retries after the warning, which must stay quiet.
+      const failedAtWarning = receives.failed;
+      await waitUntil('three more failed receives', () => receives.failed >= failedAtWarning + 3);
 
       ownMoto = await startMoto(port);
       const recreated = await createQueueWithDlq(client, queueName);
@@ -337,14 +371,19 @@ describe('SqsEventSourcePoller against moto_server', () => {
 
   it('stop() aborts an in-flight long poll promptly', async () => {
     const queue = await createQueueWithDlq();
+    const client = sqsClient(moto.url);
+    const receives = countReceives(client);
     const poller = startPoller(queue, {
-      sqs: sqsClient(moto.url),
+      sqs: client,
       invoke: async () => ({ ok: true, response: undefined }),
-      waitTimeSeconds: 20,
+      pollers: 1,
+      waitTimeSeconds: LONG_POLL_SECONDS,
     });
-    await sleep(300);
-    const started = Date.now();
+    await waitUntil('a long poll sent', () => receives.sent > 0);
+
     await poller.stop();
-    expect(Date.now() - started).toBeLessThan(2_000);
+
+    // Cut short, not waited out: a long poll that ran its course would have ended without an abort.
+    expect(receives.aborted).toBe(1);
   });
 });

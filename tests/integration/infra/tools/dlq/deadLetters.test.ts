@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type DeadLetterReason, reasonKey } from '../../../../../functions/commons/messaging/deadLetterReasons.js';
+import { waitFor } from '../../../../../infra/local/toolbox/retry.js';
 import {
   type DeadLetterQueueDepth,
   listDeadLetterQueues,
@@ -280,13 +281,31 @@ describe('the real redrive policy', () => {
     const pair = await createQueuePair(name);
     const sent = await cloud.sqs.send(new SendMessageCommand({ QueueUrl: pair.url, MessageBody: '{"id":"r-1","body":"x"}' }));
 
+    // Each delivery is waited for: the first at once, the next when the visibility timeout brings the message back.
+    const deliveries: (string | undefined)[][] = [];
     for (let delivery = 1; delivery <= MAX_RECEIVE_COUNT; delivery++) {
-      expect((await rejectOnce(name, pair.url)).map((m) => m.MessageId)).toEqual([sent.MessageId]);
-      await new Promise((resolve) => setTimeout(resolve, VISIBILITY_TIMEOUT_SECONDS * 1000 + 200));
+      const received = await waitFor(
+        async () => {
+          const got = await rejectOnce(name, pair.url);
+          return got.length > 0 ? got.map((m) => m.MessageId) : undefined;
+        },
+        { what: `delivery ${delivery}`, timeoutMs: 30_000, intervalMs: 100 },
+      );
+      deliveries.push(received);
     }
-    // moto moves it on the next receive, which then finds nothing.
-    expect(await rejectOnce(name, pair.url)).toEqual([]);
+    // moto moves it on the first receive after its last visibility timeout, which then finds nothing: received
+    // until it is in the DLQ, every receive empty.
+    const afterLast: Message[][] = [];
+    await waitFor(
+      async () => {
+        afterLast.push(await rejectOnce(name, pair.url));
+        return (await depthOf(`${name}-dlq`))?.depth === 1;
+      },
+      { what: `the message in ${name}-dlq`, timeoutMs: 30_000, intervalMs: 100 },
+    );
 
+    expect(deliveries).toEqual(Array.from({ length: MAX_RECEIVE_COUNT }, () => [sent.MessageId]));
+    expect(afterLast.flat()).toEqual([]);
     expect(await depthOf(`${name}-dlq`)).toMatchObject({ source: name, depth: 1 });
     const [letter] = await showDeadLetters(cloud.sqs, cloud.s3, cloud.bucket, `${name}-dlq`);
     expect(letter).toMatchObject({ messageId: sent.MessageId, body: '{"id":"r-1","body":"x"}', reason: 'body: must be a finite number' });

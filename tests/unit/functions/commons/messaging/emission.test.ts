@@ -1,4 +1,5 @@
 /** How a features run sends its records: whole, not at all, or half-sent — never unaccounted for. */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import {
   type EmissionOutcome,
@@ -113,7 +114,8 @@ describe('emitRecords', () => {
     let most = 0;
     const tracked = async () => {
       most = Math.max(most, ++inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 2));
+      // A sender that answers on a later turn of the event loop, not at once, so batches overlap; nothing is timed.
+      await nextTurn();
       inFlight--;
     };
 
