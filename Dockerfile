@@ -1,6 +1,6 @@
 # The app service of docker-compose.yml: `sls offline start` (through `npm start`,
 # which finds LocalStack and QuickChart already answering and starts neither).
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 ENV CI=true SLS_TELEMETRY_DISABLED=1 SLS_NOTIFICATIONS_MODE=off
 COPY package.json package-lock.json ./

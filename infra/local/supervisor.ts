@@ -5,7 +5,7 @@
  * dies, with backoff, and the other keeps running. Used by `npm start`
  * (infra/local/start.ts), the end-to-end tests and the bench, so all three run the same thing.
  */
-import { startMoto } from './cloud/moto.js';
+import { plainMotoNotice, startMoto } from './cloud/moto.js';
 import { answersHttp, findFreePort, type Probe, portOf, portTaken, probeAwsEndpoint, probeChartServer } from './cloud/net.js';
 import { acquireStackLock, describeProcess, type HeldLock, stackAddresses } from './cloud/stackLock.js';
 import { StackStartError } from './cloud/stackStartError.js';
@@ -124,6 +124,7 @@ export async function startStack(options: StackOptions): Promise<RunningStack> {
       stops.push(emulator.stop);
       await recordChildren();
       started.push(`moto_server (SQS, S3) at ${moto.url}`);
+      if (moto.plain !== undefined) notice(plainMotoNotice(moto.plain));
     }
     if (chart.kind === 'nothing') {
       const port = portOf(options.quickchartUrl);

@@ -1,3 +1,3 @@
-// Serverless v3 loads plugins with require(); this loads the TypeScript plugin through tsx.
+// The framework (osls) loads plugins with require(); this loads the TypeScript plugin through tsx.
 const tsx = require('tsx/cjs/api');
 module.exports = tsx.require('./plugin.ts', __filename).NativeModulesPlugin;

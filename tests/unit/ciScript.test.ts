@@ -1,7 +1,8 @@
-/** .ci/run, the CI entry point: it stops at once, saying what to install, when moto_server is missing. */
+/** .ci/run, the CI entry point: it stops at once, saying what to install (moto pinned), when moto_server is missing. */
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MOTO_VERSION } from '../../infra/local/cloud/moto.js';
 import { PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 
 describe('.ci/run', () => {
@@ -14,6 +15,6 @@ describe('.ci/run', () => {
 
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('moto_server is not on PATH');
-    expect(run.stderr).toContain('pip install');
+    expect(run.stderr).toContain(`pip install 'moto[server]==${MOTO_VERSION}'`);
   });
 });

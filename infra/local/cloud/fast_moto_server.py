@@ -558,6 +558,11 @@ def install_sqs_patch(m=models):
 SQS_PATCH = install_sqs_patch()
 
 if __name__ == "__main__":
+    # `--check`: print whether the SQS patch applies to the installed moto ("compatible",
+    # or why not) and exit; npm start says so in one line before it starts the server.
+    if sys.argv[1:] == ["--check"]:
+        print(SQS_PATCH)
+        sys.exit(0)
     from moto.server import main
 
     sys.exit(main())

@@ -55,7 +55,7 @@ export interface PluginSettings {
   waitTimeSeconds: number;
 }
 
-/** The slice of `serverless.service` the helpers read (Serverless v3's Service class satisfies it). */
+/** The slice of `serverless.service` the helpers read (the framework's Service class satisfies it). */
 export interface ServiceLike {
   service?: string | null;
   provider: { stage?: string; region?: string; timeout?: number | string };

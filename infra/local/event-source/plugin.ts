@@ -1,5 +1,5 @@
 /**
- * Serverless v3 plugin: an SQS event source mapping for `serverless offline`.
+ * Serverless plugin: an SQS event source mapping for `serverless offline`.
  * serverless-offline itself never polls SQS; this starts one SqsEventSourcePoller per
  * enabled `sqs` event and invokes the function through serverless-offline's Lambda API.
  *
@@ -8,7 +8,7 @@
  * issue 221, open since 2022; the pull request that would close it, 251, was never
  * merged), while the pipeline's handlers report partial batch failures.
  *
- * Lifecycle (serverless-offline 13, src/ServerlessOffline.js):
+ * Lifecycle (serverless-offline 14, as 13, src/ServerlessOffline.js):
  * - `offline start`: its `offline:start:init` hook starts the Lambda HTTP server, `ready`
  *   waits for SIGINT/SIGTERM, `end` halts and calls process.exit(0). We validate in
  *   `before:offline:start:init`, start in `after:offline:start:init` (after every

@@ -1,27 +1,29 @@
 /**
- * serverless-offline 13's HTTP server made to answer browsers as API Gateway does, on
+ * serverless-offline 14's HTTP server made to answer browsers as API Gateway does, on
  * the two points the API's safety rests on:
  *
- * - **CORS.** Its server reflects any request's `Origin` into
- *   `access-control-allow-origin`, with `access-control-allow-credentials: true` when
- *   `provider.httpApi.cors` is off, and still reflects any origin on every answer but a
- *   preflight when it is on (src/events/http/HttpServer.js, its onPreResponse
- *   extension), and hapi adds its own from the routes' `cors` option: any page could
- *   read the figures and post truths. No option turns that off. Here the routes have no
- *   `cors` option, serverless-offline's headers are dropped from every answer, and those
- *   of `provider.httpApi.cors` are put in their place (httpApiCors.ts): none unless it
+ * - **CORS.** With `provider.httpApi.cors` off, its server reflects any request's
+ *   `Origin` into `access-control-allow-origin`, with
+ *   `access-control-allow-credentials: true` (src/utils/createCorsPreResponseHandler.js,
+ *   its onPreResponse extension), and hapi adds its own from the routes' `cors` option:
+ *   any page could read the figures and post truths. No option turns that off. (14 no
+ *   longer reflects an origin that `provider.httpApi.cors` does not name; 13 did on
+ *   every answer but a preflight.) Here the routes have no `cors` option,
+ *   serverless-offline's headers are dropped from every answer, and those of
+ *   `provider.httpApi.cors` are put in their place (httpApiCors.ts): none unless it
  *   names the request's origin, whose preflight is answered here too.
  * - **Content type.** It gives the function `content-type: application/json` for a
- *   body sent without one (LambdaProxyIntegrationEventV2.js), so a page's bodiless-type
- *   POST (a Blob, which needs no preflight) would pass as JSON. API Gateway passes the
- *   headers as sent: here a request without one reaches the function without one.
+ *   body sent without one (LambdaProxyIntegrationEventV2.js, still in 14), so a page's
+ *   bodiless-type POST (a Blob, which needs no preflight) would pass as JSON. API
+ *   Gateway passes the headers as sent: here a request without one reaches the
+ *   function without one.
  *
  * Only public members are touched (HttpServer's `createServer` and `getServer`, the
- * `route` of the hapi server it makes, the event's `create`), as timedOutInstances.ts
- * does; nothing installed is edited.
+ * `route` of the hapi server it makes, the event's `create`); nothing installed is
+ * edited.
  */
 import { corsConfiguration, corsHeaders, type HttpApiCors, isPreflight } from './httpApiCors.js';
-import { loadOfflineModule } from './timedOutInstances.js';
+import { loadOfflineModule } from './offlineModules.js';
 
 /** The part of hapi's request and toolkit used here. */
 interface HapiHeaders {

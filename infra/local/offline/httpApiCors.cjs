@@ -1,5 +1,5 @@
 // serverless.yml's provider.httpApi.cors: `${file(./infra/local/offline/httpApiCors.cjs):cors}`, false
-// unless API_ALLOWED_ORIGINS names origins (httpApiCors.ts). Serverless v3 loads this with
+// unless API_ALLOWED_ORIGINS names origins (httpApiCors.ts). The framework loads this with
 // require() and calls the function; this loads the TypeScript through tsx.
 const tsx = require('tsx/cjs/api');
 

@@ -10,7 +10,7 @@
  */
 import { readLocalSetting } from '../settings.js';
 
-/** serverless v3's `provider.httpApi.cors` object (its compile turns it into the API's CorsConfiguration). */
+/** The framework's `provider.httpApi.cors` object (its compile turns it into the API's CorsConfiguration). */
 export interface HttpApiCors {
   readonly allowedOrigins: readonly string[];
   readonly allowedMethods?: readonly string[];

@@ -1,12 +1,14 @@
 /**
- * serverless-offline 13's Lambda endpoint (LAMBDA_PORT: the AWS Lambda Invoke API,
+ * serverless-offline 14's Lambda endpoint (LAMBDA_PORT: the AWS Lambda Invoke API,
  * `POST /2015-03-31/functions/<name>/invocations`, and the old
  * `/2014-11-13/functions/<name>/invoke-async/`) closed to web pages.
  *
  * Its two routes take serverless-offline's `corsConfig` as hapi's `cors` option
- * (src/lambda/routes/invocations/invocationsRoute.js:64, invoke-async/invokeAsyncRoute.js:22),
- * which by default (`corsAllowOrigin: "*"`) reflects any page's `Origin` into
- * `access-control-allow-origin` and answers any preflight, and they read the body raw
+ * (src/lambda/routes/invocations/invocationsRoute.js:66, invoke-async/invokeAsyncRoute.js:22),
+ * and since 14 the server itself has an onPreResponse extension
+ * (src/utils/createCorsPreResponseHandler.js) that, by default (`corsAllowOrigin: "*"`),
+ * reflects any page's `Origin` into `access-control-allow-origin` with credentials and
+ * answers any preflight 200 (whatever the answer was), and they read the body raw
  * whatever its content type. So a script on any page open in the browser could run any
  * function with an event of its making (a made-up SQS event to `metric` writes rows;
  * `features` emits records) and read the answer. Taking the CORS headers away is not
@@ -17,20 +19,21 @@
  *
  * Its clients are never browsers (webPageRequests.ts), so every request a web page
  * sent is refused with 403 before it is routed, and the routes send no CORS headers
- * and answer no preflight: a page can neither run a function nor read anything.
+ * and answer no preflight: an onPreResponse extension of its own, added after
+ * serverless-offline's and so run after it, takes every CORS header away again and
+ * keeps the refusal a 403. A page can neither run a function nor read anything.
  *
  * The endpoint is a hapi server private to src/lambda/HttpServer.js (`#server`, with no
  * getter, unlike the HTTP server's `getServer` that apiGateway.ts uses). Its public
  * `start` registers the routes at once, before its first `await`: for that moment
  * hapi's own `route` (on the prototype its servers share) is wrapped to learn which
- * server it is called on, and that server gets its `onRequest` extension before it
- * listens. Being the server's, not its routes', the refusal also covers any route
+ * server it is called on, and that server gets its extensions before it listens. Being the server's, not its routes', the refusal also covers any route
  * serverless-offline adds to it later; no other server is touched. Only public members
  * are touched; nothing installed is edited.
  */
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { loadOfflineModule, offlineSourceDir } from './timedOutInstances.js';
+import { loadOfflineModule, offlineSourceDir } from './offlineModules.js';
 import { type RequestHeaders, sentByAWebPage } from './webPageRequests.js';
 
 /** The part of hapi used here. */
@@ -46,8 +49,18 @@ interface HapiToolkit {
   readonly continue: symbol;
   response(body?: unknown): HapiResponse;
 }
+/** A response as onPreResponse sees it: hapi's own, or a Boom error's output. */
+interface HapiPreResponse {
+  statusCode: number;
+  headers: Record<string, unknown>;
+}
+interface HapiPreResponseRequest {
+  headers: RequestHeaders;
+  response: (HapiPreResponse & { isBoom?: false }) | { isBoom: true; output: HapiPreResponse } | null;
+}
 interface HapiServer {
   ext(event: 'onRequest', method: (request: { headers: RequestHeaders }, h: HapiToolkit) => unknown): void;
+  ext(event: 'onPreResponse', method: (request: HapiPreResponseRequest, h: HapiToolkit) => unknown): void;
   route(routes: HapiRoute | readonly HapiRoute[]): void;
 }
 interface Hapi {
@@ -135,7 +148,12 @@ function withoutCors(config: HapiRoute): HapiRoute {
   return { ...config, options: { ...config.options, cors: false } };
 }
 
-/** Refuses, before routing (so before any body is read or function run), every request a web page sent. */
+/**
+ * Refuses, before routing (so before any body is read or function run), every request a
+ * web page sent; and, last before each answer goes out, takes away the CORS headers
+ * serverless-offline's own onPreResponse put on it and puts a refusal's 403 back where it
+ * made a preflight's answer a 200.
+ */
 function refuseWebPages(server: HapiServer): void {
   server.ext('onRequest', (request, h) => {
     const reason = sentByAWebPage(request.headers);
@@ -145,5 +163,13 @@ function refuseWebPages(server: HapiServer): void {
       .code(403)
       .header('x-amzn-ErrorType', REFUSED_ERROR_TYPE)
       .takeover();
+  });
+  server.ext('onPreResponse', (request, h) => {
+    const response = request.response;
+    if (response === null) return h.continue;
+    const answer = response.isBoom === true ? response.output : response;
+    for (const name of Object.keys(answer.headers)) if (name.toLowerCase().startsWith('access-control-')) delete answer.headers[name];
+    if (sentByAWebPage(request.headers) !== undefined) answer.statusCode = 403;
+    return h.continue;
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The one way the tools and tests run the Serverless CLI: the project's own
- * node_modules/serverless, with telemetry and notifications off. `runSls` waits for
- * it and returns its stdout; `spawnSls` starts it in a process group of its own
+ * node_modules/serverless (osls), with telemetry and notifications off. `runSls` waits
+ * for it and returns its stdout; `spawnSls` starts it in a process group of its own
  * (`sls offline start`); `printService` is `sls print` parsed.
  */
 import { execFileSync } from 'node:child_process';
@@ -9,6 +9,11 @@ import { join } from 'node:path';
 import { PROJECT_DIR } from './localDefaults.js';
 import { type Spawned, type SpawnOptions, spawnProcess } from './processes.js';
 
+/**
+ * osls's `serverless` command: package.json installs osls (the maintained continuation
+ * of Serverless Framework v3) under the name `serverless`, `npm:osls@…`, so the plugins'
+ * peer dependency on `serverless` finds it and no second framework is installed.
+ */
 export const SERVERLESS_BIN = join(PROJECT_DIR, 'node_modules/serverless/bin/serverless.js');
 
 /**

@@ -1,5 +1,5 @@
 /**
- * serverless-offline 13's Lambda endpoint closed to web pages (lambdaEndpoint.ts): its
+ * serverless-offline 14's Lambda endpoint closed to web pages (lambdaEndpoint.ts): its
  * own Lambda server class (src/lambda/HttpServer.js), started on free ports around a
  * stand-in for its function pool, once before the fix is applied and once after. The
  * first shows the hole, still there in the installed version (when it is closed
@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../../../../../infra/local/cloud/net.js';
 import { closeLambdaEndpointToWebPages, REFUSED_ERROR_TYPE, refusalMessage } from '../../../../../infra/local/offline/lambdaEndpoint.js';
-import { loadOfflineModule } from '../../../../../infra/local/offline/timedOutInstances.js';
+import { loadOfflineModule } from '../../../../../infra/local/offline/offlineModules.js';
 import { invoke } from '../../../../../infra/local/toolbox/invoke.js';
 import { awsLambdaInvoke } from '../../../../helpers/awsCli.js';
 import { startedForTests } from '../../../../helpers/factories.js';
@@ -19,7 +19,11 @@ interface LambdaHttpServer {
   start(): Promise<void>;
   stop(timeout: number): Promise<void>;
 }
-type LambdaHttpServerClass = new (options: { host: string; lambdaPort: number; corsConfig: unknown }, lambda: unknown) => LambdaHttpServer;
+type LambdaHttpServerClass = new (
+  serverless: { service: { provider: object } },
+  options: { host: string; lambdaPort: number; corsConfig: unknown },
+  lambda: unknown,
+) => LambdaHttpServer;
 
 interface OfflineDefaults {
   corsAllowHeaders: string;
@@ -70,7 +74,9 @@ async function startEndpoint(): Promise<Endpoint> {
     getByFunctionName: () => lambdaFunction,
   };
   const port = await findFreePort();
-  const server = new LambdaHttpServer({ host: '127.0.0.1', lambdaPort: port, corsConfig: await defaultCorsConfig() }, lambda);
+  // A service without provider.httpApi.cors, as serverless.yml is unless API_ALLOWED_ORIGINS names origins.
+  const serverless = { service: { provider: {} } };
+  const server = new LambdaHttpServer(serverless, { host: '127.0.0.1', lambdaPort: port, corsConfig: await defaultCorsConfig() }, lambda);
   await server.start();
   return { url: `http://127.0.0.1:${port}`, ran, stop: () => server.stop(1_000) };
 }

@@ -1,5 +1,5 @@
 /**
- * The local gateway's fixes wrap members of serverless-offline 13 (apiGateway.ts); they
+ * The local gateway's fixes wrap members of serverless-offline 14 (apiGateway.ts); they
  * are still there in the installed one. What the fixes do is shown against the whole
  * stack, in a browser (tests/e2e/crossOrigin.test.ts).
  */

@@ -1,5 +1,5 @@
 /**
- * The Lambda endpoint's fix wraps members of serverless-offline 13 and of the hapi it
+ * The Lambda endpoint's fix wraps members of serverless-offline 14 and of the hapi it
  * loads (lambdaEndpoint.ts); they are still there in the installed ones. That the fix
  * reaches the server and closes it is shown on serverless-offline's own Lambda server
  * (tests/integration/infra/local/offline/lambdaEndpoint.test.ts) and against the whole stack,

@@ -1,6 +1,6 @@
 /**
  * toolbox/invoke against a stand-in for serverless-offline's Invoke API, which
- * answers as serverless-offline 13 does (src/lambda/routes/invocations/).
+ * answers as serverless-offline 14 does (src/lambda/routes/invocations/).
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
