@@ -294,28 +294,20 @@ async function uploadOneObjectLogs(
   shape: HistoryShape,
 ): Promise<{ logBytes: number; orphanLogBytes: number }> {
   const random = seededRandom(shape.rows);
-  const logBytes = await uploadInParts(
-    s3,
-    bucket,
-    LOGS.metric_log,
-    shape.rows,
-    chunks(shape.rows, ROWS_PER_PART).map(
-      ({ from, to }) =>
-        () =>
-          historyLines(shape, from, to, random),
-    ),
-  );
-  const orphanLogBytes = await uploadInParts(
-    s3,
-    bucket,
-    LOGS.orphans,
-    shape.orphans,
-    chunks(shape.orphans, ROWS_PER_PART).map(
-      ({ from, to }) =>
-        () =>
-          orphanLines(shape, from, to, random),
-    ),
-  );
+  const upload = (log: (typeof LOGS)[keyof typeof LOGS], count: number, lines: typeof historyLines) =>
+    uploadInParts(
+      s3,
+      bucket,
+      log,
+      count,
+      chunks(count, ROWS_PER_PART).map(
+        ({ from, to }) =>
+          () =>
+            lines(shape, from, to, random),
+      ),
+    );
+  const logBytes = await upload(LOGS.metric_log, shape.rows, historyLines);
+  const orphanLogBytes = await upload(LOGS.orphans, shape.orphans, orphanLines);
   return { logBytes, orphanLogBytes };
 }
 

@@ -1,16 +1,8 @@
 /** Seeded samples for the statistics tests, so a failing case can be run again. */
+import { seededRandom } from '../../bench/plotCli.js';
 
-/** mulberry32: a small, well-mixed 32-bit generator of uniforms in [0, 1). */
-export function uniform(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+/** mulberry32: a small, well-mixed 32-bit generator of uniforms in [0, 1) (the bench's own). */
+export const uniform = seededRandom;
 
 /** `count` draws from N(mean, sd²) (Box–Muller). */
 export function normalSample(count: number, mean: number, sd: number, seed: number): number[] {
