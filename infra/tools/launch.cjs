@@ -90,6 +90,13 @@ async function buildBundle(entry, cacheDir, projectDir = PROJECT_DIR) {
       });
     },
   };
+  /** @type {import('esbuild').Plugin} */
+  const packagesExternalButZod = {
+    name: 'packages-external-but-zod',
+    setup(builder) {
+      builder.onResolve({ filter: /^[^./]/ }, ({ path }) => (path === 'zod' || path.startsWith('zod/') ? undefined : { path, external: true }));
+    },
+  };
   let code;
   try {
     const result = await esbuild.build({
@@ -99,8 +106,10 @@ async function buildBundle(entry, cacheDir, projectDir = PROJECT_DIR) {
       platform: 'node',
       format: 'cjs',
       target: 'node20',
-      packages: 'external',
-      plugins: [recordSources],
+      // Packages load from node_modules by plain require, all but zod: its CommonJS build
+      // is the whole library (~0.1 s to load), bundled it is the few checks the settings use.
+      plugins: [packagesExternalButZod, recordSources],
+      mainFields: ['module', 'main'],
       banner: { js: `// ${entry}, bundled by infra/tools/launch.cjs; rebuilt when a file it was built from changes.` },
       write: false,
       logLevel: 'silent',
