@@ -94,7 +94,9 @@ async function buildBundle(entry, cacheDir, projectDir = PROJECT_DIR) {
   const packagesExternalButZod = {
     name: 'packages-external-but-zod',
     setup(builder) {
-      builder.onResolve({ filter: /^[^./]/ }, ({ path }) => (path === 'zod' || path.startsWith('zod/') ? undefined : { path, external: true }));
+      builder.onResolve({ filter: /^[^./]/ }, ({ path }) =>
+        path === 'zod' || path.startsWith('zod/') ? undefined : { path, external: true },
+      );
     },
   };
   let code;
