@@ -8,15 +8,27 @@ import { spawnSync } from 'node:child_process';
 
 const PYTHON = 'python3';
 
-function probe(): string | undefined {
-  const run = spawnSync(PYTHON, ['-c', 'import numpy, scipy'], { encoding: 'utf8' });
+function probe(modules: string): string | undefined {
+  const run = spawnSync(PYTHON, ['-c', `import ${modules}`], { encoding: 'utf8' });
   if (run.error) return `${PYTHON} is not on PATH (${run.error.message})`;
-  if (run.status !== 0) return `${PYTHON} lacks numpy or scipy: ${run.stderr.trim().split('\n').at(-1)}`;
+  if (run.status !== 0) return `${PYTHON} lacks ${modules}: ${run.stderr.trim().split('\n').at(-1)}`;
   return undefined;
 }
 
 /** Why the scipy referee cannot run here, or undefined when it can. */
-export const SCIPY_MISSING = probe();
+export const SCIPY_MISSING = probe('numpy, scipy');
+
+let sklearnProbe: { readonly missing: string | undefined } | undefined;
+
+/**
+ * Why scikit-learn cannot referee here, or undefined when it can; probed on first call,
+ * as importing sklearn costs a second the scipy tests need not pay. Only sanity figures
+ * use it (a comparison, not a bound), so CI need not have it; their tests skip without.
+ */
+export function sklearnMissing(): string | undefined {
+  sklearnProbe ??= { missing: probe('numpy, scipy, sklearn') };
+  return sklearnProbe.missing;
+}
 
 /** Runs `script` (which reads `data = json.load(sys.stdin)` and prints one JSON value) on `input`. */
 export function runReferee<T>(script: string, input: unknown): T {
