@@ -37,6 +37,7 @@ import { writeSegment } from '../functions/commons/logs/segments.js';
 import { assertModel, modelVersion } from '../functions/commons/model/linearModel.js';
 import modelArtefact from '../functions/commons/model/model.json';
 import { readConfig } from '../functions/commons/platform/config.js';
+import { seededRandom } from '../functions/commons/seededRandom.js';
 import { BUCKET_KEYS } from '../functions/commons/storage/bucketKeys.js';
 import { localSqs } from '../infra/local/cloud/localClients.js';
 import { PROJECT_DIR } from '../infra/local/toolbox/localDefaults.js';
@@ -57,7 +58,6 @@ import {
   SEGMENT_ROWS,
 } from './historyShape.js';
 import type { Traffic } from './httpTraffic.js';
-import { seededRandom } from './plotCli.js';
 import { median } from './stats.js';
 
 const CHILD = join(PROJECT_DIR, 'bench/historyChild.ts');

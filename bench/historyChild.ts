@@ -144,7 +144,7 @@ async function maintain(
       import('../functions/commons/logs/logHeads.js'),
       import('../functions/commons/logs/logFiles.js'),
       import('./historyShape.js'),
-      import('./plotCli.js'),
+      import('../functions/commons/seededRandom.js'),
       import('../functions/commons/model/linearModel.js'),
       import('../functions/commons/model/model.json'),
     ]);

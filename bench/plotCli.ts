@@ -6,6 +6,7 @@
  * its own (--stats' line, the seed script's ru_maxrss). Medians of the runs. Where
  * python3 has no pandas or matplotlib the seed side is skipped, with a message.
  */
+
 import { execFile } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { formatMetricRow, METRIC_LOG_HEADER, metricRow } from '../functions/commons/logs/rowFormat.js';
 import { recordId } from '../functions/commons/messaging/recordIds.js';
+import { seededRandom } from '../functions/commons/seededRandom.js';
 import { PROJECT_DIR } from '../infra/local/toolbox/localDefaults.js';
 import { lastJsonLine, runChild } from './child.js';
 import type { Cleanup } from './cleanup.js';
@@ -61,18 +63,6 @@ function side(runs: PlotSide['runs']): PlotSide {
     process_wall_ms: Math.round(median(runs.map((r) => r.process_wall_ms))),
     peak_rss_mb: median(runs.map((r) => r.peak_rss_mb)),
     runs,
-  };
-}
-
-/** mulberry32: a tiny seeded generator, so every bench plots the same file. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
   };
 }
 

@@ -1,5 +1,5 @@
 /** Seeded samples for the statistics tests, so a failing case can be run again. */
-import { seededRandom } from '../../bench/plotCli.js';
+import { seededRandom } from '../../functions/commons/seededRandom.js';
 
 /** mulberry32: a small, well-mixed 32-bit generator of uniforms in [0, 1) (the bench's own). */
 export const uniform = seededRandom;

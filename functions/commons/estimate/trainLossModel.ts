@@ -18,6 +18,8 @@
  * rate; plus row subsampling per tree (the seed's only use), which steadies a target as
  * noisy as a single absolute error.
  */
+
+import { seededRandom } from '../seededRandom.js';
 import type { LossModel } from './lossModel.js';
 
 export interface LossRow {
@@ -81,7 +83,7 @@ export function trainLossModel(rows: readonly LossRow[], options: Partial<LossMo
   const splitInput: number[] = [];
   const splitBin: number[] = [];
   const leaves: number[] = [];
-  const random = mulberry32(o.seed);
+  const random = seededRandom(o.seed);
   // Histograms reused by every node: per input, per bin, the sum of residuals and the row count.
   const sums = new Float64Array(256);
   const counts = new Float64Array(256);
@@ -203,16 +205,4 @@ function binOf(edges: readonly number[], value: number): number {
     else hi = mid;
   }
   return lo;
-}
-
-/** mulberry32, as the bench and the test samples use (functions/ may not import bench/): small, seeded, well mixed. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }

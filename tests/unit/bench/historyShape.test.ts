@@ -11,9 +11,9 @@ import {
   RECORDS_PER_RUN,
   SEGMENT_ROWS,
 } from '../../../bench/historyShape.js';
-import { seededRandom } from '../../../bench/plotCli.js';
 import { LOGS, splitAnnotated } from '../../../functions/commons/logs/logFiles.js';
 import { emittedAt } from '../../../functions/commons/messaging/recordIds.js';
+import { seededRandom } from '../../../functions/commons/seededRandom.js';
 
 const END = Date.parse('2026-12-03T15:00:00Z');
 const lines = (text: string) => text.split('\n').filter((line) => line !== '');

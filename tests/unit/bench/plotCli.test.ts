@@ -1,7 +1,8 @@
 /** bench/plotCli.ts: the generated log, how `npm run plot` is started, its --stats line. */
 import { describe, expect, it } from 'vitest';
-import { generatedRows, parseStatsLine, plotCommand, seededRandom } from '../../../bench/plotCli.js';
+import { generatedRows, parseStatsLine, plotCommand } from '../../../bench/plotCli.js';
 import { METRIC_LOG_HEADER, parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
+import { seededRandom } from '../../../functions/commons/seededRandom.js';
 
 describe('generatedRows', () => {
   it('gives the same valid metric_log lines from the same seed', () => {

@@ -17,7 +17,6 @@
  * each firing 6 minutes or more). Over 100 such hours: 87 with at most one pair.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../../../bench/plotCli.js';
 import {
   type AlertInput,
   type AlertSettings,
@@ -34,6 +33,7 @@ import datasetCsv from '../../../../../functions/commons/model/diabetes.csv';
 import { assertModel, predict } from '../../../../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../../../../functions/commons/model/model.json';
 import { readSettings } from '../../../../../functions/commons/platform/settings.js';
+import { seededRandom } from '../../../../../functions/commons/seededRandom.js';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-27T12:00:00.000Z');

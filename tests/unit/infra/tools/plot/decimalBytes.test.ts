@@ -1,7 +1,7 @@
 /** infra/tools/plot/decimalBytes.ts: a log number read from bytes is the double Number() reads from its text. */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../../../bench/plotCli.js';
 import { formatFloat } from '../../../../../functions/commons/logs/rowFormat.js';
+import { seededRandom } from '../../../../../functions/commons/seededRandom.js';
 import { parseDecimal } from '../../../../../infra/tools/plot/decimalBytes.js';
 
 const parse = (text: string) => parseDecimal(Buffer.from(text, 'latin1'), 0, text.length);

@@ -1,7 +1,8 @@
 /** The absolute_error column of a metric_log.csv, read as a stream of byte chunks; lines that hold no row skipped and reported. */
 import { describe, expect, it } from 'vitest';
-import { generatedRows, seededRandom } from '../../../../../bench/plotCli.js';
+import { generatedRows } from '../../../../../bench/plotCli.js';
 import { METRIC_LOG_HEADER, parseMetricLog } from '../../../../../functions/commons/logs/rowFormat.js';
+import { seededRandom } from '../../../../../functions/commons/seededRandom.js';
 import { type ErrorColumn, ErrorColumnParser } from '../../../../../infra/tools/plot/errorColumn.js';
 
 function readInChunks(text: string, chunkSize: number): ErrorColumn {

@@ -1,7 +1,7 @@
 /** infra/tools/plot/errorSummary.ts: the subtitle's figures without a sorted copy, as summarizeErrors gives them. */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../../../bench/plotCli.js';
 import { summarizeErrors } from '../../../../../functions/commons/chart/absoluteErrors.js';
+import { seededRandom } from '../../../../../functions/commons/seededRandom.js';
 import { selectInPlace, summarizeInPlace } from '../../../../../infra/tools/plot/errorSummary.js';
 
 describe('summarizeInPlace', () => {
