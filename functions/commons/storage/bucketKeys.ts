@@ -30,6 +30,12 @@ export const BUCKET_KEYS = {
   errorHistogram: 'state/error-histogram.json',
   /** The error histogram's bins and counts, which the PNG and the dashboard draw (written by maintain with metrics.json). */
   histogram: 'histogram.json',
+  /** Each model version's reference, `references/<model>.json` (drift/modelReference.ts). */
+  references: 'references/',
+  /** Input drift per model version against its reference, over the alert window (written by maintain). */
+  drift: 'drift.json',
+  /** The per-minute feature summaries behind drift.json (drift/driftBook.ts). */
+  driftBook: 'state/drift-book.json',
   /** The alert rules' states and the alerts they raised (written by maintain). */
   alerts: 'alerts.json',
   /**
