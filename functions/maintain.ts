@@ -14,6 +14,8 @@ import { InvokeCommand } from '@aws-sdk/client-lambda';
 import type { Context } from 'aws-lambda';
 import { AlertKeeper } from './commons/alerts/alertKeeper.js';
 import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
+import { assertModelReference } from './commons/drift/modelReference.js';
+import { ReferenceStore } from './commons/drift/referenceStore.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
 import { IdIndex } from './commons/logs/idIndex.js';
@@ -24,6 +26,7 @@ import { writeLogHeads } from './commons/logs/logHeads.js';
 import { migrateOneObjectLogs, oneObjectLogsToMigrate } from './commons/logs/migration.js';
 import { countMessages } from './commons/messaging/queues.js';
 import { MetricsPublisher } from './commons/metrics/metricsPublisher.js';
+import builtInReference from './commons/model/reference.json';
 import { createLambdaClient, createS3Client, createSnsClient, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { createLogger } from './commons/platform/logger.js';
@@ -37,11 +40,15 @@ const journal = journalIn(config.logsDir, logger);
 const store = new JoinTableStore({ s3, bucket: config.bucket, orphanTtlMs: config.orphanTtlMs, journal });
 const index = new IdIndex({ s3, bucket: config.bucket });
 const compactor = new LogCompactor({ s3, bucket: config.bucket, logsDir: config.logsDir, journal, index });
+const warn = (message: string, details?: Record<string, unknown>) => logger.warn(message, { ...details });
 const publisher = new MetricsPublisher({
   s3,
   bucket: config.bucket,
   logsDir: config.logsDir,
-  warn: (message, details) => logger.warn(message, { ...details }),
+  warn,
+  // The built-in model's reference is bundled; a user's versions' are read from the bucket.
+  references: new ReferenceStore({ s3, bucket: config.bucket, builtIn: assertModelReference(builtInReference), warn }),
+  drift: { ...config.drift, windowMinutes: config.alerts.windowMinutes },
 });
 const alerts = new AlertKeeper({
   s3,
@@ -191,6 +198,7 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   }
   // The id index's hours the waiting halves are filed under, for isSettled.
   await compactor.prepare(await store.pending());
+  await publisher.refreshReferences();
   // Half the time at most: the logs come after.
   const flushed = await store.expireAndFlush(compactor.isSettled, deadline);
   for (const { record: _, ...orphan } of flushed.orphans) logger.warn('Half orphaned', orphan);
@@ -206,13 +214,13 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   // Halves of ids these compactions logged, come again meanwhile, need not wait a minute.
   const dropped = await store.dropSettled(compactor.isSettled);
   const now = Date.now();
-  const { metrics, histogramChanged } = await publisher.publish(now, {
-    pending: dropped.pending,
-    pendingPredictions: dropped.pendingPredictions,
-    deadLetters: await deadLetters(),
-  });
+  const { metrics, drift, histogramChanged } = await publisher.publish(
+    now,
+    { pending: dropped.pending, pendingPredictions: dropped.pendingPredictions, deadLetters: await deadLetters() },
+    dropped.waiting,
+  );
   if (histogramChanged) await drawChart();
-  const alerted = await alerts.update(metrics, now);
+  const alerted = await alerts.update({ ...metrics, drift }, now);
   putCloudWatchMetrics?.({ metrics, settings: config.alerts, firing: alerted.document.firing.length, now });
   const result = {
     rows: metricLog.rows,

@@ -54,6 +54,7 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           id: message.id,
           value: message.body,
           ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
+          ...(kind === 'y_pred' && message.features !== undefined ? { features: message.features } : {}),
           at: eventTimeOf(message, sentAt),
         });
       }

@@ -10,6 +10,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
 import { eventTimeOf, FeaturesMessage, parseRecords, sentTimestampOf } from './commons/messaging/messageSchemas.js';
 import { sendRecords } from './commons/messaging/queues.js';
+import { namedFeatures } from './commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from './commons/model/linearModel.js';
 import modelArtefact from './commons/model/model.json';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
@@ -27,7 +28,7 @@ const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 const setAside = setAsideRejected({ sqs, s3, bucket: config.bucket, logger });
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const predictions: { id: string; body: number; model: string; timestamp: number }[] = [];
+  const predictions: { id: string; body: number; model: string; timestamp: number; features: Record<string, number> }[] = [];
   const partlyBad: PartlyBadPack[] = [];
   const response = await processRecords(
     event,
@@ -37,7 +38,14 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
       // The prediction is as old as the features it answers: a backlog does not move it to now.
       const sentAt = sentTimestampOf(record);
       for (const message of records) {
-        predictions.push({ id: message.id, body: predict(model, message.body), model: version, timestamp: eventTimeOf(message, sentAt) });
+        predictions.push({
+          id: message.id,
+          body: predict(model, message.body),
+          model: version,
+          timestamp: eventTimeOf(message, sentAt),
+          // The inputs travel with the prediction, so the monitor sees drift before the label comes.
+          features: namedFeatures(message.body),
+        });
       }
       if (rejected.length > 0) partlyBad.push({ record, rejected });
     },

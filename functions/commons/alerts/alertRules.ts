@@ -34,6 +34,7 @@
  * is taken once its minutes are complete and kept in alerts.json (metrics.json keeps
  * only a day of minutes).
  */
+import type { DriftDocument } from '../drift/driftDocument.js';
 import type { MetricsDocument } from '../metrics/metricsBook.js';
 import type { AlertRuleSettings } from '../platform/settings.js';
 
@@ -52,14 +53,14 @@ export function completeUntil(now: number): number {
   return Math.floor(now / MINUTE_MS) * MINUTE_MS - COMPLETE_AFTER_MINUTES * MINUTE_MS;
 }
 
-export type RuleName = 'mae_above' | 'mae_ratio' | 'coverage_below';
+export type RuleName = 'mae_above' | 'mae_ratio' | 'coverage_below' | 'drift' | 'estimated_mae_ratio';
 export type AlertState = 'FIRING' | 'RESOLVED';
 
 /** The rules' thresholds and windows, as the settings module reads them (ALERT_*). */
 export type AlertSettings = AlertRuleSettings;
 
-/** The figures metrics.json has that the rules read. */
-export type AlertInput = Pick<MetricsDocument, 'minutes' | 'totals' | 'label_coverage'>;
+/** The figures metrics.json has that the rules read, and drift.json (absent while no version has a reference). */
+export type AlertInput = Pick<MetricsDocument, 'minutes' | 'totals' | 'label_coverage'> & { readonly drift?: DriftDocument | undefined };
 
 /** The minutes a rule judged: `from` inclusive, `to` exclusive (ISO times). */
 export interface AlertWindow {
@@ -84,6 +85,8 @@ export interface Evaluation {
   readonly baseline?: Baseline;
   /** The complete-minute clock (ISO): the end of the judged window; the hold is counted on it. */
   readonly asOf: string;
+  /** The drift rule's drifted features, `<model>: <feature>`; the estimate rule's worst model. */
+  readonly subjects?: readonly string[];
 }
 
 /** The ratio rule's baseline: the window before, with its MAE and rows. */
@@ -116,6 +119,8 @@ export interface AlertMessage {
   readonly rows: number;
   readonly summary: string;
   readonly baseline?: Baseline;
+  /** What the rule found it on: the drifted features (`<model>: <feature>`), or the model whose estimate is high. */
+  readonly subjects?: readonly string[];
 }
 
 /** A rule on its way to a transition: its condition held (toward FIRING) or was clear (toward RESOLVED) on each judged window since `since`. */
@@ -225,7 +230,57 @@ export function describeRules(settings: AlertSettings): RuleDescription[] {
       enabled: settings.coverageBelow !== undefined,
       description: `label coverage below ${settings.coverageBelow ?? 'ALERT_COVERAGE_BELOW (off)'}${held} (${min} in all)`,
     },
+    {
+      rule: 'drift',
+      enabled: settings.drift,
+      description: `a feature of a model version with a reference drifted over ${w} (drift.json)${held} (${min} of predictions)`,
+    },
+    {
+      rule: 'estimated_mae_ratio',
+      enabled: settings.estimatedMaeRatio !== undefined,
+      description: `a model version's estimated MAE over ${w}, labelled or not, above ${settings.estimatedMaeRatio ?? 'ALERT_ESTIMATED_MAE_RATIO (off)'} × its reference's MAE${held} (${min} of predictions)`,
+    },
   ];
+}
+
+/** The drift rule on drift.json: the drifted features of every version judged (with enough predictions in the window). */
+function driftEvaluation(drift: DriftDocument | undefined, settings: AlertSettings, asOf: string): Evaluation {
+  const judged = Object.entries(drift?.models ?? {}).filter(([, model]) => model.rows >= settings.minRows);
+  const subjects = judged.flatMap(([version, model]) => model.drifted_features.map((feature) => `${version}: ${feature}`));
+  return {
+    rule: 'drift',
+    firing: judged.length === 0 ? undefined : subjects.length > 0,
+    value: subjects.length,
+    threshold: null,
+    rows: judged.reduce((rows, [, model]) => rows + model.rows, 0),
+    window: drift === undefined ? null : { minutes: drift.window.minutes, from: drift.window.from, to: drift.window.to },
+    asOf,
+    subjects,
+  };
+}
+
+/** The estimate rule on drift.json: the version whose window estimate stands highest over its reference's MAE. */
+function estimateEvaluation(drift: DriftDocument | undefined, settings: AlertSettings, ratio: number, asOf: string): Evaluation {
+  const judged = Object.entries(drift?.models ?? {}).filter(
+    ([, model]) => model.rows >= settings.minRows && model.estimated_mae !== null && model.reference_mae > 0,
+  );
+  const worst = judged.sort(
+    ([, a], [, b]) => (b.estimated_mae as number) / b.reference_mae - (a.estimated_mae as number) / a.reference_mae,
+  )[0];
+  const window = drift === undefined ? null : { minutes: drift.window.minutes, from: drift.window.from, to: drift.window.to };
+  if (worst === undefined) return { rule: 'estimated_mae_ratio', firing: undefined, value: null, threshold: null, rows: 0, window, asOf };
+  const [version, model] = worst;
+  const threshold = ratio * model.reference_mae;
+  return {
+    rule: 'estimated_mae_ratio',
+    firing: (model.estimated_mae as number) > threshold,
+    value: model.estimated_mae,
+    threshold,
+    rows: model.rows,
+    window,
+    asOf,
+    subjects: [version],
+  };
 }
 
 /**
@@ -295,6 +350,9 @@ export function evaluateRules(input: AlertInput, settings: AlertSettings, now: n
       asOf,
     });
   }
+  if (settings.drift) evaluations.push(driftEvaluation(input.drift, settings, asOf));
+  if (settings.estimatedMaeRatio !== undefined)
+    evaluations.push(estimateEvaluation(input.drift, settings, settings.estimatedMaeRatio, asOf));
   return evaluations;
 }
 
@@ -319,6 +377,14 @@ function summary(evaluation: Evaluation, state: AlertState, hold: Hold): string 
       return state === 'FIRING'
         ? `label coverage ${value} ${over} is below ${threshold}${held}`
         : `label coverage ${value} ${over} is back at or above ${threshold}${held}`;
+    case 'drift':
+      return state === 'FIRING'
+        ? `input drift ${over} in ${evaluation.subjects?.join(', ')}${held}`
+        : `no input drift ${over} any more${held}`;
+    case 'estimated_mae_ratio':
+      return state === 'FIRING'
+        ? `estimated MAE ${value} of ${evaluation.subjects?.join(', ')} ${over} (labels or not) is above ${threshold} (its reference's MAE × ratio)${held}`
+        : `estimated MAE ${value} of ${evaluation.subjects?.join(', ')} ${over} is back at or below ${threshold}${held}`;
   }
 }
 
@@ -339,6 +405,7 @@ function message(evaluation: Evaluation, state: AlertState, now: number, hold: H
     rows: evaluation.rows,
     summary: summary(evaluation, state, hold),
     ...(evaluation.baseline === undefined ? {} : { baseline: evaluation.baseline }),
+    ...(evaluation.subjects === undefined ? {} : { subjects: evaluation.subjects }),
   };
 }
 
@@ -376,7 +443,12 @@ function step(previous: AlertsDocument | undefined, evaluation: Evaluation, forM
     if (evaluation.firing === undefined)
       return { held: { firing: clearing === undefined ? firing : { ...alert, clearing: pause(clearing, evaluation) } } };
     if (evaluation.firing) {
-      const latest = { value: evaluation.value, threshold: evaluation.threshold, rows: evaluation.rows };
+      const latest = {
+        value: evaluation.value,
+        threshold: evaluation.threshold,
+        rows: evaluation.rows,
+        ...(evaluation.subjects === undefined ? {} : { subjects: evaluation.subjects }),
+      };
       return {
         held: {
           firing: {

@@ -89,7 +89,8 @@ export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest, 
 /**
  * One item: `{"id", "body"}`, an optional `"timestamp"` (when the prediction was made,
  * or the true answer became known: epoch ms or ISO 8601 with its zone), and on a
- * prediction an optional `"model"`. The id is a string or a JSON number's text
+ * prediction an optional `"model"` and `"features"` (its inputs by name: numbers, or
+ * strings for categories). The id is a string or a JSON number's text
  * (parseMessageJson keeps it); the message returned is what the queue carries, its
  * timestamp in epoch ms. The reason names every bad field.
  */
@@ -115,16 +116,20 @@ export function checkIngestItem(
     if (kind === 'truths') reasons.push('model: a truth carries no model version (only predictions do)');
     else checkType('model', (value) => typeof value === 'string', 'a string');
   }
+  if (fields.features !== undefined) {
+    if (kind === 'truths') reasons.push('features: a truth carries no features (only predictions do)');
+    else checkType('features', (value) => typeOf(value) === 'an object', 'an object of feature names to numbers or category names');
+  }
   let timestamp: number | undefined;
   if (fields.timestamp !== undefined) {
     const read = readEventTime(fields.timestamp, now);
     if (typeof read === 'string') reasons.push(`timestamp ${read}`);
     else timestamp = read;
   }
-  const unknown = Object.keys(fields).filter((field) => !['id', 'body', 'model', 'timestamp'].includes(field));
+  const unknown = Object.keys(fields).filter((field) => !['id', 'body', 'model', 'features', 'timestamp'].includes(field));
   for (const field of unknown) {
     reasons.push(
-      `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id, body and timestamp' : 'a prediction has id, body, model and timestamp'})`,
+      `unknown field ${JSON.stringify(field)} (${kind === 'truths' ? 'a truth has id, body and timestamp' : 'a prediction has id, body, model, features and timestamp'})`,
     );
   }
   // ... then the queue's own rules (characters, lengths, finiteness) on the well-typed fields, stand-ins for the others.
@@ -138,10 +143,16 @@ export function checkIngestItem(
     );
   }
   if (reasons.length > 0) return { ok: false, reason: reasons.join('; ') };
-  const { id, body, model } = fields as { id: string; body: number; model?: string };
+  const { id, body, model, features } = fields as Pick<ScalarMessage, 'id' | 'body' | 'model' | 'features'>;
   return {
     ok: true,
-    value: { id, body, ...(model === undefined ? {} : { model }), ...(timestamp === undefined ? {} : { timestamp }) },
+    value: {
+      id,
+      body,
+      ...(model === undefined ? {} : { model }),
+      ...(features === undefined ? {} : { features }),
+      ...(timestamp === undefined ? {} : { timestamp }),
+    },
   };
 }
 

@@ -97,9 +97,12 @@ export class JoinTableStore {
   }
 
   /** Drops the pending ids already in a log (late duplicates whose id a compaction just logged). */
-  async dropSettled(isSettled: SettledCheck, deadline?: number): Promise<RecordOutcome> {
+  async dropSettled(
+    isSettled: SettledCheck,
+    deadline?: number,
+  ): Promise<RecordOutcome & { readonly waiting: Readonly<Record<string, PendingRecord>> }> {
     const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
-    return { ...outcome, ...pendingOf(table) };
+    return { ...outcome, ...pendingOf(table), waiting: table.pending };
   }
 
   /**

@@ -88,11 +88,31 @@ export const FeaturesMessage = z.object({
 });
 export type FeaturesMessage = z.infer<typeof FeaturesMessage>;
 
-/** y_true and y_pred carry one number each; a prediction may name its model version; either may carry its time. */
+/** At most this many features to a prediction: a record stays well under a message's bytes. */
+export const MAX_FEATURES = 64;
+
+/**
+ * The inputs a prediction was made from, by name: a number, or a category's name.
+ * Drift and the estimated error are computed from them against the model version's
+ * reference (drift/modelReference.ts).
+ */
+export const Features = z
+  .record(
+    safeName('feature name', 64),
+    z.union([FiniteNumber, z.string().check(z.maxLength(128, 'a category is longer than 128 characters'))]),
+  )
+  .check(z.refine((features) => Object.keys(features).length <= MAX_FEATURES, `at most ${MAX_FEATURES} features`));
+export type Features = z.infer<typeof Features>;
+
+/**
+ * y_true and y_pred carry one number each; a prediction may name its model version and
+ * carry its inputs (`features`); either may carry its time.
+ */
 export const ScalarMessage = z.object({
   id: RecordId,
   body: FiniteNumber,
   model: z.optional(ModelVersion),
+  features: z.optional(Features),
   timestamp: z.optional(EventTime),
 });
 export type ScalarMessage = z.infer<typeof ScalarMessage>;

@@ -22,6 +22,14 @@ export interface Aggregate {
   /** Σ |error| / |y_true| over the rows whose y_true is not 0, and how many rows that is. */
   sumAbsPercentageError: number;
   percentageRows: number;
+  /**
+   * Predictions of the set, labelled or not, whose error the loss model estimated, and
+   * the sum of the estimates (estimated MAE = the one over the other); and those still
+   * without a label (pending, or orphaned). `n` counts the labelled rows alone.
+   */
+  estimatedN: number;
+  sumEstimatedAbsError: number;
+  unlabelled: number;
   sketch: DDSketch;
 }
 
@@ -40,6 +48,12 @@ export interface Summary {
   readonly abs_error_p90: number | null;
   readonly abs_error_p99: number | null;
   readonly abs_error_max: number | null;
+  /** The loss model's estimate of the MAE over every prediction of the set, labelled or not; null with no reference. */
+  readonly estimated_mae: number | null;
+  /** Predictions the estimate is over. */
+  readonly estimated_n: number;
+  /** Predictions still without their label. */
+  readonly unlabelled: number;
 }
 
 /** The summary of no rows: every figure null. */
@@ -55,7 +69,16 @@ export const EMPTY_SUMMARY: Summary = {
   abs_error_p90: null,
   abs_error_p99: null,
   abs_error_max: null,
+  estimated_mae: null,
+  estimated_n: 0,
+  unlabelled: 0,
 };
+
+/** What a prediction adds besides its row: its estimated error (undefined: no reference) and whether its label is in. */
+export interface PredictionNote {
+  readonly estimate: number | undefined;
+  readonly labelled: boolean;
+}
 
 /** An aggregate as stored (JSON): the sums, and the sketch in its protobuf form, base64. */
 export type StoredAggregate = Omit<Aggregate, 'sketch'> & { readonly sketch: string };
@@ -88,6 +111,9 @@ export function emptyAggregate(): Aggregate {
     maxAbsError: 0,
     sumAbsPercentageError: 0,
     percentageRows: 0,
+    estimatedN: 0,
+    sumEstimatedAbsError: 0,
+    unlabelled: 0,
     sketch: new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }),
   };
 }
@@ -114,6 +140,15 @@ export function addToSums(sums: Sums, yTrue: number, yPred: number, absError: nu
   }
 }
 
+/** Adds a prediction's estimate and label state (a labelled row adds its figures by addRow or addToSums too). */
+export function addPrediction(sums: Sums, note: PredictionNote): void {
+  if (note.estimate !== undefined) {
+    sums.estimatedN += 1;
+    sums.sumEstimatedAbsError += note.estimate;
+  }
+  if (!note.labelled) sums.unlabelled += 1;
+}
+
 /** Closes an aggregate: its sums go on, its quantiles are kept as they are now. */
 export function closeAggregate(aggregate: Aggregate): ClosedAggregate {
   const { sketch: _, ...sums } = aggregate;
@@ -123,7 +158,7 @@ export function closeAggregate(aggregate: Aggregate): ClosedAggregate {
 
 /** Adds `from` into `into`. */
 export function merge(into: Aggregate, from: Aggregate): void {
-  if (from.n === 0) return;
+  if (from.n === 0 && from.estimatedN === 0 && from.unlabelled === 0) return;
   into.n += from.n;
   into.sumError += from.sumError;
   into.sumAbsError += from.sumAbsError;
@@ -133,18 +168,25 @@ export function merge(into: Aggregate, from: Aggregate): void {
   into.maxAbsError = Math.max(into.maxAbsError, from.maxAbsError);
   into.sumAbsPercentageError += from.sumAbsPercentageError;
   into.percentageRows += from.percentageRows;
+  into.estimatedN += from.estimatedN;
+  into.sumEstimatedAbsError += from.sumEstimatedAbsError;
+  into.unlabelled += from.unlabelled;
   into.sketch.merge(from.sketch);
 }
 
-export function summarize(aggregate: Aggregate | ClosedAggregate): Summary {
-  if (aggregate.n === 0) return EMPTY_SUMMARY;
-  if ('quantiles' in aggregate) return summarizeSums(aggregate, aggregate.quantiles);
+/** The estimate sums alone: what predictions waiting for their label add to a summary. */
+export type EstimateSums = Pick<Sums, 'estimatedN' | 'sumEstimatedAbsError' | 'unlabelled'>;
+
+/** The figures of an aggregate; `waiting`: the estimates of predictions not in it yet (the join table's), added to its own. */
+export function summarize(aggregate: Aggregate | ClosedAggregate, waiting?: EstimateSums): Summary {
+  if (aggregate.n === 0) return { ...EMPTY_SUMMARY, ...estimates(aggregate, waiting) };
+  if ('quantiles' in aggregate) return summarizeSums(aggregate, aggregate.quantiles, waiting);
   // A bin's representative value may pass the largest error by up to the accuracy.
   const quantile = (q: number) => Math.min(aggregate.sketch.getValueAtQuantile(q), aggregate.maxAbsError);
-  return summarizeSums(aggregate, { abs_error_p50: quantile(0.5), abs_error_p90: quantile(0.9), abs_error_p99: quantile(0.99) });
+  return summarizeSums(aggregate, { abs_error_p50: quantile(0.5), abs_error_p90: quantile(0.9), abs_error_p99: quantile(0.99) }, waiting);
 }
 
-function summarizeSums(sums: Sums, quantiles: Quantiles): Summary {
+function summarizeSums(sums: Sums, quantiles: Quantiles, waiting: EstimateSums | undefined): Summary {
   const { n } = sums;
   const skipped = n - sums.percentageRows;
   // Σ (y − ȳ)², from the sums; R² is undefined when every y_true is the same.
@@ -159,6 +201,27 @@ function summarizeSums(sums: Sums, quantiles: Quantiles): Summary {
     r2: n < 2 || totalSquares <= 0 ? null : 1 - sums.sumSquaredError / totalSquares,
     ...quantiles,
     abs_error_max: sums.maxAbsError,
+    ...estimates(sums, waiting),
+  };
+}
+
+function estimates(sums: EstimateSums, waiting: EstimateSums | undefined): Pick<Summary, 'estimated_mae' | 'estimated_n' | 'unlabelled'> {
+  const n = sums.estimatedN + (waiting?.estimatedN ?? 0);
+  return {
+    estimated_mae: n === 0 ? null : (sums.sumEstimatedAbsError + (waiting?.sumEstimatedAbsError ?? 0)) / n,
+    estimated_n: n,
+    unlabelled: sums.unlabelled + (waiting?.unlabelled ?? 0),
+  };
+}
+
+/** Sums stored before the estimates were kept start them at 0. */
+export function withEstimateSums<T extends Omit<Sums, keyof EstimateSums>>(sums: T): T & EstimateSums {
+  const partial = sums as T & Partial<Sums>;
+  return {
+    ...sums,
+    estimatedN: partial.estimatedN ?? 0,
+    sumEstimatedAbsError: partial.sumEstimatedAbsError ?? 0,
+    unlabelled: partial.unlabelled ?? 0,
   };
 }
 
@@ -169,5 +232,5 @@ export function toStored(aggregate: Aggregate): StoredAggregate {
 export function fromStored(stored: StoredAggregate): Aggregate {
   const sketch =
     stored.n === 0 ? new DDSketch({ relativeAccuracy: RELATIVE_ACCURACY }) : DDSketch.fromProto(Buffer.from(stored.sketch, 'base64'));
-  return { ...stored, sketch };
+  return { ...withEstimateSums(stored), sketch };
 }

@@ -19,16 +19,20 @@ import type { RowNotes } from '../logs/logFiles.js';
 import { checkMetricLine } from '../logs/rowFormat.js';
 import {
   type Aggregate,
+  addPrediction,
   addRow,
   addToSums,
   type ClosedAggregate,
   closeAggregate,
   emptyAggregate,
   fromStored,
+  type PredictionNote,
   type StoredAggregate,
   type Summary,
+  type Sums,
   summarize,
   toStored,
+  withEstimateSums,
 } from './aggregate.js';
 
 const MINUTE_MS = 60_000;
@@ -51,6 +55,9 @@ export interface StoredBook {
   readonly models: Readonly<Record<string, StoredAggregate>>;
   readonly minutes: readonly StoredPeriod[];
   readonly hours: readonly StoredPeriod[];
+  /** Per model version, its minutes and hours (absent in books written before they were kept). */
+  readonly modelMinutes?: Readonly<Record<string, readonly StoredPeriod[]>>;
+  readonly modelHours?: Readonly<Record<string, readonly StoredPeriod[]>>;
 }
 
 /** An open period has its aggregate (with the sketch); a closed one its sums and final quantiles. */
@@ -69,6 +76,9 @@ export interface MetricsDocument {
   readonly minutes: readonly PeriodSummary[];
   readonly hours: readonly PeriodSummary[];
   readonly models: Readonly<Record<string, Summary>>;
+  /** Per model version, its minutes of the last day and hours of the last 30 days, as `minutes` and `hours`. */
+  readonly models_minutes: Readonly<Record<string, readonly PeriodSummary[]>>;
+  readonly models_hours: Readonly<Record<string, readonly PeriodSummary[]>>;
   /** Predictions that got their true answer: rows / (rows + orphaned and pending predictions); null before any. */
   readonly label_coverage: number | null;
   readonly orphans: number;
@@ -82,6 +92,18 @@ export interface Surroundings {
   readonly pending: number;
   readonly pendingPredictions: number;
   readonly deadLetters: number | null;
+  /**
+   * The predictions waiting for their label now (the join table's): they count as
+   * unlabelled, with their estimates, in their model and periods, for this document
+   * only; once labelled or orphaned they count from the logs.
+   */
+  readonly waiting?: readonly WaitingPrediction[];
+}
+
+export interface WaitingPrediction {
+  readonly model: string | undefined;
+  readonly predictedAt: number | undefined;
+  readonly estimate: number | undefined;
 }
 
 /** How a kind of period is kept: its length, how long it stays open, how many are kept. */
@@ -106,41 +128,41 @@ class Periods {
         period.start,
         'aggregate' in period
           ? { start: period.start, aggregate: fromStored(period.aggregate) }
-          : { ...period, closed: { ...period.closed } },
+          : { ...period, closed: withEstimateSums(period.closed) },
       );
     }
   }
 
-  /** Adds a row predicted at `at` to its period, unless that is past the window (or more than a period ahead of `now`). */
-  add(at: number, now: number, yTrue: number, yPred: number, absError: number): void {
-    const start = Math.floor(at / this.#rule.ms) * this.#rule.ms;
+  /** Adds a prediction made at `at` to its period, unless that is past the window (or more than a period ahead of `now`). */
+  add(at: number, now: number, entry: BookEntry): void {
+    const start = this.startOf(at);
     if (start <= now - this.#rule.keptMs || start > now + this.#rule.ms) return;
     const period = this.#periods.get(start);
     if (period === undefined) {
       const opened = { start, aggregate: emptyAggregate() };
-      if (start < now - this.#rule.openMs) {
-        // Past its open time already (a backfill): it starts closed, its quantiles those of its first rows.
-        addRow(opened.aggregate, yTrue, yPred, absError);
-        this.#periods.set(start, { start, closed: closeAggregate(opened.aggregate) });
-        return;
-      }
-      this.#periods.set(start, opened);
-      addRow(opened.aggregate, yTrue, yPred, absError);
-    } else if ('aggregate' in period) {
-      addRow(period.aggregate, yTrue, yPred, absError);
+      addEntry(opened.aggregate, entry);
+      // Past its open time already (a backfill): it starts closed, its quantiles those of its first rows.
+      this.#periods.set(start, start < now - this.#rule.openMs ? { start, closed: closeAggregate(opened.aggregate) } : opened);
     } else {
-      addToSums(period.closed, yTrue, yPred, absError);
+      addEntry('aggregate' in period ? period.aggregate : period.closed, entry);
     }
   }
 
-  summaries(now: number): PeriodSummary[] {
-    return [...this.#periods.values()]
-      .filter((period) => period.start > now - this.#rule.keptMs)
-      .sort((a, b) => a.start - b.start)
-      .map((period) => ({
-        start: new Date(period.start).toISOString(),
-        ...summarize('aggregate' in period ? period.aggregate : period.closed),
-      }));
+  startOf(at: number): number {
+    return Math.floor(at / this.#rule.ms) * this.#rule.ms;
+  }
+
+  /** The periods' summaries, with the waiting predictions (`waiting`: their estimate sums by period start) added. */
+  summaries(now: number, waiting: ReadonlyMap<number, Sums> = new Map()): PeriodSummary[] {
+    const starts = new Set([...this.#periods.keys(), ...waiting.keys()]);
+    return [...starts]
+      .filter((start) => start > now - this.#rule.keptMs)
+      .sort((a, b) => a - b)
+      .map((start) => {
+        const period = this.#periods.get(start);
+        const figures = period === undefined ? emptyAggregate() : 'aggregate' in period ? period.aggregate : period.closed;
+        return { start: new Date(start).toISOString(), ...summarize(figures, waiting.get(start)) };
+      });
   }
 
   /** As stored: periods past the window dropped, those past their open time closed. */
@@ -161,6 +183,38 @@ class Periods {
   }
 }
 
+/** What one prediction adds to a set: its row (when labelled) and its estimate and label state. */
+interface BookEntry {
+  readonly row?: { readonly yTrue: number; readonly yPred: number; readonly absError: number };
+  readonly prediction: PredictionNote;
+}
+
+function addEntry(target: Aggregate | ClosedAggregate, entry: BookEntry): void {
+  if (entry.row !== undefined) {
+    const { yTrue, yPred, absError } = entry.row;
+    if ('sketch' in target) addRow(target, yTrue, yPred, absError);
+    else addToSums(target, yTrue, yPred, absError);
+  }
+  addPrediction(target, entry.prediction);
+}
+
+/** The waiting predictions' estimate sums, by key (a model, or a period's start). */
+function waitingSums<K>(waiting: readonly WaitingPrediction[], keyOf: (prediction: WaitingPrediction) => K | undefined): Map<K, Sums> {
+  const sums = new Map<K, Sums>();
+  for (const prediction of waiting) {
+    const key = keyOf(prediction);
+    if (key === undefined) continue;
+    let into = sums.get(key);
+    if (into === undefined) {
+      const { sketch: _, ...empty } = emptyAggregate();
+      into = empty;
+      sums.set(key, into);
+    }
+    addPrediction(into, { estimate: prediction.estimate, labelled: false });
+  }
+  return sums;
+}
+
 export class MetricsBook {
   rows = 0;
   orphanRows = 0;
@@ -169,6 +223,8 @@ export class MetricsBook {
   readonly #models = new Map<string, Aggregate>();
   readonly #minutes: Periods;
   readonly #hours: Periods;
+  readonly #modelMinutes = new Map<string, Periods>();
+  readonly #modelHours = new Map<string, Periods>();
 
   constructor(stored?: StoredBook) {
     this.#totals = stored ? fromStored(stored.totals) : emptyAggregate();
@@ -179,42 +235,68 @@ export class MetricsBook {
     this.orphanRows = stored.orphanRows;
     this.#orphanedPredictions = stored.orphanedPredictions;
     for (const [model, aggregate] of Object.entries(stored.models)) this.#models.set(model, fromStored(aggregate));
+    for (const [model, periods] of Object.entries(stored.modelMinutes ?? {})) this.#modelMinutes.set(model, new Periods(MINUTES, periods));
+    for (const [model, periods] of Object.entries(stored.modelHours ?? {})) this.#modelHours.set(model, new Periods(HOURS, periods));
   }
 
   /**
-   * A metric_log.csv line and its notes (undefined: nothing known but the row). It
+   * A metric_log.csv line and its notes (undefined: nothing known but the row), with
+   * the loss model's estimate of its error (undefined: its model has no reference). It
    * counts in the minute and hour of its prediction; a row whose prediction time is not
    * known (migrated, or written before times were kept) in the totals only. A line that
    * is no row is not counted, and false says so (the caller reports it).
    */
-  addRow(line: string, notes: RowNotes | undefined, now: number): boolean {
+  addRow(line: string, notes: RowNotes | undefined, now: number, estimate?: number): boolean {
     const row = checkMetricLine(line);
     if (typeof row === 'string') return false;
     this.rows += 1;
-    addRow(this.#totals, row.yTrue, row.yPred, row.absoluteError);
-    if (notes?.model !== undefined) addRow(this.#aggregateOf(notes.model), row.yTrue, row.yPred, row.absoluteError);
-    const predictedAt = notes?.predictedAt;
-    if (predictedAt !== undefined) {
-      this.#minutes.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);
-      this.#hours.add(predictedAt, now, row.yTrue, row.yPred, row.absoluteError);
-    }
+    this.#add(notes, now, {
+      row: { yTrue: row.yTrue, yPred: row.yPred, absError: row.absoluteError },
+      prediction: { estimate, labelled: true },
+    });
     return true;
   }
 
-  /** An orphans.csv line (`id,half,value,first_seen,reason`). */
-  addOrphan(line: string): void {
+  /**
+   * An orphans.csv line (`id,half,value,first_seen,reason`) and its notes. An orphaned
+   * prediction counts as unlabelled, with its estimate, in its model and periods.
+   */
+  addOrphan(line: string, notes?: RowNotes, now: number = Date.now(), estimate?: number): void {
     this.orphanRows += 1;
-    if (line.split(',')[1] === 'y_pred') this.#orphanedPredictions += 1;
+    if (line.split(',')[1] !== 'y_pred') return;
+    this.#orphanedPredictions += 1;
+    this.#add(notes, now, { prediction: { estimate, labelled: false } });
   }
 
   document(now: number, around: Surroundings): MetricsDocument {
     const predictions = this.rows + this.#orphanedPredictions + around.pendingPredictions;
+    const waiting = around.waiting ?? [];
+    const all = waitingSums(waiting, () => 'all');
+    const byModel = waitingSums(waiting, (prediction) => prediction.model);
+    const models = new Set([...this.#models.keys(), ...byModel.keys()]);
+    const periods = (rule: Periods, model: string | undefined) =>
+      waitingSums(waiting, (prediction) =>
+        prediction.predictedAt === undefined || prediction.model !== model ? undefined : rule.startOf(prediction.predictedAt),
+      );
+    const allPeriods = (rule: Periods) =>
+      waitingSums(waiting, (prediction) => (prediction.predictedAt === undefined ? undefined : rule.startOf(prediction.predictedAt)));
+    const perModel = (kept: Map<string, Periods>, rule: PeriodRule) =>
+      Object.fromEntries(
+        [...models].map((model) => {
+          const own = kept.get(model) ?? new Periods(rule);
+          return [model, own.summaries(now, periods(own, model))];
+        }),
+      );
     return {
       updated_at: new Date(now).toISOString(),
-      totals: summarize(this.#totals),
-      minutes: this.#minutes.summaries(now),
-      hours: this.#hours.summaries(now),
-      models: Object.fromEntries([...this.#models].map(([model, aggregate]) => [model, summarize(aggregate)])),
+      totals: summarize(this.#totals, all.get('all')),
+      minutes: this.#minutes.summaries(now, allPeriods(this.#minutes)),
+      hours: this.#hours.summaries(now, allPeriods(this.#hours)),
+      models: Object.fromEntries(
+        [...models].map((model) => [model, summarize(this.#models.get(model) ?? emptyAggregate(), byModel.get(model))]),
+      ),
+      models_minutes: perModel(this.#modelMinutes, MINUTES),
+      models_hours: perModel(this.#modelHours, HOURS),
       label_coverage: predictions === 0 ? null : this.rows / predictions,
       orphans: this.orphanRows,
       pending: around.pending,
@@ -224,6 +306,7 @@ export class MetricsBook {
 
   /** The books as stored: periods past their windows dropped, those past their open time closed. */
   toStored(now: number): StoredBook {
+    const stored = (kept: Map<string, Periods>) => Object.fromEntries([...kept].map(([model, periods]) => [model, periods.toStored(now)]));
     return {
       version: 2,
       rows: this.rows,
@@ -233,7 +316,23 @@ export class MetricsBook {
       models: Object.fromEntries([...this.#models].map(([model, aggregate]) => [model, toStored(aggregate)])),
       minutes: this.#minutes.toStored(now),
       hours: this.#hours.toStored(now),
+      modelMinutes: stored(this.#modelMinutes),
+      modelHours: stored(this.#modelHours),
     };
+  }
+
+  /** One prediction into the totals, its model's aggregate, and the periods (all, and its model's) of its time. */
+  #add(notes: RowNotes | undefined, now: number, entry: BookEntry): void {
+    addEntry(this.#totals, entry);
+    const model = notes?.model;
+    if (model !== undefined) addEntry(this.#aggregateOf(model), entry);
+    const predictedAt = notes?.predictedAt;
+    if (predictedAt === undefined) return;
+    this.#minutes.add(predictedAt, now, entry);
+    this.#hours.add(predictedAt, now, entry);
+    if (model === undefined) return;
+    periodsOf(this.#modelMinutes, model, MINUTES).add(predictedAt, now, entry);
+    periodsOf(this.#modelHours, model, HOURS).add(predictedAt, now, entry);
   }
 
   #aggregateOf(model: string): Aggregate {
@@ -244,6 +343,15 @@ export class MetricsBook {
     }
     return aggregate;
   }
+}
+
+function periodsOf(kept: Map<string, Periods>, model: string, rule: PeriodRule): Periods {
+  let periods = kept.get(model);
+  if (periods === undefined) {
+    periods = new Periods(rule);
+    kept.set(model, periods);
+  }
+  return periods;
 }
 
 /**

@@ -10,24 +10,68 @@
  * piece (maintain.ts), never by reading the whole log.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { completeUntil } from '../alerts/alertRules.js';
 import { ErrorHistogram, readStoredHistogram } from '../chart/errorHistogram.js';
 import { type HistogramDocument, histogramDocument } from '../dashboard/histogramDocument.js';
+import { DriftBook, readStoredDriftBook, type SeenPrediction } from '../drift/driftBook.js';
+import { type DriftDocument, type DriftSettings, driftDocument } from '../drift/driftDocument.js';
+import type { FeatureValues } from '../drift/modelReference.js';
+import { estimateError, type ReferenceStore } from '../drift/referenceStore.js';
+import type { PendingRecord } from '../join/joinTable.js';
 import type { NotedLine } from '../logs/compaction.js';
 import { writeMirror } from '../logs/localMirror.js';
 import type { LogName } from '../logs/logFiles.js';
-import { checkMetricLine } from '../logs/rowFormat.js';
+import { checkMetricLine, logNumber } from '../logs/rowFormat.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText, putObject } from '../storage/s3Objects.js';
-import { MetricsBook, type MetricsDocument, readStoredBook, type Surroundings } from './metricsBook.js';
+import { MetricsBook, type MetricsDocument, type PeriodSummary, readStoredBook, type Surroundings } from './metricsBook.js';
 
 /** The bins of the histogram: plt.hist(x, bins=20), as the seed drew it. */
 export const HISTOGRAM_BINS = 20;
 
 export interface Published {
   readonly metrics: MetricsDocument;
+  /** undefined while no model version has a reference. */
+  readonly drift: DriftDocument | undefined;
   readonly histogram: HistogramDocument;
   /** Whether histogram.json changed in this run (the chart is then drawn again). */
   readonly histogramChanged: boolean;
+}
+
+const MINUTE_MS = 60_000;
+
+/** How drift is judged: the alert window's minutes, the test and threshold (DRIFT_*), the data set's share. */
+export interface DriftWindowSettings extends DriftSettings {
+  readonly windowMinutes: number;
+}
+
+const DEFAULT_DRIFT_WINDOW: DriftWindowSettings = { windowMinutes: 15, share: 0.5 };
+
+/** Minutes the drift books keep: the window, the minutes before it is complete, and one to spare. */
+export function keptDriftMinutes(windowMinutes: number): number {
+  return windowMinutes + 3;
+}
+
+/** The waiting predictions of one version, as the drift books take them (those without inputs or time left out). */
+function seenOf(waiting: readonly PendingRecord[], model: string): SeenPrediction[] {
+  return waiting.flatMap((record) =>
+    record.model === model && record.features !== undefined && record.predictedAt !== undefined && record.yPred !== undefined
+      ? [{ predictedAt: record.predictedAt, features: record.features, prediction: record.yPred }]
+      : [],
+  );
+}
+
+/** The estimated MAE over the minutes starting in [from, to): Σ estimated_n · estimated_mae / Σ estimated_n. */
+export function windowEstimate(minutes: readonly PeriodSummary[], from: number, to: number): number | null {
+  let n = 0;
+  let sum = 0;
+  for (const minute of minutes) {
+    const start = Date.parse(minute.start);
+    if (start < from || start >= to || minute.estimated_mae === null) continue;
+    n += minute.estimated_n;
+    sum += minute.estimated_n * minute.estimated_mae;
+  }
+  return n === 0 ? null : sum / n;
 }
 
 export class MetricsPublisher {
@@ -35,8 +79,12 @@ export class MetricsPublisher {
   readonly #bucket: string;
   readonly #logsDir: string | undefined;
   readonly #warn: (message: string, details?: Record<string, unknown>) => void;
+  readonly #references: ReferenceStore | undefined;
+  readonly #drift: DriftWindowSettings;
   #book: MetricsBook | undefined;
   #errors: ErrorHistogram | undefined;
+  #driftBook: DriftBook | undefined;
+  #driftPublished = '';
   #booksChanged = false;
   #published = '';
   #histogramPublished = '';
@@ -47,7 +95,12 @@ export class MetricsPublisher {
     logsDir: string | undefined;
     /** Where a line that is no row, or a copy LOGS_DIR refused, is reported. */
     warn?: (message: string, details?: Record<string, unknown>) => void;
+    /** The versions' references, for the estimated error and drift; undefined: neither is kept. */
+    references?: ReferenceStore;
+    drift?: DriftWindowSettings;
   }) {
+    this.#references = options.references;
+    this.#drift = options.drift ?? DEFAULT_DRIFT_WINDOW;
     this.#s3 = options.s3;
     this.#bucket = options.bucket;
     this.#logsDir = options.logsDir;
@@ -57,12 +110,18 @@ export class MetricsPublisher {
   /** Loads the stored books (once per cold start); a missing or unreadable one starts empty. */
   async load(): Promise<void> {
     if (this.#book !== undefined) return;
-    const [book, errors] = await Promise.all([
+    const [book, errors, drift] = await Promise.all([
       getText(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram),
+      getText(this.#s3, this.#bucket, BUCKET_KEYS.driftBook),
+      this.#references?.refresh(),
     ]);
     this.#book = new MetricsBook(book === undefined ? undefined : readStoredBook(JSON.parse(book.text)));
     this.#errors = new ErrorHistogram(errors === undefined ? undefined : readStoredHistogram(JSON.parse(errors.text)));
+    this.#driftBook = new DriftBook(
+      drift === undefined ? undefined : readStoredDriftBook(JSON.parse(drift.text)),
+      keptDriftMinutes(this.#drift.windowMinutes),
+    );
   }
 
   /** Rows of a log the books count. */
@@ -93,22 +152,52 @@ export class MetricsPublisher {
     for (const line of lines) this.#add(name, line, undefined);
   }
 
-  /** Stores the books and publishes metrics.json and histogram.json when anything in them changed. */
-  async publish(now: number, around: Surroundings): Promise<Published> {
+  /** Reads references uploaded or changed since the cold start (maintain, once a run). */
+  async refreshReferences(): Promise<void> {
+    await this.#references?.refresh();
+  }
+
+  /**
+   * Stores the books and publishes metrics.json, histogram.json and drift.json when
+   * anything in them changed. `waiting`: the join table's pending records, whose
+   * predictions count as unlabelled (with their estimates and inputs) in this run's
+   * documents only.
+   */
+  async publish(
+    now: number,
+    around: Omit<Surroundings, 'waiting'>,
+    waiting: Readonly<Record<string, PendingRecord>> = {},
+  ): Promise<Published> {
     const book = this.#loaded();
     const errors = this.#errors as ErrorHistogram;
-    const metrics = book.document(now, around);
+    const predictions = Object.values(waiting).filter((record) => record.yPred !== undefined);
+    const metrics = book.document(now, {
+      ...around,
+      waiting: predictions.map((record) => ({
+        model: record.model,
+        predictedAt: record.predictedAt,
+        estimate: this.#estimate(record.model, record.features, record.yPred as number),
+      })),
+    });
+    const drift = await this.#publishDrift(now, metrics, predictions);
     const histogram = histogramDocument(errors.bins(HISTOGRAM_BINS), metrics.totals, new Date(now));
     const { updated_at: _, ...content } = metrics;
     const fingerprint = JSON.stringify(content);
     const { updated_at: __, ...bins } = histogram;
     const histogramFingerprint = JSON.stringify(bins);
     const histogramChanged = histogramFingerprint !== this.#histogramPublished;
-    if (fingerprint === this.#published && !histogramChanged) return { metrics, histogram, histogramChanged };
+    if (fingerprint === this.#published && !histogramChanged) return { metrics, drift, histogram, histogramChanged };
     if (this.#booksChanged) {
       await Promise.all([
         putObject(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook, JSON.stringify(book.toStored(now)), 'application/json'),
         putObject(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram, JSON.stringify(errors.toStored()), 'application/json'),
+        putObject(
+          this.#s3,
+          this.#bucket,
+          BUCKET_KEYS.driftBook,
+          JSON.stringify((this.#driftBook as DriftBook).toStored(now)),
+          'application/json',
+        ),
       ]);
       this.#booksChanged = false;
     }
@@ -116,7 +205,46 @@ export class MetricsPublisher {
     if (histogramChanged) await this.#write(BUCKET_KEYS.histogram, JSON.stringify(histogram));
     this.#published = fingerprint;
     this.#histogramPublished = histogramFingerprint;
-    return { metrics, histogram, histogramChanged };
+    return { metrics, drift, histogram, histogramChanged };
+  }
+
+  /** drift.json over the alert window, for every version with a reference; written when its figures changed. */
+  async #publishDrift(now: number, metrics: MetricsDocument, waiting: readonly PendingRecord[]): Promise<DriftDocument | undefined> {
+    const references = this.#references?.all() ?? [];
+    if (references.length === 0) return undefined;
+    const to = completeUntil(now);
+    const from = to - this.#drift.windowMinutes * MINUTE_MS;
+    const driftBook = this.#driftBook as DriftBook;
+    const document = driftDocument(
+      now,
+      { from, to },
+      references.map(({ reference }) => ({
+        reference,
+        current: driftBook.window(reference, from, to, seenOf(waiting, reference.model)),
+        estimatedMae: windowEstimate(metrics.models_minutes[reference.model] ?? [], from, to),
+      })),
+      this.#drift,
+    );
+    const { updated_at: _, ...content } = document;
+    const fingerprint = JSON.stringify(content);
+    if (fingerprint !== this.#driftPublished) {
+      await this.#write(BUCKET_KEYS.drift, `${JSON.stringify(document, null, 2)}\n`);
+      this.#driftPublished = fingerprint;
+    }
+    return document;
+  }
+
+  /** The loss model's estimate of a prediction's error; undefined without a reference for its version, or without inputs. */
+  #estimate(model: string | undefined, features: FeatureValues | undefined, prediction: number): number | undefined {
+    const loaded = this.#references?.get(model);
+    return loaded === undefined || features === undefined ? undefined : estimateError(loaded, features, prediction);
+  }
+
+  /** A logged prediction into the drift books, when its version has a reference and it carried its inputs and time. */
+  #seen(notes: NotedLine['notes'] | undefined, prediction: number): void {
+    const loaded = this.#references?.get(notes?.model);
+    if (loaded === undefined || notes?.features === undefined || notes.predictedAt === undefined) return;
+    this.#driftBook?.add(loaded.reference, { predictedAt: notes.predictedAt, features: notes.features, prediction }, Date.now());
   }
 
   async #write(key: string, body: string): Promise<void> {
@@ -127,13 +255,22 @@ export class MetricsPublisher {
 
   #add(name: LogName, line: string, notes: NotedLine['notes'] | undefined): void {
     const book = this.#loaded();
-    if (name === 'orphans') book.addOrphan(line);
-    else if (!book.addRow(line, notes, Date.now())) {
-      this.#warn('A metric_log.csv line that is no row is not counted in metrics.json', { line: line.slice(0, 200) });
-      return;
+    const now = Date.now();
+    if (name === 'orphans') {
+      const [, half, value] = line.split(',');
+      const prediction = half === 'y_pred' ? logNumber(value) : undefined;
+      const estimate = prediction === undefined ? undefined : this.#estimate(notes?.model, notes?.features, prediction);
+      book.addOrphan(line, notes, now, estimate);
+      if (prediction !== undefined) this.#seen(notes, prediction);
     } else {
       const row = checkMetricLine(line);
-      if (typeof row !== 'string') this.#errors?.add(row.absoluteError);
+      if (typeof row === 'string') {
+        this.#warn('A metric_log.csv line that is no row is not counted in metrics.json', { line: line.slice(0, 200) });
+        return;
+      }
+      book.addRow(line, notes, now, this.#estimate(notes?.model, notes?.features, row.yPred));
+      this.#errors?.add(row.absoluteError);
+      this.#seen(notes, row.yPred);
     }
     this.#booksChanged = true;
   }

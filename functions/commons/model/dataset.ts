@@ -12,6 +12,11 @@ export interface DataRow {
   readonly target: number;
 }
 
+/** A feature vector by name, as predictions carry their inputs to the monitor. */
+export function namedFeatures(vector: readonly number[]): Record<string, number> {
+  return Object.fromEntries(FEATURE_NAMES.map((name, i) => [name, vector[i] as number]));
+}
+
 export function parseDataset(csvText: string): DataRow[] {
   const lines = csvText.split(/\r?\n/).filter((line) => line.trim() !== '');
   const header = lines.shift()?.split(',') ?? [];

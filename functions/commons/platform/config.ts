@@ -4,7 +4,7 @@
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
 import { deadLetterQueueOf } from '../messaging/sqsLimits.js';
-import { type AlertRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
+import { type AlertRuleSettings, type DriftRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
 
 export interface Config {
   /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
@@ -23,6 +23,8 @@ export interface Config {
   readonly orphanTtlMs: number;
   /** The alert rules maintain judges with each metrics update. */
   readonly alerts: AlertRuleSettings;
+  /** How input drift is judged (DRIFT_*). */
+  readonly drift: DriftRuleSettings;
   /** Where alerts are published; undefined: kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
   /** The plot function, started by maintain once histogram.json changed; undefined: none (plot's schedule draws it). */
@@ -52,6 +54,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     quickchartUrl: isSet(env, SETTINGS.quickchartUrl) ? settings.quickchartUrl : undefined,
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
     alerts: settings.alerts,
+    drift: settings.drift,
     alertsTopicArn: settings.alertsTopicArn,
     plotFunction: settings.plotFunction,
     lambdaEndpoint: settings.lambdaEndpoint,

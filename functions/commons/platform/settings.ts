@@ -7,6 +7,7 @@
  * batch sizes) is the local cloud's (infra/local/settings.ts), which reads this table too.
  */
 import * as z from 'zod/mini';
+import { DRIFT_METHODS, type DriftMethod } from '../drift/driftVerdict.js';
 import { ConfigurationError } from './errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -54,6 +55,7 @@ export interface Settings {
   readonly orphanTtlSeconds: number;
   readonly logLevel: LogLevelName;
   readonly alerts: AlertRuleSettings;
+  readonly drift: DriftRuleSettings;
   /** The SNS topic alerts go to (serverless.yml sets it); undefined: alerts are kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
   /** The plot function maintain starts once histogram.json changed (serverless.yml sets it); undefined: none. */
@@ -79,6 +81,18 @@ export interface AlertRuleSettings {
   readonly forMinutes: number;
   /** A pinned baseline period for the ratio rule (ms since epoch, `to` exclusive); undefined: the window before. */
   readonly baseline?: { readonly from: number; readonly to: number } | undefined;
+  /** Whether the `drift` rule is on: it fires while a feature of a version with a reference drifted over the window. */
+  readonly drift: boolean;
+  /** The window's estimated MAE above this × the reference's MAE; undefined: off. */
+  readonly estimatedMaeRatio: number | undefined;
+}
+
+/** How drift is judged (drift/driftVerdict.ts): the test, its threshold (undefined: the test's own), the data set's share. */
+export interface DriftRuleSettings {
+  readonly method: DriftMethod;
+  readonly threshold: number | undefined;
+  /** undefined: the data set is never called drifted. */
+  readonly share: number | undefined;
 }
 
 /** One variable: its name, its default as the Configuration table writes it (undefined: unset), and how it is checked. */
@@ -238,6 +252,11 @@ export const SETTINGS = {
   alertForMinutes: spec('ALERT_FOR_MINUTES', '3', integer(0, 720, ' minutes')),
   alertBaselineFrom: spec('ALERT_BASELINE_FROM', 'off', timeOrOff),
   alertBaselineTo: spec('ALERT_BASELINE_TO', 'off', timeOrOff),
+  alertDrift: spec('ALERT_DRIFT', 'on', flag('on', 'off')),
+  alertEstimatedMaeRatio: spec('ALERT_ESTIMATED_MAE_RATIO', '1.5', numberOrOff(1, Number.POSITIVE_INFINITY, { above: true })),
+  driftMethod: spec('DRIFT_METHOD', 'auto', oneOf(DRIFT_METHODS)),
+  driftThreshold: spec('DRIFT_THRESHOLD', 'off', numberOrOff(0, Number.POSITIVE_INFINITY)),
+  driftShare: spec('DRIFT_SHARE', '0.5', numberOrOff(0, 1, { above: true })),
   alertsTopicArn: spec(
     'ALERTS_TOPIC_ARN',
     undefined,
@@ -300,7 +319,10 @@ export function settingsOf(values: SettingValues<typeof SETTINGS>): Settings {
         v.alertBaselineFrom !== undefined && v.alertBaselineTo !== undefined && v.alertBaselineFrom < v.alertBaselineTo
           ? { from: v.alertBaselineFrom, to: v.alertBaselineTo }
           : undefined,
+      drift: v.alertDrift,
+      estimatedMaeRatio: v.alertEstimatedMaeRatio,
     },
+    drift: { method: v.driftMethod, threshold: v.driftThreshold, share: v.driftShare },
     alertsTopicArn: v.alertsTopicArn,
     plotFunction: v.plotFunction,
     lambdaEndpoint: v.lambdaEndpoint,

@@ -29,6 +29,8 @@ const SETTINGS: AlertSettings = {
   coverageBelow: undefined,
   minRows: 10,
   forMinutes: 0,
+  drift: false,
+  estimatedMaeRatio: undefined,
 };
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
 const silent = { info: () => {}, error: () => {}, warn: () => {} };

@@ -37,6 +37,8 @@ const OFF: AlertSettings = {
   coverageBelow: undefined,
   minRows: 10,
   forMinutes: 0,
+  drift: false,
+  estimatedMaeRatio: undefined,
 };
 
 /** A metrics.json with one minute per entry: [minutes before the last complete one, rows, mae, rmse]. */
@@ -300,6 +302,8 @@ describe('transitions, with ALERT_FOR_MINUTES 0: at the first evaluation', () =>
       ['mae_above', true],
       ['mae_ratio', false],
       ['coverage_below', false],
+      ['drift', false],
+      ['estimated_mae_ratio', false],
     ]);
   });
 
@@ -567,5 +571,52 @@ describe('isAlertsDocument', () => {
     expect(isAlertsDocument({ rules: [], firing: [], recent: [] })).toBe(true);
     expect(isAlertsDocument({ firing: 'x' })).toBe(false);
     expect(isAlertsDocument(null)).toBe(false);
+  });
+});
+
+describe('the drift and estimated-error rules, on drift.json', () => {
+  /** A drift.json of one version: its window rows, drifted features, and estimated MAE against a reference MAE of 40. */
+  function drift(rows: number, drifted: string[], estimatedMae: number | null = 40): AlertInput['drift'] {
+    const window = { from: minuteStart(1), to: minuteStart(-1), minutes: 2 };
+    const model = {
+      reference_rows: 442,
+      rows,
+      test: 'ks' as const,
+      threshold: 0.05,
+      features: {},
+      prediction: {} as never,
+      drifted_features: drifted,
+      drift_share: drifted.length / 10,
+      dataset_drift: false,
+      estimated_mae: estimatedMae,
+      reference_mae: 40,
+    };
+    return { updated_at: new Date(NOW).toISOString(), window, method: 'auto', drift_share_threshold: 0.5, models: { 'ols-1': model } };
+  }
+  const DRIFT = { ...OFF, drift: true };
+
+  it('fires naming the drifted features, and resolves once none is', () => {
+    const fired = update(undefined, { ...metrics([]), drift: drift(100, ['bmi']) }, DRIFT);
+    const resolved = update(fired.document, { ...metrics([]), drift: drift(100, []) }, DRIFT, NOW + MINUTE);
+
+    expect(fired.published).toMatchObject([{ rule: 'drift', state: 'FIRING', value: 1, rows: 100, subjects: ['ols-1: bmi'] }]);
+    expect(fired.published[0]?.summary).toBe('input drift over the last 2 complete min (100 rows) in ols-1: bmi');
+    expect(resolved.published).toMatchObject([{ rule: 'drift', state: 'RESOLVED', value: 0 }]);
+  });
+
+  it('judges nothing with too few predictions in the window, or without drift.json', () => {
+    expect(update(undefined, { ...metrics([]), drift: drift(9, ['bmi']) }, DRIFT).evaluations[0]?.firing).toBeUndefined();
+    expect(update(undefined, metrics([]), DRIFT).evaluations[0]?.firing).toBeUndefined();
+  });
+
+  it("fires when a version's estimated MAE passes the ratio × its reference's MAE, before any label", () => {
+    const settings = { ...OFF, estimatedMaeRatio: 1.5 };
+
+    const high = update(undefined, { ...metrics([]), drift: drift(100, [], 61) }, settings);
+    const fine = update(undefined, { ...metrics([]), drift: drift(100, [], 59) }, settings);
+
+    expect(high.published).toMatchObject([{ rule: 'estimated_mae_ratio', value: 61, threshold: 60, subjects: ['ols-1'] }]);
+    expect(fine.evaluations[0]?.firing).toBe(false);
+    expect(update(undefined, { ...metrics([]), drift: drift(100, [], null) }, settings).evaluations[0]?.firing).toBeUndefined();
   });
 });

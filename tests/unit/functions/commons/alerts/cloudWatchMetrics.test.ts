@@ -4,7 +4,16 @@ import { cloudWatchPublisher, cloudWatchValues, METRICS_NAMESPACE } from '../../
 import type { MetricsDocument } from '../../../../../functions/commons/metrics/metricsBook.js';
 
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
-const SETTINGS = { windowMinutes: 1, maeAbove: undefined, maeRatio: 1.5, coverageBelow: 0.8, minRows: 10, forMinutes: 3 };
+const SETTINGS = {
+  windowMinutes: 1,
+  maeAbove: undefined,
+  maeRatio: 1.5,
+  coverageBelow: 0.8,
+  minRows: 10,
+  forMinutes: 3,
+  drift: false,
+  estimatedMaeRatio: undefined,
+};
 const summary = (n: number, mae: number | null, rmse: number | null) => ({ n, mae, rmse }) as MetricsDocument['totals'];
 const METRICS = {
   updated_at: new Date(NOW).toISOString(),
@@ -17,6 +26,8 @@ const METRICS = {
   ],
   hours: [],
   models: {},
+  models_minutes: {},
+  models_hours: {},
   label_coverage: 0.95,
   orphans: 1,
   pending: 4,

@@ -196,7 +196,7 @@ describe('an item', () => {
     ['truths', { id: 'a', body: [1] }, 'body must be a JSON number, not an array'],
     ['truths', { id: 'a', body: Number.POSITIVE_INFINITY }, 'body must be a finite number'],
     ['truths', { id: 'a', body: 1, value: 2 }, 'unknown field "value" (a truth has id, body and timestamp)'],
-    ['predictions', { id: 'a', body: 1, modle: 'v1' }, 'unknown field "modle" (a prediction has id, body, model and timestamp)'],
+    ['predictions', { id: 'a', body: 1, modle: 'v1' }, 'unknown field "modle" (a prediction has id, body, model, features and timestamp)'],
     ['predictions', { id: 'a', body: 1, model: 2 }, 'model must be a string, not a number'],
     ['predictions', { id: 'a', body: 1, model: '' }, 'model: model is empty; model: model may hold only letters, digits and . _ : + -'],
     ['predictions', { id: 'a', body: 1, model: 'v 2' }, 'model: model may hold only letters, digits and . _ : + -'],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  addPrediction,
   addRow,
   emptyAggregate,
   fromStored,
@@ -85,13 +86,29 @@ describe('a mergeable aggregate', () => {
     }
   });
 
+  it('estimates the MAE over every prediction, labelled or not, and counts the unlabelled', () => {
+    const aggregate = emptyAggregate();
+    addRow(aggregate, 10, 12, 2);
+    addPrediction(aggregate, { estimate: 3, labelled: true });
+    addPrediction(aggregate, { estimate: 5, labelled: false });
+    addPrediction(aggregate, { estimate: undefined, labelled: false });
+
+    const own = summarize(aggregate);
+    expect([own.n, own.mae, own.estimated_mae, own.estimated_n, own.unlabelled]).toEqual([1, 2, 4, 2, 2]);
+    const withWaiting = summarize(aggregate, { estimatedN: 2, sumEstimatedAbsError: 14, unlabelled: 2 });
+    expect([withWaiting.n, withWaiting.estimated_mae, withWaiting.estimated_n, withWaiting.unlabelled]).toEqual([1, 22 / 4, 4, 4]);
+    const unlabelledOnly = summarize(emptyAggregate(), { estimatedN: 1, sumEstimatedAbsError: 7, unlabelled: 1 });
+    expect([unlabelledOnly.n, unlabelledOnly.mae, unlabelledOnly.estimated_mae, unlabelledOnly.unlabelled]).toEqual([0, null, 7, 1]);
+  });
+
   it('has no figures but n when empty', () => {
     const summary = summarize(emptyAggregate());
 
-    const figures = Object.entries(summary).filter(([key]) => key !== 'n' && key !== 'mape_skipped');
-    expect([summary.n, summary.mape_skipped]).toEqual([0, 0]);
+    const counts = ['n', 'mape_skipped', 'estimated_n', 'unlabelled'];
+    const figures = Object.entries(summary).filter(([key]) => !counts.includes(key));
+    expect(counts.map((key) => summary[key as keyof typeof summary])).toEqual([0, 0, 0, 0]);
     expect(figures.map(([key, value]) => [key, value])).toEqual(figures.map(([key]) => [key, null]));
-    expect(figures).toHaveLength(9);
+    expect(figures).toHaveLength(10);
   });
 
   it('gives every figure but R² for one row, and skips a y_true of 0 in MAPE', () => {

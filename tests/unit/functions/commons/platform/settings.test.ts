@@ -66,6 +66,11 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   PLOT_FUNCTION_NAME: ['ml monitor plot', /Lambda function name/],
   ALERT_BASELINE_FROM: ['yesterday', /off or a time with its zone/],
   ALERT_BASELINE_TO: ['2026-11-27 06:00', /off or a time with its zone/],
+  ALERT_DRIFT: ['yes', /one of on, off/],
+  ALERT_ESTIMATED_MAE_RATIO: ['1', /off or a number greater than 1/],
+  DRIFT_METHOD: ['chi2', /one of auto, ks, wasserstein, psi/],
+  DRIFT_THRESHOLD: ['-0.1', /off or a number from 0/],
+  DRIFT_SHARE: ['1.5', /off or a number greater than 0 and at most 1/],
   FEATURES_QUEUE: ['features queue', /SQS queue name/],
   Y_TRUE_QUEUE: ['y.true', /SQS queue name/],
   Y_PRED_QUEUE: ['x'.repeat(81), /SQS queue name/],
@@ -156,6 +161,14 @@ describe('readSettings', () => {
       coverageBelow: 0.8,
       minRows: 30,
       forMinutes: 3,
+      baseline: undefined,
+      drift: true,
+      estimatedMaeRatio: 1.5,
+    });
+    expect(readSettings({}).drift).toEqual({ method: 'auto', threshold: undefined, share: 0.5 });
+    expect(readSettings({ DRIFT_METHOD: 'psi', DRIFT_THRESHOLD: '0.2', DRIFT_SHARE: 'off', ALERT_DRIFT: 'off' })).toMatchObject({
+      drift: { method: 'psi', threshold: 0.2, share: undefined },
+      alerts: { drift: false },
     });
     expect(readSettings({ ALERT_FOR_MINUTES: '0' }).alerts.forMinutes).toBe(0);
     expect(checkSettings({ ALERT_FOR_MINUTES: '721' })).toEqual([

@@ -1,0 +1,154 @@
+/**
+ * The books behind drift.json, pure: per model version, per minute of prediction time,
+ * each numeric feature's summary and the prediction's, on the edges of that version's
+ * reference (featureSummary.ts). `maintain` adds every prediction its compactions
+ * append (rows and orphaned predictions) and stores the books (state/drift-book.json);
+ * a window's summary is the merge of its minutes, plus the predictions still waiting
+ * for their label, so drift shows before the labels come.
+ *
+ * Bounded: only the minutes the drift window can reach are kept, each of a fixed size
+ * (100 bins per feature), whatever the rate. Summaries are only comparable under the
+ * reference they were cut by: when a version's reference changes, its minutes start
+ * again.
+ */
+import { addValue, emptySummary, type FeatureSummary, mergeSummary, readStoredSummary } from './featureSummary.js';
+import { type FeatureValues, type ModelReference, numericValue } from './modelReference.js';
+
+const MINUTE_MS = 60_000;
+
+interface Minute {
+  readonly start: number;
+  readonly features: Record<string, FeatureSummary>;
+  readonly prediction: FeatureSummary;
+}
+
+interface ModelMinutes {
+  /** Which reference the summaries were cut by (referenceTag). */
+  readonly reference: string;
+  readonly minutes: Map<number, Minute>;
+}
+
+export interface StoredDriftBook {
+  readonly version: 1;
+  readonly models: Readonly<Record<string, { readonly reference: string; readonly minutes: readonly Minute[] }>>;
+}
+
+/** A prediction as drift sees it: when it was made, its inputs and the prediction. */
+export interface SeenPrediction {
+  readonly predictedAt: number;
+  readonly features: FeatureValues;
+  readonly prediction: number;
+}
+
+/** A window's summaries: how many predictions, and each feature's and the prediction's values. */
+export interface WindowSummary {
+  readonly rows: number;
+  readonly features: Readonly<Record<string, FeatureSummary>>;
+  readonly prediction: FeatureSummary;
+}
+
+/** What tells one reference of a version from the next. */
+export function referenceTag(reference: ModelReference): string {
+  return `${reference.created_at}/${reference.rows}`;
+}
+
+function emptyMinute(start: number, reference: ModelReference): Minute {
+  return {
+    start,
+    features: Object.fromEntries(reference.feature_names.map((name) => [name, emptySummary()])),
+    prediction: emptySummary(),
+  };
+}
+
+function addTo(minute: Minute, reference: ModelReference, seen: Pick<SeenPrediction, 'features' | 'prediction'>): void {
+  for (const name of reference.feature_names) {
+    const into = minute.features[name];
+    const edges = reference.features[name]?.edges;
+    if (into !== undefined && edges !== undefined) addValue(into, edges, numericValue(seen.features[name]));
+  }
+  addValue(minute.prediction, reference.prediction.edges, seen.prediction);
+}
+
+function isStoredMinute(value: unknown): value is Minute {
+  const minute = value as Partial<Minute> | null;
+  return (
+    typeof minute?.start === 'number' &&
+    readStoredSummary(minute.prediction) !== undefined &&
+    typeof minute.features === 'object' &&
+    minute.features !== null &&
+    Object.values(minute.features).every((summary) => readStoredSummary(summary) !== undefined)
+  );
+}
+
+export class DriftBook {
+  readonly #keptMs: number;
+  readonly #models = new Map<string, ModelMinutes>();
+
+  /** `keptMinutes`: how far back a window reaches (the alert window and the minutes before it is complete). */
+  constructor(stored: StoredDriftBook | undefined, keptMinutes: number) {
+    this.#keptMs = keptMinutes * MINUTE_MS;
+    for (const [model, kept] of Object.entries(stored?.models ?? {})) {
+      const minutes = (Array.isArray(kept.minutes) ? kept.minutes : []).filter(isStoredMinute);
+      this.#models.set(model, { reference: kept.reference, minutes: new Map(minutes.map((minute) => [minute.start, minute])) });
+    }
+  }
+
+  /** A prediction of `reference`'s version, in the minute it was made (unless older than the books keep). */
+  add(reference: ModelReference, seen: SeenPrediction, now: number): void {
+    const start = Math.floor(seen.predictedAt / MINUTE_MS) * MINUTE_MS;
+    if (start <= now - this.#keptMs || start > now + MINUTE_MS) return;
+    const minutes = this.#minutesOf(reference);
+    let minute = minutes.get(start);
+    if (minute === undefined) {
+      minute = emptyMinute(start, reference);
+      minutes.set(start, minute);
+    }
+    addTo(minute, reference, seen);
+  }
+
+  /** The summaries of the predictions made in [from, to): the books' minutes and `waiting` (not in them yet). */
+  window(reference: ModelReference, from: number, to: number, waiting: readonly SeenPrediction[] = []): WindowSummary {
+    const total = emptyMinute(from, reference);
+    for (const minute of this.#minutesOf(reference).values()) {
+      if (minute.start < from || minute.start >= to) continue;
+      for (const name of reference.feature_names) {
+        const part = minute.features[name];
+        const into = total.features[name];
+        if (part !== undefined && into !== undefined) mergeSummary(into, part);
+      }
+      mergeSummary(total.prediction, minute.prediction);
+    }
+    for (const seen of waiting) if (seen.predictedAt >= from && seen.predictedAt < to) addTo(total, reference, seen);
+    return { rows: total.prediction.n, features: total.features, prediction: total.prediction };
+  }
+
+  toStored(now: number): StoredDriftBook {
+    const models: Record<string, { reference: string; minutes: Minute[] }> = {};
+    for (const [model, kept] of this.#models) {
+      for (const start of kept.minutes.keys()) if (start <= now - this.#keptMs) kept.minutes.delete(start);
+      if (kept.minutes.size === 0) {
+        this.#models.delete(model);
+        continue;
+      }
+      models[model] = { reference: kept.reference, minutes: [...kept.minutes.values()].sort((a, b) => a.start - b.start) };
+    }
+    return { version: 1, models };
+  }
+
+  /** The version's minutes, started again when they were cut by another reference. */
+  #minutesOf(reference: ModelReference): Map<number, Minute> {
+    const tag = referenceTag(reference);
+    let kept = this.#models.get(reference.model);
+    if (kept === undefined || kept.reference !== tag) {
+      kept = { reference: tag, minutes: new Map() };
+      this.#models.set(reference.model, kept);
+    }
+    return kept.minutes;
+  }
+}
+
+/** A stored drift book, checked before it is trusted (a bad one starts empty). */
+export function readStoredDriftBook(value: unknown): StoredDriftBook | undefined {
+  const book = value as Partial<StoredDriftBook> | null;
+  return book?.version === 1 && typeof book.models === 'object' && book.models !== null ? (book as StoredDriftBook) : undefined;
+}
