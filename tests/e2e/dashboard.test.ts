@@ -15,7 +15,7 @@ import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText, putObject } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/local/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
-import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
+import { browserMissing, collectErrors, horizontalOverflow, inkedPixels, launchBrowser, waitForChartsToFit } from '../helpers/browser.js';
 import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
@@ -223,24 +223,12 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
       // Act
       await page.setViewportSize({ width, height: 900 });
       // Laid out again at this width: every chart redrawn to its box's new width (Chart.js follows its container).
-      await page.waitForFunction(
-        (charts) =>
-          charts.every((name) => {
-            const canvas = (globalThis as any).document.querySelector(`canvas[data-chart="${name}"]`);
-            const chart = (globalThis as any).Chart?.getChart(canvas);
-            return chart !== undefined && Math.abs(chart.width - canvas.parentElement.getBoundingClientRect().width) < 1;
-          }),
-        CHARTS,
-        { timeout: 30_000 },
-      );
+      await waitForChartsToFit(page, CHARTS);
       const file = join(shots, `dashboard-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
 
       // Assess: nothing wider than the screen, every KPI and chart visible.
-      const overflow = await page.evaluate(() => {
-        const root = (globalThis as any).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
-      });
+      const overflow = await horizontalOverflow(page);
       expect({ width, overflow }).toEqual({ width, overflow: 0 });
       for (const name of KPIS) expect(await page.isVisible(`[data-kpi="${name}"]`)).toBe(true);
       for (const chart of CHARTS) expect(await inkedPixels(page, `canvas[data-chart="${chart}"]`)).toBeGreaterThan(500);

@@ -17,7 +17,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { answerRoute, type BucketReader } from '../../functions/commons/dashboard/routes.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
-import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
+import { browserMissing, collectErrors, horizontalOverflow, inkedPixels, launchBrowser, waitForChartsToFit } from '../helpers/browser.js';
 
 const missing = browserMissing();
 if (missing !== undefined) console.warn(missing);
@@ -374,22 +374,9 @@ describe.skipIf(missing !== undefined)('the dashboard panels in a browser, again
   it('is usable at 1280 and 375 px wide: nothing wider than the screen, every new panel visible and drawn', async () => {
     for (const width of [1280, 375]) {
       await page.setViewportSize({ width, height: 900 });
-      await page.waitForFunction(
-        (charts) =>
-          charts.every((name) => {
-            const canvas = (globalThis as any).document.querySelector(`canvas[data-chart="${name}"]`);
-            const chart = (globalThis as any).Chart?.getChart(canvas);
-            return chart !== undefined && Math.abs(chart.width - canvas.parentElement.getBoundingClientRect().width) < 1;
-          }),
-        CHARTS,
-        { timeout: 15_000 },
-      );
-
+      await waitForChartsToFit(page, CHARTS);
       await page.screenshot({ path: join(shots, `panels-${width}.png`), fullPage: true });
-      const overflow = await page.evaluate(() => {
-        const root = (globalThis as any).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
-      });
+      const overflow = await horizontalOverflow(page);
       expect({ width, overflow }).toEqual({ width, overflow: 0 });
       for (const selector of ['[data-kpi="r2"]', '[data-kpi="mape"]', '[data-range="30d"]', '#drift', '#drift-feature'])
         expect({ width, selector, visible: await page.isVisible(selector) }).toEqual({ width, selector, visible: true });
