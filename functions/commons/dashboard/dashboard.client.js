@@ -516,9 +516,10 @@ function render(charts, { metrics, histogram, rows, alerts, drift }) {
   const shown = scatter.versions.reduce((sum, group) => sum + group.points.length, 0);
   document.getElementById('scatter-note').textContent = `the latest ${shown} rows of metric_log.csv, coloured by model version`;
 
+  const versions = versionOrder(metrics);
   document.querySelector('#models tbody').replaceChildren(
     ...tableRows(modelRows(metrics), (row, index) => {
-      row.dataset.model = versionOrder(metrics)[index];
+      row.dataset.model = versions[index];
     }),
   );
 
