@@ -204,8 +204,12 @@ async function plot(bundle: string): Promise<ChildReport> {
   };
 }
 
-/** What the page asks for on its first load: itself, its scripts, then its four documents at once (dashboard.client.js). */
-export const FIRST_LOAD = [[''], ['dashboard.js', 'chart.umd.js'], ['metrics.json', 'histogram.json', 'rows.json', 'alerts.json']] as const;
+/** What the page asks for on its first load: itself, its scripts, then its five documents at once (dashboard.client.js). */
+export const FIRST_LOAD = [
+  [''],
+  ['dashboard.js', 'chart.umd.js'],
+  ['metrics.json', 'histogram.json', 'rows.json', 'alerts.json', 'drift.json'],
+] as const;
 
 async function dashboard(bundle: string): Promise<ChildReport> {
   const traffic = new HttpTraffic();

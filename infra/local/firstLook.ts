@@ -2,7 +2,8 @@
  * `npm start`'s first look: a features run right away, then maintain and plot until
  * plot finds rows, so the first rows and histogram show within seconds instead of at
  * the next minute; and one line saying how many rows the log holds (restored ones
- * too) and whether the copy in LOGS_DIR holds them.
+ * too) and whether the copy in LOGS_DIR holds them. Also the dashboard's address the
+ * ready block prints.
  */
 import type { MaintainResult } from '../../functions/maintain.js';
 import type { PlotResult } from '../../functions/plot.js';
@@ -48,4 +49,14 @@ export function firstLookLine(maintain: Pick<MaintainResult, 'rows' | 'rowsAdded
       ? `${rows} in s3://${bucket}/metric_log.csv, but ${logsDir}/metric_log.csv is not up to date (the line above says why)`
       : `${rows} in ${logsDir}/metric_log.csv`;
   return `first look: ${where}, histogram in ${logsDir}/error_distribution.png (s3://${bucket}/error_distribution.png)`;
+}
+
+/**
+ * The dashboard's address as a browser on this machine opens it: serverless-offline's
+ * host and HTTP port, where a host that binds every interface (the compose app's
+ * 0.0.0.0) is reached as localhost, and an IPv6 literal goes in brackets.
+ */
+export function dashboardAddress(host: string, httpPort: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${httpPort}/`;
 }

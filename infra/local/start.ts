@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   });
   // require, not import(): `npm start` runs under tsx's require hook (no esbuild service to outlive it).
   const { startStack } = require('./supervisor.js') as typeof import('./supervisor.js');
-  const { firstLook } = require('./firstLook.js') as typeof import('./firstLook.js');
+  const { firstLook, dashboardAddress } = require('./firstLook.js') as typeof import('./firstLook.js');
   const slsConsole = consoleLineFilter((text) => process.stdout.write(text));
   const stack = await startStack({
     ...addresses,
@@ -74,6 +74,7 @@ async function main(): Promise<void> {
   say(`  AWS endpoint:    ${awsEndpoint}   (bucket s3://${settings.bucket})`);
   say(`  chart server:    ${settings.quickchartUrl}`);
   say(`  Lambda endpoint: ${stack.lambdaEndpoint}`);
+  say(`  dashboard:       ${dashboardAddress(settings.offlineHost, settings.offlineHttpPort)}`);
   say(`  outputs:         ${logsDir}/metric_log.csv, ${logsDir}/error_distribution.png`);
   say(
     settings.schedulesEnabled

@@ -15,14 +15,28 @@ import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText, putObject } from '../../functions/commons/storage/s3Objects.js';
 import { localS3 } from '../../infra/local/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
-import { browserMissing, collectErrors, inkedPixels, launchBrowser } from '../helpers/browser.js';
+import { browserMissing, collectErrors, horizontalOverflow, inkedPixels, launchBrowser, waitForChartsToFit } from '../helpers/browser.js';
 import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const missing = browserMissing();
 if (missing !== undefined) console.warn(missing);
 
-const KPIS = ['rows', 'mae', 'rmse', 'abs_error_p90', 'bias', 'label_coverage', 'orphans', 'dead_letters', 'pending'] as const;
+/** The charts drawn whatever the documents hold (the drift panel's needs drift.json: tests/integration/dashboardPanels.test.ts). */
+const CHARTS = ['histogram', 'minutes', 'estimated', 'versions', 'scatter'];
+const KPIS = [
+  'rows',
+  'mae',
+  'rmse',
+  'r2',
+  'mape',
+  'abs_error_p90',
+  'bias',
+  'label_coverage',
+  'orphans',
+  'dead_letters',
+  'pending',
+] as const;
 
 /** What the page must show for each KPI, computed here from metrics.json on its own. */
 function expectedKpis(metrics: any): Record<(typeof KPIS)[number], string> {
@@ -32,6 +46,8 @@ function expectedKpis(metrics: any): Record<(typeof KPIS)[number], string> {
     rows: String(metrics.totals.n),
     mae: two(metrics.totals.mae),
     rmse: two(metrics.totals.rmse),
+    r2: metrics.totals.r2 === null ? '—' : metrics.totals.r2.toFixed(3),
+    mape: metrics.totals.mape === null ? '—' : `${(metrics.totals.mape * 100).toFixed(1)} %`,
     abs_error_p90: two(metrics.totals.abs_error_p90),
     bias: two(metrics.totals.bias),
     label_coverage: metrics.label_coverage === null ? '—' : `${(metrics.label_coverage * 100).toFixed(1)} %`,
@@ -122,7 +138,10 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
           version,
           String(summary.n),
           summary.mae.toFixed(2),
+          typeof summary.estimated_mae === 'number' ? summary.estimated_mae.toFixed(2) : '—',
           summary.rmse.toFixed(2),
+          summary.r2 === null ? '—' : summary.r2.toFixed(3),
+          summary.mape === null ? '—' : `${(summary.mape * 100).toFixed(1)} %`,
           summary.bias.toFixed(2),
           summary.abs_error_p90.toFixed(2),
         ]),
@@ -131,13 +150,19 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
     expect(models.map((row) => row[0])).toContain('api-v1');
     // No firing alert: nothing rendered.
     expect(await page.$$('[data-alert]')).toHaveLength(0);
+    // The drift panel: its figures once maintain publishes drift.json, else that there are none yet.
+    const drift: any = await (await fetch(`${stack.httpEndpoint}/drift.json`)).json();
+    const versions = Object.keys(drift?.models ?? {});
+    expect(await page.textContent('#drift-summary')).toMatch(
+      versions.length === 0 ? /^no reference \/ no drift figures yet$/ : /^\d+ of \d+ features drifted/,
+    );
   });
 
-  it('draws each chart: histogram with the PNG bins, MAE/RMSE per minute, predicted vs actual', async () => {
+  it('draws each chart: histogram with the PNG bins, MAE/RMSE and estimated MAE over time, MAE per version, predicted vs actual', async () => {
     const histogram = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.histogram))?.text ?? 'null');
     const rows: any = await (await fetch(`${stack.httpEndpoint}/rows.json`)).json();
 
-    for (const chart of ['histogram', 'minutes', 'scatter']) {
+    for (const chart of CHARTS) {
       expect({ chart, inked: (await inkedPixels(page, `canvas[data-chart="${chart}"]`)) > 500 }).toEqual({ chart, inked: true });
     }
     expect(histogram.counts).toHaveLength(20);
@@ -198,28 +223,15 @@ describe.skipIf(missing !== undefined)('the dashboard in a browser', () => {
       // Act
       await page.setViewportSize({ width, height: 900 });
       // Laid out again at this width: every chart redrawn to its box's new width (Chart.js follows its container).
-      await page.waitForFunction(
-        () =>
-          ['histogram', 'minutes', 'scatter'].every((name) => {
-            const canvas = (globalThis as any).document.querySelector(`canvas[data-chart="${name}"]`);
-            const chart = (globalThis as any).Chart?.getChart(canvas);
-            return chart !== undefined && Math.abs(chart.width - canvas.parentElement.getBoundingClientRect().width) < 1;
-          }),
-        undefined,
-        { timeout: 30_000 },
-      );
+      await waitForChartsToFit(page, CHARTS);
       const file = join(shots, `dashboard-${width}.png`);
       await page.screenshot({ path: file, fullPage: true });
 
       // Assess: nothing wider than the screen, every KPI and chart visible.
-      const overflow = await page.evaluate(() => {
-        const root = (globalThis as any).document.documentElement;
-        return root.scrollWidth - root.clientWidth;
-      });
+      const overflow = await horizontalOverflow(page);
       expect({ width, overflow }).toEqual({ width, overflow: 0 });
       for (const name of KPIS) expect(await page.isVisible(`[data-kpi="${name}"]`)).toBe(true);
-      for (const chart of ['histogram', 'minutes', 'scatter'])
-        expect(await inkedPixels(page, `canvas[data-chart="${chart}"]`)).toBeGreaterThan(500);
+      for (const chart of CHARTS) expect(await inkedPixels(page, `canvas[data-chart="${chart}"]`)).toBeGreaterThan(500);
       if (width === 1280 && process.env.UPDATE_README_SCREENSHOT === '1')
         await copyFile(file, join(PROJECT_DIR, 'docs/images/dashboard.png'));
     }

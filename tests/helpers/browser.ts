@@ -52,3 +52,28 @@ export async function inkedPixels(page: Page, selector: string): Promise<number>
     return inked;
   });
 }
+
+/**
+ * Waits until each chart (by its canvas' data-chart) is laid out again at the page's
+ * width: Chart.js follows its container, a moment after the viewport changes.
+ */
+export async function waitForChartsToFit(page: Page, charts: readonly string[]): Promise<void> {
+  await page.waitForFunction(
+    (names) =>
+      names.every((name) => {
+        const canvas = (globalThis as any).document.querySelector(`canvas[data-chart="${name}"]`);
+        const chart = (globalThis as any).Chart?.getChart(canvas);
+        return chart !== undefined && Math.abs(chart.width - canvas.parentElement.getBoundingClientRect().width) < 1;
+      }),
+    charts,
+    { timeout: 30_000 },
+  );
+}
+
+/** How many pixels the page is wider than the screen (0 when nothing sticks out). */
+export async function horizontalOverflow(page: Page): Promise<number> {
+  return await page.evaluate(() => {
+    const root = (globalThis as any).document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+}

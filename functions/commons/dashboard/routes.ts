@@ -7,6 +7,7 @@
  * GET /metrics.json     the bucket's metrics.json as it is (404 before the first)
  * GET /histogram.json   the PNG's bins and counts (null before maintain first publishes it)
  * GET /alerts.json      the alert rules' state ({"firing": []} when there is none)
+ * GET /drift.json       input drift per model version (null before maintain first publishes it)
  * GET /rows.json        the latest rows of metric_log.csv, read from its last bytes
  */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
@@ -39,6 +40,9 @@ const DOCUMENTS: Documents = {
   },
   'histogram.json': async (bucket) => json(200, (await bucket.text(BUCKET_KEYS.histogram)) ?? 'null'),
   'alerts.json': async (bucket) => json(200, (await bucket.text(BUCKET_KEYS.alerts)) ?? '{"firing":[]}'),
+  // null, not 404, while there is none (no reference yet): the browser logs every 404 as a
+  // console error, and a model without a reference is a normal state, not a failure.
+  'drift.json': async (bucket) => json(200, (await bucket.text(BUCKET_KEYS.drift)) ?? 'null'),
   'rows.json': async (bucket) => {
     // The newest piece's end (logHeads.ts): a ranged read, whatever the log's length.
     const heads = await bucket.text(BUCKET_KEYS.logHeads);

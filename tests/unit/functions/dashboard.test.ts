@@ -51,7 +51,7 @@ describe('the dashboard handler', () => {
 
     const rows = await handler({ pathParameters: { file: 'rows.json' } });
 
-    expect(JSON.parse(rows.body as string)).toEqual({ rows: 1, y_true: [3], y_pred: [5] });
+    expect(JSON.parse(rows.body as string)).toEqual({ rows: 1, y_true: [3], y_pred: [5], model: ['v1'] });
     expect(s3.commands[1]?.input).toMatchObject({ Key: piece, Range: 'bytes=-262144' });
   });
 

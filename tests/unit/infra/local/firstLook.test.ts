@@ -1,6 +1,9 @@
-/** The first look's line states the truth: the log's rows (restored ones too) and whether logs/ holds them. */
+/**
+ * The first look's line states the truth: the log's rows (restored ones too) and whether
+ * logs/ holds them; the ready block's dashboard address is one a browser here can open.
+ */
 import { describe, expect, it } from 'vitest';
-import { firstLookLine } from '../../../../infra/local/firstLook.js';
+import { dashboardAddress, firstLookLine } from '../../../../infra/local/firstLook.js';
 
 describe('firstLookLine', () => {
   it('counts a fresh log as it is', () => {
@@ -19,5 +22,15 @@ describe('firstLookLine', () => {
     expect(firstLookLine({ rows: 1, rowsAdded: 1, copy }, '/x/logs', 'b')).toMatch(
       /^first look: 1 row in s3:\/\/b\/metric_log\.csv, but \/x\/logs\/metric_log\.csv is not up to date \(the line above says why\)/,
     );
+  });
+});
+
+describe('dashboardAddress', () => {
+  it("is serverless-offline's host and HTTP port, every interface reached as localhost", () => {
+    expect(dashboardAddress('localhost', 3000)).toBe('http://localhost:3000/');
+    expect(dashboardAddress('0.0.0.0', 3100)).toBe('http://localhost:3100/');
+    expect(dashboardAddress('::', 3000)).toBe('http://localhost:3000/');
+    expect(dashboardAddress('::1', 3000)).toBe('http://[::1]:3000/');
+    expect(dashboardAddress('127.0.0.1', 3000)).toBe('http://127.0.0.1:3000/');
   });
 });

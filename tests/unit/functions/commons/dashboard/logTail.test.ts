@@ -10,7 +10,13 @@ describe('tailRows', () => {
     const rows = tailRows(log(3), 0);
 
     expect(rows.map((row) => row.id)).toEqual(['id-0', 'id-1', 'id-2']);
-    expect(rows[1]).toEqual({ id: 'id-1', yTrue: 101, yPred: 102, absoluteError: 1 });
+    expect(rows[1]).toEqual({ id: 'id-1', yTrue: 101, yPred: 102, absoluteError: 1, model: '' });
+  });
+
+  it("keeps a piece's model column, so the scatter can colour rows by version", () => {
+    const piece = 'id,y_true,y_pred,absolute_error,model,predicted_at,labelled_at\na,1.0,2.0,1.0,ols-1,,\nb,3.0,5.0,2.0,,,\n';
+
+    expect(tailRows(piece, 0).map((row) => row.model)).toEqual(['ols-1', '']);
   });
 
   it('drops the first line of a tail that starts inside the file, and a partial last line', () => {
@@ -45,6 +51,11 @@ describe('rangeStart', () => {
 
 describe('rowsDocument', () => {
   it('gives the rows as columns', () => {
-    expect(rowsDocument([metricRow('a', 1, 2), metricRow('b', 3, 5)])).toEqual({ rows: 2, y_true: [1, 3], y_pred: [2, 5] });
+    const rows = [
+      { ...metricRow('a', 1, 2), model: 'v1' },
+      { ...metricRow('b', 3, 5), model: '' },
+    ];
+
+    expect(rowsDocument(rows)).toEqual({ rows: 2, y_true: [1, 3], y_pred: [2, 5], model: ['v1', ''] });
   });
 });

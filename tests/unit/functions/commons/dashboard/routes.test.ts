@@ -56,6 +56,16 @@ describe('the dashboard routes', () => {
     );
   });
 
+  it('serves drift.json as the bucket holds it, and null (not a 404 the browser would log) before there is one', async () => {
+    const document = '{"updated_at":"2026-11-27T07:00:00.000Z","models":{}}';
+
+    const served = await answerRoute('drift.json', bucketOf({ [BUCKET_KEYS.drift]: document }));
+    const none = await answerRoute('drift.json', bucketOf({}));
+
+    expect(served).toMatchObject({ statusCode: 200, body: document, headers: { 'cache-control': 'no-store' } });
+    expect(none).toMatchObject({ statusCode: 200, body: 'null' });
+  });
+
   it("serves the latest rows from a ranged read of the log's newest piece", async () => {
     const piece = 'metric_log/date=2026-12-03/hour=14/part-0000.csv';
     const bucket = bucketOf({
@@ -65,9 +75,14 @@ describe('the dashboard routes', () => {
 
     const rows = await answerRoute('rows.json', bucket);
 
-    expect(JSON.parse(rows.body as string)).toEqual({ rows: 2, y_true: [1, 3], y_pred: [2, 5] });
+    expect(JSON.parse(rows.body as string)).toEqual({ rows: 2, y_true: [1, 3], y_pred: [2, 5], model: ['v1', ''] });
     expect(bucket.tails).toEqual([256 * 1024]);
-    expect(JSON.parse((await answerRoute('rows.json', bucketOf({}))).body as string)).toEqual({ rows: 0, y_true: [], y_pred: [] });
+    expect(JSON.parse((await answerRoute('rows.json', bucketOf({}))).body as string)).toEqual({
+      rows: 0,
+      y_true: [],
+      y_pred: [],
+      model: [],
+    });
   });
 
   it('answers 404 for any other file, inherited names included', async () => {
