@@ -34,6 +34,7 @@ import {
   toStored,
   withEstimateSums,
 } from './aggregate.js';
+import { MAX_SEGMENT_VALUES, OTHER_SEGMENT } from './segments.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -58,6 +59,8 @@ export interface StoredBook {
   /** Per model version, its minutes and hours (absent in books written before they were kept). */
   readonly modelMinutes?: Readonly<Record<string, readonly StoredPeriod[]>>;
   readonly modelHours?: Readonly<Record<string, readonly StoredPeriod[]>>;
+  /** Per SEGMENT_BY rule, per segment, its aggregate (absent before segments were kept). */
+  readonly segments?: Readonly<Record<string, Readonly<Record<string, StoredAggregate>>>>;
 }
 
 /** An open period has its aggregate (with the sketch); a closed one its sums and final quantiles. */
@@ -79,6 +82,10 @@ export interface MetricsDocument {
   /** Per model version, its minutes of the last day and hours of the last 30 days, as `minutes` and `hours`. */
   readonly models_minutes: Readonly<Record<string, readonly PeriodSummary[]>>;
   readonly models_hours: Readonly<Record<string, readonly PeriodSummary[]>>;
+  /** Per SEGMENT_BY rule (`sex`, `age:4`), per segment (a category, or `Q1` … `Qk`), every figure. */
+  readonly segments: Readonly<Record<string, Readonly<Record<string, Summary>>>>;
+  /** The segment with the highest MAE among those with at least MIN_SEGMENT_ROWS labelled rows; null: none yet. */
+  readonly worst_segment: WorstSegment | null;
   /** Predictions that got their true answer: rows / (rows + orphaned and pending predictions); null before any. */
   readonly label_coverage: number | null;
   readonly orphans: number;
@@ -104,6 +111,24 @@ export interface WaitingPrediction {
   readonly model: string | undefined;
   readonly predictedAt: number | undefined;
   readonly estimate: number | undefined;
+  readonly segments?: readonly (readonly [string, string])[];
+}
+
+export interface WorstSegment {
+  /** The SEGMENT_BY rule and the segment. */
+  readonly by: string;
+  readonly segment: string;
+  readonly mae: number;
+  readonly n: number;
+}
+
+/** A segment needs this many labelled rows to be named the worst: fewer, and its MAE is mostly noise. */
+export const MIN_SEGMENT_ROWS = 30;
+
+/** What a prediction adds besides its line: its estimated error, and its segments ([rule, segment] pairs). */
+export interface PredictionExtras {
+  readonly estimate?: number | undefined;
+  readonly segments?: readonly (readonly [string, string])[];
 }
 
 /** How a kind of period is kept: its length, how long it stays open, how many are kept. */
@@ -198,22 +223,24 @@ function addEntry(target: Aggregate | ClosedAggregate, entry: BookEntry): void {
   addPrediction(target, entry.prediction);
 }
 
-/** The waiting predictions' estimate sums, by key (a model, or a period's start). */
-function waitingSums<K>(waiting: readonly WaitingPrediction[], keyOf: (prediction: WaitingPrediction) => K | undefined): Map<K, Sums> {
+/** The waiting predictions' estimate sums, by key (a model, a period's start, a segment): those `keysOf` gives each. */
+function waitingSums<K>(waiting: readonly WaitingPrediction[], keysOf: (prediction: WaitingPrediction) => Iterable<K>): Map<K, Sums> {
   const sums = new Map<K, Sums>();
   for (const prediction of waiting) {
-    const key = keyOf(prediction);
-    if (key === undefined) continue;
-    let into = sums.get(key);
-    if (into === undefined) {
-      const { sketch: _, ...empty } = emptyAggregate();
-      into = empty;
-      sums.set(key, into);
+    for (const key of keysOf(prediction)) {
+      let into = sums.get(key);
+      if (into === undefined) {
+        const { sketch: _, ...empty } = emptyAggregate();
+        into = empty;
+        sums.set(key, into);
+      }
+      addPrediction(into, { estimate: prediction.estimate, labelled: false });
     }
-    addPrediction(into, { estimate: prediction.estimate, labelled: false });
   }
   return sums;
 }
+
+const some = <T>(value: T | undefined): T[] => (value === undefined ? [] : [value]);
 
 export class MetricsBook {
   rows = 0;
@@ -225,6 +252,7 @@ export class MetricsBook {
   readonly #hours: Periods;
   readonly #modelMinutes = new Map<string, Periods>();
   readonly #modelHours = new Map<string, Periods>();
+  readonly #segments = new Map<string, Map<string, Aggregate>>();
 
   constructor(stored?: StoredBook) {
     this.#totals = stored ? fromStored(stored.totals) : emptyAggregate();
@@ -237,6 +265,9 @@ export class MetricsBook {
     for (const [model, aggregate] of Object.entries(stored.models)) this.#models.set(model, fromStored(aggregate));
     for (const [model, periods] of Object.entries(stored.modelMinutes ?? {})) this.#modelMinutes.set(model, new Periods(MINUTES, periods));
     for (const [model, periods] of Object.entries(stored.modelHours ?? {})) this.#modelHours.set(model, new Periods(HOURS, periods));
+    for (const [rule, segments] of Object.entries(stored.segments ?? {})) {
+      this.#segments.set(rule, new Map(Object.entries(segments).map(([segment, aggregate]) => [segment, fromStored(aggregate)])));
+    }
   }
 
   /**
@@ -246,14 +277,16 @@ export class MetricsBook {
    * known (migrated, or written before times were kept) in the totals only. A line that
    * is no row is not counted, and false says so (the caller reports it).
    */
-  addRow(line: string, notes: RowNotes | undefined, now: number, estimate?: number): boolean {
+  addRow(line: string, notes: RowNotes | undefined, now: number, extras: PredictionExtras = {}): boolean {
     const row = checkMetricLine(line);
     if (typeof row === 'string') return false;
     this.rows += 1;
-    this.#add(notes, now, {
-      row: { yTrue: row.yTrue, yPred: row.yPred, absError: row.absoluteError },
-      prediction: { estimate, labelled: true },
-    });
+    this.#add(
+      notes,
+      now,
+      { row: { yTrue: row.yTrue, yPred: row.yPred, absError: row.absoluteError }, prediction: { estimate: extras.estimate, labelled: true } },
+      extras.segments,
+    );
     return true;
   }
 
@@ -261,25 +294,25 @@ export class MetricsBook {
    * An orphans.csv line (`id,half,value,first_seen,reason`) and its notes. An orphaned
    * prediction counts as unlabelled, with its estimate, in its model and periods.
    */
-  addOrphan(line: string, notes?: RowNotes, now: number = Date.now(), estimate?: number): void {
+  addOrphan(line: string, notes?: RowNotes, now: number = Date.now(), extras: PredictionExtras = {}): void {
     this.orphanRows += 1;
     if (line.split(',')[1] !== 'y_pred') return;
     this.#orphanedPredictions += 1;
-    this.#add(notes, now, { prediction: { estimate, labelled: false } });
+    this.#add(notes, now, { prediction: { estimate: extras.estimate, labelled: false } }, extras.segments);
   }
 
   document(now: number, around: Surroundings): MetricsDocument {
     const predictions = this.rows + this.#orphanedPredictions + around.pendingPredictions;
     const waiting = around.waiting ?? [];
-    const all = waitingSums(waiting, () => 'all');
-    const byModel = waitingSums(waiting, (prediction) => prediction.model);
+    const all = waitingSums(waiting, () => ['all']);
+    const byModel = waitingSums(waiting, (prediction) => some(prediction.model));
     const models = new Set([...this.#models.keys(), ...byModel.keys()]);
     const periods = (rule: Periods, model: string | undefined) =>
       waitingSums(waiting, (prediction) =>
-        prediction.predictedAt === undefined || prediction.model !== model ? undefined : rule.startOf(prediction.predictedAt),
+        prediction.predictedAt === undefined || prediction.model !== model ? [] : [rule.startOf(prediction.predictedAt)],
       );
     const allPeriods = (rule: Periods) =>
-      waitingSums(waiting, (prediction) => (prediction.predictedAt === undefined ? undefined : rule.startOf(prediction.predictedAt)));
+      waitingSums(waiting, (prediction) => (prediction.predictedAt === undefined ? [] : [rule.startOf(prediction.predictedAt)]));
     const perModel = (kept: Map<string, Periods>, rule: PeriodRule) =>
       Object.fromEntries(
         [...models].map((model) => {
@@ -297,6 +330,7 @@ export class MetricsBook {
       ),
       models_minutes: perModel(this.#modelMinutes, MINUTES),
       models_hours: perModel(this.#modelHours, HOURS),
+      ...this.#segmentFigures(waiting),
       label_coverage: predictions === 0 ? null : this.rows / predictions,
       orphans: this.orphanRows,
       pending: around.pending,
@@ -318,12 +352,41 @@ export class MetricsBook {
       hours: this.#hours.toStored(now),
       modelMinutes: stored(this.#modelMinutes),
       modelHours: stored(this.#modelHours),
+      segments: Object.fromEntries(
+        [...this.#segments].map(([rule, segments]) => [
+          rule,
+          Object.fromEntries([...segments].map(([segment, aggregate]) => [segment, toStored(aggregate)])),
+        ]),
+      ),
     };
   }
 
-  /** One prediction into the totals, its model's aggregate, and the periods (all, and its model's) of its time. */
-  #add(notes: RowNotes | undefined, now: number, entry: BookEntry): void {
+  /** Each rule's segments' figures (waiting predictions' estimates added), and the worst segment by MAE. */
+  #segmentFigures(waiting: readonly WaitingPrediction[]): Pick<MetricsDocument, 'segments' | 'worst_segment'> {
+    // A rule's name and a segment joined by a character neither holds.
+    const keyOf = (rule: string, segment: string) => `${rule}\u0000${segment}`;
+    const bySegment = waitingSums(waiting, (prediction) => (prediction.segments ?? []).map(([rule, segment]) => keyOf(rule, segment)));
+    const kept = [...this.#segments].flatMap(([rule, segments]) => [...segments.keys()].map((segment) => keyOf(rule, segment)));
+    const segments: Record<string, Record<string, Summary>> = {};
+    for (const key of new Set([...kept, ...bySegment.keys()])) {
+      const [rule = '', segment = ''] = key.split('\u0000');
+      const own = this.#segments.get(rule)?.get(segment) ?? emptyAggregate();
+      (segments[rule] ??= {})[segment] = summarize(own, bySegment.get(key));
+    }
+    let worst: WorstSegment | null = null;
+    for (const [by, ofRule] of Object.entries(segments)) {
+      for (const [segment, figures] of Object.entries(ofRule)) {
+        if (figures.n >= MIN_SEGMENT_ROWS && figures.mae !== null && (worst === null || figures.mae > worst.mae))
+          worst = { by, segment, mae: figures.mae, n: figures.n };
+      }
+    }
+    return { segments, worst_segment: worst };
+  }
+
+  /** One prediction into the totals, its model's aggregate, its segments, and the periods (all, and its model's) of its time. */
+  #add(notes: RowNotes | undefined, now: number, entry: BookEntry, segments: PredictionExtras['segments'] = []): void {
     addEntry(this.#totals, entry);
+    for (const [rule, segment] of segments) addEntry(this.#segmentAggregate(rule, segment), entry);
     const model = notes?.model;
     if (model !== undefined) addEntry(this.#aggregateOf(model), entry);
     const predictedAt = notes?.predictedAt;
@@ -333,6 +396,22 @@ export class MetricsBook {
     if (model === undefined) return;
     periodsOf(this.#modelMinutes, model, MINUTES).add(predictedAt, now, entry);
     periodsOf(this.#modelHours, model, HOURS).add(predictedAt, now, entry);
+  }
+
+  /** A segment's aggregate; past MAX_SEGMENT_VALUES segments of a rule, the shared OTHER_SEGMENT's. */
+  #segmentAggregate(rule: string, segment: string): Aggregate {
+    let kept = this.#segments.get(rule);
+    if (kept === undefined) {
+      kept = new Map();
+      this.#segments.set(rule, kept);
+    }
+    const name = kept.has(segment) || kept.size < MAX_SEGMENT_VALUES ? segment : OTHER_SEGMENT;
+    let aggregate = kept.get(name);
+    if (aggregate === undefined) {
+      aggregate = emptyAggregate();
+      kept.set(name, aggregate);
+    }
+    return aggregate;
   }
 
   #aggregateOf(model: string): Aggregate {

@@ -24,6 +24,7 @@ import type { LogName } from '../logs/logFiles.js';
 import { checkMetricLine, logNumber } from '../logs/rowFormat.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText, putObject } from '../storage/s3Objects.js';
+import { type SegmentRule, segmentsOf } from './segments.js';
 import { MetricsBook, type MetricsDocument, type PeriodSummary, readStoredBook, type Surroundings } from './metricsBook.js';
 
 /** The bins of the histogram: plt.hist(x, bins=20), as the seed drew it. */
@@ -81,6 +82,7 @@ export class MetricsPublisher {
   readonly #warn: (message: string, details?: Record<string, unknown>) => void;
   readonly #references: ReferenceStore | undefined;
   readonly #drift: DriftWindowSettings;
+  readonly #segmentBy: readonly SegmentRule[];
   #book: MetricsBook | undefined;
   #errors: ErrorHistogram | undefined;
   #driftBook: DriftBook | undefined;
@@ -98,7 +100,10 @@ export class MetricsPublisher {
     /** The versions' references, for the estimated error and drift; undefined: neither is kept. */
     references?: ReferenceStore;
     drift?: DriftWindowSettings;
+    /** SEGMENT_BY's rules: every figure is given per segment too. */
+    segmentBy?: readonly SegmentRule[];
   }) {
+    this.#segmentBy = options.segmentBy ?? [];
     this.#references = options.references;
     this.#drift = options.drift ?? DEFAULT_DRIFT_WINDOW;
     this.#s3 = options.s3;
@@ -177,6 +182,7 @@ export class MetricsPublisher {
         model: record.model,
         predictedAt: record.predictedAt,
         estimate: this.#estimate(record.model, record.features, record.yPred as number),
+        segments: this.#segmentsOf(record),
       })),
     });
     const drift = await this.#publishDrift(now, metrics, predictions);
@@ -240,6 +246,12 @@ export class MetricsPublisher {
     return loaded === undefined || features === undefined ? undefined : estimateError(loaded, features, prediction);
   }
 
+  /** A prediction's segments under SEGMENT_BY (numbers cut at its version's reference's quantiles). */
+  #segmentsOf(notes: { readonly model?: string | undefined; readonly features?: FeatureValues | undefined } | undefined): [string, string][] {
+    if (this.#segmentBy.length === 0) return [];
+    return segmentsOf(this.#segmentBy, notes?.features, this.#references?.get(notes?.model)?.reference);
+  }
+
   /** A logged prediction into the drift books, when its version has a reference and it carried its inputs and time. */
   #seen(notes: NotedLine['notes'] | undefined, prediction: number): void {
     const loaded = this.#references?.get(notes?.model);
@@ -260,7 +272,7 @@ export class MetricsPublisher {
       const [, half, value] = line.split(',');
       const prediction = half === 'y_pred' ? logNumber(value) : undefined;
       const estimate = prediction === undefined ? undefined : this.#estimate(notes?.model, notes?.features, prediction);
-      book.addOrphan(line, notes, now, estimate);
+      book.addOrphan(line, notes, now, { estimate, segments: this.#segmentsOf(notes) });
       if (prediction !== undefined) this.#seen(notes, prediction);
     } else {
       const row = checkMetricLine(line);
@@ -268,7 +280,10 @@ export class MetricsPublisher {
         this.#warn('A metric_log.csv line that is no row is not counted in metrics.json', { line: line.slice(0, 200) });
         return;
       }
-      book.addRow(line, notes, now, this.#estimate(notes?.model, notes?.features, row.yPred));
+      book.addRow(line, notes, now, {
+        estimate: this.#estimate(notes?.model, notes?.features, row.yPred),
+        segments: this.#segmentsOf(notes),
+      });
       this.#errors?.add(row.absoluteError);
       this.#seen(notes, row.yPred);
     }

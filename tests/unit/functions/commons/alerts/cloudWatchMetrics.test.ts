@@ -28,6 +28,8 @@ const METRICS = {
   models: {},
   models_minutes: {},
   models_hours: {},
+  segments: {},
+  worst_segment: null,
   label_coverage: 0.95,
   orphans: 1,
   pending: 4,
