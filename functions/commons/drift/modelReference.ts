@@ -66,9 +66,7 @@ export function buildModelReference(
   const names = [...new Set(rows.flatMap((row) => Object.keys(row.features)))];
   const numeric = names.filter((name) => rows.every((row) => typeof row.features[name] === 'number'));
   const skipped = names.filter((name) => !numeric.includes(name));
-  const features = Object.fromEntries(
-    numeric.map((name) => [name, buildReference(rows.map((row) => numericValue(row.features[name])))]),
-  );
+  const features = Object.fromEntries(numeric.map((name) => [name, buildReference(rows.map((row) => numericValue(row.features[name])))]));
   const lossModel = trainLossModel(
     rows.map((row) => ({ features: numeric.map((name) => numericValue(row.features[name])), prediction: row.yPred, actual: row.yTrue })),
   );
