@@ -110,7 +110,7 @@ export function referenceSummary(
 export function formatReferenceSummary(summary: ReferenceSummary, where: string): string {
   const list = (names: readonly string[]) => (names.length === 0 ? '' : ` (${names.join(', ')})`);
   return (
-    `reference of ${summary.model}: ${summary.rows} rows, ${summary.features.length} features${list(summary.features)}, ` +
+    `reference of ${summary.model} (${summary.key}): ${summary.rows} rows, ${summary.features.length} features${list(summary.features)}, ` +
     `${summary.skipped.length} skipped as categorical or missing${list(summary.skipped)}, MAE ${summary.mae.toFixed(3)}, ${where}`
   );
 }

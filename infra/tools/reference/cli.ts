@@ -102,7 +102,7 @@ async function upload(model: string, json: string): Promise<string> {
   const key = referenceKey(model);
   try {
     await putObject(s3, bucket, key, json, 'application/json');
-    return `at s3://${bucket}/${key} (${endpoint})`;
+    return `stored in bucket ${bucket} at ${endpoint}`;
   } catch (error) {
     const code = (error as { code?: string; name?: string }).code ?? (error as { name?: string }).name;
     const why =

@@ -94,7 +94,7 @@ describe('referenceSummary', () => {
     expect(summary).toMatchObject({ model: 'v1', key: 'references/v1.json', rows: 60, skipped: ['region'] });
     expect(summary.features).toHaveLength(10);
     expect(formatReferenceSummary(summary, 'written to ref.json')).toMatch(
-      /^reference of v1: 60 rows, 10 features \(age, sex, bmi, .*, s6\), 1 skipped as categorical or missing \(region\), MAE \d+\.\d{3}, written to ref\.json$/,
+      /^reference of v1 \(references\/v1\.json\): 60 rows, 10 features \(age, sex, bmi, .*, s6\), 1 skipped as categorical or missing \(region\), MAE \d+\.\d{3}, written to ref\.json$/,
     );
   });
 });

@@ -305,7 +305,8 @@ describe("docs/configuration.md's table", () => {
     const routes = [...yml.matchAll(/- httpApi:\n\s+method: (\w+)\n\s+path: (\S+)/g)].map((match) => `${match[1]} ${match[2]}`);
 
     expect(routes).toEqual(['POST /truths', 'POST /predictions', 'PUT /references/{model}', 'GET /', 'GET /{file}']);
-    for (const route of ['POST /truths', '/predictions', 'PUT /references/{model}', 'GET /']) expect(SETTINGS.offlineHttpPort.serves).toContain(route);
+    for (const route of ['POST /truths', '/predictions', 'PUT /references/{model}', 'GET /'])
+      expect(SETTINGS.offlineHttpPort.serves).toContain(route);
     expect(yml).not.toMatch(/^\s*- websocket:/m);
     expect(SETTINGS.offlineWebsocketPort.serves).toBe('nothing listens on it');
   });
