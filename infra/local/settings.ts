@@ -74,7 +74,7 @@ export const LOCAL_SETTINGS = {
   localCloudWatchSeconds: spec('LOCAL_CLOUD_WATCH_SECONDS', '10', integer(1, 3_600, ' seconds')),
   lambdaPort: address("serverless-offline's Lambda endpoint", spec('LAMBDA_PORT', '3002', port)),
   offlineHttpPort: address(
-    'the HTTP API (`POST /truths`, `/predictions`) and the dashboard (`GET /`)',
+    'the HTTP API (`POST /truths`, `/predictions`, `PUT /references/{model}`) and the dashboard (`GET /`)',
     spec('OFFLINE_HTTP_PORT', '3000', port),
   ),
   // serverless-offline opens its WebSocket server only for websocket events; serverless.yml has none.

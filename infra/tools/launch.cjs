@@ -1,6 +1,6 @@
 'use strict';
 /**
- * How `npm run plot|dlq|alerts|ingest|train|bench` start (package.json:
+ * How `npm run plot|dlq|alerts|ingest|reference|scenario|train|bench` start (package.json:
  * `node infra/tools/launch.cjs <entry.ts> [args]`): the entry and the project files it
  * imports, bundled by esbuild into one CommonJS file cached in
  * node_modules/.cache/ml-monitor/cli/, then loaded by plain `require` and its exported

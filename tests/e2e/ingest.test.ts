@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { assertModelReference } from '../../functions/commons/drift/modelReference.js';
 import { type MetricRow, parseMetricLog } from '../../functions/commons/logs/rowFormat.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { getText } from '../../functions/commons/storage/s3Objects.js';
@@ -19,6 +20,7 @@ import type { localS3 } from '../../infra/local/cloud/localClients.js';
 import { BUCKET, PROJECT_DIR } from '../../infra/local/toolbox/localDefaults.js';
 import { queueCounts, queueUrl } from '../helpers/localCloud.js';
 import { bucketLogText } from '../helpers/logs.js';
+import { referenceItems } from '../helpers/referenceRows.js';
 import { apiStackForFile, eventually, settled, type TestStack, waitForRows } from '../helpers/stack.js';
 
 const theStack = apiStackForFile();
@@ -253,6 +255,24 @@ describe('the ingestion API', () => {
     // Every partner delivered and a compaction after the last: a row of a refused item would be in the log now.
     await settled(stack);
     expect((await logRows()).filter((row) => row.id.startsWith('bad')).map((row) => row.id)).toEqual([]);
+  }, 180_000);
+
+  it('stores a reference PUT to /references/{model} at references/<model>.json and answers 201; refuses a bad one and stores nothing', async () => {
+    // Act
+    const stored = await post('/references/ref-e2e', JSON.stringify({ rows: referenceItems(60, true) }), 'PUT');
+    const few = await post('/references/ref-e2e-few', JSON.stringify({ rows: referenceItems(10) }), 'PUT');
+    const badName = await post('/references/v%201', JSON.stringify({ rows: referenceItems(60) }), 'PUT');
+
+    // Assess
+    expect(stored).toMatchObject({
+      status: 201,
+      body: { model: 'ref-e2e', key: 'references/ref-e2e.json', rows: 60, skipped: ['region'] },
+    });
+    const reference = assertModelReference(JSON.parse((await getText(s3, BUCKET, 'references/ref-e2e.json'))?.text ?? 'null'));
+    expect(reference).toMatchObject({ model: 'ref-e2e', rows: 60 });
+    expect(few).toEqual({ status: 400, body: { errors: [{ reason: '10 rows: a reference needs at least 50' }] } });
+    expect(badName.status).toBe(400);
+    expect(await getText(s3, BUCKET, 'references/ref-e2e-few.json')).toBeUndefined();
   }, 180_000);
 
   it("takes the README's curl posts: 202 each, and the id they both name is one row", async () => {

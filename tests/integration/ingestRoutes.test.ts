@@ -1,6 +1,6 @@
 /**
- * The ingestion API as serverless.yml declares it (`sls print`): two POST routes on
- * ingest, each behind IAM on AWS (no anonymous writes), and serverless-offline told
+ * The ingestion API as serverless.yml declares it (`sls print`): two POST routes and
+ * the references' PUT on ingest, each behind IAM on AWS (no anonymous writes), and serverless-offline told
  * not to check IAM locally (it cannot: it would not start its HTTP server).
  */
 import { describe, expect, it } from 'vitest';
@@ -14,13 +14,14 @@ interface Service {
 describe('the HTTP routes in serverless.yml', () => {
   const service = printService<Service>(slsEnv({ OFFLINE_HTTP_PORT: '3999' }));
 
-  it('routes POST /truths and POST /predictions to ingest, each with IAM authorization', () => {
+  it('routes POST /truths, POST /predictions and PUT /references/{model} to ingest, each with IAM authorization', () => {
     const ingest = service.functions.ingest;
 
     expect(ingest?.handler).toBe('functions/ingest.handler');
     expect(ingest?.events).toEqual([
       { httpApi: { method: 'POST', path: '/truths', authorizer: { type: 'aws_iam' } } },
       { httpApi: { method: 'POST', path: '/predictions', authorizer: { type: 'aws_iam' } } },
+      { httpApi: { method: 'PUT', path: '/references/{model}', authorizer: { type: 'aws_iam' } } },
     ]);
   });
 
@@ -32,6 +33,7 @@ describe('the HTTP routes in serverless.yml', () => {
     expect(routes.map(({ name, route }) => `${name} ${route.method} ${route.path}`)).toEqual([
       'ingest POST /truths',
       'ingest POST /predictions',
+      'ingest PUT /references/{model}',
       'dashboard GET /',
       'dashboard GET /{file}',
     ]);

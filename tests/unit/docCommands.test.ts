@@ -128,6 +128,18 @@ const RUN_BY: readonly RunBy[] = [
     shows: () => ["'infra/tools/dlq/cli.ts'", "runCli(['redrive', 'y_true'])"],
   },
   {
+    command: 'npm run reference -- --model v1 --csv ref.csv',
+    file: 'tests/integration/infra/tools/reference/cli.test.ts',
+    shows: () => ["'reference', '--',", "runCli(['--model', 'v1', '--csv', refCsv])"],
+    how: "into a moto_server's bucket, from a CSV of diabetes rows written as ref.csv",
+  },
+  {
+    command: /^npm run scenario -- (drift|degrade)$/,
+    file: 'tests/unit/infra/tools/scenario/cli.test.ts',
+    shows: (command) => ["'scenario', '--',", `it.each(['drift', 'degrade'] as const)`, command.split(' ').at(-1) as string],
+    how: 'with short --minutes, --label-delay and --rate, against a stand-in API that records what it is sent',
+  },
+  {
     command: 'npm run plot -- --input logs/metric_log.csv --output histogram.png',
     file: 'tests/unit/infra/tools/plot/cli.test.ts',
     shows: () => ["parseArguments(['--input', 'in.csv', '--output', 'out.png'", 'plotFile({ input, output'],

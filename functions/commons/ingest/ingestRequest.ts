@@ -17,10 +17,11 @@
 import { readEventTime } from '../messaging/eventTime.js';
 import { checkMessage, parseMessageJson, ScalarMessage } from '../messaging/messageSchemas.js';
 import { INGEST_LIMITS } from './ingestLimits.js';
+import { type IngestHttpRequest, readJsonBody, typeOf } from './jsonBody.js';
 
 export type IngestKind = 'truths' | 'predictions';
 
-export { INGEST_LIMITS };
+export { INGEST_LIMITS, type IngestHttpRequest };
 
 /** An item's problem (`index` in the request's array, 0 for a single object), or the request's own (no index). */
 export interface IngestError {
@@ -32,42 +33,14 @@ export type IngestDecision =
   | { readonly ok: true; readonly messages: ScalarMessage[] }
   | { readonly ok: false; readonly status: 400 | 413 | 415; readonly errors: IngestError[] };
 
-/** A request as API Gateway hands it over (HTTP API, payload 2.0): its headers, lowercase names, and its body. */
-export interface IngestHttpRequest {
-  readonly headers?: Readonly<Record<string, string | undefined>>;
-  readonly body?: string | null;
-  readonly isBase64Encoded?: boolean;
-}
-
-/** `application/json`, in any case, alone or with `; charset=utf-8` (JSON is UTF-8: RFC 8259). */
-const JSON_CONTENT_TYPE = /^application\/json\s*(;\s*charset\s*=\s*("utf-8"|utf-8)\s*)?$/i;
-
 /**
  * Reads a request into the messages to queue, or says why not. Each message carries
  * its `timestamp` in epoch ms: the item's own, or `now` (its arrival) when it has none.
  */
 export function readIngestRequest(kind: IngestKind, request: IngestHttpRequest, now: number = Date.now()): IngestDecision {
-  const contentType = headerOf(request.headers, 'content-type')?.trim();
-  if (contentType === undefined || !JSON_CONTENT_TYPE.test(contentType)) {
-    return refuse(
-      415,
-      `the content-type must be application/json (optionally with ; charset=utf-8), ${contentType === undefined ? 'and the request has none' : `not ${JSON.stringify(contentType)}`}`,
-    );
-  }
-  const { body, isBase64Encoded = false } = request;
-  const text = isBase64Encoded && body ? Buffer.from(body, 'base64').toString('utf8') : (body ?? '');
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > INGEST_LIMITS.bytes) {
-    return refuse(413, `the body is ${bytes} bytes, over the ${INGEST_LIMITS.bytes}-byte (256 KiB) limit: send fewer items per request`);
-  }
-  if (text.trim() === '')
-    return refuse(400, `the body is empty: send a JSON object {"id", "body"} or an array of up to ${INGEST_LIMITS.items}`);
-  let json: unknown;
-  try {
-    json = parseMessageJson(text);
-  } catch (error) {
-    return refuse(400, `the body is not JSON (${(error as Error).message})`);
-  }
+  const body = readJsonBody(request, `send a JSON object {"id", "body"} or an array of up to ${INGEST_LIMITS.items}`, parseMessageJson);
+  if (!body.ok) return refuse(body.status, body.reason);
+  const json = body.json;
   const items = Array.isArray(json) ? json : [json];
   if (!Array.isArray(json) && typeOf(json) !== 'an object') {
     return refuse(400, `the body must be a JSON object {"id", "body"} or an array of them, not ${typeOf(json)}`);
@@ -163,19 +136,4 @@ export function acceptedBody(count: number): { accepted: number } {
 
 function refuse(status: 400 | 413 | 415, reason: string): IngestDecision {
   return { ok: false, status, errors: [{ reason }] };
-}
-
-/** A header's value whatever the case of its name (API Gateway lowercases them; a test or a proxy may not). */
-function headerOf(headers: IngestHttpRequest['headers'], name: string): string | undefined {
-  if (headers === undefined) return undefined;
-  const key = Object.keys(headers).find((key) => key.toLowerCase() === name);
-  return key === undefined ? undefined : headers[key];
-}
-
-/** 'an object', 'an array', 'null', 'a string', …: for reasons. */
-function typeOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'object' ? 'an object' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }

@@ -17,7 +17,8 @@ export type CsvRow =
 /** The file's header is wrong: nothing of it is sent. */
 export class CsvHeaderError extends Error {}
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** A number as a CSV cell spells one (the reference tool reads feature cells by it too). */
+export const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function openCsv(path: string): Readable {
   return createReadStream(path, { encoding: 'utf8' });
@@ -91,7 +92,7 @@ function readRow(cells: readonly string[], columns: readonly string[], line: num
 }
 
 /** `"abc"` → `abc`: a spreadsheet may quote any cell (ids and models hold no comma or quote). */
-function unquote(cell: string): string {
+export function unquote(cell: string): string {
   const trimmed = cell.trim();
   return trimmed.length >= 2 && trimmed.startsWith('"') && trimmed.endsWith('"') ? trimmed.slice(1, -1).replaceAll('""', '"') : trimmed;
 }

@@ -9,8 +9,19 @@ vi.mock('../../../functions/commons/messaging/queues.js', () => ({
   },
 }));
 
+const stored = vi.hoisted(() => ({ puts: [] as { bucket: string; key: string; body: string }[], fail: undefined as Error | undefined }));
+
+vi.mock('../../../functions/commons/storage/s3Objects.js', () => ({
+  putObject: async (_s3: unknown, bucket: string, key: string, body: string) => {
+    if (stored.fail) throw stored.fail;
+    stored.puts.push({ bucket, key, body });
+  },
+}));
+
 process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
 const { handler } = await import('../../../functions/ingest.js');
+const { assertModelReference } = await import('../../../functions/commons/drift/modelReference.js');
+const { referenceItems } = await import('../../helpers/referenceRows.js');
 
 /** `contentType` null: the request has none. */
 const post = (route: string, body: string, contentType: string | null = 'application/json') =>
@@ -24,7 +35,18 @@ const post = (route: string, body: string, contentType: string | null = 'applica
 beforeEach(() => {
   sent.calls = [];
   sent.fail = undefined;
+  stored.puts = [];
+  stored.fail = undefined;
 });
+
+const putReference = (model: string, body: unknown, contentType = 'application/json') =>
+  handler({
+    routeKey: 'PUT /references/{model}',
+    pathParameters: { model },
+    headers: { 'content-type': contentType },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  });
 
 describe('the ingest handler', () => {
   it('queues truths on y_true and predictions on y_pred, each with its time (its arrival when it has none), and answers 202 with the count', async () => {
@@ -84,5 +106,36 @@ describe('the ingest handler', () => {
     expect(JSON.parse(answer.body as string).error).toMatch(
       /could not queue the 1 record\(s\) on y_true .* send the request again \(duplicates are harmless\)/,
     );
+  });
+
+  it('stores a reference built from PUT /references/{model} at references/<model>.json and answers 201 with its summary', async () => {
+    const answer = await putReference('v2', { rows: referenceItems(80, true) });
+
+    expect(answer.statusCode).toBe(201);
+    expect(JSON.parse(answer.body as string)).toMatchObject({ model: 'v2', key: 'references/v2.json', rows: 80, skipped: ['region'] });
+    expect(stored.puts.map(({ bucket, key }) => ({ bucket, key }))).toEqual([{ bucket: 'ml-monitor-dev', key: 'references/v2.json' }]);
+    const reference = assertModelReference(JSON.parse(stored.puts[0]?.body ?? ''));
+    expect(reference).toMatchObject({ model: 'v2', rows: 80 });
+    expect(reference.feature_names).toHaveLength(10);
+    expect(sent.calls).toEqual([]);
+  });
+
+  it('refuses a bad reference request with its status and reasons, and stores nothing', async () => {
+    const few = await putReference('v2', { rows: referenceItems(10) });
+    const plain = await putReference('v2', { rows: referenceItems(80) }, 'text/plain');
+
+    expect(few.statusCode).toBe(400);
+    expect(JSON.parse(few.body as string)).toEqual({ errors: [{ reason: '10 rows: a reference needs at least 50' }] });
+    expect(plain.statusCode).toBe(415);
+    expect(stored.puts).toEqual([]);
+  });
+
+  it('answers 503, saying to send again, when the bucket does not take the reference', async () => {
+    stored.fail = new Error('SlowDown');
+
+    const answer = await putReference('v2', { rows: referenceItems(60) });
+
+    expect(answer.statusCode).toBe(503);
+    expect(JSON.parse(answer.body as string).error).toBe('could not store references/v2.json (SlowDown): send the request again');
   });
 });

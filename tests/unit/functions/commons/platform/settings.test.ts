@@ -317,8 +317,9 @@ describe("docs/configuration.md's table", () => {
     const yml = readFileSync(join(PROJECT_DIR, 'serverless.yml'), 'utf8');
     const routes = [...yml.matchAll(/- httpApi:\n\s+method: (\w+)\n\s+path: (\S+)/g)].map((match) => `${match[1]} ${match[2]}`);
 
-    expect(routes).toEqual(['POST /truths', 'POST /predictions', 'GET /', 'GET /{file}']);
-    for (const route of ['POST /truths', '/predictions', 'GET /']) expect(SETTINGS.offlineHttpPort.serves).toContain(route);
+    expect(routes).toEqual(['POST /truths', 'POST /predictions', 'PUT /references/{model}', 'GET /', 'GET /{file}']);
+    for (const route of ['POST /truths', '/predictions', 'PUT /references/{model}', 'GET /'])
+      expect(SETTINGS.offlineHttpPort.serves).toContain(route);
     expect(yml).not.toMatch(/^\s*- websocket:/m);
     expect(SETTINGS.offlineWebsocketPort.serves).toBe('nothing listens on it');
   });
