@@ -49,6 +49,7 @@ const publisher = new MetricsPublisher({
   // The built-in model's reference is bundled; a user's versions' are read from the bucket.
   references: new ReferenceStore({ s3, bucket: config.bucket, builtIn: assertModelReference(builtInReference), warn }),
   drift: { ...config.drift, windowMinutes: config.alerts.windowMinutes },
+  segmentBy: config.segmentBy,
 });
 const alerts = new AlertKeeper({
   s3,

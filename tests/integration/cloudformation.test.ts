@@ -167,6 +167,12 @@ describe('the packaged CloudFormation', () => {
       ALERT_FOR_MINUTES: '3',
       ALERT_BASELINE_FROM: 'off',
       ALERT_BASELINE_TO: 'off',
+      ALERT_DRIFT: 'on',
+      ALERT_ESTIMATED_MAE_RATIO: '1.5',
+      DRIFT_METHOD: 'auto',
+      DRIFT_THRESHOLD: 'off',
+      DRIFT_SHARE: '0.5',
+      SEGMENT_BY: 'off',
     });
     expect(sns).toEqual([{ Effect: 'Allow', Action: ['sns:Publish'], Resource: { Ref: 'AlertsTopic' } }]);
   });

@@ -284,7 +284,10 @@ export class MetricsBook {
     this.#add(
       notes,
       now,
-      { row: { yTrue: row.yTrue, yPred: row.yPred, absError: row.absoluteError }, prediction: { estimate: extras.estimate, labelled: true } },
+      {
+        row: { yTrue: row.yTrue, yPred: row.yPred, absError: row.absoluteError },
+        prediction: { estimate: extras.estimate, labelled: true },
+      },
       extras.segments,
     );
     return true;
@@ -371,7 +374,7 @@ export class MetricsBook {
     for (const key of new Set([...kept, ...bySegment.keys()])) {
       const [rule = '', segment = ''] = key.split('\u0000');
       const own = this.#segments.get(rule)?.get(segment) ?? emptyAggregate();
-      (segments[rule] ??= {})[segment] = summarize(own, bySegment.get(key));
+      segments[rule] = { ...segments[rule], [segment]: summarize(own, bySegment.get(key)) };
     }
     let worst: WorstSegment | null = null;
     for (const [by, ofRule] of Object.entries(segments)) {

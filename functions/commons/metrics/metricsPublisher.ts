@@ -24,8 +24,8 @@ import type { LogName } from '../logs/logFiles.js';
 import { checkMetricLine, logNumber } from '../logs/rowFormat.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText, putObject } from '../storage/s3Objects.js';
-import { type SegmentRule, segmentsOf } from './segments.js';
 import { MetricsBook, type MetricsDocument, type PeriodSummary, readStoredBook, type Surroundings } from './metricsBook.js';
+import { type SegmentRule, segmentsOf } from './segments.js';
 
 /** The bins of the histogram: plt.hist(x, bins=20), as the seed drew it. */
 export const HISTOGRAM_BINS = 20;
@@ -247,7 +247,9 @@ export class MetricsPublisher {
   }
 
   /** A prediction's segments under SEGMENT_BY (numbers cut at its version's reference's quantiles). */
-  #segmentsOf(notes: { readonly model?: string | undefined; readonly features?: FeatureValues | undefined } | undefined): [string, string][] {
+  #segmentsOf(
+    notes: { readonly model?: string | undefined; readonly features?: FeatureValues | undefined } | undefined,
+  ): [string, string][] {
     if (this.#segmentBy.length === 0) return [];
     return segmentsOf(this.#segmentBy, notes?.features, this.#references?.get(notes?.model)?.reference);
   }

@@ -46,7 +46,11 @@ export function parseSegmentBy(text: string): SegmentRule[] | string {
  * The segment a prediction falls in under `rule`, or undefined: the feature is missing,
  * or a number is to be cut and its version has no reference that knows the feature.
  */
-export function segmentOf(rule: SegmentRule, features: FeatureValues | undefined, reference: ModelReference | undefined): string | undefined {
+export function segmentOf(
+  rule: SegmentRule,
+  features: FeatureValues | undefined,
+  reference: ModelReference | undefined,
+): string | undefined {
   const value = features?.[rule.feature];
   if (value === undefined) return undefined;
   if (rule.cuts === undefined) return String(value);

@@ -4,6 +4,7 @@
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
 import { deadLetterQueueOf } from '../messaging/sqsLimits.js';
+import type { SegmentRule } from '../metrics/segments.js';
 import { type AlertRuleSettings, type DriftRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
 
 export interface Config {
@@ -25,6 +26,8 @@ export interface Config {
   readonly alerts: AlertRuleSettings;
   /** How input drift is judged (DRIFT_*). */
   readonly drift: DriftRuleSettings;
+  /** SEGMENT_BY: every figure per segment too. */
+  readonly segmentBy: readonly SegmentRule[];
   /** Where alerts are published; undefined: kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
   /** The plot function, started by maintain once histogram.json changed; undefined: none (plot's schedule draws it). */
@@ -55,6 +58,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>> = p
     orphanTtlMs: settings.orphanTtlSeconds * 1000,
     alerts: settings.alerts,
     drift: settings.drift,
+    segmentBy: settings.segmentBy,
     alertsTopicArn: settings.alertsTopicArn,
     plotFunction: settings.plotFunction,
     lambdaEndpoint: settings.lambdaEndpoint,

@@ -8,6 +8,7 @@
  */
 import * as z from 'zod/mini';
 import { DRIFT_METHODS, type DriftMethod } from '../drift/driftVerdict.js';
+import { parseSegmentBy, QUANTILE_CUTS, type SegmentRule } from '../metrics/segments.js';
 import { ConfigurationError } from './errors.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -56,6 +57,8 @@ export interface Settings {
   readonly logLevel: LogLevelName;
   readonly alerts: AlertRuleSettings;
   readonly drift: DriftRuleSettings;
+  /** SEGMENT_BY's rules; empty: no segments. */
+  readonly segmentBy: readonly SegmentRule[];
   /** The SNS topic alerts go to (serverless.yml sets it); undefined: alerts are kept in alerts.json only. */
   readonly alertsTopicArn: string | undefined;
   /** The plot function maintain starts once histogram.json changed (serverless.yml sets it); undefined: none. */
@@ -216,6 +219,21 @@ function numberOrOff(min: number, max: number, options: { above?: boolean } = {}
   );
 }
 
+/** SEGMENT_BY: `off`, or features to give the figures by (`sex,age:4`; segments.ts). */
+const segmentRules = check(
+  z.union([
+    z.pipe(
+      off,
+      z.transform((): SegmentRule[] => []),
+    ),
+    z.pipe(
+      z.string().check(z.refine((raw) => typeof parseSegmentBy(raw) !== 'string')),
+      z.transform((raw) => parseSegmentBy(raw) as SegmentRule[]),
+    ),
+  ]),
+  `off or features, comma-separated: a name (a category) or name:k (a number cut at its reference's k-quantiles, k one of ${QUANTILE_CUTS.join(', ')}), e.g. sex,age:4`,
+);
+
 const queueName = pattern(/^[A-Za-z0-9_-]{1,80}$/, 'an SQS queue name: 1 to 80 letters, digits, - or _');
 
 export function spec<T>(name: string, defaultValue: string | undefined, check: Check<T>, documented = true): SettingSpec<T> {
@@ -257,6 +275,7 @@ export const SETTINGS = {
   driftMethod: spec('DRIFT_METHOD', 'auto', oneOf(DRIFT_METHODS)),
   driftThreshold: spec('DRIFT_THRESHOLD', 'off', numberOrOff(0, Number.POSITIVE_INFINITY)),
   driftShare: spec('DRIFT_SHARE', '0.5', numberOrOff(0, 1, { above: true })),
+  segmentBy: spec('SEGMENT_BY', 'off', segmentRules),
   alertsTopicArn: spec(
     'ALERTS_TOPIC_ARN',
     undefined,
@@ -323,6 +342,7 @@ export function settingsOf(values: SettingValues<typeof SETTINGS>): Settings {
       estimatedMaeRatio: v.alertEstimatedMaeRatio,
     },
     drift: { method: v.driftMethod, threshold: v.driftThreshold, share: v.driftShare },
+    segmentBy: v.segmentBy,
     alertsTopicArn: v.alertsTopicArn,
     plotFunction: v.plotFunction,
     lambdaEndpoint: v.lambdaEndpoint,

@@ -4,7 +4,8 @@
  * window of predictions whose error grows with x1 and whose x1 shifted, first waiting
  * for their labels (the join table's pending records), then labelled. Before any label
  * the estimated MAE is in metrics.json and drift.json names x1, and the drift alert x1
- * alone; once the labels are in, the realised MAE is within 20% of the estimate.
+ * alone; once the labels are in, the realised MAE is within 20% of the estimate, and
+ * SEGMENT_BY names the quarter of x1 that errs most.
  */
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,6 +66,7 @@ describe('a shifted window, before and after its labels', () => {
       logsDir: undefined,
       references: new ReferenceStore({ s3: cloud.s3, bucket, warn: (message) => expect.fail(message) }),
       drift: { windowMinutes: SETTINGS.windowMinutes, share: 0.5 },
+      segmentBy: [{ name: 'x1:4', feature: 'x1', cuts: 4 }],
     });
     await publisher.load();
     const now = Date.now();
@@ -109,5 +111,8 @@ describe('a shifted window, before and after its labels', () => {
     // The reference's own MAE would have missed it: the shift raised the error by far more than 20%.
     expect(realised / reference.mae).toBeGreaterThan(1.3);
     expect(after.drift?.models[MODEL]?.drifted_features).toEqual(['x1']);
+    // The error grows with x1: cut at the reference's quartiles, the top quarter errs most, and is named.
+    expect(Object.keys(after.metrics.segments['x1:4'] ?? {}).sort()).toEqual(['Q1', 'Q2', 'Q3', 'Q4']);
+    expect(after.metrics.worst_segment).toMatchObject({ by: 'x1:4', segment: 'Q4' });
   });
 });

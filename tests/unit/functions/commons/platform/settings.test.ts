@@ -71,6 +71,7 @@ const BAD_VALUES: Record<string, [string, RegExp]> = {
   DRIFT_METHOD: ['chi2', /one of auto, ks, wasserstein, psi/],
   DRIFT_THRESHOLD: ['-0.1', /off or a number from 0/],
   DRIFT_SHARE: ['1.5', /off or a number greater than 0 and at most 1/],
+  SEGMENT_BY: ['age:3', /off or features, comma-separated/],
   FEATURES_QUEUE: ['features queue', /SQS queue name/],
   Y_TRUE_QUEUE: ['y.true', /SQS queue name/],
   Y_PRED_QUEUE: ['x'.repeat(81), /SQS queue name/],
@@ -166,6 +167,11 @@ describe('readSettings', () => {
       estimatedMaeRatio: 1.5,
     });
     expect(readSettings({}).drift).toEqual({ method: 'auto', threshold: undefined, share: 0.5 });
+    expect(readSettings({}).segmentBy).toEqual([]);
+    expect(readSettings({ SEGMENT_BY: 'sex, age:4' }).segmentBy).toEqual([
+      { name: 'sex', feature: 'sex' },
+      { name: 'age:4', feature: 'age', cuts: 4 },
+    ]);
     expect(readSettings({ DRIFT_METHOD: 'psi', DRIFT_THRESHOLD: '0.2', DRIFT_SHARE: 'off', ALERT_DRIFT: 'off' })).toMatchObject({
       drift: { method: 'psi', threshold: 0.2, share: undefined },
       alerts: { drift: false },
