@@ -60,7 +60,10 @@ export function startReadingErrorColumn(
     void worker.terminate();
     throw error;
   }
-  const column = second.then((rest) => joinParts(first, rest));
+  // A failed worker (its bundle replaced by a concurrent rebuild, say) costs time, not the
+  // run: this thread reads the rest itself, where a fault of the file itself shows.
+  const rest = second.catch(() => readErrorColumnRange(path, boundary));
+  const column = rest.then((part) => joinParts(first, part));
   // Awaited only once this thread has done what overlaps the worker: a failure meanwhile is not unhandled.
   column.catch(() => undefined);
   return column;
