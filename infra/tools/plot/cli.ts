@@ -2,13 +2,14 @@
  * `npm run plot -- --input <metric_log.csv> --output <png> [--server <QuickChart URL>] [--stats]`
  *
  * The error histogram of a local metric log, as the pipeline's plot function draws it:
- * the file read in one pass (errorColumn.ts: 8 bytes a row; lines that hold no row
- * skipped and reported), binned like `plt.hist(bins=20)`, drawn in this process as the
+ * the file read once (errorColumn.ts: 8 bytes a row; lines that hold no row skipped and
+ * reported; a large file's second half by a worker while Chart.js and the canvas load,
+ * parallelColumn.ts), binned like `plt.hist(bins=20)`, drawn in this process as the
  * deployed function draws it (Chart.js on @napi-rs/canvas), or by a QuickChart server
  * with --server.
  *
  * `npm run plot` starts it through infra/tools/launch.cjs (a bundle, not tsx); Chart.js
- * and the canvas load only to draw (renderChart), so --help answers at once. Its node
+ * and the canvas load only to draw (loadDrawChart), so --help answers at once. Its node
  * flags (package.json) are part of its figures: a 1 MB young generation keeps the peak
  * memory down, and `--single-threaded` (no V8 helper threads for a run this short) made
  * it ~10% faster on a loaded machine, in the bench's side-by-side runs against pandas.
@@ -16,10 +17,16 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { histogram } from '../../../functions/commons/chart/histogram.js';
-import { errorHistogramChart, renderChart } from '../../../functions/commons/chart/histogramChart.js';
+import { errorHistogramChart, loadDrawChart, renderChart } from '../../../functions/commons/chart/histogramChart.js';
 import { describeRejected, type RejectedLine } from '../../../functions/commons/logs/logCheck.js';
-import { readErrorColumn } from './errorColumn.js';
 import { summarizeInPlace } from './errorSummary.js';
+import { startReadingErrorColumn } from './parallelColumn.js';
+
+// The worker that reads the second half of a large log loads this bundle and calls it.
+export { answerPartRequest } from './parallelColumn.js';
+
+/** The bundle this runs from (launch.cjs's), which a worker can load; undefined when run from the TypeScript sources. */
+const BUNDLE = typeof module === 'object' && module.filename?.endsWith('.cjs') ? module.filename : undefined;
 
 const USAGE = 'usage: npm run plot -- --input <metric_log.csv> --output <png> [--server <QuickChart URL>] [--stats]';
 
@@ -53,7 +60,10 @@ export function parseArguments(args: string[]): Options {
 
 /** `skipped`: the lines that hold no row, said for one console line (none: undefined). */
 export async function plotFile(options: Options): Promise<{ rows: number; meanAbsoluteError: number; skipped: string | undefined }> {
-  const { values: errors, rejected, rejectedCount } = readErrorColumn(options.input);
+  const reading = startReadingErrorColumn(options.input, BUNDLE);
+  // While a worker reads the rest of the file: Chart.js and the canvas, unless a server draws.
+  if (options.server === undefined) await loadDrawChart();
+  const { values: errors, rejected, rejectedCount } = await reading;
   if (errors.length === 0) throw new Error(`${options.input} has no rows to plot`);
   const bins = histogram(errors, 20);
   // After the histogram: the summary reorders the values.

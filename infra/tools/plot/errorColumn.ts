@@ -33,6 +33,11 @@ export interface ErrorColumn {
   readonly rejectedCount: number;
 }
 
+/** What one stretch of a log held (readErrorColumnRange), and its count of lines, to number the next stretch's. */
+export interface ErrorColumnPart extends ErrorColumn {
+  readonly lines: number;
+}
+
 export class ErrorColumnParser {
   #values: Float64Array;
   #count = 0;
@@ -42,13 +47,16 @@ export class ErrorColumnParser {
   #line = 0;
   #rejected: RejectedLine[] = [];
   #rejectedCount = 0;
+  readonly #header: boolean;
 
   /**
    * `expectedRows` sizes the first array. Pages never written stay unallocated, so an
-   * overestimate costs address space, not memory.
+   * overestimate costs address space, not memory. `header`: false for a stretch that
+   * starts after the file's first line (its line numbers then count from that stretch).
    */
-  constructor(expectedRows = 1 << 16) {
+  constructor(expectedRows = 1 << 16, header = true) {
     this.#values = new Float64Array(Math.max(1 << 10, Math.ceil(expectedRows)));
+    this.#header = header;
   }
 
   /** Takes a chunk's complete lines; keeps (copies) a line it ends in the middle of. Uses `chunk` only during the call. */
@@ -73,11 +81,12 @@ export class ErrorColumnParser {
   }
 
   /** The values read and the lines skipped, once the input has ended. */
-  end(): ErrorColumn {
+  end(): ErrorColumnPart {
     if (this.#partialLength > 0) this.#takeLine(this.#partial, 0, this.#partialLength, true);
     this.#partialLength = 0;
-    if (this.#line === 0) throw new Error('the file is empty: expected a metric_log.csv header');
-    return { values: this.#values.subarray(0, this.#count), rejected: this.#rejected, rejectedCount: this.#rejectedCount };
+    if (this.#header && this.#line === 0) throw new Error('the file is empty: expected a metric_log.csv header');
+    const values = this.#values.subarray(0, this.#count);
+    return { values, rejected: this.#rejected, rejectedCount: this.#rejectedCount, lines: this.#line };
   }
 
   #keep(bytes: Buffer, from: number): void {
@@ -94,7 +103,7 @@ export class ErrorColumnParser {
   #takeLine(bytes: Buffer, start: number, end: number, last = false): void {
     if (end > start && bytes[end - 1] === CARRIAGE_RETURN) end--;
     this.#line++;
-    if (this.#line === 1) {
+    if (this.#line === 1 && this.#header) {
       const header = bytes.toString('utf8', start, end);
       if (header !== METRIC_LOG_HEADER) throw new Error(`line 1 is "${header}", expected the header "${METRIC_LOG_HEADER}"`);
       return;
@@ -130,15 +139,68 @@ export class ErrorColumnParser {
 
 /** The absolute_error column of the metric_log.csv at `path`, read synchronously in 256 KiB chunks. */
 export function readErrorColumn(path: string): ErrorColumn {
+  return readErrorColumnRange(path);
+}
+
+/**
+ * The column as held by bytes [start, end) of the log at `path` (to its end by default),
+ * read synchronously in 256 KiB chunks. `start` is 0 or the start of a line
+ * (lineStartAfter): only the stretch at 0 holds the header, and a stretch's line numbers
+ * count from its own first line (joinParts renumbers them).
+ */
+export function readErrorColumnRange(path: string, start = 0, end = Number.POSITIVE_INFINITY): ErrorColumnPart {
   const fd = openSync(path, 'r');
   try {
-    const parser = new ErrorColumnParser(fstatSync(fd).size / MIN_ROW_BYTES);
+    const size = fstatSync(fd).size;
+    const last = Math.min(end, size);
+    // The first stretch's array is sized for the whole file: the stretch after it joins it in place (joinParts).
+    const parser = new ErrorColumnParser((start === 0 ? size : last - start) / MIN_ROW_BYTES, start === 0);
     const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    for (let read = readSync(fd, chunk, 0, CHUNK_BYTES, null); read > 0; read = readSync(fd, chunk, 0, CHUNK_BYTES, null)) {
+    for (let at = start; at < last; ) {
+      const read = readSync(fd, chunk, 0, Math.min(CHUNK_BYTES, last - at), at);
+      if (read === 0) break;
       parser.push(chunk.subarray(0, read));
+      at += read;
     }
     return parser.end();
   } finally {
     closeSync(fd);
   }
+}
+
+/** The offset just after the first newline at or after `offset` in the file at `path` (its size when there is none): where a line starts. */
+export function lineStartAfter(path: string, offset: number): number {
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.allocUnsafe(1 << 12);
+    for (let at = offset; ; at += chunk.length) {
+      const read = readSync(fd, chunk, 0, chunk.length, at);
+      const newline = chunk.subarray(0, read).indexOf(NEWLINE);
+      if (newline !== -1) return at + newline + 1;
+      if (read < chunk.length) return at + read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The column of a file read as two stretches, `first` from its start and `second` from
+ * where first ended: what one pass over the whole file gives (second's values after
+ * first's, in first's array when it has room; its lines renumbered; the skipped lines
+ * kept as one pass keeps them, the first few).
+ */
+export function joinParts(first: ErrorColumnPart, second: ErrorColumnPart): ErrorColumnPart {
+  const count = first.values.length + second.values.length;
+  const room = first.values.byteOffset === 0 && first.values.buffer.byteLength >= count * Float64Array.BYTES_PER_ELEMENT;
+  const values = room ? new Float64Array(first.values.buffer, 0, count) : new Float64Array(count);
+  if (!room) values.set(first.values);
+  values.set(second.values, first.values.length);
+  const renumbered = second.rejected.map((line) => ({ ...line, lineNumber: line.lineNumber + first.lines }));
+  return {
+    values,
+    rejected: [...first.rejected, ...renumbered].slice(0, KEPT_REJECTED),
+    rejectedCount: first.rejectedCount + second.rejectedCount,
+    lines: first.lines + second.lines,
+  };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { summarizeErrors } from '../../../../../functions/commons/chart/absoluteErrors.js';
 import { type CanvasOptions, drawChart, FONT_FAMILY } from '../../../../../functions/commons/chart/drawChart.js';
 import { histogram } from '../../../../../functions/commons/chart/histogram.js';
-import { errorHistogramChart } from '../../../../../functions/commons/chart/histogramChart.js';
+import { countLabel, errorHistogramChart } from '../../../../../functions/commons/chart/histogramChart.js';
 import { readPngHeader, topLeftPixel } from '../../../../helpers/png.js';
 
 const ERRORS = [0.5, 1.5, 2, 2.5, 3, 7, 12.25, 40];
@@ -77,4 +77,25 @@ describe('drawChart', () => {
     expect(topLeftPixel(transparent as Buffer)[3]).toBe(0);
     expect(topLeftPixel(white as Buffer)).toEqual([255, 255, 255, 255]);
   });
+});
+
+describe("the histogram's y-axis labels", () => {
+  it('write whole counts as Intl.NumberFormat en-US does', () => {
+    const counts = [0, 1, 12, 999, 1_000, 12_345, 100_000, 999_999, 1_234_567, 2 ** 53 - 1];
+
+    expect(counts.map(countLabel)).toEqual(counts.map((count) => new Intl.NumberFormat('en-US').format(count)));
+  });
+
+  it.each([[[3, 0, 1]], [[120_000, 95_001, 7, 0]], [[2_500_000, 1_250_000]]])(
+    "draw the same PNG as Chart.js's own labels (counts %j)",
+    async (counts) => {
+      const chart = () => errorHistogramChart({ edges: [...counts.keys(), counts.length], counts }, summarizeErrors([1]));
+      const withDefault = chart();
+      delete withDefault.options?.scales?.y?.ticks?.callback;
+
+      const [ours, theirs] = [await drawChart(chart(), canvas()), await drawChart(withDefault, canvas())];
+
+      expect(ours.equals(theirs)).toBe(true);
+    },
+  );
 });
