@@ -3,10 +3,10 @@
  * against documents this test writes: the page and its routes are the dashboard's own
  * (answerRoute), served from a fake bucket, so every figure can be checked against a
  * known document, whatever the pipeline computes. Estimated against realised MAE, MAE
- * per model version, the scatter by version, R² and MAPE, the drift panel and the time
- * range picker each show what the JSON holds, each chart is drawn, nothing is logged as
- * an error, at 1280 and 375 px; a missing drift.json and an older metrics.json (without
- * the estimates) are shown without an error. The whole stack's page: tests/e2e/dashboard.test.ts.
+ * per model version, the scatter by version, R² and MAPE, the drift panel, the segments
+ * panel and the time range picker each show what the JSON holds, each chart is drawn,
+ * nothing is logged as an error, at 1280 and 375 px; a missing drift.json and an older
+ * metrics.json (without the estimates or segments) are shown without an error. The whole stack's page: tests/e2e/dashboard.test.ts.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_SEGMENTS } from '../../functions/commons/dashboard/dashboard.client.js';
 import { answerRoute, type BucketReader } from '../../functions/commons/dashboard/routes.js';
 import { BUCKET_KEYS } from '../../functions/commons/storage/bucketKeys.js';
 import { browserMissing, collectErrors, horizontalOverflow, inkedPixels, launchBrowser, waitForChartsToFit } from '../helpers/browser.js';
@@ -26,7 +27,7 @@ const UPDATED = Date.parse('2026-11-27T12:00:00.000Z');
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
-/** A feature name no page should ever parse as HTML. */
+/** A feature name and a segment value no page should ever parse as HTML. */
 const HOSTILE = '<img src=x onerror="globalThis.pwned=1">';
 
 interface SummaryFixture {
@@ -98,6 +99,23 @@ function metricsDocument() {
       'ols-3f2a9c1d': [{ start: iso(UPDATED - 2 * 24 * HOUR), ...summary(60, 25) }],
       'api-v1': [{ start: iso(UPDATED - HOUR), ...summary(4, 60) }],
     },
+    // sex by its values (the hostile one has the highest MAE but too few rows to be the
+    // worst; "unknown" only unlabelled rows), age cut at its quartiles.
+    segments: {
+      sex: {
+        F: summary(600, 39, { estimated_mae: 38.5, estimated_n: 620, unlabelled: 20, r2: 0.41, mape: 0.3 }),
+        M: summary(631, 43.5, { estimated_mae: 44, estimated_n: 673, unlabelled: 42, r2: 0.39, mape: 0.35 }),
+        [HOSTILE]: summary(3, 70, { estimated_mae: null, estimated_n: 0, unlabelled: 0, r2: null }),
+        unknown: summary(0, null, { estimated_mae: 50, estimated_n: 4, unlabelled: 4, r2: null, mape: null }),
+      },
+      'age:4': {
+        Q1: summary(308, 30.1, { estimated_mae: 31, estimated_n: 320, unlabelled: 12 }),
+        Q2: summary(309, 35.55, { estimated_mae: 36, estimated_n: 325, unlabelled: 16 }),
+        Q3: summary(308, 38.25, { estimated_mae: 37, estimated_n: 326, unlabelled: 18 }),
+        Q4: summary(309, 61.2, { estimated_mae: 58.75, estimated_n: 329, unlabelled: 20, r2: 0.12 }),
+      },
+    },
+    worst_segment: { by: 'age:4', segment: 'Q4', mae: 61.2, n: 309 },
     label_coverage: 0.95,
     orphans: 3,
     pending: 12,
@@ -184,7 +202,7 @@ function bucketObjects(): Record<string, string> {
 
 const two = (value: number | null | undefined) => (value === null || value === undefined ? '—' : value.toFixed(2));
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)} %`);
-const CHARTS = ['histogram', 'minutes', 'estimated', 'versions', 'scatter', 'distribution'] as const;
+const CHARTS = ['histogram', 'minutes', 'estimated', 'versions', 'scatter', 'distribution', 'segments'] as const;
 
 /** Chart.js's data of the chart on `canvas`: its labels and each dataset's label and data. */
 async function chartData(page: Page, canvas: string): Promise<{ labels: unknown[]; datasets: { label: string; data: unknown[] }[] }> {
@@ -371,6 +389,63 @@ describe.skipIf(missing !== undefined)('the dashboard panels in a browser, again
     expect(await inkedPixels(page, 'canvas[data-chart="distribution"]')).toBeGreaterThan(500);
   });
 
+  it("shows the worst segment's rule, its segments by MAE with the worst named and marked, and each rule picked; values stay text", async () => {
+    const metrics = metricsDocument();
+    /** A rule's segments as the table should show them: highest MAE first, those without one last. */
+    const expected = (rule: keyof typeof metrics.segments) =>
+      Object.entries(metrics.segments[rule])
+        .sort(([, a], [, b]) => (b.mae ?? -1) - (a.mae ?? -1))
+        .map(([segment, figures]) => ({
+          segment,
+          mae: figures.mae,
+          cells: [
+            segment,
+            String(figures.n),
+            two(figures.mae),
+            two(figures.estimated_mae),
+            two(figures.rmse),
+            figures.r2 === null ? '—' : figures.r2.toFixed(3),
+            pct(figures.mape),
+            String(figures.unlabelled),
+          ],
+        }));
+    const marked = async () => await page.$$eval('#segments tr.worst', (rows) => rows.map((row) => (row as any).dataset.segment));
+
+    expect(await page.textContent('#segments-summary')).toBe('worst segment: age:4 = Q4, MAE 61.20 over 309 rows');
+    expect(await page.isVisible('#segments-rule')).toBe(true);
+    expect(await page.$eval('#segments-rule', (select: any) => select.value)).toBe('age:4');
+    expect(await cellsOf(page, '#segments')).toEqual(expected('age:4').map((row) => row.cells));
+    expect(await marked()).toEqual(['Q4']);
+    expect(await chartData(page, 'segments-chart')).toEqual({
+      labels: ['Q4', 'Q3', 'Q2', 'Q1'],
+      datasets: [{ label: 'MAE', data: expected('age:4').map((row) => row.mae) }],
+    });
+    expect(await inkedPixels(page, 'canvas[data-chart="segments"]')).toBeGreaterThan(500);
+
+    await page.selectOption('#segments-rule', 'sex');
+    const sex = expected('sex');
+    expect(sex.map((row) => row.segment)).toEqual([HOSTILE, 'M', 'F', 'unknown']);
+    expect(await cellsOf(page, '#segments')).toEqual(sex.map((row) => row.cells));
+    // The worst segment is another rule's: still named above, no row of this one marked.
+    expect(await page.textContent('#segments-summary')).toMatch(/^worst segment: age:4 = Q4/);
+    expect(await marked()).toEqual([]);
+    expect((await chartData(page, 'segments-chart')).datasets[0]?.data).toEqual(sex.map((row) => row.mae));
+    // Cut in the table to keep the figures on screen; whole in its title.
+    expect(await page.getAttribute('#segments tbody td:first-child', 'title')).toBe(HOSTILE);
+    expect(await page.$$('#segments-panel img')).toHaveLength(0);
+    expect(await page.evaluate(() => (globalThis as any).pwned)).toBeUndefined();
+    expect(await inkedPixels(page, 'canvas[data-chart="segments"]')).toBeGreaterThan(500);
+    // The choice is kept through a refresh (every 5 s), which builds the rows anew.
+    await page.$eval('#segments tbody tr', (row: any) => {
+      row.dataset.old = '';
+    });
+    await page.waitForFunction(() => (globalThis as any).document.querySelector('#segments tr[data-old]') === null, undefined, {
+      timeout: 15_000,
+    });
+    expect(await page.$eval('#segments-rule', (select: any) => select.value)).toBe('sex');
+    expect((await cellsOf(page, '#segments'))[0]?.[0]).toBe(HOSTILE);
+  });
+
   it('is usable at 1280 and 375 px wide: nothing wider than the screen, every new panel visible and drawn', async () => {
     for (const width of [1280, 375]) {
       await page.setViewportSize({ width, height: 900 });
@@ -378,7 +453,15 @@ describe.skipIf(missing !== undefined)('the dashboard panels in a browser, again
       await page.screenshot({ path: join(shots, `panels-${width}.png`), fullPage: true });
       const overflow = await horizontalOverflow(page);
       expect({ width, overflow }).toEqual({ width, overflow: 0 });
-      for (const selector of ['[data-kpi="r2"]', '[data-kpi="mape"]', '[data-range="30d"]', '#drift', '#drift-feature'])
+      for (const selector of [
+        '[data-kpi="r2"]',
+        '[data-kpi="mape"]',
+        '[data-range="30d"]',
+        '#drift',
+        '#drift-feature',
+        '#segments',
+        '#segments-rule',
+      ])
         expect({ width, selector, visible: await page.isVisible(selector) }).toEqual({ width, selector, visible: true });
       for (const chart of CHARTS)
         expect({ width, chart, inked: (await inkedPixels(page, `canvas[data-chart="${chart}"]`)) > 500 }).toEqual({
@@ -395,6 +478,8 @@ describe.skipIf(missing !== undefined)('the dashboard panels in a browser, again
     const older = metricsDocument() as Record<string, any>;
     delete older.models_minutes;
     delete older.models_hours;
+    delete older.segments;
+    delete older.worst_segment;
     for (const summary of [older.totals, ...older.minutes, ...older.hours, ...Object.values(older.models)]) {
       delete summary.estimated_mae;
       delete summary.estimated_n;
@@ -408,6 +493,9 @@ describe.skipIf(missing !== undefined)('the dashboard panels in a browser, again
     expect(await page.textContent('#drift-summary')).toBe('no reference / no drift figures yet');
     expect(await cellsOf(page, '#drift')).toEqual([]);
     expect(await page.$eval('#drift-feature', (select: any) => select.disabled)).toBe(true);
+    expect(await page.textContent('#segments-summary')).toBe(NO_SEGMENTS);
+    for (const selector of ['#segments', '#segments-rule', 'canvas[data-chart="segments"]'])
+      expect({ selector, visible: await page.isVisible(selector) }).toEqual({ selector, visible: false });
     expect(await page.textContent('[data-kpi="estimated_mae"]')).toBe('—');
     expect(await page.textContent('[data-kpi="unlabelled"]')).toBe('—');
     expect((await chartData(page, 'versions')).datasets).toEqual([]);

@@ -9,6 +9,7 @@ export function fixed2(value: unknown): string;
 export function fixed3(value: unknown): string;
 export function significant3(value: unknown): string;
 export function count(value: unknown): string;
+export function grouped(value: unknown): string;
 export function percent(value: unknown): string;
 export function clock(iso: string): string;
 export function dayHour(iso: string): string;
@@ -30,6 +31,19 @@ export function scatterPoints(
   order?: readonly string[],
 ): { versions: { version: string; points: { x: number; y: number }[] }[]; line: { x: number; y: number }[] };
 export function modelRows(metrics: unknown): string[][];
+export const NO_SEGMENTS: string;
+export interface SegmentRow {
+  segment: string;
+  /** As under the chart's bar: cut when long. */
+  label: string;
+  mae: number | null;
+  worst: boolean;
+  cells: string[];
+}
+export function segmentView(
+  metrics: unknown,
+  chosen?: string,
+): { rules: string[]; rule: string | undefined; summary: string; rows: SegmentRow[] };
 export interface DriftRow {
   name: string;
   key: string;

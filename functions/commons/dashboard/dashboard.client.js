@@ -5,8 +5,8 @@
  * /chart.umd.js) and the tables in place, without reloading the page. The time range
  * picker redraws the charts over time from the documents already read. The functions
  * it exports are pure (unit-tested); `start` runs only in a browser. Every text that
- * comes from a document (model and feature names are the user's) is set as textContent
- * or drawn on a canvas, never parsed as HTML.
+ * comes from a document (model and feature names and segment values are the user's) is
+ * set as textContent or drawn on a canvas, never parsed as HTML.
  */
 
 export const REFRESH_MS = 5_000;
@@ -31,6 +31,16 @@ export function fixed2(value) {
 
 export function count(value) {
   return typeof value === 'number' && Number.isFinite(value) ? String(value) : NONE;
+}
+
+/** A count in a sentence, grouped by thousands (a fixed locale, so it reads the same everywhere): "1,024". */
+export function grouped(value) {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : NONE;
+}
+
+/** Names in a stable order, whatever the locale (not localeCompare): ties of the orders below. */
+function byName(a, b) {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** A fraction as a percentage with one decimal: 0.9912 → "99.1 %". */
@@ -125,7 +135,7 @@ export function estimateSeries(metrics, rangeName = DEFAULT_RANGE) {
 /** The model versions, most rows first (then by name, so colours stay put between refreshes). */
 export function versionOrder(metrics) {
   return Object.entries(metrics.models ?? {})
-    .sort(([nameA, a], [nameB, b]) => b.n - a.n || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0))
+    .sort(([nameA, a], [nameB, b]) => b.n - a.n || byName(nameA, nameB))
     .map(([version]) => version);
 }
 
@@ -214,6 +224,55 @@ export function modelRows(metrics) {
   });
 }
 
+/**
+ * What the segments panel says when metrics.json has none (SEGMENT_BY off, an older
+ * document, or no row in any segment yet): how to have them.
+ */
+export const NO_SEGMENTS =
+  'no segments: start with SEGMENT_BY set to give every figure per segment too, e.g. SEGMENT_BY=sex,age:4 npm start ' +
+  "(sex by its values, age cut at its reference's quartiles)";
+/** Longer segment values are cut to this many characters under the chart's bars (the table's cell and its title hold them whole). */
+const BAR_LABEL_LENGTH = 16;
+
+/**
+ * The segments panel of metrics.json for one SEGMENT_BY rule (the chosen one if it is
+ * there, else the worst segment's, else the first): a line naming the worst segment of
+ * all rules, and one row per segment, highest MAE first (segments with no labelled row,
+ * so no MAE, last). `rules` empty when there are no segments.
+ */
+export function segmentView(metrics, chosen) {
+  const segments = metrics?.segments ?? {};
+  const rules = Object.keys(segments).filter((rule) => Object.keys(segments[rule] ?? {}).length > 0);
+  const worst = metrics?.worst_segment ?? null;
+  const rule = rules.includes(chosen) ? chosen : rules.includes(worst?.by) ? worst.by : rules[0];
+  if (rule === undefined) return { rules, rule: undefined, summary: NO_SEGMENTS, rows: [] };
+  const mae = (figures) => (typeof figures.mae === 'number' ? figures.mae : Number.NEGATIVE_INFINITY);
+  const rows = Object.entries(segments[rule])
+    // Two missing MAEs differ by NaN, which is falsy: then the most rows, then the name.
+    .sort(([nameA, a], [nameB, b]) => mae(b) - mae(a) || (b.n ?? 0) - (a.n ?? 0) || byName(nameA, nameB))
+    .map(([segment, figures]) => ({
+      segment,
+      label: segment.length > BAR_LABEL_LENGTH ? `${segment.slice(0, BAR_LABEL_LENGTH - 1)}…` : segment,
+      mae: figures.mae ?? null,
+      worst: worst?.by === rule && worst.segment === segment,
+      cells: [
+        segment,
+        count(figures.n),
+        fixed2(figures.mae),
+        fixed2(figures.estimated_mae),
+        fixed2(figures.rmse),
+        fixed3(figures.r2),
+        percent(figures.mape),
+        count(figures.unlabelled),
+      ],
+    }));
+  const summary =
+    worst === null
+      ? 'no worst segment yet: no segment has enough labelled rows to be named'
+      : `worst segment: ${worst.by} = ${worst.segment}, MAE ${fixed2(worst.mae)} over ${grouped(worst.n)} rows`;
+  return { rules, rule, summary, rows };
+}
+
 const PREDICTION_KEY = 'prediction';
 
 /** What each drift test's figure is called, and which side of the threshold drifts. */
@@ -231,7 +290,7 @@ const DRIFT_TESTS = {
  */
 export function driftView(drift, chosen) {
   const models = drift?.models ?? {};
-  const versions = Object.keys(models).sort((a, b) => (models[b].rows ?? 0) - (models[a].rows ?? 0) || (a < b ? -1 : a > b ? 1 : 0));
+  const versions = Object.keys(models).sort((a, b) => (models[b].rows ?? 0) - (models[a].rows ?? 0) || byName(a, b));
   const version = versions.includes(chosen) ? chosen : versions[0];
   if (version === undefined) return { versions, version: undefined, summary: 'no reference / no drift figures yet', rows: [] };
   const model = models[version];
@@ -307,6 +366,7 @@ const COLORS = {
   line: '#444444',
   reference: 'rgba(127, 127, 127, 0.6)',
   current: 'rgba(31, 119, 180, 0.85)',
+  worst: 'rgba(180, 35, 24, 0.85)',
 };
 /** One colour per model version, in versionOrder, the same on every chart (Tableau 10). */
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
@@ -374,16 +434,24 @@ function makeCharts(Chart) {
         },
       },
     }),
+    segments: new Chart(document.getElementById('segments-chart'), {
+      type: 'bar',
+      data: { labels: [], datasets: [] },
+      options: {
+        ...COMMON,
+        plugins: { legend: { display: false } },
+        scales: { x: { title: { display: true, text: 'segment' } }, y: { beginAtZero: true, title: { display: true, text: 'MAE' } } },
+      },
+    }),
   };
 }
 
-/** What the viewer chose: the time range, and the drift panel's model version and feature. */
-const choice = { range: DEFAULT_RANGE, driftVersion: undefined, driftFeature: undefined };
+/** What the viewer chose: the time range, the drift panel's model version and feature, and the segments' rule. */
+const choice = { range: DEFAULT_RANGE, driftVersion: undefined, driftFeature: undefined, segmentRule: undefined };
 
 function tableRows(cellsOfRows, mark) {
   return cellsOfRows.map((cells, index) => {
     const row = document.createElement('tr');
-    mark(row, index);
     row.append(
       ...cells.map((text) => {
         const cell = document.createElement('td');
@@ -391,6 +459,8 @@ function tableRows(cellsOfRows, mark) {
         return cell;
       }),
     );
+    // After the cells, so a mark may set theirs too.
+    mark(row, index);
     return row;
   });
 }
@@ -470,6 +540,42 @@ function renderDrift(charts, drift) {
     chosen === undefined ? 'no reference yet' : `${chosen.name}: share of rows in each decile of the reference, current against reference`;
 }
 
+function renderSegments(charts, metrics) {
+  const view = segmentView(metrics, choice.segmentRule);
+  choice.segmentRule = view.rule;
+  document.getElementById('segments-summary').textContent = view.summary;
+  // Without segments the panel is its one line (how to have them); a picker of one rule says nothing.
+  document.getElementById('segments-body').hidden = view.rule === undefined;
+  document.getElementById('segments-picker').hidden = view.rules.length < 2;
+  fillSelect(
+    document.getElementById('segments-rule'),
+    view.rules.map((rule) => ({ value: rule, text: rule })),
+    view.rule,
+  );
+  document.querySelector('#segments tbody').replaceChildren(
+    ...tableRows(
+      view.rows.map((row) => row.cells),
+      (element, index) => {
+        const row = view.rows[index];
+        element.dataset.segment = row.segment;
+        element.cells[0].title = row.segment;
+        if (row.worst) element.className = 'worst';
+      },
+    ),
+  );
+  setChart(
+    charts.segments,
+    view.rows.map((row) => row.label),
+    [
+      {
+        label: 'MAE',
+        data: view.rows.map((row) => row.mae),
+        backgroundColor: view.rows.map((row) => (row.worst ? COLORS.worst : COLORS.bars)),
+      },
+    ],
+  );
+}
+
 /**
  * A select's options (built as Option objects, so a name is never HTML), `chosen`
  * selected; left as they are when unchanged, so a refresh does not close an open list.
@@ -523,6 +629,7 @@ function render(charts, { metrics, histogram, rows, alerts, drift }) {
     }),
   );
 
+  renderSegments(charts, metrics);
   renderDrift(charts, drift);
 
   document.getElementById('alerts').replaceChildren(
@@ -558,6 +665,10 @@ export async function start() {
   });
   document.getElementById('drift-feature').addEventListener('change', (event) => {
     choice.driftFeature = event.target.value;
+    rerender();
+  });
+  document.getElementById('segments-rule').addEventListener('change', (event) => {
+    choice.segmentRule = event.target.value;
     rerender();
   });
   const refresh = async () => {

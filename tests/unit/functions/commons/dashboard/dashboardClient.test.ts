@@ -5,13 +5,16 @@ import {
   driftView,
   errorSeries,
   estimateSeries,
+  grouped,
   histogramBars,
   kpiFigures,
   modelRows,
+  NO_SEGMENTS,
   NO_VERSION,
   percent,
   rangeOf,
   scatterPoints,
+  segmentView,
   significant3,
   versionSeries,
 } from '../../../../../functions/commons/dashboard/dashboard.client.js';
@@ -189,6 +192,68 @@ describe('the dashboard script', () => {
     expect(lines[1]).toMatch(/^FIRING: coverage_below: label coverage 0\.5 over all 40 rows is below 0\.8 \(since \d/);
     expect(alertLines(null)).toEqual([]);
     expect(alertLines({ rules: [], firing: [], recent: [] })).toEqual([]);
+  });
+
+  describe('the segments panel', () => {
+    const figures = (n: number, mae: number | null, extra: object = {}) => ({
+      n,
+      mae,
+      rmse: mae === null ? null : mae * 2,
+      r2: 0.5,
+      mape: 0.125,
+      estimated_mae: 10,
+      unlabelled: 1,
+      ...extra,
+    });
+    const withSegments = {
+      ...metrics,
+      segments: {
+        sex: { F: figures(40, 20), M: figures(40, 30), x: figures(2, 99) },
+        'age:4': {
+          Q1: figures(300, 12),
+          Q4: figures(1024, 61.2),
+          Q2: figures(0, null, { estimated_mae: 40, r2: null, mape: null }),
+          Q3: figures(5, null),
+        },
+        empty: {},
+      },
+      worst_segment: { by: 'age:4', segment: 'Q4', mae: 61.2, n: 1024 },
+    };
+
+    it("shows the worst segment's rule first, its segments by MAE, highest first, those without one last by rows", () => {
+      const view = segmentView(withSegments);
+
+      expect(view.rules).toEqual(['sex', 'age:4']);
+      expect(view.rule).toBe('age:4');
+      expect(view.summary).toBe('worst segment: age:4 = Q4, MAE 61.20 over 1,024 rows');
+      expect(view.rows.map((row) => [row.segment, row.mae, row.worst])).toEqual([
+        ['Q4', 61.2, true],
+        ['Q1', 12, false],
+        ['Q3', null, false],
+        ['Q2', null, false],
+      ]);
+      expect(view.rows[0]?.cells).toEqual(['Q4', '1024', '61.20', '10.00', '122.40', '0.500', '12.5 %', '1']);
+      expect(view.rows[3]?.cells).toEqual(['Q2', '0', '—', '40.00', '—', '—', '—', '1']);
+    });
+
+    it('shows the chosen rule, without a worst row when the worst is in another; long values cut under the bars', () => {
+      const long = 'a segment value much longer than a bar';
+      const view = segmentView({ ...withSegments, segments: { ...withSegments.segments, sex: { [long]: figures(1, 5) } } }, 'sex');
+
+      expect(view.rule).toBe('sex');
+      expect(view.summary).toMatch(/^worst segment: age:4 = Q4/);
+      expect(view.rows.map((row) => [row.segment, row.label, row.worst])).toEqual([[long, 'a segment value…', false]]);
+      expect(segmentView(withSegments, 'empty').rule).toBe('age:4');
+    });
+
+    it('says how to have segments without them, and that none is the worst before any has enough rows', () => {
+      for (const document of [metrics, { ...metrics, segments: {}, worst_segment: null }, { segments: { sex: {} } }, null])
+        expect(segmentView(document)).toEqual({ rules: [], rule: undefined, summary: NO_SEGMENTS, rows: [] });
+      expect(NO_SEGMENTS).toContain('SEGMENT_BY=sex,age:4 npm start');
+      const noWorst = segmentView({ segments: { sex: { F: figures(3, 1) } }, worst_segment: null });
+      expect([noWorst.rule, noWorst.summary]).toEqual(['sex', 'no worst segment yet: no segment has enough labelled rows to be named']);
+      expect([grouped(1234567), grouped(null)]).toEqual(['1,234,567', '—']);
+    });
   });
 
   describe('the drift panel', () => {
