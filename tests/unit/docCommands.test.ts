@@ -135,7 +135,7 @@ const RUN_BY: readonly RunBy[] = [
   },
   {
     command: /^npm run scenario -- (drift|degrade)$/,
-    file: 'tests/unit/infra/tools/scenario/cli.test.ts',
+    file: 'tests/integration/infra/tools/scenario/cli.test.ts',
     shows: (command) => ["'scenario', '--',", `it.each(['drift', 'degrade'] as const)`, command.split(' ').at(-1) as string],
     how: 'with short --minutes, --label-delay and --rate, against a stand-in API that records what it is sent',
   },

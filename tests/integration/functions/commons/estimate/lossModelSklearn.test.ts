@@ -9,7 +9,7 @@ import { compileLossModel, estimatedMae } from '../../../../../functions/commons
 import { type LossRow, trainLossModel } from '../../../../../functions/commons/estimate/trainLossModel.js';
 import { fitOrdinaryLeastSquares } from '../../../../../infra/tools/model/ols.js';
 import { runReferee, sklearnMissing } from '../../../../helpers/pythonReferee.js';
-import { heteroscedasticPopulation, realisedMae } from './lossFixtures.js';
+import { heteroscedasticPopulation, realisedMae } from '../../../../unit/functions/commons/estimate/lossFixtures.js';
 
 const SKLEARN_ESTIMATES = `
 from sklearn.ensemble import HistGradientBoostingRegressor
