@@ -2,7 +2,7 @@
  * The ingestion API against the whole stack: a real HTTP client posts truths and
  * predictions to serverless-offline's HTTP port, and every id ends as exactly one row
  * of metric_log.csv; every kind of bad request gets its status and reason and queues
- * nothing; `npm run ingest` sends two CSV files through the API; the README's curl
+ * nothing; `npm run ingest` sends two CSV files through the API, features and all; the README's curl
  * posts, run as it spells them.
  */
 import { execFile } from 'node:child_process';
@@ -191,7 +191,7 @@ describe('the ingestion API', () => {
           { index: 1, reason: 'id: id may hold only letters, digits and . _ : + -' },
           { index: 2, reason: 'body must be a JSON number, not a string' },
           { index: 3, reason: 'id is missing' },
-          { index: 4, reason: 'unknown field "value" (a prediction has id, body, model and timestamp)' },
+          { index: 4, reason: 'unknown field "value" (a prediction has id, body, model, features and timestamp)' },
           { index: 5, reason: 'body must be a finite number' },
           { index: 6, reason: FORMULA_REASON },
           { index: 7, reason: FORMULA_REASON },
@@ -292,14 +292,22 @@ describe('the ingestion API', () => {
     expect(rows).toMatchObject([{ id: 'order-1', yTrue: 40, yPred: 41.5, absoluteError: 1.5 }]);
   }, 180_000);
 
-  it('`npm run ingest` sends two CSV files through the API, and their rows appear', async () => {
-    // Prepare
+  it('`npm run ingest` sends two CSV files through the API, and their rows appear, with the features of the predictions', async () => {
+    // Prepare: half the predictions of a version with a reference, their features in feature.<name> columns (one cell empty),
+    // made a few minutes ago, so that drift.json's window holds them.
     const dir = mkdtempSync(join(tmpdir(), 'ml-monitor-ingest-'));
     const ids = Array.from({ length: 30 }, (_, i) => `csv-${i}`);
+    const inputs = referenceItems(ids.length, true).map((item) => item.features);
+    const names = Object.keys(inputs[0] ?? {});
+    const madeAt = new Date(Date.now() - 4 * 60_000).toISOString();
+    const featureCells = (i: number) => names.map((name) => (i === 0 && name === 'bmi' ? '' : inputs[i]?.[name])).join(',');
+    expect((await post('/references/csv-ref', JSON.stringify({ rows: referenceItems(60) }), 'PUT')).status).toBe(201);
     writeFileSync(join(dir, 'truths.csv'), `id,value\n${ids.map((id, i) => `${id},${i}`).join('\n')}\nbad id,1\n-2+3,1\n`);
     writeFileSync(
       join(dir, 'predictions.csv'),
-      `id,value,model\n${ids.map((id, i) => `${id},${i + 0.5},${i % 2 ? 'v1' : 'v2'}`).join('\n')}\n`,
+      `id,value,model,timestamp,${names.map((name) => `feature.${name}`).join(',')}\n` +
+        `${ids.map((id, i) => `${id},${i + 0.5},${i % 2 ? 'v1' : 'csv-ref'},${madeAt},${featureCells(i)}`).join('\n')}\n` +
+        `csv-bad,1,v1,,${names.map((name) => (name === 'age' ? '1e999' : '1')).join(',')}\n`,
     );
 
     // Act
@@ -334,9 +342,19 @@ describe('the ingestion API', () => {
     expect(run.stdout).toContain(`truths.csv → ${stack.httpEndpoint}/truths: 32 rows, 30 sent, 2 refused, 0 not sent`);
     expect(run.stdout).toContain('refused line 32 (id bad id): id: id may hold only letters, digits and . _ : + -');
     expect(run.stdout).toContain(`refused line 33 (id -2+3): ${FORMULA_REASON}`);
-    expect(run.stdout).toContain(`predictions.csv → ${stack.httpEndpoint}/predictions: 30 rows, 30 sent, 0 refused, 0 not sent`);
+    expect(run.stdout).toContain(`predictions.csv → ${stack.httpEndpoint}/predictions: 31 rows, 30 sent, 1 refused, 0 not sent`);
+    expect(run.stdout).toContain('refused line 32 (id csv-bad): feature.age "1e999" is not a finite number');
     expect(run.stderr).toMatch(/truths\.csv: done in/);
     expect(rows.map((row) => row.id).sort()).toEqual([...ids].sort());
     expect(rows.every((row) => row.absoluteError === 0.5)).toBe(true);
+    // The features arrived: drift.json reads the 15 predictions of csv-ref against its reference, every numeric
+    // feature's values spread over its deciles (bmi's one empty cell left out of its 14); region, a category, is not drifted on.
+    const drift = JSON.parse((await getText(s3, BUCKET, BUCKET_KEYS.drift))?.text ?? '{}');
+    const seen = drift.models?.['csv-ref'];
+    expect(seen?.rows).toBe(15);
+    expect(Object.keys(seen?.features ?? {}).sort()).toEqual(names.filter((name) => name !== 'region').sort());
+    for (const feature of Object.values<{ current_shares: number[] }>(seen.features)) {
+      expect(feature.current_shares.reduce((sum, share) => sum + share, 0)).toBeCloseTo(1, 9);
+    }
   }, 180_000);
 });

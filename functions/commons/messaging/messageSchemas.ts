@@ -231,7 +231,12 @@ export function checkMessage<T>(schema: z.ZodMiniType<T>, json: unknown): { ok: 
   const parsed = schema.safeParse(json);
   if (parsed.success) return { ok: true, value: parsed.data };
   const reason = parsed.error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${issue.message}`)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : 'message'}: ${messageOf(issue)}`)
     .join('; ');
   return { ok: false, reason };
+}
+
+/** zod says only "Invalid key in record" of a bad feature name: the key's own issues say what is wrong with it. */
+function messageOf(issue: z.core.$ZodIssue): string {
+  return issue.code === 'invalid_key' ? issue.issues.map(messageOf).join(', ') : issue.message;
 }

@@ -1,9 +1,10 @@
 /**
  * `npm run ingest -- --truths truths.csv --predictions preds.csv [--url URL] [--batch N]`
  *
- * Backfill: sends historical true answers and predictions (CSV `id,value[,model]`, a
- * header line first) through the ingestion API, streaming the files, with progress on
- * stderr and a summary on stdout: rows sent, rows refused with their line and reason.
+ * Backfill: sends historical true answers and predictions (CSV
+ * `id,value[,model][,timestamp][,feature.<name>…]`, a header line first; csvRows.ts)
+ * through the ingestion API, streaming the files, with progress on stderr and a summary
+ * on stdout: rows sent, rows refused with their line and reason.
  * Truths go first, then predictions; the pipeline joins them by id in any order.
  */
 import { parseArgs } from 'node:util';
@@ -25,8 +26,11 @@ const USAGE = `usage: npm run ingest -- [--truths <file.csv>] [--predictions <fi
 Sends true answers and predictions from your own model through the ingestion API
 (POST /truths, POST /predictions); the pipeline joins them by id, in any order.
 
-  --truths FILE       CSV with the header id,value
-  --predictions FILE  CSV with the header id,value or id,value,model (the model version)
+  --truths FILE       CSV with the header id,value[,timestamp]
+  --predictions FILE  CSV with the header id,value[,model][,timestamp][,feature.<name>...]:
+                      model the model version; timestamp ISO 8601 with its zone or epoch ms;
+                      each feature.<name> column an input of the prediction, a number or a
+                      category's name (an empty cell: not known)
   --url URL           the API (default http://localhost:$OFFLINE_HTTP_PORT, else :${PORTS.http}, as for \`npm start\`)
   --batch N           rows per request, 1 to ${INGEST_LIMITS.items} (default ${DEFAULT_SEND_OPTIONS.batchSize})
   --concurrency N     requests in flight, 1 to 32 (default ${DEFAULT_SEND_OPTIONS.concurrency})

@@ -60,6 +60,18 @@ describe('the ingest command line', () => {
 
     expect(error.asked).toBe(true);
     expect(error.message).toMatch(/^usage: npm run ingest --/);
+    expect(error.message).toContain('--predictions FILE  CSV with the header id,value[,model][,timestamp][,feature.<name>...]');
+  });
+
+  it('refuses a truths file with feature columns before sending anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ml-monitor-ingest-'));
+    writeFileSync(join(dir, 'truths.csv'), 'id,value,feature.age\na,1,3\n');
+    writeFileSync(join(dir, 'predictions.csv'), 'id,value,feature.age\na,1,3\n');
+
+    await expect(checkFiles([{ kind: 'predictions', path: join(dir, 'predictions.csv') }])).resolves.toBeUndefined();
+    await expect(checkFiles([{ kind: 'truths', path: join(dir, 'truths.csv') }])).rejects.toThrow(
+      /a truth carries no features: only predictions do\)\nnothing was sent$/,
+    );
   });
 
   it('checks every file before sending anything', async () => {
@@ -76,7 +88,7 @@ describe('the ingest command line', () => {
     ).rejects.toThrow(
       new UsageError(
         `--truths ${join(dir, 'missing.csv')}: no such file\n` +
-          `--predictions ${join(dir, 'bad.csv')}: the first line must be the header "id,value" (and optionally ",model" and ",timestamp"), not "id;value"\n` +
+          `--predictions ${join(dir, 'bad.csv')}: the first line must be the header "id,value" (and optionally ",model", ",timestamp" and ",feature.<name>" columns), not "id;value"\n` +
           'nothing was sent',
       ),
     );

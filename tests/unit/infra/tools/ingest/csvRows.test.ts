@@ -2,6 +2,9 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { CsvHeaderError, type CsvRow, readCsvRows } from '../../../../../infra/tools/ingest/csvRows.js';
 
+const PREDICTIONS_HEADER =
+  'the first line must be the header "id,value" (and optionally ",model", ",timestamp" and ",feature.<name>" columns)';
+
 async function rowsOf(text: string, kind: 'truths' | 'predictions' = 'truths'): Promise<CsvRow[]> {
   const rows: CsvRow[] = [];
   for await (const row of readCsvRows(Readable.from([text]), kind)) rows.push(row);
@@ -42,6 +45,32 @@ describe('reading a backfill CSV', () => {
     ]);
   });
 
+  it('reads feature.<name> columns into features: a number, else a category; an empty cell leaves the feature out', async () => {
+    const rows = await rowsOf(
+      'id,value,Feature.BMI,model,feature.region,feature.model\np1,1,0.06,v1,north,"7"\np2,2,,v1,,\np3,3,-1e-2,,"south-east",v2\n',
+      'predictions',
+    );
+
+    expect(rows).toEqual([
+      { line: 2, item: { id: 'p1', body: 1, model: 'v1', features: { BMI: 0.06, region: 'north', model: 7 } } },
+      { line: 3, item: { id: 'p2', body: 2, model: 'v1' } },
+      { line: 4, item: { id: 'p3', body: 3, features: { BMI: -0.01, region: 'south-east', model: 'v2' } } },
+    ]);
+  });
+
+  it('refuses a row whose feature the API would refuse, naming the column, and reads the next', async () => {
+    const rows = await rowsOf(
+      `id,value,feature.age,feature.region\na,1,1e999,north\nb,2,3,${'x'.repeat(129)}\nc,3,4,north\n`,
+      'predictions',
+    );
+
+    expect(rows).toEqual([
+      { line: 2, id: 'a', reason: 'feature.age "1e999" is not a finite number' },
+      { line: 3, id: 'b', reason: 'feature.region: a category is longer than 128 characters' },
+      { line: 4, item: { id: 'c', body: 3, features: { age: 4, region: 'north' } } },
+    ]);
+  });
+
   it('refuses bad rows one by one, with the reason (an id a spreadsheet would run included), and goes on', async () => {
     const rows = await rowsOf('id,value\na,1\nb,abc\nc,1e999\nd e,3\ne,4,v1\n,5\nf,6\n+1+1,7\n-5,8\n');
 
@@ -69,7 +98,28 @@ describe('reading a backfill CSV', () => {
       'the first line must be the header "id,value" (and optionally ",timestamp"), not "id,value,model" (a truth carries no model version)',
     ],
     ['truths', 'a,1\n', 'the first line must be the header "id,value" (and optionally ",timestamp"), not "a,1"'],
-    ['predictions', 'id,y\n', 'the first line must be the header "id,value" (and optionally ",model" and ",timestamp"), not "id,y"'],
+    ['predictions', 'id,y\n', `${PREDICTIONS_HEADER}, not "id,y"`],
+    [
+      'truths',
+      'id,value,feature.age\na,1,3\n',
+      'the first line must be the header "id,value" (and optionally ",timestamp"), not "id,value,feature.age" (a truth carries no features: only predictions do)',
+    ],
+    ['predictions', 'id,value,features.age\n', `${PREDICTIONS_HEADER}, not "id,value,features.age"`],
+    [
+      'predictions',
+      'id,value,feature.age,Feature.age\n',
+      `${PREDICTIONS_HEADER}, not "id,value,feature.age,Feature.age" (the column "feature.age" appears twice)`,
+    ],
+    [
+      'predictions',
+      'id,value,feature.blood pressure,feature.\n',
+      `${PREDICTIONS_HEADER}, not "id,value,feature.blood pressure,feature." ("feature.blood pressure": feature name may hold only letters, digits and . _ : + -; "feature.": feature name is empty, feature name may hold only letters, digits and . _ : + -)`,
+    ],
+    [
+      'predictions',
+      `id,value,${Array.from({ length: 65 }, (_, i) => `feature.f${i}`).join(',')}\n`,
+      `${PREDICTIONS_HEADER}, not "id,value,${Array.from({ length: 65 }, (_, i) => `feature.f${i}`).join(',')}" (65 feature columns: at most 64)`,
+    ],
     ['truths', '\n\n', 'no header line: the file is empty (expected "id,value" (and optionally ",timestamp"))'],
   ] as const)('refuses a %s file whose header is wrong: %j', async (kind, text, message) => {
     await expect(rowsOf(text, kind)).rejects.toThrow(new CsvHeaderError(message));

@@ -11,16 +11,17 @@ let server: Server | undefined;
 /** An API that answers each request with `answer(items, n)` and records what it got. */
 async function fakeApi(
   answer: (items: { id: string }[], request: number) => Answer,
-): Promise<{ url: string; requests: { path: string; ids: string[] }[] }> {
-  const requests: { path: string; ids: string[] }[] = [];
+): Promise<{ url: string; requests: { path: string; ids: string[]; bytes: number }[] }> {
+  const requests: { path: string; ids: string[]; bytes: number }[] = [];
   server = createServer((req: IncomingMessage, res: ServerResponse) => {
     let body = '';
+    req.setEncoding('utf8');
     req.on('data', (chunk) => {
       body += chunk;
     });
     req.on('end', () => {
       const items = JSON.parse(body) as { id: string }[];
-      requests.push({ path: req.url ?? '', ids: items.map((item) => item.id) });
+      requests.push({ path: req.url ?? '', ids: items.map((item) => item.id), bytes: Buffer.byteLength(body) });
       const { status, body: out } = answer(items, requests.length);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(out));
     });
@@ -62,6 +63,23 @@ describe('sending a file through the API', () => {
     expect(outcome).toMatchObject({ route: `${api.url}truths`, rows: 10, sent: 9, failed: 0, refused: [{ line: 5, id: 'r3' }] });
     expect(api.requests.map((r) => r.path)).toEqual(['/truths', '/truths', '/truths']);
     expect(api.requests.flatMap((r) => r.ids).sort()).toEqual(['r0', 'r1', 'r2', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
+  });
+
+  it("keeps every request under the API's 256 KiB in bytes, however many bytes a category's characters take", async () => {
+    const api = await fakeApi((items) => ({ status: 202, body: { accepted: items.length } }));
+    const category = 'é'.repeat(128);
+    async function* wide(): AsyncGenerator<CsvRow> {
+      for (let i = 0; i < 100; i++) {
+        const features = Object.fromEntries(Array.from({ length: 64 }, (_, j) => [`f${j}`, category]));
+        yield { line: i + 2, item: { id: `w${i}`, body: i, features } };
+      }
+    }
+
+    const outcome = await sendRows(wide(), 'predictions', options(api.url, { batchSize: 500 }));
+
+    expect(outcome).toMatchObject({ rows: 100, sent: 100, failed: 0 });
+    expect(Math.max(...api.requests.map((r) => r.bytes))).toBeLessThanOrEqual(256 * 1024);
+    expect(api.requests.length).toBeGreaterThan(1);
   });
 
   it('retries throttling and server errors with backoff', async () => {
