@@ -280,6 +280,8 @@ const DRIFT_TESTS = {
   ks: { figure: 'ks_p_value', name: 'KS p-value', drifts: '≤' },
   wasserstein: { figure: 'wasserstein', name: 'Wasserstein', drifts: '≥' },
   psi: { figure: 'psi', name: 'PSI', drifts: '≥' },
+  chisquare: { figure: 'chi_square_p_value', name: 'χ² p-value', drifts: '≤' },
+  jensenshannon: { figure: 'jensen_shannon', name: 'Jensen–Shannon', drifts: '≥' },
 };
 
 /**
@@ -294,18 +296,25 @@ export function driftView(drift, chosen) {
   const version = versions.includes(chosen) ? chosen : versions[0];
   if (version === undefined) return { versions, version: undefined, summary: 'no reference / no drift figures yet', rows: [] };
   const model = models[version];
-  const test = Object.hasOwn(DRIFT_TESTS, model.test) ? DRIFT_TESTS[model.test] : DRIFT_TESTS.ks;
+  // A category feature's entry names its own test and threshold; a number's are the version's.
+  const testOf = (entry) => {
+    const name = entry.test ?? model.test;
+    return Object.hasOwn(DRIFT_TESTS, name) ? DRIFT_TESTS[name] : DRIFT_TESTS.ks;
+  };
   // A key apart from the name: a feature may well be called "prediction".
-  const row = (name, key, entry) => ({
-    name,
-    key,
-    test: test.name,
-    value: entry[test.figure] ?? null,
-    text: significant3(entry[test.figure]),
-    threshold: `${test.drifts} ${significant3(model.threshold)}`,
-    drifted: entry.drifted === true,
-    verdict: entry.drifted === true ? 'drifted' : 'ok',
-  });
+  const row = (name, key, entry) => {
+    const test = testOf(entry);
+    return {
+      name,
+      key,
+      test: test.name,
+      value: entry[test.figure] ?? null,
+      text: significant3(entry[test.figure]),
+      threshold: `${test.drifts} ${significant3(entry.threshold ?? model.threshold)}`,
+      drifted: entry.drifted === true,
+      verdict: entry.drifted === true ? 'drifted' : 'ok',
+    };
+  };
   const features = Object.entries(model.features ?? {}).map(([name, entry]) => row(name, `feature:${name}`, entry));
   const rows = model.prediction === undefined ? features : [...features, row('prediction', PREDICTION_KEY, model.prediction)];
   const drifted = model.drifted_features ?? features.filter((feature) => feature.drifted).map((feature) => feature.name);
@@ -324,7 +333,7 @@ export function driftView(drift, chosen) {
 
 /**
  * The reference and current shares of one row of driftView (`key`: a feature's or the
- * prediction's) for drift.json's model `version`, by the reference's deciles:
+ * prediction's) for drift.json's model `version`, by the reference's deciles (a category feature's by its categories):
  * "< e0", "e0–e1", …, "≥ e8".
  */
 export function distributionBars(drift, version, key) {
@@ -333,6 +342,9 @@ export function distributionBars(drift, version, key) {
   const features = model?.features ?? {};
   const entry = key === PREDICTION_KEY ? model?.prediction : Object.hasOwn(features, feature) ? features[feature] : undefined;
   if (entry === undefined) return { labels: [], reference: [], current: [] };
+  // A category feature's bars are its categories.
+  if (Array.isArray(entry.categories))
+    return { labels: [...entry.categories], reference: [...(entry.reference_shares ?? [])], current: [...(entry.current_shares ?? [])] };
   const edges = (entry.decile_edges ?? []).map(significant3);
   const labels = (entry.reference_shares ?? []).map((_, i) =>
     i === 0 ? `< ${edges[0]}` : i === edges.length ? `≥ ${edges[i - 1]}` : `${edges[i - 1]}–${edges[i]}`,

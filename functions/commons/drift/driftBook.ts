@@ -11,6 +11,8 @@
  * reference they were cut by: when a version's reference changes, its minutes start
  * again.
  */
+
+import { categorySlot } from './categoryDrift.js';
 import { addValue, emptySummary, type FeatureSummary, mergeSummary, readStoredSummary } from './featureSummary.js';
 import { type FeatureValues, type ModelReference, numericValue } from './modelReference.js';
 
@@ -19,6 +21,8 @@ const MINUTE_MS = 60_000;
 interface Minute {
   readonly start: number;
   readonly features: Record<string, FeatureSummary>;
+  /** Each category feature's counts, in its reference's categories' order (absent in books of before categories). */
+  readonly categories?: Record<string, number[]>;
   readonly prediction: FeatureSummary;
 }
 
@@ -44,6 +48,7 @@ export interface SeenPrediction {
 export interface WindowSummary {
   readonly rows: number;
   readonly features: Readonly<Record<string, FeatureSummary>>;
+  readonly categories: Readonly<Record<string, readonly number[]>>;
   readonly prediction: FeatureSummary;
 }
 
@@ -56,6 +61,9 @@ function emptyMinute(start: number, reference: ModelReference): Minute {
   return {
     start,
     features: Object.fromEntries(reference.feature_names.map((name) => [name, emptySummary()])),
+    categories: Object.fromEntries(
+      Object.entries(reference.categories ?? {}).map(([name, categories]) => [name, categories.counts.map(() => 0)]),
+    ),
     prediction: emptySummary(),
   };
 }
@@ -65,6 +73,13 @@ function addTo(minute: Minute, reference: ModelReference, seen: Pick<SeenPredict
     const into = minute.features[name];
     const edges = reference.features[name]?.edges;
     if (into !== undefined && edges !== undefined) addValue(into, edges, numericValue(seen.features[name]));
+  }
+  for (const [name, categories] of Object.entries(reference.categories ?? {})) {
+    const value = seen.features[name];
+    const counts = minute.categories?.[name];
+    if (value === undefined || counts === undefined) continue;
+    const slot = categorySlot(categories, String(value));
+    counts[slot] = (counts[slot] ?? 0) + 1;
   }
   addValue(minute.prediction, reference.prediction.edges, seen.prediction);
 }
@@ -116,10 +131,15 @@ export class DriftBook {
         const into = total.features[name];
         if (part !== undefined && into !== undefined) mergeSummary(into, part);
       }
+      for (const [name, counts] of Object.entries(minute.categories ?? {})) {
+        const into = total.categories?.[name];
+        if (into === undefined || into.length !== counts.length) continue;
+        for (const [slot, count] of counts.entries()) into[slot] = (into[slot] ?? 0) + count;
+      }
       mergeSummary(total.prediction, minute.prediction);
     }
     for (const seen of waiting) if (seen.predictedAt >= from && seen.predictedAt < to) addTo(total, reference, seen);
-    return { rows: total.prediction.n, features: total.features, prediction: total.prediction };
+    return { rows: total.prediction.n, features: total.features, categories: total.categories ?? {}, prediction: total.prediction };
   }
 
   toStored(now: number): StoredDriftBook {

@@ -6,8 +6,16 @@
  * beside the reference's. The dashboard draws the deciles' shares it carries; the
  * `drift` and `estimated_mae_ratio` alert rules read it.
  */
+import {
+  CATEGORY_THRESHOLDS,
+  type CategoryReference,
+  type CategoryTest,
+  categoryFigures,
+  chooseCategoryTest,
+  judgeCategory,
+} from './categoryDrift.js';
 import type { WindowSummary } from './driftBook.js';
-import { type DriftFigures, driftOfSummaries } from './driftStatistics.js';
+import { shares as countShares, type DriftFigures, driftOfSummaries } from './driftStatistics.js';
 import { chooseTest, DEFAULT_THRESHOLDS, type DriftOptions, type DriftTest, judgeDataset, judgeFeature } from './driftVerdict.js';
 import { decileCounts, decileEdges, type FeatureReference, type FeatureSummary } from './featureSummary.js';
 import type { ModelReference } from './modelReference.js';
@@ -24,13 +32,27 @@ export interface DriftEntry {
   readonly current_shares: readonly number[];
 }
 
+/**
+ * A category feature's entry: its own test (categoryDrift.ts) and threshold, the
+ * chi-square p-value, Jensen–Shannon distance and PSI, and the shares by category
+ * (no deciles; the numeric figures null).
+ */
+export interface CategoryEntry extends DriftEntry {
+  readonly test: CategoryTest;
+  readonly threshold: number;
+  readonly chi_square_p_value: number | null;
+  readonly jensen_shannon: number | null;
+  readonly categories: readonly string[];
+}
+
 export interface ModelDrift {
   readonly reference_rows: number;
   /** Predictions in the window, waiting ones included. */
   readonly rows: number;
   readonly test: DriftTest;
   readonly threshold: number;
-  readonly features: Readonly<Record<string, DriftEntry>>;
+  /** Numeric features (judged by `test`) and category features (their entry's own `test`). */
+  readonly features: Readonly<Record<string, DriftEntry | CategoryEntry>>;
   readonly prediction: DriftEntry;
   readonly drifted_features: readonly string[];
   /** The share of features that drifted. */
@@ -82,16 +104,41 @@ function entryOf(reference: FeatureReference, current: FeatureSummary, judge: (f
   };
 }
 
+function categoryEntryOf(reference: CategoryReference, current: readonly number[], settings: DriftSettings, rows: number): CategoryEntry {
+  const figures = categoryFigures(reference, current);
+  const test = chooseCategoryTest(settings.method ?? 'auto', rows);
+  const threshold = settings.threshold ?? CATEGORY_THRESHOLDS[test];
+  const currentRows = current.reduce((a, b) => a + b, 0);
+  return {
+    test,
+    threshold,
+    psi: figures?.psi ?? null,
+    wasserstein: null,
+    ks_statistic: null,
+    ks_p_value: null,
+    chi_square_p_value: figures?.chi_square_p_value ?? null,
+    jensen_shannon: figures?.jensen_shannon ?? null,
+    drifted: figures === null ? false : judgeCategory(figures, test, threshold),
+    categories: reference.categories,
+    decile_edges: [],
+    reference_shares: countShares(reference.counts),
+    current_shares: current.map((count) => (currentRows === 0 ? 0 : count / currentRows)),
+  };
+}
+
 export function modelDrift(window: ModelWindow, settings: DriftSettings): ModelDrift {
   const { reference, current } = window;
   const judge = (figures: DriftFigures) => judgeFeature(figures, reference.rows, settings).drifted;
-  const features = Object.fromEntries(
-    reference.feature_names.flatMap((name) => {
-      const ofReference = reference.features[name];
-      const ofCurrent = current.features[name];
-      return ofReference === undefined || ofCurrent === undefined ? [] : [[name, entryOf(ofReference, ofCurrent, judge)]];
-    }),
-  );
+  const numeric: [string, DriftEntry][] = reference.feature_names.flatMap((name) => {
+    const ofReference = reference.features[name];
+    const ofCurrent = current.features[name];
+    return ofReference === undefined || ofCurrent === undefined ? [] : [[name, entryOf(ofReference, ofCurrent, judge)]];
+  });
+  const categorical: [string, CategoryEntry][] = Object.entries(reference.categories ?? {}).flatMap(([name, ofReference]) => {
+    const ofCurrent = current.categories[name];
+    return ofCurrent === undefined ? [] : [[name, categoryEntryOf(ofReference, ofCurrent, settings, reference.rows)]];
+  });
+  const features = Object.fromEntries([...numeric, ...categorical]);
   const verdicts = Object.entries(features).map(([name, entry]) => ({ name, drifted: entry.drifted }));
   const drifted = verdicts.filter((verdict) => verdict.drifted).map((verdict) => verdict.name);
   const test = chooseTest(settings.method ?? 'auto', reference.rows);

@@ -171,13 +171,14 @@ export function psi(referenceCounts: readonly number[], currentCounts: readonly 
   return r.reduce((total, share, i) => total + (share - (c[i] as number)) * Math.log(share / (c[i] as number)), 0);
 }
 
-function shares(counts: readonly number[]): number[] {
+/** Each count's share of their sum. */
+export function shares(counts: readonly number[]): number[] {
   const n = counts.reduce((a, b) => a + b, 0);
   return counts.map((count) => count / n);
 }
 
 /** Evidently's get_binned_data(feel_zeroes=True): 0.0001, or the smallest share / 10⁶ if that is ≤ 0.0001. */
-function fillEmpty(values: readonly number[]): number[] {
+export function fillEmpty(values: readonly number[]): number[] {
   const smallest = Math.min(...values.filter((share) => share !== 0));
   const filler = smallest <= 0.0001 ? smallest / 10 ** 6 : 0.0001;
   return values.map((share) => (share === 0 ? filler : share));

@@ -12,6 +12,7 @@
 import { assertLossModel, type LossModel } from '../estimate/lossModel.js';
 import { trainLossModel } from '../estimate/trainLossModel.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
+import { buildCategoryReference, type CategoryReference } from './categoryDrift.js';
 import { buildReference, type FeatureReference, FINE_BINS, readStoredSummary } from './featureSummary.js';
 
 /** A feature's value as a record carries it: a number, or a category's name. */
@@ -33,6 +34,8 @@ export interface ModelReference {
   /** The numeric features, in the loss model's input order. */
   readonly feature_names: readonly string[];
   readonly features: Readonly<Record<string, FeatureReference>>;
+  /** The category features (any row gives a name): their categories' counts. Absent when there are none. */
+  readonly categories?: Readonly<Record<string, CategoryReference>>;
   readonly prediction: FeatureReference;
   /** The reference rows' MAE: what the estimate is measured against when nothing drifted. */
   readonly mae: number;
@@ -53,9 +56,11 @@ export function numericValue(value: FeatureValue | undefined): number {
 }
 
 /**
- * Builds the reference of `model` from its rows. Its features are the names every row
- * gives as a number (a name that is missing or a category somewhere is left out, and
- * said in `skipped`): drift and the loss model are numeric here.
+ * Builds the reference of `model` from its rows. Its numeric features are the names
+ * every row gives as a number (the loss model takes those); its category features the
+ * names some row gives as a category's name (a number in another row counts as its
+ * text; a row without it is left out). A number missing in some row is neither, and is
+ * said in `skipped`.
  */
 export function buildModelReference(
   model: string,
@@ -65,7 +70,14 @@ export function buildModelReference(
   if (rows.length < MIN_REFERENCE_ROWS) throw new RangeError(`a reference needs at least ${MIN_REFERENCE_ROWS} rows, got ${rows.length}`);
   const names = [...new Set(rows.flatMap((row) => Object.keys(row.features)))];
   const numeric = names.filter((name) => rows.every((row) => typeof row.features[name] === 'number'));
-  const skipped = names.filter((name) => !numeric.includes(name));
+  const categorical = names.filter((name) => rows.some((row) => typeof row.features[name] === 'string'));
+  const skipped = names.filter((name) => !numeric.includes(name) && !categorical.includes(name));
+  const categories = Object.fromEntries(
+    categorical.map((name) => [
+      name,
+      buildCategoryReference(rows.flatMap((row) => (row.features[name] === undefined ? [] : [String(row.features[name])]))),
+    ]),
+  );
   const features = Object.fromEntries(numeric.map((name) => [name, buildReference(rows.map((row) => numericValue(row.features[name])))]));
   const lossModel = trainLossModel(
     rows.map((row) => ({ features: numeric.map((name) => numericValue(row.features[name])), prediction: row.yPred, actual: row.yTrue })),
@@ -79,12 +91,24 @@ export function buildModelReference(
       created_at: new Date(now).toISOString(),
       feature_names: numeric,
       features,
+      ...(categorical.length === 0 ? {} : { categories }),
       prediction: buildReference(rows.map((row) => row.yPred)),
       mae,
       loss_model: lossModel,
     },
     skipped,
   };
+}
+
+function isCategoryReference(value: unknown): value is CategoryReference {
+  const reference = value as Partial<CategoryReference> | null;
+  return (
+    Array.isArray(reference?.categories) &&
+    Array.isArray(reference.counts) &&
+    reference.categories.length === reference.counts.length &&
+    reference.categories.length > 0 &&
+    reference.counts.every((count) => typeof count === 'number')
+  );
 }
 
 function isFeatureReference(value: unknown): value is FeatureReference {
@@ -111,7 +135,9 @@ export function assertModelReference(value: unknown): ModelReference {
             ? 'a feature has no percentile edges and summary'
             : !isFeatureReference(reference.prediction)
               ? 'the prediction has no percentile edges and summary'
-              : undefined;
+              : !Object.values(reference.categories ?? {}).every(isCategoryReference)
+                ? 'a category feature has no categories and counts'
+                : undefined;
   if (problem !== undefined) throw new Error(`not a model reference: ${problem}`);
   assertLossModel((reference as ModelReference).loss_model);
   if ((reference as ModelReference).loss_model.features !== (reference as ModelReference).feature_names.length)

@@ -6,7 +6,7 @@
  * The handler (functions/ingest.ts) builds the reference (drift/modelReference.ts) and
  * stores it; `npm run reference` takes the same rows from a CSV file.
  */
-import { MIN_REFERENCE_ROWS, type ReferenceRow, referenceKey } from '../drift/modelReference.js';
+import { MIN_REFERENCE_ROWS, type ModelReference, type ReferenceRow, referenceKey } from '../drift/modelReference.js';
 import { checkMessage, ModelVersion } from '../messaging/messageSchemas.js';
 import { INGEST_LIMITS } from './ingestLimits.js';
 import type { IngestError } from './ingestRequest.js';
@@ -25,6 +25,8 @@ export interface ReferenceSummary {
   readonly features: readonly string[];
   /** Features left out: a category, or missing, in some row. */
   readonly skipped: readonly string[];
+  /** The category features. */
+  readonly categories: readonly string[];
   readonly mae: number;
 }
 
@@ -93,7 +95,7 @@ export function checkReferenceRow(row: unknown): ReferenceRow | string {
 }
 
 export function referenceSummary(
-  reference: { model: string; rows: number; feature_names: readonly string[]; mae: number },
+  reference: Pick<ModelReference, 'model' | 'rows' | 'feature_names' | 'mae' | 'categories'>,
   skipped: readonly string[],
 ): ReferenceSummary {
   return {
@@ -101,6 +103,7 @@ export function referenceSummary(
     key: referenceKey(reference.model),
     rows: reference.rows,
     features: reference.feature_names,
+    categories: Object.keys(reference.categories ?? {}),
     skipped,
     mae: reference.mae,
   };
@@ -111,7 +114,8 @@ export function formatReferenceSummary(summary: ReferenceSummary, where: string)
   const list = (names: readonly string[]) => (names.length === 0 ? '' : ` (${names.join(', ')})`);
   return (
     `reference of ${summary.model} (${summary.key}): ${summary.rows} rows, ${summary.features.length} features${list(summary.features)}, ` +
-    `${summary.skipped.length} skipped as categorical or missing${list(summary.skipped)}, MAE ${summary.mae.toFixed(3)}, ${where}`
+    `${summary.categories.length} categories${list(summary.categories)}, ${summary.skipped.length} skipped as missing somewhere${list(summary.skipped)}, ` +
+    `MAE ${summary.mae.toFixed(3)}, ${where}`
   );
 }
 

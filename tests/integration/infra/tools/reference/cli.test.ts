@@ -43,7 +43,7 @@ describe('npm run reference', () => {
     expect(run).toMatchObject({ code: 0, stderr: '' });
     expect(run.stdout).toMatch(
       new RegExp(
-        `^reference of v1 \\(references/v1\\.json\\): 120 rows, 10 features \\(age, .*\\), 1 skipped as categorical or missing \\(region\\), MAE [\\d.]+, stored in bucket ${cloud.bucket} at ${cloud.moto.url}\\n$`,
+        `^reference of v1 \\(references/v1\\.json\\): 120 rows, 10 features \\(age, .*\\), 1 categories \\(region\\), 0 skipped as missing somewhere, MAE [\\d.]+, stored in bucket ${cloud.bucket} at ${cloud.moto.url}\\n$`,
       ),
     );
     const object = await cloud.s3.send(new GetObjectCommand({ Bucket: cloud.bucket, Key: 'references/v1.json' }));

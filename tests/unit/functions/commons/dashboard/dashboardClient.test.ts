@@ -330,5 +330,24 @@ describe('the dashboard script', () => {
       expect(distributionBars(drift, 'big', 'feature:constructor').labels).toEqual([]);
       expect(significant3(1234.5)).toBe('1230');
     });
+
+    it('shows a category feature by its own test and threshold, and its shares by category', () => {
+      const region = {
+        ...entry({ chi_square_p_value: 0.001, jensen_shannon: 0.2 }, true),
+        test: 'chisquare',
+        threshold: 0.01,
+        categories: ['north', 'south', '(other)'],
+        reference_shares: [0.5, 0.5, 0],
+        current_shares: [0.2, 0.7, 0.1],
+      };
+      const withCategory = { ...drift, models: { big: { ...drift.models.big, features: { region } } } };
+
+      expect(driftView(withCategory).rows[0]).toMatchObject({ test: 'χ² p-value', text: '0.001', threshold: '≤ 0.01', verdict: 'drifted' });
+      expect(distributionBars(withCategory, 'big', 'feature:region')).toEqual({
+        labels: ['north', 'south', '(other)'],
+        reference: [0.5, 0.5, 0],
+        current: [0.2, 0.7, 0.1],
+      });
+    });
   });
 });

@@ -82,7 +82,7 @@ describe('readReferenceRequest', () => {
 });
 
 describe('referenceSummary', () => {
-  it('says the key, the rows, the features kept and those skipped as categories, in one line', () => {
+  it('says the key, the rows, the numeric features and the category ones, in one line', () => {
     const items = referenceItems(60, true);
     const { reference, skipped } = buildModelReference(
       'v1',
@@ -91,10 +91,10 @@ describe('referenceSummary', () => {
 
     const summary = referenceSummary(reference, skipped);
 
-    expect(summary).toMatchObject({ model: 'v1', key: 'references/v1.json', rows: 60, skipped: ['region'] });
+    expect(summary).toMatchObject({ model: 'v1', key: 'references/v1.json', rows: 60, categories: ['region'], skipped: [] });
     expect(summary.features).toHaveLength(10);
     expect(formatReferenceSummary(summary, 'written to ref.json')).toMatch(
-      /^reference of v1 \(references\/v1\.json\): 60 rows, 10 features \(age, sex, bmi, .*, s6\), 1 skipped as categorical or missing \(region\), MAE \d+\.\d{3}, written to ref\.json$/,
+      /^reference of v1 \(references\/v1\.json\): 60 rows, 10 features \(age, sex, bmi, .*, s6\), 1 categories \(region\), 0 skipped as missing somewhere, MAE \d+\.\d{3}, written to ref\.json$/,
     );
   });
 });
