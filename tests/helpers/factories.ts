@@ -59,3 +59,15 @@ export function startedForTests<T extends { stop(): Promise<void> }>(start: () =
   }, stopMs);
   return () => started as T;
 }
+
+/** Every alert rule off, a window of 2 minutes and 10 rows to judge, no hold: tests turn on the rules they are about. */
+export const ALERT_RULES_OFF = {
+  windowMinutes: 2,
+  maeAbove: undefined,
+  maeRatio: undefined,
+  coverageBelow: undefined,
+  minRows: 10,
+  forMinutes: 0,
+  drift: false,
+  estimatedMaeRatio: undefined,
+} as const;

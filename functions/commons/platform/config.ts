@@ -4,36 +4,35 @@
  * sets the ones that matter and leaves AWS_ENDPOINT_URL and LOGS_DIR unset.
  */
 import { deadLetterQueueOf } from '../messaging/sqsLimits.js';
-import type { SegmentRule } from '../metrics/segments.js';
-import { type AlertRuleSettings, type DriftRuleSettings, isSet, readSettings, SETTINGS } from './settings.js';
+import { isSet, readSettings, SETTINGS, type Settings } from './settings.js';
 
-export interface Config {
-  /** Emulator endpoint (moto, LocalStack); undefined means real AWS. */
-  readonly awsEndpoint: string | undefined;
-  readonly region: string;
-  readonly bucket: string;
-  readonly queues: { readonly features: string; readonly yTrue: string; readonly yPred: string };
+/**
+ * What the functions read: the settings as checked (settings.ts), except that the
+ * queues' dead-letter queues are named, the chart server is only one named here, and
+ * the orphans' TTL is in ms.
+ */
+export interface Config
+  extends Pick<
+    Settings,
+    | 'awsEndpoint'
+    | 'region'
+    | 'bucket'
+    | 'queues'
+    | 'logsDir'
+    | 'recordsPerRun'
+    | 'alerts'
+    | 'drift'
+    | 'segmentBy'
+    | 'alertsTopicArn'
+    | 'plotFunction'
+    | 'lambdaEndpoint'
+  > {
   /** Each queue's dead-letter queue: `<queue>-dlq`, as serverless.yml names them. */
   readonly deadLetterQueues: readonly string[];
-  /** Local mirror of the S3 outputs; undefined on AWS. */
-  readonly logsDir: string | undefined;
-  readonly recordsPerRun: number;
   /** The chart server plot posts to; undefined (QUICKCHART_URL unset, the default on AWS): plot draws the chart itself. */
   readonly quickchartUrl: string | undefined;
   /** A half waiting longer than this for its partner goes to orphans.csv. */
   readonly orphanTtlMs: number;
-  /** The alert rules maintain judges with each metrics update. */
-  readonly alerts: AlertRuleSettings;
-  /** How input drift is judged (DRIFT_*). */
-  readonly drift: DriftRuleSettings;
-  /** SEGMENT_BY: every figure per segment too. */
-  readonly segmentBy: readonly SegmentRule[];
-  /** Where alerts are published; undefined: kept in alerts.json only. */
-  readonly alertsTopicArn: string | undefined;
-  /** The plot function, started by maintain once histogram.json changed; undefined: none (plot's schedule draws it). */
-  readonly plotFunction: string | undefined;
-  /** Where Lambda functions are invoked: serverless-offline's Lambda endpoint under `sls offline` (AWS_ENDPOINT_URL_LAMBDA); undefined on AWS. */
-  readonly lambdaEndpoint: string | undefined;
 }
 
 /**

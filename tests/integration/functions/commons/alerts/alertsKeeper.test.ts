@@ -20,18 +20,10 @@ import { localS3, localSns, localSqs } from '../../../../../infra/local/cloud/lo
 import { type RunningProcess, startMoto } from '../../../../../infra/local/cloud/moto.js';
 import { findFreePort } from '../../../../../infra/local/cloud/net.js';
 import { readInbox } from '../../../../../infra/tools/alerts/inbox.js';
+import { ALERT_RULES_OFF } from '../../../../helpers/factories.js';
 
 /** No hold: these tests are about publishing; the last one holds. */
-const SETTINGS: AlertSettings = {
-  windowMinutes: 1,
-  maeAbove: 5,
-  maeRatio: undefined,
-  coverageBelow: undefined,
-  minRows: 10,
-  forMinutes: 0,
-  drift: false,
-  estimatedMaeRatio: undefined,
-};
+const SETTINGS: AlertSettings = { ...ALERT_RULES_OFF, windowMinutes: 1, maeAbove: 5 };
 const NOW = Date.parse('2026-11-27T12:00:30.000Z');
 const silent = { info: () => {}, error: () => {}, warn: () => {} };
 

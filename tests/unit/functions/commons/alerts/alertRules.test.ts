@@ -22,6 +22,7 @@ import {
   windowFigures,
 } from '../../../../../functions/commons/alerts/alertRules.js';
 import { EMPTY_SUMMARY } from '../../../../../functions/commons/metrics/aggregate.js';
+import { ALERT_RULES_OFF } from '../../../../helpers/factories.js';
 
 const MINUTE = 60_000;
 /** A run at 12:00:30: minute 11:58 is the last complete one (11:59 ended less than a maintain period ago; 12:00 is under way). */
@@ -30,16 +31,7 @@ const LAST_COMPLETE = Date.parse('2026-11-27T11:58:00.000Z');
 /** The start of the complete minute `minutesAgo` before the last complete one (0: 11:58; -1: 11:59, not complete yet). */
 const minuteStart = (minutesAgo: number) => new Date(LAST_COMPLETE - minutesAgo * MINUTE).toISOString();
 
-const OFF: AlertSettings = {
-  windowMinutes: 2,
-  maeAbove: undefined,
-  maeRatio: undefined,
-  coverageBelow: undefined,
-  minRows: 10,
-  forMinutes: 0,
-  drift: false,
-  estimatedMaeRatio: undefined,
-};
+const OFF: AlertSettings = ALERT_RULES_OFF;
 
 /** A metrics.json with one minute per entry: [minutes before the last complete one, rows, mae, rmse]. */
 function metrics(minutes: [number, number, number, number?][], coverage: number | null = 1): AlertInput {

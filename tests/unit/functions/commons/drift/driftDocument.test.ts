@@ -25,9 +25,9 @@ const reference = buildModelReference('v1', rows(600, 0, 0.5, 1), 0).reference;
 
 function bookWith(window: readonly ReferenceRow[]): DriftBook {
   const book = new DriftBook(undefined, 18);
-  window.forEach((row, i) =>
-    book.add(reference, { predictedAt: FROM + (i % 15) * MINUTE, features: row.features, prediction: row.yPred }, NOW),
-  );
+  for (const [i, row] of window.entries()) {
+    book.add(reference, { predictedAt: FROM + (i % 15) * MINUTE, features: row.features, prediction: row.yPred }, NOW);
+  }
   return book;
 }
 
