@@ -101,6 +101,8 @@ describe('the alert keeper', () => {
       ['mae_above', true],
       ['mae_ratio', false],
       ['coverage_below', false],
+      ['drift', false],
+      ['estimated_mae_ratio', false],
     ]);
     expect(listed.map((item) => item.alert?.state)).toEqual(['FIRING']);
     expect(left).toEqual([]);
