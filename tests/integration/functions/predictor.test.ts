@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { JoinTableStore } from '../../../functions/commons/join/joinTableStore.js';
 import { LOGS } from '../../../functions/commons/logs/logFiles.js';
 import { parseMetricLog } from '../../../functions/commons/logs/rowFormat.js';
-import { parseDataset } from '../../../functions/commons/model/dataset.js';
+import { FEATURE_NAMES, parseDataset } from '../../../functions/commons/model/dataset.js';
 import { assertModel, modelVersion, predict } from '../../../functions/commons/model/linearModel.js';
 import modelArtefact from '../../../functions/commons/model/model.json';
 import { InjectedCrashError } from '../../../functions/commons/platform/faults.js';
@@ -57,7 +57,7 @@ const featurePacks = (prefix: string, packs: number, perPack: number) =>
   );
 
 describe('predictor with real SQS', () => {
-  it("answers each feature vector with the model's prediction under the same id, and the features' time", async () => {
+  it("answers each feature vector with the model's prediction under the same id, the features' time, and the features by name", async () => {
     const records = featureRecords('p', 3);
     const sentAt = Number(records[0]?.attributes.SentTimestamp);
 
@@ -70,6 +70,8 @@ describe('predictor with real SQS', () => {
         body: predict(model, dataset[i]?.features ?? []),
         model: modelVersion(model),
         timestamp: sentAt,
+        // The inputs travel on with the prediction, for drift and the estimated error.
+        features: Object.fromEntries(FEATURE_NAMES.map((name, f) => [name, dataset[i]?.features[f]])),
       })),
     );
   });
