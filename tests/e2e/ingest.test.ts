@@ -266,10 +266,10 @@ describe('the ingestion API', () => {
     // Assess
     expect(stored).toMatchObject({
       status: 201,
-      body: { model: 'ref-e2e', key: 'references/ref-e2e.json', rows: 60, skipped: ['region'] },
+      body: { model: 'ref-e2e', key: 'references/ref-e2e.json', rows: 60, categories: ['region'], skipped: [] },
     });
     const reference = assertModelReference(JSON.parse((await getText(s3, BUCKET, 'references/ref-e2e.json'))?.text ?? 'null'));
-    expect(reference).toMatchObject({ model: 'ref-e2e', rows: 60 });
+    expect(reference).toMatchObject({ model: 'ref-e2e', rows: 60, categories: { region: expect.any(Object) } });
     expect(few).toEqual({ status: 400, body: { errors: [{ reason: '10 rows: a reference needs at least 50' }] } });
     expect(badName.status).toBe(400);
     expect(await getText(s3, BUCKET, 'references/ref-e2e-few.json')).toBeUndefined();
