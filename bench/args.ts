@@ -12,6 +12,7 @@ export const PHASES = [
   'window-sweep',
   'depth',
   'metric-cost',
+  'feature-cost',
   'compaction-cost',
   'contention',
   'bundles',
@@ -70,6 +71,10 @@ export interface BenchOptions extends PipelineSettings {
   readonly capacityRecords: number;
   readonly metricCostRecords: number;
   readonly metricCostRepeats: number;
+  /** Feature cost phase: pairs of children (without and with features, the order alternating); the records and repeats are metric cost's. */
+  readonly featureCostPairs: number;
+  /** Chunks of 100 records that the labels trail their predictions by, feature cost phase. */
+  readonly featureLabelLag: number;
   readonly plotRows: number;
   /** Messages in the deep queue of the emulator depth phase (the wrapper). */
   readonly depthMessages: number;
@@ -128,6 +133,9 @@ export const DEFAULTS: BenchOptions = {
   capacityRecords: 3_000,
   metricCostRecords: 2_000,
   metricCostRepeats: 5,
+  featureCostPairs: 5,
+  // 1,000 predictions waiting for their labels (10 s at the bench's 100 records a second): the join table holds their inputs.
+  featureLabelLag: 10,
   plotRows: 1_000_000,
   depthMessages: 10_000,
   plainDepthMessages: 1_000,
@@ -167,6 +175,8 @@ const NUMBER_FLAGS: Readonly<Record<string, readonly [key: NumberKey, min: numbe
   'capacity-records': ['capacityRecords', 10, Number.POSITIVE_INFINITY, 'records for the emulator capacity probe'],
   'metric-cost-records': ['metricCostRecords', 100, 10_000, 'records per metric cost measurement'],
   'metric-cost-repeats': ['metricCostRepeats', 1, 20, 'metric cost measurements per log size (median taken)'],
+  'feature-cost-pairs': ['featureCostPairs', 1, 50, 'feature cost: pairs of children without and with features (median taken)'],
+  'feature-label-lag': ['featureLabelLag', 0, 1_000, 'feature cost: chunks of 100 records the labels trail their predictions by'],
   'plot-rows': ['plotRows', 1, Number.POSITIVE_INFINITY, 'rows of the generated metric_log.csv for the plot CLI'],
   depth: ['depthMessages', 10, 100_000, 'messages in the deep queue, emulator depth phase (the wrapper)'],
   'plain-depth': ['plainDepthMessages', 0, 100_000, 'the same for plain moto_server (0: not measured)'],

@@ -19,7 +19,7 @@ import { startRecordedEmulator } from './emulator.js';
 import { measureEmulatorCapacity } from './emulatorCapacity.js';
 import { measureEmulatorDepth } from './emulatorDepth.js';
 import { measureHistory } from './history.js';
-import { measureMetricCost } from './metricCost.js';
+import { measureFeatureCost, measureMetricCost } from './metricCost.js';
 import { runPipeline } from './pipeline.js';
 import { measurePlotCli } from './plotCli.js';
 import { say } from './progress.js';
@@ -143,6 +143,22 @@ export async function bench(options: BenchOptions, cleanup: Cleanup): Promise<nu
   const metricCost = await phase('metric cost', 'metric-cost', () =>
     measureMetricCost({ records: options.metricCostRecords, repeats: options.metricCostRepeats, cleanup, say, onChild }),
   );
+  const featureCost = await phase('feature cost', 'feature-cost', async () => {
+    const result = await measureFeatureCost({
+      records: options.metricCostRecords,
+      repeats: options.metricCostRepeats,
+      pairs: options.featureCostPairs,
+      labelLag: options.featureLabelLag,
+      cleanup,
+      say,
+      onChild,
+    });
+    say(
+      `feature cost: with ten features ÷ without, per record: metric ${result.ratios.metricTime.toFixed(3)} ` +
+        `(S3 bytes ${result.ratios.metricS3Bytes.toFixed(3)}), maintain ${result.ratios.maintainTime.toFixed(3)}`,
+    );
+    return result;
+  });
   const onEmulator = (stop: () => Promise<void>) => cleanup.add('moto', stop);
   const compactionCost = await phase('compaction cost', 'compaction-cost', async () => {
     say(`compaction cost: logs of ${COMPACTION_LOG_ROWS.join(' and ')} rows, ${options.compactionRounds} rounds of 600 rows each…`);
@@ -201,6 +217,7 @@ export async function bench(options: BenchOptions, cleanup: Cleanup): Promise<nu
     windowSweep,
     depth,
     metricCost,
+    featureCost,
     compactionCost,
     contention,
     bundles,

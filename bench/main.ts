@@ -12,7 +12,8 @@
  * 4. (`--window-sweep 0,1,2,5` only) the same again at each batching window;
  * 5. the emulator's cost per SQS request at depth 0 vs 10,000 (fresh emulators: the
  *    wrapper, and plain moto_server for comparison);
- * 6. the metric handler's cost per record after 1k vs 100k records of history;
+ * 6. the metric handler's cost per record after 1k vs 100k records of history, then
+ *    `metric` and `maintain` per record with ten features per prediction vs none;
  * 7. maintain's compaction of a minute's rows into a 10k vs a 1M-row log;
  * 8. the join table's contention: 1, 2, 4 and 8 concurrent writers;
  * 9. the deployable bundles (sizes, init time);

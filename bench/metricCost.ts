@@ -12,8 +12,14 @@
  * then y_pred) with the real `maintain` handler run every COMPACT_EVERY records (it
  * flushes the table's outbox, drops settled ids and appends the segments to
  * metric_log.csv, as its schedule would each minute). Then it times the handler on M
- * more records, counting its S3 traffic at the proxy, `repeats` times (`maintain`
- * between them, untimed); the figures are the medians.
+ * more records, counting its S3 traffic at the proxy, `repeats` times, each followed by
+ * `maintain` (timed too: its cost per record is the run's time over the M rows it
+ * appends); the figures are the medians.
+ *
+ * The feature cost phase (measureFeatureCost) uses the same children on a short history,
+ * y_pred halves as the predictor sends them (its model version and the time) with and
+ * without the ten diabetes features by name, the labels trailing their predictions so
+ * that pending predictions hold their inputs in the join table as they do in production.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -24,7 +30,10 @@ import { parseArgs } from 'node:util';
 import { DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseTable } from '../functions/commons/join/joinTable.js';
-import { recordId } from '../functions/commons/messaging/recordIds.js';
+import { emittedAt, recordId } from '../functions/commons/messaging/recordIds.js';
+import { namedFeatures, parseDataset } from '../functions/commons/model/dataset.js';
+import { assertModel, modelVersion } from '../functions/commons/model/linearModel.js';
+import modelArtefact from '../functions/commons/model/model.json';
 import { BUCKET_KEYS } from '../functions/commons/storage/bucketKeys.js';
 import { getText } from '../functions/commons/storage/s3Objects.js';
 import type { MaintainResult } from '../functions/maintain.js';
@@ -57,6 +66,8 @@ export interface MetricCostRun {
   readonly msPerRecord: number;
   readonly s3RequestsPerInvocation: number;
   readonly s3BytesPerRecord: number;
+  /** The `maintain` run after the repeat (appending its M rows, the books, the documents) over M. */
+  readonly maintainMsPerRecord: number;
 }
 
 export interface MetricCostMeasurement {
@@ -69,6 +80,7 @@ export interface MetricCostMeasurement {
   readonly medianMsPerRecord: number;
   readonly medianS3BytesPerRecord: number;
   readonly medianS3RequestsPerInvocation: number;
+  readonly medianMaintainMsPerRecord: number;
 }
 
 // ---------------------------------------------------------------- pure helpers
@@ -80,12 +92,12 @@ export function syntheticPair(index: number): { yTrue: number; yPred: number } {
   return { yTrue, yPred };
 }
 
-function sqsRecord(queue: string, id: string, value: number): SQSRecord {
+function sqsRecord(queue: string, message: Record<string, unknown>): SQSRecord {
   const now = String(Date.now());
   return {
     messageId: randomUUID(),
     receiptHandle: randomUUID(),
-    body: JSON.stringify({ id, body: value }),
+    body: JSON.stringify(message),
     attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
     messageAttributes: {},
     md5OfBody: '',
@@ -121,16 +133,64 @@ export function freshIds(first: number, count: number, emittedAtMs: number, runI
   });
 }
 
-/** Events for `ids`: per chunk of 100, the y_true halves, then the y_pred halves (which complete the rows). */
-export function halfEvents(ids: readonly string[], firstIndex: number): SQSEvent[] {
-  const events: SQSEvent[] = [];
-  for (let start = 0; start < ids.length; start += HALVES_PER_EVENT) {
-    const chunk = ids.slice(start, start + HALVES_PER_EVENT);
-    const pairs = chunk.map((_, i) => syntheticPair(firstIndex + start + i));
-    events.push({ Records: chunk.map((id, i) => sqsRecord('y_true', id, (pairs[i] as { yTrue: number }).yTrue)) });
-    events.push({ Records: chunk.map((id, i) => sqsRecord('y_pred', id, (pairs[i] as { yPred: number }).yPred)) });
+/** How the y_pred halves look and when their labels come. */
+export interface PredictionShape {
+  /** The model version each prediction names: the predictor's, so `maintain` finds its reference. */
+  readonly model: string;
+  /** Feature vectors, cycled through and sent by name as the predictor forwards them; undefined: y_pred as before issue 19. */
+  readonly vectors?: readonly (readonly number[])[] | undefined;
+  /** Chunks of 100 that the labels trail their predictions by. */
+  readonly labelLag: number;
+}
+
+/** The feature cost phase's two kinds of y_pred halves. */
+export const FEATURE_SHAPES = ['without', 'with'] as const;
+export type FeatureShape = (typeof FEATURE_SHAPES)[number];
+
+/**
+ * The order of the halves' events, chunk by chunk. Without a lag, each chunk's labels
+ * first, then its predictions (which complete the rows at once: the history phase's
+ * shape). With one, each chunk's predictions, then the labels of the chunk `labelLag`
+ * before: predictions wait in the join table, as they do while labels are late.
+ */
+export function halfOrder(chunks: number, labelLag?: number): (readonly ['y_true' | 'y_pred', number])[] {
+  if (labelLag === undefined) return Array.from({ length: chunks }, (_, c) => [['y_true', c] as const, ['y_pred', c] as const]).flat();
+  const order: (readonly ['y_true' | 'y_pred', number])[] = [];
+  for (let c = 0; c < chunks; c++) {
+    order.push(['y_pred', c]);
+    if (c >= labelLag) order.push(['y_true', c - labelLag]);
   }
-  return events;
+  for (let c = Math.max(0, chunks - labelLag); c < chunks; c++) order.push(['y_true', c]);
+  return order;
+}
+
+/** A y_pred message as the predictor sends it for the record `index` (bare, as the history phase sends them, without a shape). */
+export function predictionMessage(id: string, index: number, shape?: PredictionShape): Record<string, unknown> {
+  const body = syntheticPair(index).yPred;
+  if (shape === undefined) return { id, body };
+  const vector = shape.vectors?.[index % shape.vectors.length];
+  return {
+    id,
+    body,
+    model: shape.model,
+    timestamp: emittedAt(id) ?? Date.now(),
+    ...(vector === undefined ? {} : { features: namedFeatures(vector) }),
+  };
+}
+
+/** Events for `ids` (in halfOrder's order): SQS events of 100 halves each, y_true or y_pred. */
+export function halfEvents(ids: readonly string[], firstIndex: number, shape?: PredictionShape): SQSEvent[] {
+  return halfOrder(Math.ceil(ids.length / HALVES_PER_EVENT), shape?.labelLag).map(([kind, c]) => {
+    const start = c * HALVES_PER_EVENT;
+    const chunk = ids.slice(start, start + HALVES_PER_EVENT);
+    return {
+      Records: chunk.map((id, i) => {
+        const index = firstIndex + start + i;
+        const message = kind === 'y_true' ? { id, body: syntheticPair(index).yTrue } : predictionMessage(id, index, shape);
+        return sqsRecord(kind, message);
+      }),
+    };
+  });
 }
 
 // ---------------------------------------------------------------- the child
@@ -153,11 +213,20 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
   }
 }
 
+/** The y_pred halves of a feature cost child: the predictor's model version, and the data set's rows as inputs or none. */
+function predictionShape(shape: FeatureShape, labelLag: number): PredictionShape {
+  const model = modelVersion(assertModel(modelArtefact));
+  if (shape === 'without') return { model, labelLag };
+  const rows = parseDataset(readFileSync(join(PROJECT_DIR, 'functions/commons/model/diabetes.csv'), 'utf8'));
+  return { model, labelLag, vectors: rows.map((row) => row.features) };
+}
+
 async function runChildMeasurement(options: {
   history: number;
   records: number;
   repeats: number;
   planFile: string;
+  shape?: PredictionShape | undefined;
 }): Promise<MetricCostMeasurement> {
   const plan = JSON.parse(readFileSync(options.planFile, 'utf8')) as BootstrapPlan;
   const moto = await startMoto(await findFreePort());
@@ -191,20 +260,26 @@ async function runChildMeasurement(options: {
     // Warm-up, the same for every history and then wiped: the first calls pay for connections, lazy SDK
     // loading and V8's optimisation of the handler's paths, none of which is per-record cost.
     const warmIds = freshIds(0, Math.max(options.records, WARM_UP_RECORDS), Date.now(), new Map());
-    for (const event of halfEvents(warmIds, 0)) await call(event);
+    for (const event of halfEvents(warmIds, 0, options.shape)) await call(event);
     await emptyBucket(s3, bucket);
     // maintain after the wipe: its compactor reads the logs as the history leaves them.
     const { handler: maintainHandler } = (await import('../functions/maintain.js')) as { handler: Maintain };
     let rows = 0;
+    /** Runs maintain; its time in ms. */
     const maintain = async () => {
+      const started = performance.now();
       rows = (await maintainHandler(undefined, lambdaContext(functionName('maintain')))).rows;
+      return performance.now() - started;
     };
     const runIds = new Map<number, string>();
     let pushed = 0;
+    /** Pushes `count` records through metric; the handler's time in ms (building the events is the bench's, not metric's). */
     const push = async (count: number) => {
-      const ids = freshIds(pushed, count, Date.now(), runIds);
-      for (const event of halfEvents(ids, pushed)) await call(event);
+      const events = halfEvents(freshIds(pushed, count, Date.now(), runIds), pushed, options.shape);
+      const started = performance.now();
+      for (const event of events) await call(event);
       pushed += count;
+      return performance.now() - started;
     };
 
     // The history: K records, maintain every COMPACT_EVERY (and once at the end), as the schedule would.
@@ -221,9 +296,7 @@ async function runChildMeasurement(options: {
       const before = await tableSize(s3, bucket);
       const historyNow = pushed;
       proxy.reset();
-      const started = performance.now();
-      await push(options.records);
-      const wallMs = performance.now() - started;
+      const wallMs = await push(options.records);
       const s3Stats = Object.entries(proxy.counts()).filter(([operation]) => operation.startsWith('s3:'));
       const s3Requests = s3Stats.reduce((sum, [, stats]) => sum + stats.count, 0);
       const s3Bytes = s3Stats.reduce((sum, [, stats]) => sum + stats.requestBytes + stats.responseBytes, 0);
@@ -232,14 +305,15 @@ async function runChildMeasurement(options: {
       if (after.nextSeq !== before.nextSeq + options.records) {
         throw new Error(`expected the table at line ${before.nextSeq + options.records}, found ${after.nextSeq}`);
       }
+      const maintainMs = await maintain();
       runs.push({
         history: historyNow,
         tableBytes: before.bytes,
         msPerRecord: wallMs / options.records,
         s3RequestsPerInvocation: s3Requests / ((2 * options.records) / HALVES_PER_EVENT),
         s3BytesPerRecord: s3Bytes / options.records,
+        maintainMsPerRecord: maintainMs / options.records,
       });
-      await maintain();
     }
     if (rows !== pushed) throw new Error(`after ${pushed} records metric_log.csv holds ${rows} rows`);
     return {
@@ -250,6 +324,7 @@ async function runChildMeasurement(options: {
       medianMsPerRecord: median(runs.map((run) => run.msPerRecord)),
       medianS3BytesPerRecord: median(runs.map((run) => run.s3BytesPerRecord)),
       medianS3RequestsPerInvocation: median(runs.map((run) => run.s3RequestsPerInvocation)),
+      medianMaintainMsPerRecord: median(runs.map((run) => run.maintainMsPerRecord)),
     };
   } finally {
     s3.destroy();
@@ -278,9 +353,24 @@ export interface MetricCostResult {
   readonly bytesRatio: number;
 }
 
-async function measureAt(history: number, planFile: string, options: MetricCostOptions): Promise<MetricCostMeasurement> {
-  options.say(`metric cost: ${history} records of history (metric + maintain), then ${options.records} records × ${options.repeats}…`);
-  const args = ['--history', history, '--records', options.records, '--repeats', options.repeats, '--plan', planFile].map(String);
+/** A feature cost child's y_pred halves: which shape, and how many chunks of 100 the labels trail by. */
+interface ChildShape {
+  readonly shape: FeatureShape;
+  readonly labelLag: number;
+}
+
+async function measureAt(
+  history: number,
+  planFile: string,
+  options: MetricCostOptions,
+  predictions?: ChildShape,
+): Promise<MetricCostMeasurement> {
+  const what = predictions === undefined ? 'metric cost' : `feature cost, ${predictions.shape} features`;
+  options.say(`${what}: ${history} records of history (metric + maintain), then ${options.records} records × ${options.repeats}…`);
+  const shapeArgs = predictions === undefined ? [] : ['--shape', predictions.shape, '--label-lag', predictions.labelLag];
+  const args = ['--history', history, '--records', options.records, '--repeats', options.repeats, '--plan', planFile, ...shapeArgs].map(
+    String,
+  );
   const { stdout } = await runChild(
     process.execPath,
     ['--import', 'tsx', join(PROJECT_DIR, 'bench/metricCost.ts'), ...args],
@@ -289,18 +379,25 @@ async function measureAt(history: number, planFile: string, options: MetricCostO
   const measurement = lastJsonLine<MetricCostMeasurement>(stdout, ['medianMsPerRecord', 'runs']);
   if (measurement === undefined) throw new Error(`the metric cost child (${args.join(' ')}) printed no result:\n${stdout.slice(-1_000)}`);
   options.say(
-    `metric cost: after ${history} records: ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
-      `${Math.round(measurement.medianS3BytesPerRecord)} S3 bytes/record, ${measurement.medianS3RequestsPerInvocation.toFixed(2)} S3 requests/invocation`,
+    `${what}: after ${history} records: metric ${measurement.medianMsPerRecord.toFixed(3)} ms/record, ` +
+      `${Math.round(measurement.medianS3BytesPerRecord)} S3 bytes/record, ${measurement.medianS3RequestsPerInvocation.toFixed(2)} S3 requests/invocation; ` +
+      `maintain ${measurement.medianMaintainMsPerRecord.toFixed(3)} ms/record`,
   );
   return measurement;
 }
 
-export async function measureMetricCost(options: MetricCostOptions): Promise<MetricCostResult> {
+/** The template's resources in a file for the children, removed on the way out. */
+async function writePlan(cleanup: Cleanup): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'ml-monitor-bench-plan-'));
-  options.cleanup.add('plan dir', () => rm(dir, { recursive: true, force: true }));
+  cleanup.add('plan dir', () => rm(dir, { recursive: true, force: true }));
   const planFile = join(dir, 'plan.json');
   // The resources as serverless.yml's defaults declare them (not this shell's SQS_* settings).
   await writeFile(planFile, JSON.stringify(planFromResources(templateResources(defaultsEnv()))));
+  return planFile;
+}
+
+export async function measureMetricCost(options: MetricCostOptions): Promise<MetricCostResult> {
+  const planFile = await writePlan(options.cleanup);
   const small = await measureAt(1_000, planFile, options);
   const large = await measureAt(100_000, planFile, options);
   return {
@@ -310,8 +407,82 @@ export async function measureMetricCost(options: MetricCostOptions): Promise<Met
   };
 }
 
+/**
+ * History before a feature cost measurement: two maintain runs, so its paths (the
+ * estimates and summaries among them) are warm, as metric's are after its warm-up.
+ */
+export const FEATURE_COST_HISTORY = 2 * COMPACT_EVERY;
+
+export interface FeatureCostOptions extends MetricCostOptions {
+  /** Pairs of children, one of each shape, the order alternating pair by pair. */
+  readonly pairs: number;
+  readonly labelLag: number;
+}
+
+export interface FeatureCostResult {
+  readonly pairs: number;
+  readonly labelLag: number;
+  readonly history: number;
+  /** Each pair's two measurements, in the order they ran. */
+  readonly runs: readonly (readonly { readonly shape: FeatureShape; readonly measurement: MetricCostMeasurement }[])[];
+  readonly ratios: FeatureCostRatios;
+}
+
+export interface FeatureCostRatios {
+  /** The median over the children of each one's median, with features ÷ without: per record. */
+  readonly metricTime: number;
+  readonly metricS3Bytes: number;
+  readonly maintainTime: number;
+  /** Each pair's metric and maintain time ratio: the spread (a pair ran back to back, under much the same load). */
+  readonly pairMetricTime: readonly number[];
+  readonly pairMaintainTime: readonly number[];
+}
+
+/** Pair `i`'s order: alternating, so neither shape always runs first (on a warmer or a less loaded machine). */
+export function pairOrder(i: number): readonly [FeatureShape, FeatureShape] {
+  return i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+}
+
+/** The ratios of the measurements with features to those without, from the pairs as they ran. */
+export function featureCostRatios(
+  runs: readonly (readonly { readonly shape: FeatureShape; readonly measurement: MetricCostMeasurement }[])[],
+): FeatureCostRatios {
+  const of = (shape: FeatureShape, pick: (m: MetricCostMeasurement) => number) =>
+    runs.flatMap((pair) => pair.filter((run) => run.shape === shape).map((run) => pick(run.measurement)));
+  const ratio = (pick: (m: MetricCostMeasurement) => number) => median(of('with', pick)) / median(of('without', pick));
+  const pairRatios = (pick: (m: MetricCostMeasurement) => number) =>
+    runs.map((pair) => {
+      const [withRun, withoutRun] = (['with', 'without'] as const).map((shape) => pair.find((run) => run.shape === shape));
+      return withRun && withoutRun ? pick(withRun.measurement) / pick(withoutRun.measurement) : Number.NaN;
+    });
+  const metricMs = (m: MetricCostMeasurement) => m.medianMsPerRecord;
+  const maintainMs = (m: MetricCostMeasurement) => m.medianMaintainMsPerRecord;
+  return {
+    metricTime: ratio(metricMs),
+    metricS3Bytes: ratio((m) => m.medianS3BytesPerRecord),
+    maintainTime: ratio(maintainMs),
+    pairMetricTime: pairRatios(metricMs),
+    pairMaintainTime: pairRatios(maintainMs),
+  };
+}
+
+/** metric and maintain per record with ten features per prediction against none, side by side. */
+export async function measureFeatureCost(options: FeatureCostOptions): Promise<FeatureCostResult> {
+  const planFile = await writePlan(options.cleanup);
+  const runs: { shape: FeatureShape; measurement: MetricCostMeasurement }[][] = [];
+  for (let i = 0; i < options.pairs; i++) {
+    const pair: { shape: FeatureShape; measurement: MetricCostMeasurement }[] = [];
+    for (const shape of pairOrder(i)) {
+      pair.push({ shape, measurement: await measureAt(FEATURE_COST_HISTORY, planFile, options, { shape, labelLag: options.labelLag }) });
+    }
+    runs.push(pair);
+  }
+  return { pairs: options.pairs, labelLag: options.labelLag, history: FEATURE_COST_HISTORY, runs, ratios: featureCostRatios(runs) };
+}
+
 if (require.main === module) {
-  const usage = 'usage: node --import tsx bench/metricCost.ts --history K --records M --repeats R --plan <plan.json>';
+  const usage =
+    'usage: node --import tsx bench/metricCost.ts --history K --records M --repeats R --plan <plan.json> [--shape without|with --label-lag L]';
   try {
     const { values } = parseArgs({
       options: {
@@ -319,12 +490,20 @@ if (require.main === module) {
         records: { type: 'string', default: '2000' },
         repeats: { type: 'string', default: '3' },
         plan: { type: 'string' },
+        shape: { type: 'string' },
+        'label-lag': { type: 'string', default: '0' },
       },
       strict: true,
     });
     const [history, records, repeats] = [values.history, values.records, values.repeats].map(Number) as [number, number, number];
     if (![history, records, repeats].every((n) => Number.isInteger(n) && n > 0) || !values.plan) throw new Error('bad arguments');
-    runChildMeasurement({ history, records, repeats, planFile: values.plan })
+    const labelLag = Number(values['label-lag']);
+    const shape = values.shape;
+    if (shape !== undefined && (!(FEATURE_SHAPES as readonly string[]).includes(shape) || !Number.isInteger(labelLag) || labelLag < 0)) {
+      throw new Error('bad arguments');
+    }
+    const predictions = shape === undefined ? undefined : predictionShape(shape as FeatureShape, labelLag);
+    runChildMeasurement({ history, records, repeats, planFile: values.plan, shape: predictions })
       .then((result) => {
         process.stdout.write(`${JSON.stringify(result)}\n`);
         process.exit(0);

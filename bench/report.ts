@@ -14,7 +14,7 @@ import type { CapacityResult } from './emulatorCapacity.js';
 import type { DepthResult, EmulatorDepth, OperationDepth } from './emulatorDepth.js';
 import type { BucketInventory, ChildSample, HistoryMeasurement, HistoryResult } from './history.js';
 import type { Traffic } from './httpTraffic.js';
-import type { MetricCostResult } from './metricCost.js';
+import type { FeatureCostResult, MetricCostResult } from './metricCost.js';
 import type { PipelineResult } from './pipeline.js';
 import { type PlotCliResult, plotRatios } from './plotCli.js';
 import type { OperationStats } from './recordingProxy.js';
@@ -47,6 +47,7 @@ export interface ReportInputs {
   readonly windowSweep?: Phase<readonly SweepRun[]>;
   readonly depth: Phase<DepthResult>;
   readonly metricCost: Phase<MetricCostResult>;
+  readonly featureCost?: Phase<FeatureCostResult>;
   readonly compactionCost?: Phase<readonly CompactionCost[]>;
   readonly contention?: Phase<readonly ContentionRun[]>;
   readonly bundles: Phase<BundlesResult>;
@@ -65,6 +66,8 @@ export const TARGETS = {
   /** Emission to row, median. */
   latencyP50Ms: 5_000,
   metricCostRatio: 1.3,
+  /** metric's and maintain's time per record with ten features per prediction over none (issue 19). */
+  featureCostRatio: 1.3,
   /** Appending to a 1M-row log over a 10k-row one, time and bytes. */
   compactionCostRatio: 1.3,
   /** SQS p50 per request at depth 10,000 over depth 0, the worse of send and receive. */
@@ -275,6 +278,35 @@ function metricCostFigures(metricCost: MetricCostResult) {
   };
 }
 
+/** The feature cost phase as bench.json holds it: the ratios, each pair's, and each child's figures per record. */
+export function featureCostFigures(cost: FeatureCostResult) {
+  const { ratios } = cost;
+  const perShape = (shape: 'without' | 'with') => {
+    const measurements = cost.runs.flatMap((pair) => pair.filter((run) => run.shape === shape).map((run) => run.measurement));
+    return {
+      metric_ms_per_record: round(median(measurements.map((m) => m.medianMsPerRecord)), 4),
+      metric_s3_bytes_per_record: round(median(measurements.map((m) => m.medianS3BytesPerRecord)), 0),
+      maintain_ms_per_record: round(median(measurements.map((m) => m.medianMaintainMsPerRecord)), 4),
+      children_metric_ms_per_record: measurements.map((m) => round(m.medianMsPerRecord, 4)),
+      children_maintain_ms_per_record: measurements.map((m) => round(m.medianMaintainMsPerRecord, 4)),
+    };
+  };
+  return {
+    metric_time_ratio: round(ratios.metricTime, 3),
+    metric_s3_bytes_ratio: round(ratios.metricS3Bytes, 3),
+    maintain_time_ratio: round(ratios.maintainTime, 3),
+    pair_metric_time_ratios: ratios.pairMetricTime.map((ratio) => round(ratio, 3)),
+    pair_maintain_time_ratios: ratios.pairMaintainTime.map((ratio) => round(ratio, 3)),
+    pairs: cost.pairs,
+    order: cost.runs.map((pair) => pair.map((run) => run.shape).join(',')),
+    label_lag_records: cost.labelLag * 100,
+    history_records: cost.history,
+    records: cost.runs[0]?.[0]?.measurement.records ?? null,
+    without_features: perShape('without'),
+    with_features: perShape('with'),
+  };
+}
+
 /** One window of the sweep, as bench.json holds it. */
 function sweepFigures(run: SweepRun) {
   const base = { window_s: run.window, batch_size: run.batchSize, uses_shipped_defaults: run.usesShippedDefaults };
@@ -466,6 +498,9 @@ export function buildReport(inputs: ReportInputs) {
   const compactionReport = compaction === undefined ? undefined : compactionFigures(compaction);
   const contention = value(contentionPhase);
   const metricCost = value(inputs.metricCost);
+  const featureCostPhase: Phase<FeatureCostResult> = inputs.featureCost ?? { skipped: 'not run' };
+  const featureCost = value(featureCostPhase);
+  const featureCostReport = featureCost === undefined ? undefined : featureCostFigures(featureCost);
   const bundles = value(inputs.bundles);
   const plot = value(inputs.plot);
   const plotFigures = plot === undefined ? undefined : plotRatios(plot);
@@ -477,6 +512,7 @@ export function buildReport(inputs: ReportInputs) {
     window_sweep: sweepPhase,
     emulator_depth: inputs.depth,
     metric_cost: inputs.metricCost,
+    feature_cost: featureCostPhase,
     compaction_cost: compactionPhase,
     table_contention: contentionPhase,
     bundles: inputs.bundles,
@@ -516,6 +552,9 @@ export function buildReport(inputs: ReportInputs) {
     metric_cost_ratio_100k_vs_1k: metricCost ? round(metricCost.timeRatio, 3) : null,
     metric_bytes_ratio_100k_vs_1k: metricCost ? round(metricCost.bytesRatio, 3) : null,
     metric_cost: metricCost ? metricCostFigures(metricCost) : whyMissing(inputs.metricCost),
+    metric_cost_ratio_with_features: featureCostReport?.metric_time_ratio ?? null,
+    maintain_cost_ratio_with_features: featureCostReport?.maintain_time_ratio ?? null,
+    feature_cost: featureCostReport ?? whyMissing(featureCostPhase),
     compaction_cost_ratio_1m_vs_10k: compactionReport?.time_ratio ?? null,
     compaction_bytes_ratio_1m_vs_10k: compactionReport?.bytes_ratio ?? null,
     compaction_cost: compactionReport ?? whyMissing(compactionPhase),
@@ -757,6 +796,39 @@ function metricCostRows(r: BenchReport): TableRow[] {
   ];
 }
 
+function featureCostRows(r: BenchReport): TableRow[] {
+  const cost = r.feature_cost;
+  const target = `≤ ${TARGETS.featureCostRatio}`;
+  if (typeof cost !== 'object') return [{ metric: 'metric_cost_ratio_with_features', value: cost ?? 'n/a', target }];
+  const within = (ratio: number) => ratio <= TARGETS.featureCostRatio;
+  const { without_features: without, with_features: withFeatures } = cost;
+  const spread = (ratios: readonly number[]) => `pairs ${fmt(Math.min(...ratios), 2)}–${fmt(Math.max(...ratios), 2)}`;
+  return [
+    {
+      metric: `metric_cost_ratio_with_features (10 vs 0, ${cost.pairs} pairs)`,
+      value: `${fmt(cost.metric_time_ratio, 3)} (${spread(cost.pair_metric_time_ratios)})`,
+      target,
+      ok: within(cost.metric_time_ratio),
+    },
+    {
+      metric: 'maintain_cost_ratio_with_features',
+      value: `${fmt(cost.maintain_time_ratio, 3)} (${spread(cost.pair_maintain_time_ratios)})`,
+      target,
+      ok: within(cost.maintain_time_ratio),
+    },
+    {
+      metric: '  metric / maintain per record, without / with',
+      value: `${fmt(without.metric_ms_per_record, 3)} / ${fmt(withFeatures.metric_ms_per_record, 3)} ms; ${fmt(without.maintain_ms_per_record, 3)} / ${fmt(withFeatures.maintain_ms_per_record, 3)} ms`,
+      target: '',
+    },
+    {
+      metric: "  metric's S3 bytes per record, without / with",
+      value: `${fmt(without.metric_s3_bytes_per_record)} / ${fmt(withFeatures.metric_s3_bytes_per_record)} B (${fmt(cost.metric_s3_bytes_ratio, 2)}×)`,
+      target: '',
+    },
+  ];
+}
+
 function compactionRows(r: BenchReport): TableRow[] {
   const cost = r.compaction_cost;
   const target = `≤ ${TARGETS.compactionCostRatio}`;
@@ -885,6 +957,7 @@ export function tableRows(report: BenchReport): TableRow[] {
     ...sweepRows(report),
     ...depthRows(report),
     ...metricCostRows(report),
+    ...featureCostRows(report),
     ...compactionRows(report),
     ...contentionRows(report),
     ...bundleAndPlotRows(report),

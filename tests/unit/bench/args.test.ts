@@ -142,6 +142,16 @@ describe('parseBenchArgs', () => {
   });
 });
 
+describe('the feature cost flags', () => {
+  it('takes pairs and a label lag, with five pairs and 1,000 predictions waiting by default', () => {
+    expect(DEFAULTS).toMatchObject({ featureCostPairs: 5, featureLabelLag: 10 });
+    expect(parsed(['--feature-cost-pairs', '7', '--feature-label-lag', '0'])).toMatchObject({ featureCostPairs: 7, featureLabelLag: 0 });
+    expect(() => parseBenchArgs(['--feature-cost-pairs', '0'])).toThrow(UsageError);
+    expect(skipReason(parsed(['--only', 'feature-cost']), 'feature-cost')).toBeUndefined();
+    expect(skipReason(parsed(['--skip-feature-cost']), 'feature-cost')).toBe('--skip-feature-cost');
+  });
+});
+
 describe('skipReason', () => {
   it('runs only the phases --only names', () => {
     const options = parsed(['--only', 'depth']);

@@ -7,7 +7,7 @@ import type { BurstResult } from '../../../bench/burst.js';
 import type { CompactionCost } from '../../../bench/compactionCost.js';
 import type { DepthResult, EmulatorDepth } from '../../../bench/emulatorDepth.js';
 import type { BucketInventory, ChildSample, HistoryMeasurement, HistoryResult } from '../../../bench/history.js';
-import type { MetricCostMeasurement, MetricCostResult } from '../../../bench/metricCost.js';
+import type { FeatureCostResult, MetricCostMeasurement, MetricCostResult } from '../../../bench/metricCost.js';
 import type { PipelineResult } from '../../../bench/pipeline.js';
 import type { PlotCliResult } from '../../../bench/plotCli.js';
 import { buildReport, costEstimate, formatTable, type ReportInputs, shortCount, type TableRow, tableRows } from '../../../bench/report.js';
@@ -104,16 +104,40 @@ const measurement = (history: number, msPerRecord: number, bytes: number): Metri
   history,
   rows: history,
   records: 2_000,
-  runs: [{ history, tableBytes: 96, msPerRecord, s3RequestsPerInvocation: 2.5, s3BytesPerRecord: bytes }],
+  runs: [{ history, tableBytes: 96, msPerRecord, s3RequestsPerInvocation: 2.5, s3BytesPerRecord: bytes, maintainMsPerRecord: 0.05 }],
   medianMsPerRecord: msPerRecord,
   medianS3BytesPerRecord: bytes,
   medianS3RequestsPerInvocation: 3,
+  medianMaintainMsPerRecord: 0.05,
 });
 
 const metricCostResult: MetricCostResult = {
   measurements: [measurement(1_000, 0.2, 400), measurement(100_000, 0.15, 410)],
   timeRatio: 0.75,
   bytesRatio: 1.025,
+};
+
+const featureCostResult = (withMs: number): FeatureCostResult => {
+  const without = { ...measurement(10_000, 0.8, 4_000), medianMaintainMsPerRecord: 0.2 };
+  const withFeatures = { ...measurement(10_000, withMs, 12_000), medianMaintainMsPerRecord: 0.25 };
+  return {
+    pairs: 1,
+    labelLag: 10,
+    history: 10_000,
+    runs: [
+      [
+        { shape: 'without', measurement: without },
+        { shape: 'with', measurement: withFeatures },
+      ],
+    ],
+    ratios: {
+      metricTime: withMs / 0.8,
+      metricS3Bytes: 3,
+      maintainTime: 1.25,
+      pairMetricTime: [withMs / 0.8],
+      pairMaintainTime: [1.25],
+    },
+  };
 };
 
 const compaction = (logRows: number, ms: number, s3Ms: number, bytes: number): CompactionCost => ({
@@ -480,6 +504,36 @@ describe('the metric cost, bundles and plot CLI figures', () => {
     });
     expect(row(rows, 'metric_cost_ratio_100k_vs_1k')).toMatchObject({ value: '0.750', target: '≤ 1.3', ok: true });
     expect(row(rows, 'metric_bytes_ratio_100k_vs_1k')).toMatchObject({ value: '1.025', ok: true });
+  });
+
+  it('prints the feature cost ratios against their target, and says MISSED past it', () => {
+    const met = buildReport(inputs({ featureCost: { ok: featureCostResult(0.96) } }));
+    const missed = buildReport(inputs({ featureCost: { ok: featureCostResult(1.2) } }));
+
+    expect(met.metric_cost_ratio_with_features).toBe(1.2);
+    expect(met.maintain_cost_ratio_with_features).toBe(1.25);
+    expect(met.feature_cost).toMatchObject({
+      order: ['without,with'],
+      label_lag_records: 1_000,
+      without_features: { metric_ms_per_record: 0.8, maintain_ms_per_record: 0.2, metric_s3_bytes_per_record: 4_000 },
+      with_features: { metric_ms_per_record: 0.96, maintain_ms_per_record: 0.25, metric_s3_bytes_per_record: 12_000 },
+    });
+    expect(row(tableRows(met), 'metric_cost_ratio_with_features')).toMatchObject({
+      value: '1.200 (pairs 1.20–1.20)',
+      target: '≤ 1.3',
+      ok: true,
+    });
+    expect(row(tableRows(met), 'maintain_cost_ratio_with_features')).toMatchObject({ value: '1.250 (pairs 1.25–1.25)', ok: true });
+    expect(missed.metric_cost_ratio_with_features).toBe(1.5);
+    expect(row(tableRows(missed), 'metric_cost_ratio_with_features')?.ok).toBe(false);
+  });
+
+  it('says why the feature cost is missing when the phase did not run', () => {
+    const report = buildReport(inputs({}));
+
+    expect(report.metric_cost_ratio_with_features).toBeNull();
+    expect(report.feature_cost).toBe('skipped: not run');
+    expect(row(tableRows(report), 'metric_cost_ratio_with_features')).toMatchObject({ value: 'skipped: not run', target: '≤ 1.3' });
   });
 
   it('prints each bundle with its zip size and init time', () => {
