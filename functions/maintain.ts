@@ -15,6 +15,7 @@ import type { Context } from 'aws-lambda';
 import { AlertKeeper } from './commons/alerts/alertKeeper.js';
 import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { assertModelReference } from './commons/drift/modelReference.js';
+import { INPUTS_KEPT_AFTER_TTL_MS } from './commons/drift/predictionInputs.js';
 import { ReferenceStore } from './commons/drift/referenceStore.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
@@ -50,6 +51,7 @@ const publisher = new MetricsPublisher({
   references: new ReferenceStore({ s3, bucket: config.bucket, builtIn: assertModelReference(builtInReference), warn }),
   drift: { ...config.drift, windowMinutes: config.alerts.windowMinutes },
   segmentBy: config.segmentBy,
+  inputsKeptMs: config.orphanTtlMs + INPUTS_KEPT_AFTER_TTL_MS,
 });
 const alerts = new AlertKeeper({
   s3,
@@ -206,6 +208,8 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
+  // After the compaction: each line's inputs were filed before the line itself.
+  await publisher.takeFiledInputs();
   publisher.added('metric_log', metricLog.added);
   publisher.recovered('metric_log', metricLog.repair?.recovered ?? []);
   const orphanLog = await compactor.compact(LOGS.orphans);

@@ -1,16 +1,26 @@
 /**
- * metric (SQS `y_true` and `y_pred`, records one or many to a message): upserts each
- * half into the metric table in S3;
+ * metric (SQS `y_true` and `y_pred`, records one or many to a message): files the
+ * predictions' inputs for maintain (drift/predictionInputs.ts), upserts each half into
+ * the metric table in S3;
  * an id with both halves becomes one row of metric_log.csv, written as a log segment
  * that `maintain` appends to the file. Duplicated, reordered and late halves never
  * make a second row (see JoinTableStore).
  */
+import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { fileInputs } from './commons/drift/predictionInputs.js';
 import type { Half, HalfKind } from './commons/join/joinTable.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { journalIn } from './commons/logs/journal.js';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
-import { eventTimeOf, parseRecords, queueNameOf, ScalarMessage, sentTimestampOf } from './commons/messaging/messageSchemas.js';
+import {
+  eventTimeOf,
+  type Features,
+  parseRecords,
+  queueNameOf,
+  ScalarMessage,
+  sentTimestampOf,
+} from './commons/messaging/messageSchemas.js';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { ContendedWriteError } from './commons/platform/errors.js';
@@ -40,6 +50,7 @@ function halfKindOf(queueName: string): HalfKind {
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
   const halves: Half[] = [];
+  const inputs: { id: string; features: Features }[] = [];
   const partlyBad: PartlyBadPack[] = [];
   const response = await processRecords(
     event,
@@ -54,15 +65,17 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           id: message.id,
           value: message.body,
           ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
-          ...(kind === 'y_pred' && message.features !== undefined ? { features: message.features } : {}),
           at: eventTimeOf(message, sentAt),
         });
+        if (kind === 'y_pred' && message.features !== undefined) inputs.push({ id: message.id, features: message.features });
       }
       if (rejected.length > 0) partlyBad.push({ record, rejected });
     },
     onReject,
   );
   if (halves.length === 0) return response;
+  // Filed before the halves can join: a row's inputs are in the bucket by the time its line is (predictionInputs.ts).
+  if (inputs.length > 0) await fileInputs(s3, config.bucket, inputs, Date.now(), randomUUID());
   // A failure here throws: the whole batch comes back, and every step is safe to repeat.
   // So does losing races to other writers for too long: better than being cut off by the timeout.
   const outcome = await store

@@ -11,7 +11,6 @@
  * the traffic in flight, not the history.
  */
 
-import type { FeatureValues } from '../drift/modelReference.js';
 import { annotate, formatOrphanLine, type LogName, type RowNotes } from '../logs/logFiles.js';
 import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
 
@@ -25,8 +24,6 @@ export interface Half {
   readonly model?: string;
   /** Epoch ms of its event: when the prediction was made, or the true answer became known. */
   readonly at?: number;
-  /** The inputs of a prediction (y_pred only), for drift and the estimated error. */
-  readonly features?: FeatureValues;
 }
 
 export interface PendingRecord {
@@ -38,8 +35,6 @@ export interface PendingRecord {
   /** Epoch ms of the prediction, and of the true answer, when known. */
   readonly predictedAt?: number;
   readonly labelledAt?: number;
-  /** The prediction's inputs, when it carried them. */
-  readonly features?: FeatureValues;
 }
 
 /** Lines for one log, numbered firstSeq, firstSeq + 1, …: one future segment. */
@@ -127,13 +122,12 @@ function withHalf(record: PendingRecord | undefined, half: Half, now: number): P
     yPred: half.value,
     ...(half.model === undefined ? {} : { model: half.model }),
     ...(half.at === undefined ? {} : { predictedAt: half.at }),
-    ...(half.features === undefined ? {} : { features: half.features }),
   };
 }
 
-/** What a line carries beside itself (logFiles.ts's notes): its model, when it was joined, its event times and inputs. */
+/** What a line carries beside itself (logFiles.ts's notes): its model, when it was joined, and its event times. */
 function notesOf(record: PendingRecord, now: number): RowNotes {
-  return { model: record.model, at: now, predictedAt: record.predictedAt, labelledAt: record.labelledAt, features: record.features };
+  return { model: record.model, at: now, predictedAt: record.predictedAt, labelledAt: record.labelledAt };
 }
 
 function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {

@@ -4,7 +4,6 @@
  * partner never came. Each is written as numbered segments and compacted into the
  * one file by `maintain` (see compaction.ts).
  */
-import type { FeatureValues } from '../drift/modelReference.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { checkMetricLine, formatFloat, logNumber, METRIC_LOG_HEADER } from './rowFormat.js';
 
@@ -87,36 +86,18 @@ export interface RowNotes {
   /** Epoch ms of the prediction and of the true answer; undefined in lines written before they were kept. */
   readonly predictedAt?: number | undefined;
   readonly labelledAt?: number | undefined;
-  /**
-   * The prediction's inputs, for drift and the estimated error (metrics books only:
-   * the pieces keep the seed's columns and the model and times, not the inputs).
-   */
-  readonly features?: FeatureValues | undefined;
 }
 
 const timeNote = (ms: number | undefined): string => (ms === undefined ? '' : String(ms));
 const readTimeNote = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
 
 export function annotate(line: string, notes: RowNotes): string {
-  const base = `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
-  // JSON.stringify escapes tabs and newlines inside names and categories: the note stays one field.
-  return notes.features === undefined ? base : `${base}\t${JSON.stringify(notes.features)}`;
-}
-
-/** A features note back as the object; undefined when absent or not an object (an older or damaged line). */
-function readFeaturesNote(text: string | undefined): FeatureValues | undefined {
-  if (text === undefined || text === '') return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as FeatureValues) : undefined;
-  } catch {
-    return undefined;
-  }
+  return `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
 }
 
 /** A segment line's log line and its notes; a line without notes (older segments) gets `fallbackAt`. */
 export function splitAnnotated(line: string, fallbackAt: number): { readonly line: string; readonly notes: RowNotes } {
-  const [logLine = '', model = '', at, predictedAt, labelledAt, features] = line.split('\t');
+  const [logLine = '', model = '', at, predictedAt, labelledAt] = line.split('\t');
   return {
     line: logLine,
     notes: {
@@ -124,7 +105,6 @@ export function splitAnnotated(line: string, fallbackAt: number): { readonly lin
       at: at === undefined ? fallbackAt : Number(at),
       predictedAt: readTimeNote(predictedAt),
       labelledAt: readTimeNote(labelledAt),
-      features: readFeaturesNote(features),
     },
   };
 }

@@ -16,6 +16,7 @@ import { type HistogramDocument, histogramDocument } from '../dashboard/histogra
 import { DriftBook, readStoredDriftBook, type SeenPrediction } from '../drift/driftBook.js';
 import { type DriftDocument, type DriftSettings, driftDocument } from '../drift/driftDocument.js';
 import type { FeatureValues } from '../drift/modelReference.js';
+import { deleteFiledInputs, InputsBook, readFiledInputs, readStoredInputsBook } from '../drift/predictionInputs.js';
 import { estimateError, type ReferenceStore } from '../drift/referenceStore.js';
 import type { PendingRecord } from '../join/joinTable.js';
 import type { NotedLine } from '../logs/compaction.js';
@@ -53,8 +54,14 @@ export function keptDriftMinutes(windowMinutes: number): number {
   return windowMinutes + 3;
 }
 
+/** A line's notes with the inputs the inputs book held for it. */
+type Noted = NotedLine['notes'] & { readonly features?: FeatureValues | undefined };
+
+/** A waiting prediction with the inputs the inputs book holds for it. */
+type WaitingRecord = PendingRecord & { readonly features?: FeatureValues | undefined };
+
 /** The waiting predictions of one version, as the drift books take them (those without inputs or time left out). */
-function seenOf(waiting: readonly PendingRecord[], model: string): SeenPrediction[] {
+function seenOf(waiting: readonly WaitingRecord[], model: string): SeenPrediction[] {
   return waiting.flatMap((record) =>
     record.model === model && record.features !== undefined && record.predictedAt !== undefined && record.yPred !== undefined
       ? [{ predictedAt: record.predictedAt, features: record.features, prediction: record.yPred }]
@@ -88,6 +95,11 @@ export class MetricsPublisher {
   #driftBook: DriftBook | undefined;
   #driftPublished = '';
   #booksChanged = false;
+  #inputs: InputsBook | undefined;
+  readonly #inputsKeptMs: number;
+  /** Filings taken into the inputs book this run: deleted once the book is stored. */
+  #filed: string[] = [];
+  #inputsChanged = false;
   #published = '';
   #histogramPublished = '';
 
@@ -102,7 +114,10 @@ export class MetricsPublisher {
     drift?: DriftWindowSettings;
     /** SEGMENT_BY's rules: every figure is given per segment too. */
     segmentBy?: readonly SegmentRule[];
+    /** How long an id's inputs wait for its line to reach a log (the orphans' TTL and a margin). */
+    inputsKeptMs?: number;
   }) {
+    this.#inputsKeptMs = options.inputsKeptMs ?? 2 * 60 * 60_000;
     this.#segmentBy = options.segmentBy ?? [];
     this.#references = options.references;
     this.#drift = options.drift ?? DEFAULT_DRIFT_WINDOW;
@@ -115,12 +130,14 @@ export class MetricsPublisher {
   /** Loads the stored books (once per cold start); a missing or unreadable one starts empty. */
   async load(): Promise<void> {
     if (this.#book !== undefined) return;
-    const [book, errors, drift] = await Promise.all([
+    const [book, errors, drift, inputs] = await Promise.all([
       getText(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.driftBook),
+      getText(this.#s3, this.#bucket, BUCKET_KEYS.inputsBook),
       this.#references?.refresh(),
     ]);
+    this.#inputs = new InputsBook(inputs === undefined ? undefined : readStoredInputsBook(JSON.parse(inputs.text)));
     this.#book = new MetricsBook(book === undefined ? undefined : readStoredBook(JSON.parse(book.text)));
     this.#errors = new ErrorHistogram(errors === undefined ? undefined : readStoredHistogram(JSON.parse(errors.text)));
     this.#driftBook = new DriftBook(
@@ -157,6 +174,22 @@ export class MetricsPublisher {
     for (const line of lines) this.#add(name, line, undefined);
   }
 
+  /**
+   * Takes the inputs `metric` filed since the last run into the inputs book (maintain,
+   * once a run, after the compaction of metric_log: a line's inputs are filed before
+   * the line, so every line appended so far finds its own).
+   */
+  async takeFiledInputs(): Promise<void> {
+    const { keys, inputs, unreadable } = await readFiledInputs(this.#s3, this.#bucket);
+    if (unreadable.length > 0)
+      this.#warn(`${unreadable.length} filing(s) of inputs are not lists of inputs and are left out (deleted)`, {
+        keys: unreadable.join(','),
+      });
+    (this.#inputs as InputsBook).file(inputs);
+    this.#filed.push(...keys);
+    if (keys.length > 0) this.#inputsChanged = true;
+  }
+
   /** Reads references uploaded or changed since the cold start (maintain, once a run). */
   async refreshReferences(): Promise<void> {
     await this.#references?.refresh();
@@ -175,7 +208,11 @@ export class MetricsPublisher {
   ): Promise<Published> {
     const book = this.#loaded();
     const errors = this.#errors as ErrorHistogram;
-    const predictions = Object.values(waiting).filter((record) => record.yPred !== undefined);
+    await this.#storeInputs(now);
+    const inputs = this.#inputs as InputsBook;
+    const predictions: WaitingRecord[] = Object.entries(waiting).flatMap(([id, record]) =>
+      record.yPred === undefined ? [] : [{ ...record, features: inputs.peek(id) }],
+    );
     const metrics = book.document(now, {
       ...around,
       waiting: predictions.map((record) => ({
@@ -215,7 +252,21 @@ export class MetricsPublisher {
   }
 
   /** drift.json over the alert window, for every version with a reference; written when its figures changed. */
-  async #publishDrift(now: number, metrics: MetricsDocument, waiting: readonly PendingRecord[]): Promise<DriftDocument | undefined> {
+  /**
+   * Stores the inputs book when it changed, then deletes the filings it took: a run
+   * that dies between the two takes them again (the first filing of an id is kept).
+   */
+  async #storeInputs(now: number): Promise<void> {
+    const inputs = this.#inputs as InputsBook;
+    if (inputs.expire(now - this.#inputsKeptMs) > 0) this.#inputsChanged = true;
+    if (!this.#inputsChanged) return;
+    await putObject(this.#s3, this.#bucket, BUCKET_KEYS.inputsBook, JSON.stringify(inputs.toStored()), 'application/json');
+    await deleteFiledInputs(this.#s3, this.#bucket, this.#filed);
+    this.#filed = [];
+    this.#inputsChanged = false;
+  }
+
+  async #publishDrift(now: number, metrics: MetricsDocument, waiting: readonly WaitingRecord[]): Promise<DriftDocument | undefined> {
     const references = this.#references?.all() ?? [];
     if (references.length === 0) return undefined;
     const to = completeUntil(now);
@@ -255,7 +306,7 @@ export class MetricsPublisher {
   }
 
   /** A logged prediction into the drift books, when its version has a reference and it carried its inputs and time. */
-  #seen(notes: NotedLine['notes'] | undefined, prediction: number): void {
+  #seen(notes: Noted | undefined, prediction: number): void {
     const loaded = this.#references?.get(notes?.model);
     if (loaded === undefined || notes?.features === undefined || notes.predictedAt === undefined) return;
     this.#driftBook?.add(loaded.reference, { predictedAt: notes.predictedAt, features: notes.features, prediction }, Date.now());
@@ -267,9 +318,17 @@ export class MetricsPublisher {
     if (problem !== undefined) this.#warn(problem);
   }
 
-  #add(name: LogName, line: string, notes: NotedLine['notes'] | undefined): void {
+  #add(name: LogName, line: string, logged: NotedLine['notes'] | undefined): void {
     const book = this.#loaded();
     const now = Date.now();
+    // The line's inputs leave the book as the line reaches its log: counted once (a y_true orphan has none).
+    const inputs = this.#inputs as InputsBook;
+    const id = line.slice(0, line.indexOf(','));
+    const isPrediction = name === 'metric_log' || line.split(',')[1] === 'y_pred';
+    // A line without notes (a repaired copy's) counts in the totals only: its inputs wait for their expiry.
+    const features = isPrediction && logged !== undefined ? inputs.take(id) : undefined;
+    if (features !== undefined) this.#inputsChanged = true;
+    const notes = logged === undefined ? undefined : { ...logged, features };
     if (name === 'orphans') {
       const [, half, value] = line.split(',');
       const prediction = half === 'y_pred' ? logNumber(value) : undefined;

@@ -34,6 +34,13 @@ export const BUCKET_KEYS = {
   references: 'references/',
   /** Input drift per model version against its reference, over the alert window (written by maintain). */
   drift: 'drift.json',
+  /**
+   * Predictions' inputs, filed by `metric` as they arrive (one object a batch, written
+   * once) and taken by `maintain` into the inputs book (drift/predictionInputs.ts).
+   */
+  inputSegments: 'segments/inputs/',
+  /** The inputs of predictions not yet in a log, by id. */
+  inputsBook: 'state/inputs-book.json',
   /** The per-minute feature summaries behind drift.json (drift/driftBook.ts). */
   driftBook: 'state/drift-book.json',
   /** The alert rules' states and the alerts they raised (written by maintain). */

@@ -11,13 +11,16 @@ import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { completeUntil, evaluateRules } from '../../../../../functions/commons/alerts/alertRules.js';
 import { buildModelReference, referenceKey } from '../../../../../functions/commons/drift/modelReference.js';
+import { fileInputs } from '../../../../../functions/commons/drift/predictionInputs.js';
 import { ReferenceStore } from '../../../../../functions/commons/drift/referenceStore.js';
 import type { PendingRecord } from '../../../../../functions/commons/join/joinTable.js';
 import { formatMetricRow, metricRow } from '../../../../../functions/commons/logs/rowFormat.js';
 import { MetricsPublisher } from '../../../../../functions/commons/metrics/metricsPublisher.js';
 import type { DataRow } from '../../../../../functions/commons/model/dataset.js';
+import { BUCKET_KEYS } from '../../../../../functions/commons/storage/bucketKeys.js';
+import { getText } from '../../../../../functions/commons/storage/s3Objects.js';
 import { fitOrdinaryLeastSquares } from '../../../../../infra/tools/model/ols.js';
-import { type LocalCloud, startLocalCloud } from '../../../../helpers/localCloud.js';
+import { type LocalCloud, listKeys, startLocalCloud } from '../../../../helpers/localCloud.js';
 import { heteroscedasticPopulation } from '../../../../unit/functions/commons/estimate/lossFixtures.js';
 
 const MODEL = 'user-v1';
@@ -78,11 +81,13 @@ describe('a shifted window, before and after its labels', () => {
       predictedAt: windowStart + Math.floor((i / 1500) * SETTINGS.windowMinutes * MINUTE),
     }));
     const waiting: Record<string, PendingRecord> = Object.fromEntries(
-      shifted.map((row) => [
-        row.id,
-        { yPred: row.yPred, model: MODEL, firstSeen: row.predictedAt, predictedAt: row.predictedAt, features: row.features },
-      ]),
+      shifted.map((row) => [row.id, { yPred: row.yPred, model: MODEL, firstSeen: row.predictedAt, predictedAt: row.predictedAt }]),
     );
+    // metric files each batch's inputs as it comes (three batches here, one of them twice: a retried batch).
+    for (const [i, batch] of [shifted.slice(0, 700), shifted.slice(700), shifted.slice(600, 800)].entries()) {
+      await fileInputs(cloud.s3, bucket, batch, now - 3000 + i, `batch-${i}`);
+    }
+    await publisher.takeFiledInputs();
 
     const before = await publisher.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, waiting);
 
@@ -98,7 +103,7 @@ describe('a shifted window, before and after its labels', () => {
       'metric_log',
       shifted.map((row) => ({
         line: formatMetricRow(metricRow(row.id, row.yTrue, row.yPred)),
-        notes: { model: MODEL, at: now, predictedAt: row.predictedAt, features: row.features },
+        notes: { model: MODEL, at: now, predictedAt: row.predictedAt },
       })),
     );
     const after = await publisher.publish(now + 1000, { pending: 0, pendingPredictions: 0, deadLetters: 0 });
@@ -111,6 +116,9 @@ describe('a shifted window, before and after its labels', () => {
     // The reference's own MAE would have missed it: the shift raised the error by far more than 20%.
     expect(realised / reference.mae).toBeGreaterThan(1.3);
     expect(after.drift?.models[MODEL]?.drifted_features).toEqual(['x1']);
+    // The inputs left the book as their rows reached the log, and the filings are gone.
+    expect(await listKeys({ ...cloud, bucket })).not.toContainEqual(expect.stringMatching(/^segments\/inputs\//));
+    expect(JSON.parse((await getText(cloud.s3, bucket, BUCKET_KEYS.inputsBook))?.text ?? '{}').inputs).toEqual([]);
     // The error grows with x1: cut at the reference's quartiles, the top quarter errs most, and is named.
     expect(Object.keys(after.metrics.segments['x1:4'] ?? {}).sort()).toEqual(['Q1', 'Q2', 'Q3', 'Q4']);
     expect(after.metrics.worst_segment).toMatchObject({ by: 'x1:4', segment: 'Q4' });
