@@ -22,6 +22,9 @@ export interface PredictionInputs {
   readonly filedAt: number;
 }
 
+/** Filings read at once. */
+const READ_CONCURRENCY = 16;
+
 /** How long past the orphans' TTL an entry no log took waits before it leaves. */
 export const INPUTS_KEPT_AFTER_TTL_MS = 60 * 60_000;
 
@@ -56,11 +59,16 @@ export async function readFiledInputs(
   } while (token !== undefined);
   const inputs: PredictionInputs[] = [];
   const unreadable: string[] = [];
-  for (const key of keys.sort()) {
-    const stored = await getText(s3, bucket, key);
-    const parsed = stored === undefined ? [] : readFiling(stored.text);
-    if (parsed === undefined) unreadable.push(key);
-    else inputs.push(...parsed);
+  keys.sort();
+  // Read READ_CONCURRENCY at a time: a minute's filings are many small objects, and one at a time each waits its round trip.
+  for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+    const chunk = keys.slice(i, i + READ_CONCURRENCY);
+    const texts = await Promise.all(chunk.map((key) => getText(s3, bucket, key)));
+    texts.forEach((stored, j) => {
+      const parsed = stored === undefined ? [] : readFiling(stored.text);
+      if (parsed === undefined) unreadable.push(chunk[j] as string);
+      else inputs.push(...parsed);
+    });
   }
   return { keys, inputs, unreadable };
 }

@@ -112,7 +112,13 @@ describe('the ingest handler', () => {
     const answer = await putReference('v2', { rows: referenceItems(80, true) });
 
     expect(answer.statusCode).toBe(201);
-    expect(JSON.parse(answer.body as string)).toMatchObject({ model: 'v2', key: 'references/v2.json', rows: 80, categories: ['region'], skipped: [] });
+    expect(JSON.parse(answer.body as string)).toMatchObject({
+      model: 'v2',
+      key: 'references/v2.json',
+      rows: 80,
+      categories: ['region'],
+      skipped: [],
+    });
     expect(stored.puts.map(({ bucket, key }) => ({ bucket, key }))).toEqual([{ bucket: 'ml-monitor-dev', key: 'references/v2.json' }]);
     const reference = assertModelReference(JSON.parse(stored.puts[0]?.body ?? ''));
     expect(reference).toMatchObject({ model: 'v2', rows: 80 });
