@@ -36,6 +36,30 @@ const MARGIN = 2 ** -90;
  * false otherwise (then ask logNumber). The value goes into the array, not out as a
  * return value, and Dekker's products are written out: a million calls box no double.
  */
+/**
+ * The digits scanned so far, in one object the scan updates in place: the integer and
+ * the fraction part are scanned by the same loop, and a module-level object returns
+ * three numbers from it without allocating.
+ */
+const scan = { head: 0, tail: 0, significant: 0 };
+
+/** Adds the digits from `i` to the first non-digit to `scan`; returns where they end. */
+function scanDigits(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let { head, tail, significant } = scan;
+  for (; i < end; i++) {
+    const digit = (bytes[i] as number) - ZERO;
+    if (digit >>> 0 > 9) break;
+    if (significant < EXACT_DIGITS) head = head * 10 + digit;
+    else tail = tail * 10 + digit;
+    significant++;
+  }
+  scan.head = head;
+  scan.tail = tail;
+  scan.significant = significant;
+  return i;
+}
+
 export function parseDecimalInto(bytes: Uint8Array, start: number, end: number, out: Float64Array, at: number): boolean {
   let i = start;
   const negative = bytes[i] === MINUS;
@@ -44,31 +68,20 @@ export function parseDecimalInto(bytes: Uint8Array, start: number, end: number, 
   // Zeros before the first significant digit are digits, but carry nothing.
   while (i < end && bytes[i] === ZERO) i++;
   // The significant digits as head · 10^tailDigits + tail: head holds the first 15 exactly.
-  let head = 0;
-  let tail = 0;
-  let significant = 0;
-  for (; i < end; i++) {
-    const digit = (bytes[i] as number) - ZERO;
-    if (digit >>> 0 > 9) break;
-    if (significant < EXACT_DIGITS) head = head * 10 + digit;
-    else tail = tail * 10 + digit;
-    significant++;
-  }
+  scan.head = 0;
+  scan.tail = 0;
+  scan.significant = 0;
+  i = scanDigits(bytes, i, end);
   let digits = i - digitsStart;
   let fractionDigits = 0;
   if (i < end && bytes[i] === POINT) {
     const fractionStart = ++i;
-    if (significant === 0) while (i < end && bytes[i] === ZERO) i++;
-    for (; i < end; i++) {
-      const digit = (bytes[i] as number) - ZERO;
-      if (digit >>> 0 > 9) break;
-      if (significant < EXACT_DIGITS) head = head * 10 + digit;
-      else tail = tail * 10 + digit;
-      significant++;
-    }
+    if (scan.significant === 0) while (i < end && bytes[i] === ZERO) i++;
+    i = scanDigits(bytes, i, end);
     fractionDigits = i - fractionStart;
     digits += fractionDigits;
   }
+  const { head, tail, significant } = scan;
   const tailDigits = significant > EXACT_DIGITS ? significant - EXACT_DIGITS : 0;
   if (digits === 0 || significant > MAX_DIGITS) return false;
   let exponent = 0;
