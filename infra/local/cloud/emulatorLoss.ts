@@ -102,8 +102,7 @@ export class InFlight {
       .catch(() => undefined);
     await rm(this.#path, { force: true });
     if (sample === undefined) return undefined;
-    const queued = Object.values(sample.queued).reduce((sum: number, count) => sum + count, 0);
-    if (queued === 0 && Object.keys(sample.pending).length === 0) return undefined;
+    // Said even when the last check found nothing: what came after it went with the memory unseen (a burst between two checks).
     return describeLoss(sample, foundEmptyAt, await writeLostHalves(this.#logsDir, sample));
   }
 }
@@ -116,8 +115,15 @@ export function describeLoss(sample: CloudSample, foundGoneAt: number, files: Lo
   const pending = Object.keys(sample.pending).length;
   const byQueue = queued.map(([queue, count]) => `${queue} ${count.toLocaleString('en-US')}`).join(', ');
   const resend = [files.truths && `--truths ${files.truths}`, files.predictions && `--predictions ${files.predictions}`].filter(Boolean);
+  const since = Math.round((foundGoneAt - sample.at) / 1000);
+  if (messages === 0 && pending === 0) {
+    return (
+      `the emulator's memory is gone: its last check, at ${when} UTC (${since} s before it was found empty), found nothing queued or waiting; ` +
+      `what was sent after it is not known: send again your model's records of that time that have no row in metric_log.csv (duplicates are harmless)`
+    );
+  }
   return (
-    `lost with the emulator's memory, as of its last check at ${when} UTC (${Math.round((foundGoneAt - sample.at) / 1000)} s before it was found empty): ` +
+    `lost with the emulator's memory, as of its last check at ${when} UTC (${since} s before it was found empty): ` +
     `${messages.toLocaleString('en-US')} queued message(s) of up to 100 records each (${byQueue}) and ` +
     `${pending.toLocaleString('en-US')} half/halves waiting for their partner. ` +
     (messages > 0

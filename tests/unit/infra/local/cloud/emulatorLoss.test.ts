@@ -57,13 +57,21 @@ describe('describeLoss', () => {
 });
 
 describe('InFlight', () => {
-  it('reports the kept sample once, and nothing when it held nothing or there is none', async () => {
+  it('reports the kept sample once, and nothing when there is none', async () => {
     const inFlight = new InFlight(dir);
     await writeFile(join(dir, IN_FLIGHT_FILE), JSON.stringify(sample));
 
     expect(await inFlight.reportLoss(sample.at + 1_000)).toMatch(/^lost with the emulator's memory/);
     expect(await inFlight.reportLoss(sample.at + 2_000)).toBeUndefined();
+  });
+
+  it('says so even when the last check found nothing: a burst after it went unseen', async () => {
+    const inFlight = new InFlight(dir);
     await writeFile(join(dir, IN_FLIGHT_FILE), JSON.stringify({ ...sample, queued: { y_true: 0 }, pending: {} }));
-    expect(await inFlight.reportLoss(sample.at)).toBeUndefined();
+
+    expect(await inFlight.reportLoss(sample.at + 6_000)).toBe(
+      "the emulator's memory is gone: its last check, at 12:00:00 UTC (6 s before it was found empty), found nothing queued or waiting; " +
+        "what was sent after it is not known: send again your model's records of that time that have no row in metric_log.csv (duplicates are harmless)",
+    );
   });
 });
