@@ -208,7 +208,8 @@ export class MetricsPublisher {
   ): Promise<Published> {
     const book = this.#loaded();
     const errors = this.#errors as ErrorHistogram;
-    await this.#storeInputs(now);
+    // Every write of a run is independent of the others, so they go out together: a run's time is its slowest write, not their sum.
+    const writes: Promise<void>[] = [this.#storeInputs(now)];
     const inputs = this.#inputs as InputsBook;
     const predictions: WaitingRecord[] = Object.entries(waiting).flatMap(([id, record]) =>
       record.yPred === undefined ? [] : [{ ...record, features: inputs.peek(id) }],
@@ -222,16 +223,20 @@ export class MetricsPublisher {
         segments: this.#segmentsOf(record),
       })),
     });
-    const drift = await this.#publishDrift(now, metrics, predictions);
+    const drift = this.#driftDocument(now, metrics, predictions);
+    if (drift !== undefined) writes.push(this.#publishDrift(drift));
     const histogram = histogramDocument(errors.bins(HISTOGRAM_BINS), metrics.totals, new Date(now));
     const { updated_at: _, ...content } = metrics;
     const fingerprint = JSON.stringify(content);
     const { updated_at: __, ...bins } = histogram;
     const histogramFingerprint = JSON.stringify(bins);
     const histogramChanged = histogramFingerprint !== this.#histogramPublished;
-    if (fingerprint === this.#published && !histogramChanged) return { metrics, drift, histogram, histogramChanged };
+    if (fingerprint === this.#published && !histogramChanged) {
+      await Promise.all(writes);
+      return { metrics, drift, histogram, histogramChanged };
+    }
     if (this.#booksChanged) {
-      await Promise.all([
+      writes.push(
         putObject(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook, JSON.stringify(book.toStored(now)), 'application/json'),
         putObject(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram, JSON.stringify(errors.toStored()), 'application/json'),
         putObject(
@@ -241,17 +246,17 @@ export class MetricsPublisher {
           JSON.stringify((this.#driftBook as DriftBook).toStored(now)),
           'application/json',
         ),
-      ]);
-      this.#booksChanged = false;
+      );
     }
-    await this.#write(BUCKET_KEYS.metrics, `${JSON.stringify(metrics, null, 2)}\n`);
-    if (histogramChanged) await this.#write(BUCKET_KEYS.histogram, JSON.stringify(histogram));
+    writes.push(this.#write(BUCKET_KEYS.metrics, `${JSON.stringify(metrics, null, 2)}\n`));
+    if (histogramChanged) writes.push(this.#write(BUCKET_KEYS.histogram, JSON.stringify(histogram)));
+    await Promise.all(writes);
+    this.#booksChanged = false;
     this.#published = fingerprint;
     this.#histogramPublished = histogramFingerprint;
     return { metrics, drift, histogram, histogramChanged };
   }
 
-  /** drift.json over the alert window, for every version with a reference; written when its figures changed. */
   /**
    * Stores the inputs book when it changed, then deletes the filings it took: a run
    * that dies between the two takes them again (the first filing of an id is kept).
@@ -266,13 +271,14 @@ export class MetricsPublisher {
     this.#inputsChanged = false;
   }
 
-  async #publishDrift(now: number, metrics: MetricsDocument, waiting: readonly WaitingRecord[]): Promise<DriftDocument | undefined> {
+  /** drift.json over the alert window, for every version with a reference (undefined: none has one). */
+  #driftDocument(now: number, metrics: MetricsDocument, waiting: readonly WaitingRecord[]): DriftDocument | undefined {
     const references = this.#references?.all() ?? [];
     if (references.length === 0) return undefined;
     const to = completeUntil(now);
     const from = to - this.#drift.windowMinutes * MINUTE_MS;
     const driftBook = this.#driftBook as DriftBook;
-    const document = driftDocument(
+    return driftDocument(
       now,
       { from, to },
       references.map(({ reference }) => ({
@@ -282,13 +288,15 @@ export class MetricsPublisher {
       })),
       this.#drift,
     );
+  }
+
+  /** Writes drift.json when its figures changed. */
+  async #publishDrift(document: DriftDocument): Promise<void> {
     const { updated_at: _, ...content } = document;
     const fingerprint = JSON.stringify(content);
-    if (fingerprint !== this.#driftPublished) {
-      await this.#write(BUCKET_KEYS.drift, `${JSON.stringify(document, null, 2)}\n`);
-      this.#driftPublished = fingerprint;
-    }
-    return document;
+    if (fingerprint === this.#driftPublished) return;
+    await this.#write(BUCKET_KEYS.drift, `${JSON.stringify(document, null, 2)}\n`);
+    this.#driftPublished = fingerprint;
   }
 
   /** The loss model's estimate of a prediction's error; undefined without a reference for its version, or without inputs. */
