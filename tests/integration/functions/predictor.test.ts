@@ -59,7 +59,6 @@ const featurePacks = (prefix: string, packs: number, perPack: number) =>
 describe('predictor with real SQS', () => {
   it("answers each feature vector with the model's prediction under the same id, the features' time, and the features by name", async () => {
     const records = featureRecords('p', 3);
-    const sentAt = Number(records[0]?.attributes.SentTimestamp);
 
     await handler(sqsEvent(records), lambdaContext('predictor'));
 
@@ -69,7 +68,8 @@ describe('predictor with real SQS', () => {
         id: `p-${i}`,
         body: predict(model, dataset[i]?.features ?? []),
         model: modelVersion(model),
-        timestamp: sentAt,
+        // Each record's own: SQS stamps each message when it takes it (a millisecond apart here, at times).
+        timestamp: Number(records[i]?.attributes.SentTimestamp),
         // The inputs travel on with the prediction, for drift and the estimated error.
         features: Object.fromEntries(FEATURE_NAMES.map((name, f) => [name, dataset[i]?.features[f]])),
       })),
