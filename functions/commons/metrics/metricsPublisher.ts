@@ -16,7 +16,7 @@ import { type HistogramDocument, histogramDocument } from '../dashboard/histogra
 import { DriftBook, readStoredDriftBook, type SeenPrediction } from '../drift/driftBook.js';
 import { type DriftDocument, type DriftSettings, driftDocument } from '../drift/driftDocument.js';
 import type { FeatureValues } from '../drift/modelReference.js';
-import { deleteFiledInputs, InputsBook, readFiledInputs, readStoredInputsBook } from '../drift/predictionInputs.js';
+import { deleteFilings, InputsBook, listFilings, readFilings } from '../drift/predictionInputs.js';
 import { estimateError, type ReferenceStore } from '../drift/referenceStore.js';
 import type { PendingRecord } from '../join/joinTable.js';
 import type { NotedLine } from '../logs/compaction.js';
@@ -95,11 +95,11 @@ export class MetricsPublisher {
   #driftBook: DriftBook | undefined;
   #driftPublished = '';
   #booksChanged = false;
-  #inputs: InputsBook | undefined;
+  /** Held in memory only: the filings are its lasting form (predictionInputs.ts), read again at a cold start. */
+  readonly #inputs = new InputsBook();
   readonly #inputsKeptMs: number;
-  /** Filings taken into the inputs book this run: deleted once the book is stored. */
-  #filed: string[] = [];
-  #inputsChanged = false;
+  /** Whether this cold start has read the filings yet (the first read also looks for an inputs book stored whole by an earlier version). */
+  #filingsRead = false;
   #published = '';
   #histogramPublished = '';
 
@@ -130,14 +130,12 @@ export class MetricsPublisher {
   /** Loads the stored books (once per cold start); a missing or unreadable one starts empty. */
   async load(): Promise<void> {
     if (this.#book !== undefined) return;
-    const [book, errors, drift, inputs] = await Promise.all([
+    const [book, errors, drift] = await Promise.all([
       getText(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.driftBook),
-      getText(this.#s3, this.#bucket, BUCKET_KEYS.inputsBook),
       this.#references?.refresh(),
     ]);
-    this.#inputs = new InputsBook(inputs === undefined ? undefined : readStoredInputsBook(JSON.parse(inputs.text)));
     this.#book = new MetricsBook(book === undefined ? undefined : readStoredBook(JSON.parse(book.text)));
     this.#errors = new ErrorHistogram(errors === undefined ? undefined : readStoredHistogram(JSON.parse(errors.text)));
     this.#driftBook = new DriftBook(
@@ -177,17 +175,21 @@ export class MetricsPublisher {
   /**
    * Takes the inputs `metric` filed since the last run into the inputs book (maintain,
    * once a run, after the compaction of metric_log: a line's inputs are filed before
-   * the line, so every line appended so far finds its own).
+   * the line, so every line appended so far finds its own). The first run of a cold
+   * start reads every filing still in the bucket, and an inputs book an earlier version
+   * stored whole, if any.
    */
   async takeFiledInputs(): Promise<void> {
-    const { keys, inputs, unreadable } = await readFiledInputs(this.#s3, this.#bucket);
+    const legacy = this.#filingsRead ? [] : [BUCKET_KEYS.inputsBook];
+    const keys = (await listFilings(this.#s3, this.#bucket)).filter((key) => !this.#inputs.has(key));
+    const filings = await readFilings(this.#s3, this.#bucket, [...legacy, ...keys]);
+    this.#filingsRead = true;
+    const unreadable = filings.filter((filing) => filing.inputs === undefined).map((filing) => filing.key);
     if (unreadable.length > 0)
       this.#warn(`${unreadable.length} filing(s) of inputs are not lists of inputs and are left out (deleted)`, {
         keys: unreadable.join(','),
       });
-    (this.#inputs as InputsBook).file(inputs);
-    this.#filed.push(...keys);
-    if (keys.length > 0) this.#inputsChanged = true;
+    for (const { key, inputs } of filings) this.#inputs.file(key, inputs ?? []);
   }
 
   /** Reads references uploaded or changed since the cold start (maintain, once a run). */
@@ -209,8 +211,9 @@ export class MetricsPublisher {
     const book = this.#loaded();
     const errors = this.#errors as ErrorHistogram;
     // Every write of a run is independent of the others, so they go out together: a run's time is its slowest write, not their sum.
-    const writes: Promise<void>[] = [this.#storeInputs(now)];
-    const inputs = this.#inputs as InputsBook;
+    const writes: Promise<void>[] = [];
+    const inputs = this.#inputs;
+    inputs.expire(now - this.#inputsKeptMs);
     const predictions: WaitingRecord[] = Object.entries(waiting).flatMap(([id, record]) =>
       record.yPred === undefined ? [] : [{ ...record, features: inputs.peek(id) }],
     );
@@ -233,6 +236,7 @@ export class MetricsPublisher {
     const histogramChanged = histogramFingerprint !== this.#histogramPublished;
     if (fingerprint === this.#published && !histogramChanged) {
       await Promise.all(writes);
+      await this.#deleteSpentFilings();
       return { metrics, drift, histogram, histogramChanged };
     }
     if (this.#booksChanged) {
@@ -254,21 +258,20 @@ export class MetricsPublisher {
     this.#booksChanged = false;
     this.#published = fingerprint;
     this.#histogramPublished = histogramFingerprint;
+    await this.#deleteSpentFilings();
     return { metrics, drift, histogram, histogramChanged };
   }
 
   /**
-   * Stores the inputs book when it changed, then deletes the filings it took: a run
-   * that dies between the two takes them again (the first filing of an id is kept).
+   * Deletes the filings all of whose inputs were taken or expired, once the books that
+   * counted them are stored. A run that dies first reads them again at its cold start:
+   * their ids' lines are in the logs already, so they are not taken again but expire.
    */
-  async #storeInputs(now: number): Promise<void> {
-    const inputs = this.#inputs as InputsBook;
-    if (inputs.expire(now - this.#inputsKeptMs) > 0) this.#inputsChanged = true;
-    if (!this.#inputsChanged) return;
-    await putObject(this.#s3, this.#bucket, BUCKET_KEYS.inputsBook, JSON.stringify(inputs.toStored()), 'application/json');
-    await deleteFiledInputs(this.#s3, this.#bucket, this.#filed);
-    this.#filed = [];
-    this.#inputsChanged = false;
+  async #deleteSpentFilings(): Promise<void> {
+    const spent = this.#inputs.spent();
+    if (spent.length === 0) return;
+    await deleteFilings(this.#s3, this.#bucket, spent);
+    this.#inputs.deleted(spent);
   }
 
   /** drift.json over the alert window, for every version with a reference (undefined: none has one). */
@@ -330,12 +333,11 @@ export class MetricsPublisher {
     const book = this.#loaded();
     const now = Date.now();
     // The line's inputs leave the book as the line reaches its log: counted once (a y_true orphan has none).
-    const inputs = this.#inputs as InputsBook;
+    const inputs = this.#inputs;
     const id = line.slice(0, line.indexOf(','));
     const isPrediction = name === 'metric_log' || line.split(',')[1] === 'y_pred';
     // A line without notes (a repaired copy's) counts in the totals only: its inputs wait for their expiry.
     const features = isPrediction && logged !== undefined ? inputs.take(id) : undefined;
-    if (features !== undefined) this.#inputsChanged = true;
     const notes = logged === undefined ? undefined : { ...logged, features };
     if (name === 'orphans') {
       const [, half, value] = line.split(',');

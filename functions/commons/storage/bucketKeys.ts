@@ -36,10 +36,11 @@ export const BUCKET_KEYS = {
   drift: 'drift.json',
   /**
    * Predictions' inputs, filed by `metric` as they arrive (one object a batch, written
-   * once) and taken by `maintain` into the inputs book (drift/predictionInputs.ts).
+   * once), read once by `maintain` into its inputs book and deleted once every id in
+   * them reached a log (drift/predictionInputs.ts).
    */
   inputSegments: 'segments/inputs/',
-  /** The inputs of predictions not yet in a log, by id. */
+  /** Where an earlier version stored the whole inputs book each run: read once at a cold start, deleted once taken. */
   inputsBook: 'state/inputs-book.json',
   /** The per-minute feature summaries behind drift.json (drift/driftBook.ts). */
   driftBook: 'state/drift-book.json',

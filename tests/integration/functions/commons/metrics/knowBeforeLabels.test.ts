@@ -63,15 +63,21 @@ describe('a shifted window, before and after its labels', () => {
     const fitted = fitOrdinaryLeastSquares(referenceRows);
     const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitted), Date.parse('2026-12-01T00:00:00Z'));
     await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
-    const publisher = new MetricsPublisher({
-      s3: cloud.s3,
-      bucket,
-      logsDir: undefined,
-      references: new ReferenceStore({ s3: cloud.s3, bucket, warn: (message) => expect.fail(message) }),
-      drift: { windowMinutes: SETTINGS.windowMinutes, share: 0.5 },
-      segmentBy: [{ name: 'x1:4', feature: 'x1', cuts: 4 }],
-    });
-    await publisher.load();
+    /** maintain's publisher after a cold start: the filings still in the bucket are its inputs book. */
+    const coldPublisher = async () => {
+      const publisher = new MetricsPublisher({
+        s3: cloud.s3,
+        bucket,
+        logsDir: undefined,
+        references: new ReferenceStore({ s3: cloud.s3, bucket, warn: (message) => expect.fail(message) }),
+        drift: { windowMinutes: SETTINGS.windowMinutes, share: 0.5 },
+        segmentBy: [{ name: 'x1:4', feature: 'x1', cuts: 4 }],
+        warn: (message) => expect.fail(message),
+      });
+      await publisher.load();
+      return publisher;
+    };
+    const first = await coldPublisher();
     const now = Date.now();
     // Made over the judged window's minutes (the last 15 complete ones), x1 shifted up by one.
     const windowStart = completeUntil(now) - SETTINGS.windowMinutes * MINUTE;
@@ -87,9 +93,9 @@ describe('a shifted window, before and after its labels', () => {
     for (const [i, batch] of [shifted.slice(0, 700), shifted.slice(700), shifted.slice(600, 800)].entries()) {
       await fileInputs(cloud.s3, bucket, batch, now - 3000 + i, `batch-${i}`);
     }
-    await publisher.takeFiledInputs();
+    await first.takeFiledInputs();
 
-    const before = await publisher.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, waiting);
+    const before = await first.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, waiting);
 
     const estimated = before.metrics.models[MODEL];
     expect(estimated).toMatchObject({ n: 0, mae: null, estimated_n: 1500, unlabelled: 1500 });
@@ -97,6 +103,13 @@ describe('a shifted window, before and after its labels', () => {
     expect(before.drift?.models[MODEL]?.test).toBe('wasserstein');
     const alerts = evaluateRules({ ...before.metrics, drift: before.drift }, SETTINGS, now);
     expect(alerts).toMatchObject([{ rule: 'drift', firing: true, subjects: [`${MODEL}: x1`] }]);
+
+    // A cold start meanwhile: the filings are read again, and the same inputs give the same figures.
+    const publisher = await coldPublisher();
+    await publisher.takeFiledInputs();
+    const restarted = await publisher.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, waiting);
+    expect(restarted.metrics.models[MODEL]?.estimated_mae).toBeCloseTo(estimated?.estimated_mae as number, 9);
+    expect(restarted.drift?.models[MODEL]?.drifted_features).toEqual(['x1']);
 
     // The labels come: the rows reach metric_log.csv with their notes, and nothing waits any more.
     publisher.added(
@@ -116,11 +129,41 @@ describe('a shifted window, before and after its labels', () => {
     // The reference's own MAE would have missed it: the shift raised the error by far more than 20%.
     expect(realised / reference.mae).toBeGreaterThan(1.3);
     expect(after.drift?.models[MODEL]?.drifted_features).toEqual(['x1']);
-    // The inputs left the book as their rows reached the log, and the filings are gone.
+    // The inputs left the book as their rows reached the log, and with the last of them each filing.
     expect(await listKeys({ ...cloud, bucket })).not.toContainEqual(expect.stringMatching(/^segments\/inputs\//));
-    expect(JSON.parse((await getText(cloud.s3, bucket, BUCKET_KEYS.inputsBook))?.text ?? '{}').inputs).toEqual([]);
     // The error grows with x1: cut at the reference's quartiles, the top quarter errs most, and is named.
     expect(Object.keys(after.metrics.segments['x1:4'] ?? {}).sort()).toEqual(['Q1', 'Q2', 'Q3', 'Q4']);
     expect(after.metrics.worst_segment).toMatchObject({ by: 'x1:4', segment: 'Q4' });
+  });
+
+  it('takes over the inputs book an earlier version stored whole, and deletes it once its inputs are taken', async () => {
+    const bucket = 'inputs-book-of-old';
+    await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const referenceRows = heteroscedasticPopulation(500, 0, 100);
+    const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitOrdinaryLeastSquares(referenceRows)), Date.now());
+    await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
+    const now = Date.now();
+    const old = { version: 1, inputs: [{ id: 'w-1', features: { x1: 0.5, x2: 0, x3: 1 }, filedAt: now - 60_000 }] };
+    await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.inputsBook, Body: JSON.stringify(old) }));
+    const publisher = new MetricsPublisher({
+      s3: cloud.s3,
+      bucket,
+      logsDir: undefined,
+      references: new ReferenceStore({ s3: cloud.s3, bucket, warn: (message) => expect.fail(message) }),
+    });
+    await publisher.load();
+    await publisher.takeFiledInputs();
+    const waiting = { 'w-1': { yPred: 3, model: MODEL, firstSeen: now - 60_000, predictedAt: now - 60_000 } };
+
+    const before = await publisher.publish(now, { pending: 1, pendingPredictions: 1, deadLetters: 0 }, waiting);
+    expect(before.metrics.models[MODEL]).toMatchObject({ estimated_n: 1, unlabelled: 1 });
+    expect(await getText(cloud.s3, bucket, BUCKET_KEYS.inputsBook)).toBeDefined();
+
+    publisher.added('metric_log', [
+      { line: formatMetricRow(metricRow('w-1', 4, 3)), notes: { model: MODEL, at: now, predictedAt: now - 60_000 } },
+    ]);
+    const after = await publisher.publish(now + 1000, { pending: 0, pendingPredictions: 0, deadLetters: 0 });
+    expect(after.metrics.models[MODEL]).toMatchObject({ n: 1, estimated_n: 1, unlabelled: 0 });
+    expect(await getText(cloud.s3, bucket, BUCKET_KEYS.inputsBook)).toBeUndefined();
   });
 });
