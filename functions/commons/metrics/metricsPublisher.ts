@@ -102,6 +102,8 @@ export class MetricsPublisher {
   #filingsRead = false;
   #published = '';
   #histogramPublished = '';
+  /** SEGMENT_BY's number rules already said to cut no feature of any reference (said once each). */
+  readonly #uncutRulesSaid = new Set<string>();
 
   constructor(options: {
     s3: S3Client;
@@ -195,6 +197,29 @@ export class MetricsPublisher {
   /** Reads references uploaded or changed since the cold start (maintain, once a run). */
   async refreshReferences(): Promise<void> {
     await this.#references?.refresh();
+    this.#sayUncutRules();
+  }
+
+  /**
+   * Says, once per rule, which of SEGMENT_BY's number rules (`name:k`) no version's
+   * reference can cut (no numeric feature of that name): their segments would stay empty
+   * without a word, as after a typo in the name.
+   */
+  #sayUncutRules(): void {
+    const references = this.#references?.all() ?? [];
+    if (references.length === 0) return;
+    for (const rule of this.#segmentBy) {
+      if (rule.cuts === undefined || this.#uncutRulesSaid.has(rule.name)) continue;
+      if (references.some(({ reference }) => reference.features[rule.feature] !== undefined)) continue;
+      this.#uncutRulesSaid.add(rule.name);
+      const known = [...new Set(references.flatMap(({ reference }) => Object.keys(reference.features)))].sort();
+      this.#warn(
+        `SEGMENT_BY ${rule.name}: no model version's reference has a numeric feature "${rule.feature}" to cut, so its segments stay empty`,
+        {
+          numericFeatures: known.join(','),
+        },
+      );
+    }
   }
 
   /**

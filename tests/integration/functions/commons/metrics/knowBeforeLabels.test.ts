@@ -166,4 +166,31 @@ describe('a shifted window, before and after its labels', () => {
     expect(after.metrics.models[MODEL]).toMatchObject({ n: 1, estimated_n: 1, unlabelled: 0 });
     expect(await getText(cloud.s3, bucket, BUCKET_KEYS.inputsBook)).toBeUndefined();
   });
+
+  it('says once that a SEGMENT_BY number rule names no numeric feature of any reference', async () => {
+    const bucket = 'segment-rule-typo';
+    await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const referenceRows = heteroscedasticPopulation(500, 0, 100);
+    const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitOrdinaryLeastSquares(referenceRows)), Date.now());
+    await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
+    const said: string[] = [];
+    const publisher = new MetricsPublisher({
+      s3: cloud.s3,
+      bucket,
+      logsDir: undefined,
+      references: new ReferenceStore({ s3: cloud.s3, bucket, warn: (message) => expect.fail(message) }),
+      segmentBy: [
+        { name: 'x1:4', feature: 'x1', cuts: 4 },
+        { name: 'xl:4', feature: 'xl', cuts: 4 },
+        { name: 'region', feature: 'region' },
+      ],
+      warn: (message) => said.push(message),
+    });
+    await publisher.load();
+
+    await publisher.refreshReferences();
+    await publisher.refreshReferences();
+
+    expect(said).toEqual(['SEGMENT_BY xl:4: no model version\'s reference has a numeric feature "xl" to cut, so its segments stay empty']);
+  });
 });
