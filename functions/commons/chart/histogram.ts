@@ -29,11 +29,6 @@ export function histogram(values: ArrayLike<number>, bins = 20): Histogram {
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  return histogramOver(values, bins, min, max);
-}
-
-/** histogram() when the values' least and greatest (`min`, `max`, finite) are known already: one pass. */
-export function histogramOver(values: ArrayLike<number>, bins: number, min: number, max: number): Histogram {
   if (min === max) {
     min -= 0.5;
     max += 0.5;

@@ -16,9 +16,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { histogram } from '../../../functions/commons/chart/histogram.js';
 import { errorHistogramChart, loadDrawChart, renderChart } from '../../../functions/commons/chart/histogramChart.js';
 import { describeRejected, type RejectedLine } from '../../../functions/commons/logs/logCheck.js';
-import { summarizeColumn } from './errorSummary.js';
+import { summarizeInPlace } from './errorSummary.js';
 import { startReadingErrorColumn } from './parallelColumn.js';
 
 // The worker that reads the second half of a large log loads this bundle and calls it.
@@ -64,7 +65,9 @@ export async function plotFile(options: Options): Promise<{ rows: number; meanAb
   if (options.server === undefined) await loadDrawChart();
   const { values: errors, rejected, rejectedCount } = await reading;
   if (errors.length === 0) throw new Error(`${options.input} has no rows to plot`);
-  const { histogram: bins, summary } = summarizeColumn(errors, 20);
+  const bins = histogram(errors, 20);
+  // After the histogram: the summary reorders the values.
+  const summary = summarizeInPlace(errors);
   const png = await renderChart(errorHistogramChart(bins, summary), options.server);
   writeFileSync(options.output, png);
   return { rows: errors.length, meanAbsoluteError: summary.meanAbsoluteError, skipped: describeSkipped(rejected, rejectedCount) };
