@@ -55,6 +55,15 @@ function predictions(rows: readonly DataRow[], fitted: ReturnType<typeof fitOrdi
   }));
 }
 
+/** A new bucket holding a reference for MODEL, fitted on a small unshifted population. */
+async function bucketWithReference(bucket: string): Promise<string> {
+  await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  const referenceRows = heteroscedasticPopulation(500, 0, 100);
+  const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitOrdinaryLeastSquares(referenceRows)), Date.now());
+  await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
+  return bucket;
+}
+
 describe('a shifted window, before and after its labels', () => {
   it('estimates its MAE and names the drifted feature before the labels, and the estimate holds once they come', async () => {
     const bucket = 'know-before-labels';
@@ -137,11 +146,7 @@ describe('a shifted window, before and after its labels', () => {
   });
 
   it('takes over the inputs book an earlier version stored whole, and deletes it once its inputs are taken', async () => {
-    const bucket = 'inputs-book-of-old';
-    await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const referenceRows = heteroscedasticPopulation(500, 0, 100);
-    const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitOrdinaryLeastSquares(referenceRows)), Date.now());
-    await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
+    const bucket = await bucketWithReference('inputs-book-of-old');
     const now = Date.now();
     const old = { version: 1, inputs: [{ id: 'w-1', features: { x1: 0.5, x2: 0, x3: 1 }, filedAt: now - 60_000 }] };
     await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: BUCKET_KEYS.inputsBook, Body: JSON.stringify(old) }));
@@ -168,11 +173,7 @@ describe('a shifted window, before and after its labels', () => {
   });
 
   it('says once that a SEGMENT_BY number rule names no numeric feature of any reference', async () => {
-    const bucket = 'segment-rule-typo';
-    await cloud.s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const referenceRows = heteroscedasticPopulation(500, 0, 100);
-    const { reference } = buildModelReference(MODEL, predictions(referenceRows, fitOrdinaryLeastSquares(referenceRows)), Date.now());
-    await cloud.s3.send(new PutObjectCommand({ Bucket: bucket, Key: referenceKey(MODEL), Body: JSON.stringify(reference) }));
+    const bucket = await bucketWithReference('segment-rule-typo');
     const said: string[] = [];
     const publisher = new MetricsPublisher({
       s3: cloud.s3,
