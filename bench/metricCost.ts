@@ -19,7 +19,8 @@
  * The feature cost phase (measureFeatureCost) uses the same children on a short history,
  * y_pred halves as the predictor sends them (its model version and the time) with and
  * without the ten diabetes features by name, the labels trailing their predictions so
- * that pending predictions hold their inputs in the join table as they do in production.
+ * that pending predictions wait in the join table, with what metric read in their
+ * inputs, as they do in production.
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';

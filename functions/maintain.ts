@@ -15,7 +15,6 @@ import type { Context } from 'aws-lambda';
 import { AlertKeeper } from './commons/alerts/alertKeeper.js';
 import { cloudWatchPublisher } from './commons/alerts/cloudWatchMetrics.js';
 import { assertModelReference } from './commons/drift/modelReference.js';
-import { INPUTS_KEPT_AFTER_TTL_MS } from './commons/drift/predictionInputs.js';
 import { ReferenceStore } from './commons/drift/referenceStore.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { type CompactionResult, LogCompactor } from './commons/logs/compaction.js';
@@ -51,7 +50,6 @@ const publisher = new MetricsPublisher({
   references: new ReferenceStore({ s3, bucket: config.bucket, builtIn: assertModelReference(builtInReference), warn }),
   drift: { ...config.drift, windowMinutes: config.alerts.windowMinutes },
   segmentBy: config.segmentBy,
-  inputsKeptMs: config.orphanTtlMs + INPUTS_KEPT_AFTER_TTL_MS,
 });
 const alerts = new AlertKeeper({
   s3,
@@ -202,14 +200,13 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   // The id index's hours the waiting halves are filed under, for isSettled.
   await compactor.prepare(await store.pending());
   await publisher.refreshReferences();
-  // Half the time at most: the logs come after.
-  const flushed = await store.expireAndFlush(compactor.isSettled, deadline);
+  // Half the time at most: the logs come after. The drift metric added on arrival is taken in the same write.
+  const flushed = await store.expireAndFlush(compactor.isSettled, deadline, publisher.driftCountedUpTo);
+  publisher.takeDrift(flushed.driftTaken);
   for (const { record: _, ...orphan } of flushed.orphans) logger.warn('Half orphaned', orphan);
   // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);
   reportCompaction(LOGS.metric_log, metricLog);
-  // After the compaction: each line's inputs were filed before the line itself.
-  await publisher.takeFiledInputs();
   publisher.added('metric_log', metricLog.added);
   publisher.recovered('metric_log', metricLog.repair?.recovered ?? []);
   const orphanLog = await compactor.compact(LOGS.orphans);

@@ -1,26 +1,22 @@
 /**
- * metric (SQS `y_true` and `y_pred`, records one or many to a message): files the
- * predictions' inputs for maintain (drift/predictionInputs.ts), upserts each half into
- * the metric table in S3;
+ * metric (SQS `y_true` and `y_pred`, records one or many to a message): reads each
+ * prediction's inputs as it comes (its estimated error, segments and drift, in
+ * drift/arrivals.ts), upserts each half into the metric table in S3;
  * an id with both halves becomes one row of metric_log.csv, written as a log segment
  * that `maintain` appends to the file. Duplicated, reordered and late halves never
  * make a second row (see JoinTableStore).
  */
-import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { fileInputs } from './commons/drift/predictionInputs.js';
-import type { Half, HalfKind } from './commons/join/joinTable.js';
+import { type ArrivalReading, type ArrivingPrediction, addingDrift, readInputs } from './commons/drift/arrivals.js';
+import { keptDriftMinutes } from './commons/drift/driftBook.js';
+import { assertModelReference } from './commons/drift/modelReference.js';
+import { ReferenceStore } from './commons/drift/referenceStore.js';
+import type { HalfKind } from './commons/join/joinTable.js';
 import { JoinTableStore } from './commons/join/joinTableStore.js';
 import { journalIn } from './commons/logs/journal.js';
 import { type PartlyBadPack, processRecords, recordRejections, setAsideRejected } from './commons/messaging/batchResponse.js';
-import {
-  eventTimeOf,
-  type Features,
-  parseRecords,
-  queueNameOf,
-  ScalarMessage,
-  sentTimestampOf,
-} from './commons/messaging/messageSchemas.js';
+import { eventTimeOf, parseRecords, queueNameOf, ScalarMessage, sentTimestampOf } from './commons/messaging/messageSchemas.js';
+import builtInReference from './commons/model/reference.json';
 import { createS3Client, createSqsClient } from './commons/platform/clients.js';
 import { readConfig } from './commons/platform/config.js';
 import { ContendedWriteError } from './commons/platform/errors.js';
@@ -39,6 +35,15 @@ const store = new JoinTableStore({
 });
 /** Kept back from the timeout for writing the batch's segment after the table commit. */
 const TIME_FOR_THE_SEGMENT_MS = 5_000;
+const references = new ReferenceStore({
+  s3,
+  bucket: config.bucket,
+  // The built-in model's reference is bundled; a user's versions' are read from the bucket.
+  builtIn: assertModelReference(builtInReference),
+  warn: (message) => logger.warn(message),
+});
+const reading: ArrivalReading = { referenceOf: (model) => references.get(model), segmentBy: config.segmentBy };
+const withTheirDrift = addingDrift(reading, keptDriftMinutes(config.alerts.windowMinutes));
 const onReject = recordRejections({ s3, bucket: config.bucket, logger });
 const setAside = setAsideRejected({ sqs, s3, bucket: config.bucket, logger });
 
@@ -49,8 +54,7 @@ function halfKindOf(queueName: string): HalfKind {
 }
 
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
-  const halves: Half[] = [];
-  const inputs: { id: string; features: Features }[] = [];
+  const halves: ArrivingPrediction[] = [];
   const partlyBad: PartlyBadPack[] = [];
   const response = await processRecords(
     event,
@@ -66,20 +70,29 @@ export const handler = async (event: SQSEvent, context: Context): Promise<SQSBat
           value: message.body,
           ...(kind === 'y_pred' && message.model !== undefined ? { model: message.model } : {}),
           at: eventTimeOf(message, sentAt),
+          ...(kind === 'y_pred' && message.features !== undefined ? { features: message.features } : {}),
         });
-        if (kind === 'y_pred' && message.features !== undefined) inputs.push({ id: message.id, features: message.features });
       }
       if (rejected.length > 0) partlyBad.push({ record, rejected });
     },
     onReject,
   );
   if (halves.length === 0) return response;
-  // Filed before the halves can join: a row's inputs are in the bucket by the time its line is (predictionInputs.ts).
-  if (inputs.length > 0) await fileInputs(s3, config.bucket, inputs, Date.now(), randomUUID());
+  const withInputs = halves.filter((half) => half.features !== undefined);
+  if (withInputs.length > 0)
+    await references.refreshFor(
+      withInputs.map((half) => half.model),
+      Date.now(),
+    );
   // A failure here throws: the whole batch comes back, and every step is safe to repeat.
   // So does losing races to other writers for too long: better than being cut off by the timeout.
   const outcome = await store
-    .record(halves, Date.now() + context.getRemainingTimeInMillis() - TIME_FOR_THE_SEGMENT_MS)
+    .record(
+      halves.map((half) => readInputs(half, reading)),
+      Date.now() + context.getRemainingTimeInMillis() - TIME_FOR_THE_SEGMENT_MS,
+      // The drift of the predictions the commit records, in its write: a half recorded once counts once.
+      withTheirDrift,
+    )
     .catch((error: unknown) => {
       if (error instanceof ContendedWriteError) {
         logger.warn('Metric table busy: batch left for redelivery', { halves: halves.length, attempts: error.attempts });

@@ -1,10 +1,10 @@
 /**
  * The books behind drift.json, pure: per model version, per minute of prediction time,
  * each numeric feature's summary and the prediction's, on the edges of that version's
- * reference (featureSummary.ts). `maintain` adds every prediction its compactions
- * append (rows and orphaned predictions) and stores the books (state/drift-book.json);
- * a window's summary is the merge of its minutes, plus the predictions still waiting
- * for their label, so drift shows before the labels come.
+ * reference (featureSummary.ts). `metric` adds each prediction as it is recorded, to
+ * the join table's own book (arrivals.ts); `maintain` merges those into its books each
+ * minute and stores them (state/drift-book.json). A window's summary is the merge of
+ * its minutes, so drift shows before the labels come.
  *
  * Bounded: only the minutes the drift window can reach are kept, each of a fixed size
  * (100 bins per feature), whatever the rate. Summaries are only comparable under the
@@ -17,6 +17,11 @@ import { addValue, emptySummary, type FeatureSummary, mergeSummary, readStoredSu
 import { type FeatureValues, type ModelReference, numericValue } from './modelReference.js';
 
 const MINUTE_MS = 60_000;
+
+/** Minutes the drift books keep: the window, the minutes before it is complete, and one to spare. */
+export function keptDriftMinutes(windowMinutes: number): number {
+  return windowMinutes + 3;
+}
 
 interface Minute {
   readonly start: number;
@@ -35,6 +40,8 @@ interface ModelMinutes {
 export interface StoredDriftBook {
   readonly version: 1;
   readonly models: Readonly<Record<string, { readonly reference: string; readonly minutes: readonly Minute[] }>>;
+  /** maintain's books: the highest number of the drift it took from the join table that they count (joinTable.ts's takeDrift). */
+  readonly countedUpTo?: number;
 }
 
 /** A prediction as drift sees it: when it was made, its inputs and the prediction. */
@@ -84,6 +91,20 @@ function addTo(minute: Minute, reference: ModelReference, seen: Pick<SeenPredict
   addValue(minute.prediction, reference.prediction.edges, seen.prediction);
 }
 
+/** Adds `part`'s summaries into `into` (the same reference's: the same features). */
+function mergeMinute(into: Minute, part: Minute): void {
+  for (const [name, summary] of Object.entries(part.features)) {
+    const target = into.features[name];
+    if (target !== undefined) mergeSummary(target, summary);
+  }
+  for (const [name, counts] of Object.entries(part.categories ?? {})) {
+    const target = into.categories?.[name];
+    if (target === undefined || target.length !== counts.length) continue;
+    for (const [slot, count] of counts.entries()) target[slot] = (target[slot] ?? 0) + count;
+  }
+  mergeSummary(into.prediction, part.prediction);
+}
+
 function isStoredMinute(value: unknown): value is Minute {
   const minute = value as Partial<Minute> | null;
   return (
@@ -121,24 +142,36 @@ export class DriftBook {
     addTo(minute, reference, seen);
   }
 
-  /** The summaries of the predictions made in [from, to): the books' minutes and `waiting` (not in them yet). */
-  window(reference: ModelReference, from: number, to: number, waiting: readonly SeenPrediction[] = []): WindowSummary {
+  /**
+   * Adds another book's minutes (metric's, of the predictions it recorded). Summaries
+   * cut by different references do not add up: a version's minutes cut by another
+   * reference than its current one (`currentTagOf`, referenceTag) are left out, and
+   * this book's minutes of a version whose reference changed start again.
+   */
+  merge(other: StoredDriftBook, now: number, currentTagOf: (model: string) => string | undefined): void {
+    for (const [model, kept] of Object.entries(other.models)) {
+      if (kept.reference !== currentTagOf(model)) continue;
+      let mine = this.#models.get(model);
+      if (mine === undefined || mine.reference !== kept.reference) {
+        mine = { reference: kept.reference, minutes: new Map() };
+        this.#models.set(model, mine);
+      }
+      const { minutes } = mine;
+      for (const minute of (Array.isArray(kept.minutes) ? kept.minutes : []).filter(isStoredMinute)) {
+        if (minute.start <= now - this.#keptMs) continue;
+        const into = minutes.get(minute.start);
+        if (into === undefined) minutes.set(minute.start, structuredClone(minute));
+        else mergeMinute(into, minute);
+      }
+    }
+  }
+
+  /** The summaries of the predictions made in [from, to). */
+  window(reference: ModelReference, from: number, to: number): WindowSummary {
     const total = emptyMinute(from, reference);
     for (const minute of this.#minutesOf(reference).values()) {
-      if (minute.start < from || minute.start >= to) continue;
-      for (const name of reference.feature_names) {
-        const part = minute.features[name];
-        const into = total.features[name];
-        if (part !== undefined && into !== undefined) mergeSummary(into, part);
-      }
-      for (const [name, counts] of Object.entries(minute.categories ?? {})) {
-        const into = total.categories?.[name];
-        if (into === undefined || into.length !== counts.length) continue;
-        for (const [slot, count] of counts.entries()) into[slot] = (into[slot] ?? 0) + count;
-      }
-      mergeSummary(total.prediction, minute.prediction);
+      if (minute.start >= from && minute.start < to) mergeMinute(total, minute);
     }
-    for (const seen of waiting) if (seen.predictedAt >= from && seen.predictedAt < to) addTo(total, reference, seen);
     return { rows: total.prediction.n, features: total.features, categories: total.categories ?? {}, prediction: total.prediction };
   }
 

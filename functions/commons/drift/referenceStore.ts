@@ -1,8 +1,9 @@
 /**
- * The model versions' references as maintain reads them: the bucket's
+ * The model versions' references as maintain and metric read them: the bucket's
  * `references/<model>.json` (uploaded by `npm run reference` or the API), over the
- * built-in model's, which is bundled. Listed once a run (one request); a reference is
- * read again only when its ETag changed, and its loss model compiled once.
+ * built-in model's, which is bundled. Listed once a run by maintain, and by metric as
+ * refreshFor says (one request); a reference is read again only when its ETag
+ * changed, and its loss model compiled once.
  */
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { compileLossModel, type LossEstimator } from '../estimate/lossModel.js';
@@ -22,6 +23,11 @@ export function estimateError(loaded: LoadedReference, features: FeatureValues, 
   return loaded.estimator.estimate(values, prediction);
 }
 
+/** How stale metric's references may be: a reference replaced is used from then on at most this much later. */
+export const REFRESH_EVERY_MS = 60_000;
+/** How often a version without a reference makes metric look for one. */
+export const UNKNOWN_LOOKED_FOR_MS = 10_000;
+
 function load(reference: ModelReference, etag: string): LoadedReference {
   return { reference, estimator: compileLossModel(reference.loss_model), etag };
 }
@@ -34,6 +40,9 @@ export class ReferenceStore {
   #uploaded = new Map<string, LoadedReference>();
   /** Keys already reported as bad, at their ETag: said once, not every minute. */
   readonly #reported = new Set<string>();
+  #refreshedAt = Number.NEGATIVE_INFINITY;
+  /** Versions without a reference, and when one was last looked for (refreshFor). */
+  readonly #lookedFor = new Map<string, number>();
 
   constructor(options: { s3: S3Client; bucket: string; builtIn?: ModelReference; warn: (message: string) => void }) {
     this.#s3 = options.s3;
@@ -67,6 +76,27 @@ export class ReferenceStore {
       if (loaded !== undefined) next.set(model, loaded);
     }
     this.#uploaded = next;
+  }
+
+  /**
+   * Refreshes when it may be out of date for `models` (metric, each batch, which must
+   * not list the bucket each time): every REFRESH_EVERY_MS, and for a version with no
+   * reference that was not looked for in the last UNKNOWN_LOOKED_FOR_MS, so a
+   * reference uploaded before a new version's first prediction is always found.
+   */
+  async refreshFor(models: Iterable<string | undefined>, now: number): Promise<void> {
+    const unknown = [...new Set(models)].filter(
+      (model): model is string =>
+        model !== undefined &&
+        this.get(model) === undefined &&
+        now - (this.#lookedFor.get(model) ?? Number.NEGATIVE_INFINITY) >= UNKNOWN_LOOKED_FOR_MS,
+    );
+    if (unknown.length === 0 && now - this.#refreshedAt < REFRESH_EVERY_MS) return;
+    await this.refresh();
+    this.#refreshedAt = now;
+    for (const model of unknown) this.#lookedFor.set(model, now);
+    // Bounded: versions looked for long ago are looked for again anyway.
+    for (const [model, at] of this.#lookedFor) if (now - at >= UNKNOWN_LOOKED_FOR_MS) this.#lookedFor.delete(model);
   }
 
   /** The reference of a model version, or undefined when it has none. */

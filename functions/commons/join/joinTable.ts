@@ -11,6 +11,7 @@
  * the traffic in flight, not the history.
  */
 
+import type { StoredDriftBook } from '../drift/driftBook.js';
 import { annotate, formatOrphanLine, type LogName, type RowNotes } from '../logs/logFiles.js';
 import { formatMetricRow, type MetricRow, metricRow } from '../logs/rowFormat.js';
 
@@ -24,6 +25,9 @@ export interface Half {
   readonly model?: string;
   /** Epoch ms of its event: when the prediction was made, or the true answer became known. */
   readonly at?: number;
+  /** What `metric` read in a prediction's inputs as it came (arrivals.ts): kept with it until its line. */
+  readonly estimate?: number;
+  readonly segments?: readonly (readonly [string, string])[];
 }
 
 export interface PendingRecord {
@@ -35,6 +39,9 @@ export interface PendingRecord {
   /** Epoch ms of the prediction, and of the true answer, when known. */
   readonly predictedAt?: number;
   readonly labelledAt?: number;
+  /** The loss model's estimate of the prediction's error, and its segments, when its inputs gave them. */
+  readonly estimate?: number;
+  readonly segments?: readonly (readonly [string, string])[];
 }
 
 /** Lines for one log, numbered firstSeq, firstSeq + 1, …: one future segment. */
@@ -52,6 +59,23 @@ export interface MetricTable {
   readonly nextSeq: Readonly<Record<LogName, number>>;
   /** Records orphaned since the table was created. */
   readonly orphanCount: number;
+  /**
+   * The drift books of the predictions recorded since `maintain` last took them
+   * (metric adds each new prediction's inputs on arrival, arrivals.ts), and what
+   * maintain took, by number, kept until the drift book that counts it is stored: a
+   * maintain that dies in between takes it again, and counts it once (takeDrift).
+   */
+  readonly drift?: StoredDriftBook;
+  readonly driftTaken?: readonly DriftTaken[];
+}
+
+/** How many takes of drift no stored book counts yet the table holds at most. */
+export const MAX_UNCOUNTED_TAKES = 3;
+
+/** Drift books maintain took out of the table: the `number`th. */
+export interface DriftTaken {
+  readonly number: number;
+  readonly drift: StoredDriftBook;
 }
 
 export const EMPTY_TABLE: MetricTable = {
@@ -100,7 +124,7 @@ export interface Conflict {
   readonly ignored: number;
 }
 
-export interface ApplyOutcome {
+export interface ApplyOutcome<H extends Half = Half> {
   readonly table: MetricTable;
   readonly newRows: readonly MetricRow[];
   readonly orphans: readonly Orphan[];
@@ -108,6 +132,8 @@ export interface ApplyOutcome {
   readonly duplicates: number;
   /** Halves that contradict a value already recorded; the first value wins. */
   readonly conflicts: readonly Conflict[];
+  /** The halves recorded: neither duplicates nor conflicts. */
+  readonly accepted: readonly H[];
 }
 
 function halfValue(record: PendingRecord, kind: HalfKind): number | undefined {
@@ -122,12 +148,21 @@ function withHalf(record: PendingRecord | undefined, half: Half, now: number): P
     yPred: half.value,
     ...(half.model === undefined ? {} : { model: half.model }),
     ...(half.at === undefined ? {} : { predictedAt: half.at }),
+    ...(half.estimate === undefined ? {} : { estimate: half.estimate }),
+    ...(half.segments === undefined || half.segments.length === 0 ? {} : { segments: half.segments }),
   };
 }
 
 /** What a line carries beside itself (logFiles.ts's notes): its model, when it was joined, and its event times. */
 function notesOf(record: PendingRecord, now: number): RowNotes {
-  return { model: record.model, at: now, predictedAt: record.predictedAt, labelledAt: record.labelledAt };
+  return {
+    model: record.model,
+    at: now,
+    predictedAt: record.predictedAt,
+    labelledAt: record.labelledAt,
+    estimate: record.estimate,
+    segments: record.segments,
+  };
 }
 
 function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
@@ -148,11 +183,12 @@ function orphanOf(id: string, record: PendingRecord, ttlMs: number): Orphan {
  * a half older than the TTL becomes an orphans line. Returns the same table object
  * when nothing changed, so callers can skip the write.
  */
-export function applyHalves(table: MetricTable, halves: readonly Half[], now: number, rules: TableRules): ApplyOutcome {
+export function applyHalves<H extends Half>(table: MetricTable, halves: readonly H[], now: number, rules: TableRules): ApplyOutcome<H> {
   const pending: Record<string, PendingRecord> = { ...table.pending };
   const newRows: MetricRow[] = [];
   const newRowNotes: RowNotes[] = [];
   const conflicts: Conflict[] = [];
+  const accepted: H[] = [];
   let duplicates = 0;
   let changed = false;
 
@@ -165,6 +201,7 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
       continue;
     }
     changed = true;
+    accepted.push(half);
     const updated = withHalf(current, half, now);
     if (updated.yTrue !== undefined && updated.yPred !== undefined) {
       delete pending[half.id];
@@ -184,7 +221,7 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
   }
 
   // Only duplicates and conflicts: nothing to write.
-  if (!changed && orphans.length === 0) return { table, newRows, orphans, duplicates, conflicts };
+  if (!changed && orphans.length === 0) return { table, newRows, orphans, duplicates, conflicts, accepted };
 
   const outbox = [...table.outbox];
   const nextSeq = { ...table.nextSeq };
@@ -199,18 +236,30 @@ export function applyHalves(table: MetricTable, halves: readonly Half[], now: nu
     nextSeq.orphans += orphans.length;
   }
   return {
-    table: {
-      version: 3,
-      pending,
-      outbox,
-      nextSeq,
-      orphanCount: table.orphanCount + orphans.length,
-    },
+    table: { ...table, pending, outbox, nextSeq, orphanCount: table.orphanCount + orphans.length },
     newRows,
     orphans,
     duplicates,
     conflicts,
+    accepted,
   };
+}
+
+/**
+ * maintain's part of the drift hand-over: forgets what a stored drift book already
+ * counts (`countedUpTo`, the highest number it took), and takes the drift metric added
+ * since, as the next number. Returns the same table when there was nothing to do.
+ */
+export function takeDrift(table: MetricTable, countedUpTo: number): MetricTable {
+  const kept = (table.driftTaken ?? []).filter((taken) => taken.number > countedUpTo);
+  // While stored books count none of several takes (maintain fails to store them), what metric adds waits
+  // where it is, a book bounded by its minutes, instead of piling up here.
+  const hasDrift = table.drift !== undefined && Object.keys(table.drift.models).length > 0 && kept.length < MAX_UNCOUNTED_TAKES;
+  if (!hasDrift && kept.length === (table.driftTaken ?? []).length) return table;
+  const { drift, driftTaken: _, ...rest } = table;
+  const last = Math.max(countedUpTo, ...kept.map((taken) => taken.number));
+  const taken = hasDrift && drift !== undefined ? [...kept, { number: last + 1, drift }] : kept;
+  return { ...rest, ...(taken.length > 0 ? { driftTaken: taken } : {}) };
 }
 
 /** Drops the given batches from the outbox: their segments are written. */

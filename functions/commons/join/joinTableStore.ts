@@ -25,6 +25,7 @@ import {
   type ApplyOutcome,
   acknowledgeWritten,
   applyHalves,
+  type DriftTaken,
   dropSettled,
   type Half,
   type MetricTable,
@@ -34,6 +35,7 @@ import {
   type SettledCheck,
   type TableRules,
   tableAfter,
+  takeDrift,
 } from './joinTable.js';
 
 export interface JoinTableStoreOptions extends TableRules {
@@ -44,7 +46,7 @@ export interface JoinTableStoreOptions extends TableRules {
   readonly now?: () => number;
 }
 
-export interface RecordOutcome extends Omit<ApplyOutcome, 'table'> {
+export interface RecordOutcome<H extends Half = Half> extends Omit<ApplyOutcome<H>, 'table'> {
   /** Ids still waiting for their other half. */
   readonly pending: number;
   /** Of those, the ones holding a prediction that waits for its true answer. */
@@ -65,9 +67,17 @@ export class JoinTableStore {
     this.#options = options;
   }
 
-  /** `deadline` (epoch ms): give up losing races to other writers in time, with a ContendedWriteError. */
-  async record(halves: readonly Half[], deadline?: number): Promise<RecordOutcome> {
-    const { table, newBatches, ...outcome } = await this.#commit(halves, deadline);
+  /**
+   * `deadline` (epoch ms): give up losing races to other writers in time, with a
+   * ContendedWriteError. `withRecorded`: what the commit adds to the table for the
+   * halves it recorded (metric: their drift, arrivals.ts), in the same write.
+   */
+  async record<H extends Half>(
+    halves: readonly H[],
+    deadline?: number,
+    withRecorded?: (table: MetricTable, recorded: readonly H[]) => MetricTable,
+  ): Promise<RecordOutcome<H>> {
+    const { table, newBatches, ...outcome } = await this.#commit(halves, deadline, undefined, withRecorded);
     crashPoint('metric:after-commit');
     await this.#write(newBatches);
     crashPoint('metric:after-segments');
@@ -78,16 +88,24 @@ export class JoinTableStore {
   /**
    * Drops the pending ids already in a log (`isSettled`: late duplicates), orphans
    * halves past their TTL, writes the segment of every batch in the outbox (left by
-   * any invocation, finished or crashed) and commits the outbox empty of them.
+   * any invocation, finished or crashed) and commits the outbox empty of them. With
+   * `driftCountedUpTo` (maintain's stored drift book counts the drift taken up to that
+   * number), it takes the drift metric added since (takeDrift) in the same write:
+   * `driftTaken` is what the stored book does not count yet.
    */
-  async expireAndFlush(isSettled: SettledCheck, deadline?: number): Promise<RecordOutcome> {
-    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled);
+  async expireAndFlush(
+    isSettled: SettledCheck,
+    deadline?: number,
+    driftCountedUpTo?: number,
+  ): Promise<RecordOutcome & { readonly driftTaken: readonly DriftTaken[] }> {
+    const take = driftCountedUpTo === undefined ? undefined : (table: MetricTable) => takeDrift(table, driftCountedUpTo);
+    const { table, newBatches: _, ...outcome } = await this.#commit([], deadline, isSettled, take);
     if (table.outbox.length > 0) {
       await this.#write(table.outbox);
       this.#writtenEarlier.push(...table.outbox);
       await this.#commit([], deadline);
     }
-    return { ...outcome, ...pendingOf(table) };
+    return { ...outcome, ...pendingOf(table), driftTaken: table.driftTaken ?? [] };
   }
 
   /** The ids waiting for their other half, with what is known of them (to look them up before `expireAndFlush`). */
@@ -106,14 +124,16 @@ export class JoinTableStore {
   }
 
   /**
-   * Reads the table, drops the settled ids, applies `halves`, drops the batches written
-   * earlier, and writes it back if anything changed.
+   * Reads the table, drops the settled ids, applies `halves` (and `change`, given the
+   * ones recorded), drops the batches written earlier, and writes it back if anything
+   * changed.
    */
-  #commit(
-    halves: readonly Half[],
+  #commit<H extends Half>(
+    halves: readonly H[],
     deadline: number | undefined,
     isSettled?: SettledCheck,
-  ): Promise<ApplyOutcome & { newBatches: readonly OutboxBatch[] }> {
+    change?: (table: MetricTable, recorded: readonly H[]) => MetricTable,
+  ): Promise<ApplyOutcome<H> & { newBatches: readonly OutboxBatch[] }> {
     const { s3, bucket } = this.#options;
     const now = this.#options.now ?? Date.now;
     return retryOnConflict(
@@ -125,7 +145,8 @@ export class JoinTableStore {
         const outcome = { ...applied, duplicates: applied.duplicates + duplicates };
         // applyHalves appends its batches at the end of the outbox.
         const newBatches = outcome.table.outbox.slice(table.outbox.length);
-        const next = acknowledgeWritten(outcome.table, this.#writtenEarlier);
+        const changed = change === undefined ? outcome.table : change(outcome.table, outcome.accepted);
+        const next = acknowledgeWritten(changed, this.#writtenEarlier);
         if (next !== read) {
           const body = JSON.stringify(next);
           await putIfUnchanged(

@@ -86,18 +86,41 @@ export interface RowNotes {
   /** Epoch ms of the prediction and of the true answer; undefined in lines written before they were kept. */
   readonly predictedAt?: number | undefined;
   readonly labelledAt?: number | undefined;
+  /** What `metric` read in the prediction's inputs (arrivals.ts): its estimated error and its segments. */
+  readonly estimate?: number | undefined;
+  readonly segments?: readonly (readonly [string, string])[] | undefined;
 }
 
 const timeNote = (ms: number | undefined): string => (ms === undefined ? '' : String(ms));
 const readTimeNote = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
 
 export function annotate(line: string, notes: RowNotes): string {
-  return `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
+  const noted = `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
+  if (notes.estimate === undefined && (notes.segments ?? []).length === 0) return noted;
+  // JSON holds no tab or newline unescaped.
+  const segments = (notes.segments ?? []).length === 0 ? '' : JSON.stringify(notes.segments);
+  return `${noted}\t${notes.estimate ?? ''}\t${segments}`;
+}
+
+/** The segments note back, or undefined when it is none (or not the pairs it must be). */
+function readSegmentsNote(text: string | undefined): [string, string][] | undefined {
+  if (text === undefined || text === '') return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    const pairs = Array.isArray(value) ? value : [];
+    return pairs.length > 0 &&
+      pairs.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((part) => typeof part === 'string'))
+      ? (pairs as [string, string][])
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A segment line's log line and its notes; a line without notes (older segments) gets `fallbackAt`. */
 export function splitAnnotated(line: string, fallbackAt: number): { readonly line: string; readonly notes: RowNotes } {
-  const [logLine = '', model = '', at, predictedAt, labelledAt] = line.split('\t');
+  const [logLine = '', model = '', at, predictedAt, labelledAt, estimate, segments] = line.split('\t');
+  const estimated = readTimeNote(estimate);
   return {
     line: logLine,
     notes: {
@@ -105,6 +128,8 @@ export function splitAnnotated(line: string, fallbackAt: number): { readonly lin
       at: at === undefined ? fallbackAt : Number(at),
       predictedAt: readTimeNote(predictedAt),
       labelledAt: readTimeNote(labelledAt),
+      ...(estimated !== undefined && Number.isFinite(estimated) ? { estimate: estimated } : {}),
+      ...(readSegmentsNote(segments) === undefined ? {} : { segments: readSegmentsNote(segments) }),
     },
   };
 }

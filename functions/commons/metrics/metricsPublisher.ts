@@ -13,20 +13,19 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { completeUntil } from '../alerts/alertRules.js';
 import { ErrorHistogram, readStoredHistogram } from '../chart/errorHistogram.js';
 import { type HistogramDocument, histogramDocument } from '../dashboard/histogramDocument.js';
-import { DriftBook, readStoredDriftBook, type SeenPrediction } from '../drift/driftBook.js';
+import { DriftBook, keptDriftMinutes, readStoredDriftBook, referenceTag } from '../drift/driftBook.js';
 import { type DriftDocument, type DriftSettings, driftDocument } from '../drift/driftDocument.js';
-import type { FeatureValues } from '../drift/modelReference.js';
-import { deleteFilings, InputsBook, listFilings, readFilings } from '../drift/predictionInputs.js';
-import { estimateError, type ReferenceStore } from '../drift/referenceStore.js';
-import type { PendingRecord } from '../join/joinTable.js';
+import { deleteEarlierInputs } from '../drift/predictionInputs.js';
+import type { ReferenceStore } from '../drift/referenceStore.js';
+import type { DriftTaken, PendingRecord } from '../join/joinTable.js';
 import type { NotedLine } from '../logs/compaction.js';
 import { writeMirror } from '../logs/localMirror.js';
 import type { LogName } from '../logs/logFiles.js';
-import { checkMetricLine, logNumber } from '../logs/rowFormat.js';
+import { checkMetricLine } from '../logs/rowFormat.js';
 import { BUCKET_KEYS } from '../storage/bucketKeys.js';
 import { getText, putObject } from '../storage/s3Objects.js';
 import { MetricsBook, type MetricsDocument, type PeriodSummary, readStoredBook, type Surroundings } from './metricsBook.js';
-import { type SegmentRule, segmentsOf } from './segments.js';
+import type { SegmentRule } from './segments.js';
 
 /** The bins of the histogram: plt.hist(x, bins=20), as the seed drew it. */
 export const HISTOGRAM_BINS = 20;
@@ -48,26 +47,6 @@ export interface DriftWindowSettings extends DriftSettings {
 }
 
 const DEFAULT_DRIFT_WINDOW: DriftWindowSettings = { windowMinutes: 15, share: 0.5 };
-
-/** Minutes the drift books keep: the window, the minutes before it is complete, and one to spare. */
-export function keptDriftMinutes(windowMinutes: number): number {
-  return windowMinutes + 3;
-}
-
-/** A line's notes with the inputs the inputs book held for it. */
-type Noted = NotedLine['notes'] & { readonly features?: FeatureValues | undefined };
-
-/** A waiting prediction with the inputs the inputs book holds for it. */
-type WaitingRecord = PendingRecord & { readonly features?: FeatureValues | undefined };
-
-/** The waiting predictions of one version, as the drift books take them (those without inputs or time left out). */
-function seenOf(waiting: readonly WaitingRecord[], model: string): SeenPrediction[] {
-  return waiting.flatMap((record) =>
-    record.model === model && record.features !== undefined && record.predictedAt !== undefined && record.yPred !== undefined
-      ? [{ predictedAt: record.predictedAt, features: record.features, prediction: record.yPred }]
-      : [],
-  );
-}
 
 /** The estimated MAE over the minutes starting in [from, to): Σ estimated_n · estimated_mae / Σ estimated_n. */
 export function windowEstimate(minutes: readonly PeriodSummary[], from: number, to: number): number | null {
@@ -95,11 +74,9 @@ export class MetricsPublisher {
   #driftBook: DriftBook | undefined;
   #driftPublished = '';
   #booksChanged = false;
-  /** Held in memory only: the filings are its lasting form (predictionInputs.ts), read again at a cold start. */
-  readonly #inputs = new InputsBook();
-  readonly #inputsKeptMs: number;
-  /** Whether this cold start has read the filings yet (the first read also looks for an inputs book stored whole by an earlier version). */
-  #filingsRead = false;
+  /** The highest number of the drift taken from the join table that the stored drift book counts, and the books in memory. */
+  #driftCountedUpTo = 0;
+  #driftMergedUpTo = 0;
   #published = '';
   #histogramPublished = '';
   /** SEGMENT_BY's number rules already said to cut no feature of any reference (said once each). */
@@ -114,12 +91,9 @@ export class MetricsPublisher {
     /** The versions' references, for the estimated error and drift; undefined: neither is kept. */
     references?: ReferenceStore;
     drift?: DriftWindowSettings;
-    /** SEGMENT_BY's rules: every figure is given per segment too. */
+    /** SEGMENT_BY's rules (metric reads each prediction's segments; a rule no reference can cut is said here). */
     segmentBy?: readonly SegmentRule[];
-    /** How long an id's inputs wait for its line to reach a log (the orphans' TTL and a margin). */
-    inputsKeptMs?: number;
   }) {
-    this.#inputsKeptMs = options.inputsKeptMs ?? 2 * 60 * 60_000;
     this.#segmentBy = options.segmentBy ?? [];
     this.#references = options.references;
     this.#drift = options.drift ?? DEFAULT_DRIFT_WINDOW;
@@ -132,18 +106,46 @@ export class MetricsPublisher {
   /** Loads the stored books (once per cold start); a missing or unreadable one starts empty. */
   async load(): Promise<void> {
     if (this.#book !== undefined) return;
-    const [book, errors, drift] = await Promise.all([
+    const [book, errors, drift, deleted] = await Promise.all([
       getText(this.#s3, this.#bucket, BUCKET_KEYS.metricsBook),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.errorHistogram),
       getText(this.#s3, this.#bucket, BUCKET_KEYS.driftBook),
+      deleteEarlierInputs(this.#s3, this.#bucket),
       this.#references?.refresh(),
     ]);
+    if (deleted > 0)
+      this.#warn(
+        `${deleted} object(s) of predictions' inputs filed by an earlier version were deleted: the predictions they held count without their inputs`,
+      );
     this.#book = new MetricsBook(book === undefined ? undefined : readStoredBook(JSON.parse(book.text)));
     this.#errors = new ErrorHistogram(errors === undefined ? undefined : readStoredHistogram(JSON.parse(errors.text)));
-    this.#driftBook = new DriftBook(
-      drift === undefined ? undefined : readStoredDriftBook(JSON.parse(drift.text)),
-      keptDriftMinutes(this.#drift.windowMinutes),
-    );
+    const storedDrift = drift === undefined ? undefined : readStoredDriftBook(JSON.parse(drift.text));
+    this.#driftBook = new DriftBook(storedDrift, keptDriftMinutes(this.#drift.windowMinutes));
+    this.#driftCountedUpTo = storedDrift?.countedUpTo ?? 0;
+    this.#driftMergedUpTo = this.#driftCountedUpTo;
+  }
+
+  /** The highest number of the join table's drift that the stored drift book counts (maintain hands it to expireAndFlush). */
+  get driftCountedUpTo(): number {
+    return this.#driftCountedUpTo;
+  }
+
+  /**
+   * Merges the drift maintain took from the join table (metric's, of the predictions it
+   * recorded) into the drift books, each number once: what the books in memory already
+   * hold is passed over.
+   */
+  takeDrift(taken: readonly DriftTaken[]): void {
+    const driftBook = this.#driftBook as DriftBook;
+    for (const { number, drift } of [...taken].sort((a, b) => a.number - b.number)) {
+      if (number <= this.#driftMergedUpTo) continue;
+      driftBook.merge(drift, Date.now(), (model) => {
+        const loaded = this.#references?.get(model);
+        return loaded === undefined ? undefined : referenceTag(loaded.reference);
+      });
+      this.#driftMergedUpTo = number;
+      this.#booksChanged = true;
+    }
   }
 
   /** Rows of a log the books count. */
@@ -172,26 +174,6 @@ export class MetricsPublisher {
   /** Rows appended from a repaired copy in LOGS_DIR: when and by which model they were made is not known (totals only). */
   recovered(name: LogName, lines: readonly string[]): void {
     for (const line of lines) this.#add(name, line, undefined);
-  }
-
-  /**
-   * Takes the inputs `metric` filed since the last run into the inputs book (maintain,
-   * once a run, after the compaction of metric_log: a line's inputs are filed before
-   * the line, so every line appended so far finds its own). The first run of a cold
-   * start reads every filing still in the bucket, and an inputs book an earlier version
-   * stored whole, if any.
-   */
-  async takeFiledInputs(): Promise<void> {
-    const legacy = this.#filingsRead ? [] : [BUCKET_KEYS.inputsBook];
-    const keys = (await listFilings(this.#s3, this.#bucket)).filter((key) => !this.#inputs.has(key));
-    const filings = await readFilings(this.#s3, this.#bucket, [...legacy, ...keys]);
-    this.#filingsRead = true;
-    const unreadable = filings.filter((filing) => filing.inputs === undefined).map((filing) => filing.key);
-    if (unreadable.length > 0)
-      this.#warn(`${unreadable.length} filing(s) of inputs are not lists of inputs and are left out (deleted)`, {
-        keys: unreadable.join(','),
-      });
-    for (const { key, inputs } of filings) this.#inputs.file(key, inputs ?? []);
   }
 
   /** Reads references uploaded or changed since the cold start (maintain, once a run). */
@@ -225,7 +207,7 @@ export class MetricsPublisher {
   /**
    * Stores the books and publishes metrics.json, histogram.json and drift.json when
    * anything in them changed. `waiting`: the join table's pending records, whose
-   * predictions count as unlabelled (with their estimates and inputs) in this run's
+   * predictions count as unlabelled (with their estimates and segments) in this run's
    * documents only.
    */
   async publish(
@@ -237,21 +219,15 @@ export class MetricsPublisher {
     const errors = this.#errors as ErrorHistogram;
     // Every write of a run is independent of the others, so they go out together: a run's time is its slowest write, not their sum.
     const writes: Promise<void>[] = [];
-    const inputs = this.#inputs;
-    inputs.expire(now - this.#inputsKeptMs);
-    const predictions: WaitingRecord[] = Object.entries(waiting).flatMap(([id, record]) =>
-      record.yPred === undefined ? [] : [{ ...record, features: inputs.peek(id) }],
-    );
     const metrics = book.document(now, {
       ...around,
-      waiting: predictions.map((record) => ({
-        model: record.model,
-        predictedAt: record.predictedAt,
-        estimate: this.#estimate(record.model, record.features, record.yPred as number),
-        segments: this.#segmentsOf(record),
-      })),
+      waiting: Object.values(waiting).flatMap((record) =>
+        record.yPred === undefined
+          ? []
+          : [{ model: record.model, predictedAt: record.predictedAt, estimate: record.estimate, segments: record.segments ?? [] }],
+      ),
     });
-    const drift = this.#driftDocument(now, metrics, predictions);
+    const drift = this.#driftDocument(now, metrics);
     if (drift !== undefined) writes.push(this.#publishDrift(drift));
     const histogram = histogramDocument(errors.bins(HISTOGRAM_BINS), metrics.totals, new Date(now));
     const { updated_at: _, ...content } = metrics;
@@ -259,9 +235,9 @@ export class MetricsPublisher {
     const { updated_at: __, ...bins } = histogram;
     const histogramFingerprint = JSON.stringify(bins);
     const histogramChanged = histogramFingerprint !== this.#histogramPublished;
-    if (fingerprint === this.#published && !histogramChanged) {
+    // Drift taken from the join table stays there until a stored drift book counts it: store it then.
+    if (fingerprint === this.#published && !histogramChanged && this.#driftMergedUpTo === this.#driftCountedUpTo) {
       await Promise.all(writes);
-      await this.#deleteSpentFilings();
       return { metrics, drift, histogram, histogramChanged };
     }
     if (this.#booksChanged) {
@@ -272,35 +248,24 @@ export class MetricsPublisher {
           this.#s3,
           this.#bucket,
           BUCKET_KEYS.driftBook,
-          JSON.stringify((this.#driftBook as DriftBook).toStored(now)),
+          JSON.stringify({ ...(this.#driftBook as DriftBook).toStored(now), countedUpTo: this.#driftMergedUpTo }),
           'application/json',
         ),
       );
     }
     writes.push(this.#write(BUCKET_KEYS.metrics, `${JSON.stringify(metrics, null, 2)}\n`));
     if (histogramChanged) writes.push(this.#write(BUCKET_KEYS.histogram, JSON.stringify(histogram)));
+    const mergedUpTo = this.#driftMergedUpTo;
     await Promise.all(writes);
+    if (this.#booksChanged) this.#driftCountedUpTo = mergedUpTo;
     this.#booksChanged = false;
     this.#published = fingerprint;
     this.#histogramPublished = histogramFingerprint;
-    await this.#deleteSpentFilings();
     return { metrics, drift, histogram, histogramChanged };
   }
 
-  /**
-   * Deletes the filings all of whose inputs were taken or expired, once the books that
-   * counted them are stored. A run that dies first reads them again at its cold start:
-   * their ids' lines are in the logs already, so they are not taken again but expire.
-   */
-  async #deleteSpentFilings(): Promise<void> {
-    const spent = this.#inputs.spent();
-    if (spent.length === 0) return;
-    await deleteFilings(this.#s3, this.#bucket, spent);
-    this.#inputs.deleted(spent);
-  }
-
   /** drift.json over the alert window, for every version with a reference (undefined: none has one). */
-  #driftDocument(now: number, metrics: MetricsDocument, waiting: readonly WaitingRecord[]): DriftDocument | undefined {
+  #driftDocument(now: number, metrics: MetricsDocument): DriftDocument | undefined {
     const references = this.#references?.all() ?? [];
     if (references.length === 0) return undefined;
     const to = completeUntil(now);
@@ -311,7 +276,7 @@ export class MetricsPublisher {
       { from, to },
       references.map(({ reference }) => ({
         reference,
-        current: driftBook.window(reference, from, to, seenOf(waiting, reference.model)),
+        current: driftBook.window(reference, from, to),
         estimatedMae: windowEstimate(metrics.models_minutes[reference.model] ?? [], from, to),
       })),
       this.#drift,
@@ -327,61 +292,27 @@ export class MetricsPublisher {
     this.#driftPublished = fingerprint;
   }
 
-  /** The loss model's estimate of a prediction's error; undefined without a reference for its version, or without inputs. */
-  #estimate(model: string | undefined, features: FeatureValues | undefined, prediction: number): number | undefined {
-    const loaded = this.#references?.get(model);
-    return loaded === undefined || features === undefined ? undefined : estimateError(loaded, features, prediction);
-  }
-
-  /** A prediction's segments under SEGMENT_BY (numbers cut at its version's reference's quantiles). */
-  #segmentsOf(
-    notes: { readonly model?: string | undefined; readonly features?: FeatureValues | undefined } | undefined,
-  ): [string, string][] {
-    if (this.#segmentBy.length === 0) return [];
-    return segmentsOf(this.#segmentBy, notes?.features, this.#references?.get(notes?.model)?.reference);
-  }
-
-  /** A logged prediction into the drift books, when its version has a reference and it carried its inputs and time. */
-  #seen(notes: Noted | undefined, prediction: number): void {
-    const loaded = this.#references?.get(notes?.model);
-    if (loaded === undefined || notes?.features === undefined || notes.predictedAt === undefined) return;
-    this.#driftBook?.add(loaded.reference, { predictedAt: notes.predictedAt, features: notes.features, prediction }, Date.now());
-  }
-
   async #write(key: string, body: string): Promise<void> {
     await putObject(this.#s3, this.#bucket, key, body, 'application/json');
     const problem = await writeMirror(this.#logsDir, key, body);
     if (problem !== undefined) this.#warn(problem);
   }
 
-  #add(name: LogName, line: string, logged: NotedLine['notes'] | undefined): void {
+  #add(name: LogName, line: string, notes: NotedLine['notes'] | undefined): void {
     const book = this.#loaded();
     const now = Date.now();
-    // The line's inputs leave the book as the line reaches its log: counted once (a y_true orphan has none).
-    const inputs = this.#inputs;
-    const id = line.slice(0, line.indexOf(','));
-    const isPrediction = name === 'metric_log' || line.split(',')[1] === 'y_pred';
-    // A line without notes (a repaired copy's) counts in the totals only: its inputs wait for their expiry.
-    const features = isPrediction && logged !== undefined ? inputs.take(id) : undefined;
-    const notes = logged === undefined ? undefined : { ...logged, features };
+    // What metric read in the prediction's inputs rides in the line's notes (a line without notes counts in the totals only).
+    const extras = { estimate: notes?.estimate, segments: notes?.segments ?? [] };
     if (name === 'orphans') {
-      const [, half, value] = line.split(',');
-      const prediction = half === 'y_pred' ? logNumber(value) : undefined;
-      const estimate = prediction === undefined ? undefined : this.#estimate(notes?.model, notes?.features, prediction);
-      book.addOrphan(line, notes, now, { estimate, segments: this.#segmentsOf(notes) });
-      if (prediction !== undefined) this.#seen(notes, prediction);
+      book.addOrphan(line, notes, now, extras);
     } else {
       const row = checkMetricLine(line);
       if (typeof row === 'string') {
         this.#warn('A metric_log.csv line that is no row is not counted in metrics.json', { line: line.slice(0, 200) });
         return;
       }
-      book.addRow(line, notes, now, {
-        estimate: this.#estimate(notes?.model, notes?.features, row.yPred),
-        segments: this.#segmentsOf(notes),
-      });
+      book.addRow(line, notes, now, extras);
       this.#errors?.add(row.absoluteError);
-      this.#seen(notes, row.yPred);
     }
     this.#booksChanged = true;
   }

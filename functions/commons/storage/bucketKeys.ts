@@ -35,12 +35,11 @@ export const BUCKET_KEYS = {
   /** Input drift per model version against its reference, over the alert window (written by maintain). */
   drift: 'drift.json',
   /**
-   * Predictions' inputs, filed by `metric` as they arrive (one object a batch, written
-   * once), read once by `maintain` into its inputs book and deleted once every id in
-   * them reached a log (drift/predictionInputs.ts).
+   * Where earlier versions kept predictions' inputs: one object a batch, and the whole
+   * inputs book. No longer written; a cold start of maintain deletes what is left
+   * (drift/predictionInputs.ts).
    */
   inputSegments: 'segments/inputs/',
-  /** Where an earlier version stored the whole inputs book each run: read once at a cold start, deleted once taken. */
   inputsBook: 'state/inputs-book.json',
   /** The per-minute feature summaries behind drift.json (drift/driftBook.ts). */
   driftBook: 'state/drift-book.json',

@@ -4,7 +4,7 @@
  * form read back, and a version whose reference changed starting its minutes again.
  */
 import { describe, expect, it } from 'vitest';
-import { DriftBook } from '../../../../../functions/commons/drift/driftBook.js';
+import { DriftBook, referenceTag } from '../../../../../functions/commons/drift/driftBook.js';
 import { driftDocument, modelDrift } from '../../../../../functions/commons/drift/driftDocument.js';
 import { buildModelReference, type ReferenceRow } from '../../../../../functions/commons/drift/modelReference.js';
 import { normalSample, uniform } from '../../../../helpers/samples.js';
@@ -44,12 +44,14 @@ describe('drift.json', () => {
     expect(drift.dataset_drift).toBe(true);
   });
 
-  it('names the shifted number, counts the predictions still waiting, and keeps its books through a store', () => {
+  it('names the shifted number, merges the books metric adds on arrival, and keeps its books through a store', () => {
     const window = rows(900, 1, 0.5, 7);
     const stored = JSON.parse(JSON.stringify(bookWith(window.slice(0, 600)).toStored(NOW)));
-    const waiting = window.slice(600).map((row) => ({ predictedAt: FROM + MINUTE, features: row.features, prediction: row.yPred }));
+    const arrived = JSON.parse(JSON.stringify(bookWith(window.slice(600)).toStored(NOW)));
 
-    const current = new DriftBook(stored, 18).window(reference, FROM, TO, waiting);
+    const book = new DriftBook(stored, 18);
+    book.merge(arrived, NOW, () => referenceTag(reference));
+    const current = book.window(reference, FROM, TO);
     const document = driftDocument(NOW, { from: FROM, to: TO }, [{ reference, current, estimatedMae: null }], { share: 0.5 });
 
     expect(current.rows).toBe(900);

@@ -1,14 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import type { StoredDriftBook } from '../../../../../functions/commons/drift/driftBook.js';
 import {
   acknowledgeWritten,
   applyHalves,
   dropSettled,
   EMPTY_TABLE,
   type Half,
+  MAX_UNCOUNTED_TAKES,
   type MetricTable,
   parseTable,
   type TableRules,
+  takeDrift,
 } from '../../../../../functions/commons/join/joinTable.js';
+import { splitAnnotated } from '../../../../../functions/commons/logs/logFiles.js';
 
 const truth = (id: string, value: number): Half => ({ kind: 'y_true', id, value });
 const prediction = (id: string, value: number): Half => ({ kind: 'y_pred', id, value });
@@ -153,5 +157,57 @@ describe('joining the halves of a record', () => {
       nextSeq: stored.nextSeq,
       orphanCount: 0,
     });
+  });
+});
+
+describe("what metric read in a prediction's inputs", () => {
+  it('waits with the prediction and rides into its line; the halves recorded are the ones accepted', () => {
+    const read: Half = { ...prediction('a', 150), estimate: 12.5, segments: [['sex', '1']] };
+    const first = applyHalves(EMPTY_TABLE, [read, prediction('b', 3)], 1, RULES);
+    const second = applyHalves(first.table, [read, truth('a', 200)], 2, RULES);
+
+    expect(first.table.pending.a).toEqual({ yPred: 150, firstSeen: 1, estimate: 12.5, segments: [['sex', '1']] });
+    expect(first.accepted.map((half) => half.id)).toEqual(['a', 'b']);
+    // The copy of a's prediction, still pending, is a duplicate: not accepted again. (A copy that comes after
+    // its row is logged is pending again, as the table keeps no settled id: it is accepted, and drift counts it twice.)
+    expect(second.accepted).toEqual([truth('a', 200)]);
+    const line = second.table.outbox[0]?.lines[0] as string;
+    expect(line).toBe('a,200.0,150.0,50.0\t\t2\t\t\t12.5\t[["sex","1"]]');
+    expect(splitAnnotated(line, 0).notes).toMatchObject({ estimate: 12.5, segments: [['sex', '1']] });
+  });
+});
+
+describe("maintain's taking of the drift metric added", () => {
+  const drift = (model: string): StoredDriftBook => ({ version: 1, models: { [model]: { reference: 'r', minutes: [] } } });
+
+  it('numbers what it takes, and forgets it once a stored drift book counts it', () => {
+    const withDrift = { ...EMPTY_TABLE, drift: drift('v1') };
+    const taken = takeDrift(withDrift, 0);
+    expect(taken.drift).toBeUndefined();
+    expect(taken.driftTaken).toEqual([{ number: 1, drift: drift('v1') }]);
+
+    // Not counted yet (the books were not stored): it stays, and the next drift is the 2nd.
+    const again = takeDrift({ ...taken, drift: drift('v2') }, 0);
+    expect(again.driftTaken?.map((entry) => entry.number)).toEqual([1, 2]);
+    // Counted up to 2: gone, and nothing new to take leaves the table without any.
+    const counted = takeDrift(again, 2);
+    expect(counted.driftTaken).toBeUndefined();
+    expect(takeDrift(counted, 2)).toBe(counted);
+    // Numbers go on after what the books counted, even once the table has none left.
+    expect(takeDrift({ ...counted, drift: drift('v3') }, 2).driftTaken?.[0]?.number).toBe(3);
+  });
+
+  it('takes no more while several takes are not counted: the drift waits in the table, bounded by its minutes', () => {
+    let table: MetricTable = EMPTY_TABLE;
+    for (let take = 0; take < MAX_UNCOUNTED_TAKES + 2; take++) table = takeDrift({ ...table, drift: drift(`v${take}`) }, 0);
+
+    expect(table.driftTaken?.map((entry) => entry.number)).toEqual([1, 2, 3]);
+    expect(table.drift).toEqual(drift(`v${MAX_UNCOUNTED_TAKES + 1}`));
+    expect(takeDrift(table, 3).driftTaken?.map((entry) => entry.number)).toEqual([4]);
+  });
+
+  it('is read back from a stored table', () => {
+    const table = takeDrift({ ...EMPTY_TABLE, drift: drift('v1') }, 4);
+    expect(parseTable(JSON.stringify(table)).driftTaken).toEqual([{ number: 5, drift: drift('v1') }]);
   });
 });
