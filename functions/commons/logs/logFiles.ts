@@ -92,7 +92,8 @@ export interface RowNotes {
 }
 
 const timeNote = (ms: number | undefined): string => (ms === undefined ? '' : String(ms));
-const readTimeNote = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
+/** A number note back (a time, an estimate); undefined when empty. */
+const readNumberNote = (text: string | undefined): number | undefined => (text === undefined || text === '' ? undefined : Number(text));
 
 export function annotate(line: string, notes: RowNotes): string {
   const noted = `${line}\t${notes.model ?? ''}\t${notes.at}\t${timeNote(notes.predictedAt)}\t${timeNote(notes.labelledAt)}`;
@@ -119,17 +120,18 @@ function readSegmentsNote(text: string | undefined): [string, string][] | undefi
 
 /** A segment line's log line and its notes; a line without notes (older segments) gets `fallbackAt`. */
 export function splitAnnotated(line: string, fallbackAt: number): { readonly line: string; readonly notes: RowNotes } {
-  const [logLine = '', model = '', at, predictedAt, labelledAt, estimate, segments] = line.split('\t');
-  const estimated = readTimeNote(estimate);
+  const [logLine = '', model = '', at, predictedAt, labelledAt, estimateNote, segmentsNote] = line.split('\t');
+  const estimate = readNumberNote(estimateNote);
+  const segments = readSegmentsNote(segmentsNote);
   return {
     line: logLine,
     notes: {
       model: model === '' ? undefined : model,
       at: at === undefined ? fallbackAt : Number(at),
-      predictedAt: readTimeNote(predictedAt),
-      labelledAt: readTimeNote(labelledAt),
-      ...(estimated !== undefined && Number.isFinite(estimated) ? { estimate: estimated } : {}),
-      ...(readSegmentsNote(segments) === undefined ? {} : { segments: readSegmentsNote(segments) }),
+      predictedAt: readNumberNote(predictedAt),
+      labelledAt: readNumberNote(labelledAt),
+      ...(estimate !== undefined && Number.isFinite(estimate) ? { estimate } : {}),
+      ...(segments === undefined ? {} : { segments }),
     },
   };
 }
