@@ -24,9 +24,9 @@ export function estimateError(loaded: LoadedReference, features: FeatureValues, 
 }
 
 /** How stale metric's references may be: a reference replaced is used from then on at most this much later. */
-export const REFRESH_EVERY_MS = 60_000;
+const REFRESH_EVERY_MS = 60_000;
 /** How often a version without a reference makes metric look for one. */
-export const UNKNOWN_LOOKED_FOR_MS = 10_000;
+const UNKNOWN_LOOKED_FOR_MS = 10_000;
 
 function load(reference: ModelReference, etag: string): LoadedReference {
   return { reference, estimator: compileLossModel(reference.loss_model), etag };
