@@ -40,23 +40,35 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     if (options.buildFolder === undefined) removeBuildFolder(buildFolder);
   };
   let output = '';
-  const ports = await freeStackPorts();
-  const stack = await startStack({
-    ...ports,
-    logsDir,
-    env: {
-      SQS_WAIT_TIME_SECONDS: '1',
-      SCHEDULES_ENABLED: 'false',
-      ESBUILD_WORK_FOLDER: buildFolder,
-      ...env,
-    },
-    onOutput: (chunk) => {
-      output = (output + chunk).slice(-200_000);
-    },
-    onNotice: (line) => {
-      output += `[stack] ${line}\n`;
-    },
-  }).catch((error: unknown) => {
+  const start = async (attempt: number): Promise<{ stack: RunningStack; ports: Awaited<ReturnType<typeof freeStackPorts>> }> => {
+    output = '';
+    const ports = await freeStackPorts();
+    try {
+      const stack = await startStack({
+        ...ports,
+        logsDir,
+        env: {
+          SQS_WAIT_TIME_SECONDS: '1',
+          SCHEDULES_ENABLED: 'false',
+          ESBUILD_WORK_FOLDER: buildFolder,
+          ...env,
+        },
+        onOutput: (chunk) => {
+          output = (output + chunk).slice(-200_000);
+        },
+        onNotice: (line) => {
+          output += `[stack] ${line}\n`;
+        },
+      });
+      return { stack, ports };
+    } catch (error) {
+      // A port free when chosen can be taken before its server binds it (another test
+      // process choosing at once); the stack is not at fault, so it starts on new ones.
+      if (attempt < PORT_ATTEMPTS && portWasTaken(error)) return await start(attempt + 1);
+      throw error;
+    }
+  };
+  const { stack, ports } = await start(1).catch((error: unknown) => {
     cleanUp();
     throw error;
   });
@@ -71,6 +83,13 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     output: () => output,
     invoke: (key, payload = {}) => invokeOrThrow(stack.lambdaEndpoint, functionName(key), payload),
   };
+}
+
+const PORT_ATTEMPTS = 3;
+
+/** A start that failed because one of its ports was taken meanwhile (sls's EADDRINUSE, or the supervisor's check). */
+export function portWasTaken(error: unknown): boolean {
+  return error instanceof Error && /EADDRINUSE|address already in use|is taken|is in use|is port \d+ taken/i.test(error.message);
 }
 
 /** The variables that put `npm start` on the stack ports given (freeStackPorts), as a test runs it. */

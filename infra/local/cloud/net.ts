@@ -5,13 +5,44 @@ import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { waitFor } from '../toolbox/retry.js';
 import { localS3, localSqs } from './localClients.js';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1. */
+/**
+ * Ports below every common system's ephemeral range (Linux from 32768, macOS and Windows
+ * from 49152). A port the kernel hands out for bind(0) comes from that range, where any
+ * outgoing connection (a test's SDK client, npm) may take it as its local port between our
+ * choosing it and a child process binding it: EADDRINUSE, at random. Below it, only another
+ * chooser can take it; each process walks the range from its own random start, so two
+ * processes choosing at once (the test workers) stay apart.
+ */
+const CHOSEN_PORTS = { from: 20_000, to: 32_000 } as const;
+const CHOOSING_ATTEMPTS = 50;
+let nextChoice = Math.floor(Math.random() * (CHOSEN_PORTS.to - CHOSEN_PORTS.from));
+
+/** A TCP port free on 127.0.0.1 now, outside the ephemeral range (CHOSEN_PORTS); the kernel's choice if none is found. */
 export async function findFreePort(): Promise<number> {
+  for (let attempt = 0; attempt < CHOOSING_ATTEMPTS; attempt += 1) {
+    const port = CHOSEN_PORTS.from + (nextChoice % (CHOSEN_PORTS.to - CHOSEN_PORTS.from));
+    nextChoice += 1;
+    if (await canListen(port)) return port;
+  }
+  return await listenBriefly(0);
+}
+
+async function canListen(port: number): Promise<boolean> {
+  try {
+    await listenBriefly(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Listens on 127.0.0.1:`port` (0: the kernel picks), closes, and returns the port it had. */
+async function listenBriefly(port: number): Promise<number> {
   return await new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
     server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
       server.close(() => {
         if (address && typeof address === 'object') resolve(address.port);

@@ -94,7 +94,9 @@ describe('a shifted window, before and after its labels', () => {
     await references.refresh();
     const reading = { referenceOf: (model: string | undefined) => references.get(model), segmentBy };
     const first = await coldPublisher();
-    const now = Date.now();
+    // Mid-minute, a minute ago: the publish a second later judges the same fifteen minutes.
+    // (Date.now() itself may be a second before a minute's end, and the window then moves on.)
+    const now = Math.floor(Date.now() / MINUTE) * MINUTE - MINUTE / 2;
     // Made over the judged window's minutes (the last 15 complete ones), x1 shifted up by one.
     const windowStart = completeUntil(now) - SETTINGS.windowMinutes * MINUTE;
     const shifted = predictions(heteroscedasticPopulation(1500, 1, 300), fitted).map((row, i) => ({
