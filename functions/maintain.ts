@@ -202,7 +202,7 @@ export const handler = async (_event?: unknown, context?: Pick<Context, 'getRema
   await publisher.refreshReferences();
   // Half the time at most: the logs come after. The drift metric added on arrival is taken in the same write.
   const flushed = await store.expireAndFlush(compactor.isSettled, deadline, publisher.driftCountedUpTo);
-  publisher.takeDrift(flushed.driftTaken);
+  publisher.takeDrift(flushed.driftTaken, Date.now());
   for (const { record: _, ...orphan } of flushed.orphans) logger.warn('Half orphaned', orphan);
   // metric_log first: an orphan whose id completed in the same minute is then known, and dropped.
   const metricLog = await compactor.compact(LOGS.metric_log);

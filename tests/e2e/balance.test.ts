@@ -20,7 +20,7 @@ import { bucketLogText } from '../helpers/logs.js';
 import { eventually, stackForFile, type TestStack } from '../helpers/stack.js';
 
 const dataset = parseDataset(readFileSync(DATA_FILE, 'utf8'));
-const theStack = stackForFile({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '3', ORPHAN_TTL_SECONDS: '8' });
+const theStack = stackForFile({ SQS_MAX_RECEIVE_COUNT: '2', SQS_VISIBILITY_TIMEOUT: '8', ORPHAN_TTL_SECONDS: '30' });
 let stack: TestStack;
 let sqs: SQSClient;
 let s3: ReturnType<typeof localS3>;

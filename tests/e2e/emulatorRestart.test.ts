@@ -71,7 +71,11 @@ describe('when the emulator restarts', () => {
       await sendBodies(sqs, await queueUrl(sqs, 'y_true'), [JSON.stringify({ id: 'waiting-1', body: 42.5 })]);
       await eventually('the queued message and the waiting half sampled', async () => {
         const sample = JSON.parse(await readFile(join(stack.logsDir, IN_FLIGHT_FILE), 'utf8')) as CloudSample;
-        return (sample.queued.y_pred === 1 && sample.pending['waiting-1']?.yTrue === 42.5) || undefined;
+        // Exactly the sample the loss line must name: a sample read while metric took waiting-1
+        // (its message still counted, its half already in the table) would name it twice.
+        const { features, y_true, y_pred } = sample.queued;
+        const exact = features === 0 && y_true === 0 && y_pred === 1 && Object.keys(sample.pending).length === 1;
+        return (exact && sample.pending['waiting-1']?.yTrue === 42.5) || undefined;
       });
       const waiting = /lost with the emulator's memory.*\(features 0, y_true 0, y_pred 1\) and 1 half\/halves waiting for their partner/;
 

@@ -30,7 +30,8 @@ describe('event time', () => {
   it('puts a backfill in its own minutes and a late label in the minute of its prediction; the charts follow each append', async () => {
     const { stack } = theStack();
     const api = stack.httpEndpoint;
-    const backfilledAt = Date.now() - 2 * 60 * MINUTE - 17 * MINUTE;
+    // Ten seconds into a minute, so the six predictions a second apart all fall in it.
+    const backfilledAt = Math.floor(Date.now() / MINUTE) * MINUTE - 2 * 60 * MINUTE - 17 * MINUTE + 10_000;
     const lateAt = Date.now() - 25 * MINUTE;
     const dashboard = async <T>(file: string) => (await (await fetch(`${api}/${file}`)).json()) as T;
     const rowsUntil = async (n: number) =>

@@ -19,7 +19,7 @@ function serviceYaml(lambdaPort: number, httpPort: number): string {
     'service: timeout-probe',
     "frameworkVersion: '4'",
     'configValidationMode: off',
-    'provider: { name: aws, runtime: nodejs22.x, timeout: 1 }',
+    'provider: { name: aws, runtime: nodejs22.x, timeout: 3 }',
     'plugins:',
     '  - serverless-offline',
     'custom:',
@@ -64,7 +64,7 @@ describe('a function instance whose invocation timed out, on the installed serve
   it('is replaced: the next invocation runs', async () => {
     const service = theService();
     expect(await service.invoke({})).toBe('ok');
-    expect(await service.invoke({ sleepMs: 3_000 })).toMatch(/Lambda timeout/);
+    expect(await service.invoke({ sleepMs: 6_000 })).toMatch(/Lambda timeout/);
 
     expect(await service.invoke({})).toBe('ok');
   }, 30_000);

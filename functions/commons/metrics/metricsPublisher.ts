@@ -133,13 +133,13 @@ export class MetricsPublisher {
   /**
    * Merges the drift maintain took from the join table (metric's, of the predictions it
    * recorded) into the drift books, each number once: what the books in memory already
-   * hold is passed over.
+   * hold is passed over. Minutes older than the window `now` judges are left out.
    */
-  takeDrift(taken: readonly DriftTaken[]): void {
+  takeDrift(taken: readonly DriftTaken[], now: number): void {
     const driftBook = this.#driftBook as DriftBook;
     for (const { number, drift } of [...taken].sort((a, b) => a.number - b.number)) {
       if (number <= this.#driftMergedUpTo) continue;
-      driftBook.merge(drift, Date.now(), (model) => {
+      driftBook.merge(drift, now, (model) => {
         const loaded = this.#references?.get(model);
         return loaded === undefined ? undefined : referenceTag(loaded.reference);
       });

@@ -59,7 +59,10 @@ export async function feedScenario(next: () => ScenarioRow, options: FeedOptions
     const truths = pending.splice(0, due < 0 ? pending.length : due).map((item) => item.truth);
     if (truths.length > 0) labelled += await send('truths', truths, options.url);
   };
-  while (Date.now() - started < options.durationMs) {
+  // A tick a second: counted, as a timer may wake a millisecond early by Date.now() and the
+  // clock alone would then allow one tick too many.
+  const lastTick = Math.ceil(options.durationMs / 1_000);
+  while (ticks < lastTick && Date.now() - started < options.durationMs) {
     const now = Date.now();
     const predictions: ScalarMessage[] = [];
     for (let i = 0; i < options.rate; i++) {

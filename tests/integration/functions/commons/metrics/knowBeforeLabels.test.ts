@@ -127,7 +127,7 @@ describe('a shifted window, before and after its labels', () => {
       drift = withDrift(drift, applied.accepted, reading, now, keptDriftMinutes(SETTINGS.windowMinutes));
     }
     expect(Object.keys(table.pending)).toHaveLength(1500);
-    first.takeDrift([{ number: 1, drift: drift as StoredDriftBook }]);
+    first.takeDrift([{ number: 1, drift: drift as StoredDriftBook }], now);
 
     const before = await first.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, table.pending);
 
@@ -142,7 +142,7 @@ describe('a shifted window, before and after its labels', () => {
     // A cold start meanwhile: its stored drift book counts the drift taken, which the table still holds: not counted twice.
     const publisher = await coldPublisher();
     expect(publisher.driftCountedUpTo).toBe(1);
-    publisher.takeDrift([{ number: 1, drift: drift as StoredDriftBook }]);
+    publisher.takeDrift([{ number: 1, drift: drift as StoredDriftBook }], now);
     const restarted = await publisher.publish(now, { pending: 1500, pendingPredictions: 1500, deadLetters: 0 }, table.pending);
     expect(restarted.metrics.models[MODEL]?.estimated_mae).toBeCloseTo(estimated?.estimated_mae as number, 9);
     expect(restarted.drift?.models[MODEL]?.rows).toBe(1500);

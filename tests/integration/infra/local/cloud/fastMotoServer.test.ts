@@ -652,7 +652,7 @@ describe.skipIf(python === null)('SQS on the wrapper and on plain moto_server', 
 
   it('drops a message past its retention period, as SQS does (plain moto keeps it)', async () => {
     const sqs = sides.fast.sqs;
-    const url = await createQueue(sqs, 'retention', { MessageRetentionPeriod: '1' });
+    const url = await createQueue(sqs, 'retention', { MessageRetentionPeriod: '3' });
     await sendBodies(sqs, url, ['old']);
     const before = await queueCounts(sqs, url);
 

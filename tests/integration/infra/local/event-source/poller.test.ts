@@ -22,6 +22,8 @@ import { waitFor } from '../../../../../infra/local/toolbox/retry.js';
 
 const REGION = 'us-east-1';
 const VISIBILITY_TIMEOUT_SECONDS = 1;
+/** For a test that counts deliveries but not redeliveries: a slow second on a busy machine must not redeliver. */
+const NO_REDELIVERY = { visibilitySeconds: 30 };
 const MAX_RECEIVE_COUNT = 2;
 /** A long poll stop() must cut short. */
 const LONG_POLL_SECONDS = 20;
@@ -61,14 +63,18 @@ interface TestQueue {
 let queueCounter = 0;
 
 /** A queue whose messages go to its own DLQ after MAX_RECEIVE_COUNT receives. */
-async function createQueueWithDlq(client: SQSClient = admin, name = `q${++queueCounter}-${Date.now()}`): Promise<TestQueue> {
+async function createQueueWithDlq(
+  client: SQSClient = admin,
+  name = `q${++queueCounter}-${Date.now()}`,
+  { visibilitySeconds = VISIBILITY_TIMEOUT_SECONDS } = {},
+): Promise<TestQueue> {
   const dlq = await client.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
   const dlqArn = await queueArn(client, dlq.QueueUrl!);
   const queue = await client.send(
     new CreateQueueCommand({
       QueueName: name,
       Attributes: {
-        VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
+        VisibilityTimeout: String(visibilitySeconds),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: MAX_RECEIVE_COUNT }),
       },
     }),
@@ -209,7 +215,7 @@ function countBy<T>(items: T[], key: (item: T) => string): Map<string, number> {
 
 describe('SqsEventSourcePoller against moto_server', () => {
   it('delivers each message once and deletes every success exactly once', async () => {
-    const queue = await createQueueWithDlq();
+    const queue = await createQueueWithDlq(admin, undefined, NO_REDELIVERY);
     const { client, deleted } = deleteCountingClient(moto.url);
     const fn = recordingFunction(() => ({ batchItemFailures: [] }));
     const logger = recordingLogger();
