@@ -40,7 +40,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
     if (options.buildFolder === undefined) removeBuildFolder(buildFolder);
   };
   let output = '';
-  const start = async (attempt: number): Promise<{ stack: RunningStack; ports: Awaited<ReturnType<typeof freeStackPorts>> }> => {
+  const start = async (attempt: number): Promise<{ stack: RunningStack; ports: StackPorts }> => {
     output = '';
     const ports = await freeStackPorts();
     try {
@@ -85,6 +85,7 @@ export async function startTestStack(env: Record<string, string> = {}, options: 
   };
 }
 
+type StackPorts = Awaited<ReturnType<typeof freeStackPorts>>;
 const PORT_ATTEMPTS = 3;
 
 /** A start that failed because one of its ports was taken meanwhile (sls's EADDRINUSE, or the supervisor's check). */
@@ -93,7 +94,7 @@ export function portWasTaken(error: unknown): boolean {
 }
 
 /** The variables that put `npm start` on the stack ports given (freeStackPorts), as a test runs it. */
-export function stackPortsEnv(ports: Awaited<ReturnType<typeof freeStackPorts>>): Record<string, string> {
+export function stackPortsEnv(ports: StackPorts): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: ports.awsEndpoint,
     QUICKCHART_URL: ports.quickchartUrl,
